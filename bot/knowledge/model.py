@@ -1,0 +1,362 @@
+"""Typed objects for every section of the field guide.
+
+Pydantic 1.x (the version Rasa 3.6 pins) validates field types; cross-references and
+probability sums are checked in `bot.knowledge.validation` once everything is loaded.
+"""
+from __future__ import annotations
+
+from typing import Dict, List, Literal, Optional, Union
+
+from pydantic import BaseModel, Field, root_validator, validator
+
+
+class Frozen(BaseModel):
+    class Config:
+        allow_mutation = False
+        extra = "forbid"
+
+
+class Cost(Frozen):
+    minutes: float = Field(gt=0)
+    difficulty: float = Field(ge=1)
+    reason: str
+
+    @property
+    def value(self) -> float:
+        return self.minutes * self.difficulty
+
+
+class AnswerAtom(Frozen):
+    """Holds when the (non-stale) answer to `answer` is one of `in_`."""
+
+    answer: str
+    in_: List[str] = Field(alias="in", min_items=1)
+
+
+class SymptomAtom(Frozen):
+    symptom: str
+
+
+class FailedAtom(Frozen):
+    """Holds when the repair action was tried and did not fix the camera."""
+
+    failed: str
+
+
+Atom = Union[AnswerAtom, SymptomAtom, FailedAtom]
+# Any-of a list of all-of clauses.
+Condition = List[List[Atom]]
+
+
+class Option(Frozen):
+    id: str
+    label: str
+    likelihood: Dict[str, float]
+    safety_stop: bool = False
+    reset_behaviour: Optional[str] = None
+
+    @validator("likelihood")
+    def _probabilities(cls, value: Dict[str, float]) -> Dict[str, float]:
+        for cause, p in value.items():
+            if not 0.0 <= p <= 1.0:
+                raise ValueError(f"likelihood for {cause!r} is {p}, not a probability")
+        return value
+
+
+class RangeRule(Frozen):
+    below: Optional[float] = None
+    option: str
+
+
+class LedRule(Frozen):
+    colour: Optional[str] = None
+    mode: Optional[str] = None
+    option: str
+
+
+class EntityRule(Frozen):
+    """How an entity the language pipeline found answers this move."""
+
+    entity: str
+    ranges: List[RangeRule] = []
+    map: List[LedRule] = []
+
+
+class Move(Frozen):
+    id: str
+    kind: Literal["question", "action"]
+    prompt: str
+    how_to: str
+    cost: Cost
+    safety: Optional[str] = None
+    requires: Optional[Condition] = None
+    from_entity: Optional[EntityRule] = None
+    # questions
+    options: List[Option] = []
+    # actions
+    fixes: Dict[str, float] = {}
+    failure_options: List[Option] = []
+    stales: List[str] = []
+
+    @root_validator(skip_on_failure=True)
+    def _shape(cls, values):
+        if values["kind"] == "question":
+            if len(values["options"]) < 2:
+                raise ValueError("a question needs at least two options")
+            if values["fixes"] or values["failure_options"]:
+                raise ValueError("a question has no fixes/failure_options")
+        else:
+            if not values["fixes"]:
+                raise ValueError("an action needs `fixes`")
+            if not values["failure_options"]:
+                raise ValueError("an action needs at least one failure option")
+            if values["options"]:
+                raise ValueError("an action has failure_options, not options")
+        ids = [o.id for o in values["options"] + values["failure_options"]]
+        if len(ids) != len(set(ids)):
+            raise ValueError(f"duplicate option ids in {ids}")
+        return values
+
+    @property
+    def answer_options(self) -> List[Option]:
+        """What the customer can answer: for an action, 'fixed' is answered separately."""
+        return self.options if self.kind == "question" else self.failure_options
+
+    def option(self, option_id: str) -> Optional[Option]:
+        return next((o for o in self.answer_options if o.id == option_id), None)
+
+    @property
+    def safety_options(self) -> List[str]:
+        return [o.id for o in self.answer_options if o.safety_stop]
+
+
+class Cause(Frozen):
+    id: str
+    rank: int
+    name: str
+    frequency: float = Field(ge=0, le=100)
+    why: str
+    triggers: List[str]
+    confirms: List[str]
+    disproves: List[str]
+    patterns: List[str]
+    symptom_likelihood: Dict[str, float]
+
+
+class Pattern(Frozen):
+    id: str
+    name: str
+    symptom: str
+    when: str
+    indicates: str
+    does_not_indicate: str
+
+
+class Implication(Frozen):
+    move: str
+    option: str
+
+
+class Symptom(Frozen):
+    id: str
+    phrase: str
+    pattern: Optional[str]
+    urgency: int
+    safety: bool = False
+    implies: List[Implication] = []
+
+
+class TriageTest(Frozen):
+    number: int
+    name: str
+    instruction: str
+    results: List[str]
+    move: Move
+
+
+class DiagnosticStep(Frozen):
+    number: int
+    name: str
+    action: str
+    expected: str
+    failure: str
+    decision: str
+    move: Move
+
+
+class DerivedQuestion(Frozen):
+    source: str
+    closing: bool = False
+    move: Move
+
+
+class PhysicalCheck(Frozen):
+    part: str
+    check: str
+    move: Move
+
+
+class ElectricalCheck(Frozen):
+    name: str
+    check: str
+    move: Move
+
+
+class ResetBehaviour(Frozen):
+    id: str
+    name: str
+    press: str
+    response: str
+    result: str
+    factory_reset_options: List[str]
+
+
+class FalseFix(Frozen):
+    id: str
+    fix: str
+    reason: str
+    safety: bool = False
+    phrases: List[str] = Field(min_items=1)
+
+
+class Realisation(Frozen):
+    move: Optional[str] = None
+    route: Optional[str] = None
+
+    @root_validator(skip_on_failure=True)
+    def _one(cls, values):
+        if (values["move"] is None) == (values["route"] is None):
+            raise ValueError("realised_by names exactly one of move or route")
+        return values
+
+
+class FixScenario(Frozen):
+    id: str
+    symptom: str
+    cause: str
+    cause_detail: Optional[str] = None
+    fix: str
+    verification: str
+    realised_by: Realisation
+    move: Optional[Move] = None
+
+
+class OnlyIf(Frozen):
+    symptoms: List[str] = []
+    causes: List[str] = []
+
+
+class PostFixCheck(Frozen):
+    id: str
+    name: str
+    check: str
+    only_if: Optional[OnlyIf] = None
+
+
+class Threshold(Frozen):
+    id: str
+    text: str
+    causes: List[str] = []
+    when: Optional[Condition] = None
+    annotation: bool = False
+
+
+class Thresholds(Frozen):
+    replacement_required: List[Threshold]
+    no_repair_possible: List[Threshold]
+    return_recommended: List[Threshold]
+
+    def all(self) -> List[Threshold]:
+        return self.replacement_required + self.no_repair_possible + self.return_recommended
+
+    def group_of(self, threshold_id: str) -> str:
+        for group in ("replacement_required", "no_repair_possible", "return_recommended"):
+            if any(t.id == threshold_id for t in getattr(self, group)):
+                return group
+        raise KeyError(threshold_id)
+
+
+Recommendation = Literal["replace", "return", "contact_support", "wait_for_outage", "human_support", "safety"]
+
+
+class Route(Frozen):
+    id: str
+    recommendation: Recommendation
+    text: str
+    thresholds: List[str] = []
+    covers: Union[Literal["all"], List[str]] = []
+    when: Optional[Condition] = None
+    closing_questions: List[str] = []
+    safety_only: bool = False
+    cost: Cost
+
+
+class Knowledge(Frozen):
+    """The whole guide. Built by `load_knowledge`; indexes are derived, not stored twice in YAML."""
+
+    other_reserve: float
+    causes: List[Cause]
+    patterns: List[Pattern]
+    symptoms: List[Symptom]
+    triage_tests: List[TriageTest]
+    steps: List[DiagnosticStep]
+    questions: List[DerivedQuestion]
+    physical_inspection: List[PhysicalCheck]
+    electrical_checks: List[ElectricalCheck]
+    reset_behaviours: List[ResetBehaviour]
+    false_fixes: List[FalseFix]
+    fix_scenarios: List[FixScenario]
+    post_fix_checks: List[PostFixCheck]
+    thresholds: Thresholds
+    rework_cost: Cost
+    routes: List[Route]
+    cloud_dependency: List[str]
+
+    class Config:
+        allow_mutation = False
+        extra = "forbid"
+        keep_untouched = ()
+
+    # -- lookups -------------------------------------------------------------------------
+    @property
+    def moves(self) -> List[Move]:
+        sections = [self.steps, self.triage_tests, self.questions, self.physical_inspection, self.electrical_checks]
+        found = [item.move for section in sections for item in section]
+        found += [s.move for s in self.fix_scenarios if s.move is not None]
+        return found
+
+    def move(self, move_id: str) -> Move:
+        for m in self.moves:
+            if m.id == move_id:
+                return m
+        raise KeyError(move_id)
+
+    def move_section(self, move_id: str) -> str:
+        for name in ("steps", "triage_tests", "questions", "physical_inspection", "electrical_checks"):
+            for item in getattr(self, name):
+                if item.move.id == move_id:
+                    if name == "steps":
+                        return f"Step {item.number}"
+                    if name == "triage_tests":
+                        return f"Triage test {item.number}"
+                    return name.replace("_", " ")
+        for s in self.fix_scenarios:
+            if s.move is not None and s.move.id == move_id:
+                return f"Fix scenario {s.id}"
+        raise KeyError(move_id)
+
+    def cause(self, cause_id: str) -> Cause:
+        return next(c for c in self.causes if c.id == cause_id)
+
+    def symptom(self, symptom_id: str) -> Symptom:
+        return next(s for s in self.symptoms if s.id == symptom_id)
+
+    def route(self, route_id: str) -> Route:
+        return next(r for r in self.routes if r.id == route_id)
+
+    def threshold(self, threshold_id: str) -> Threshold:
+        return next(t for t in self.thresholds.all() if t.id == threshold_id)
+
+    @property
+    def closing_move_ids(self) -> List[str]:
+        return [q.move.id for q in self.questions if q.closing]

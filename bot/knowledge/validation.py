@@ -1,0 +1,188 @@
+"""Cross-reference and probability checks that no single item can make on its own."""
+from __future__ import annotations
+
+from typing import Iterable, List, Optional
+
+from bot.knowledge import model as m
+
+TOLERANCE = 1e-6
+
+
+def _fail(file: str, where: str, message: str) -> None:
+    from bot.knowledge.loader import KnowledgeError
+
+    raise KnowledgeError(f"{file}: {where}: {message}")
+
+
+def _move_file(k: m.Knowledge, move_id: str) -> str:
+    section = k.move_section(move_id)
+    if section.startswith("Step"):
+        return "diagnostic_steps.yml"
+    if section.startswith("Triage"):
+        return "triage_tests.yml"
+    if section.startswith("Fix scenario"):
+        return "fix_scenarios.yml"
+    return section.replace(" ", "_") + ".yml"
+
+
+def _check_condition(k: m.Knowledge, cond: Optional[m.Condition], file: str, where: str) -> None:
+    if cond is None:
+        return
+    moves = {mv.id: mv for mv in k.moves}
+    symptoms = {s.id for s in k.symptoms}
+    for clause in cond:
+        if not clause:
+            _fail(file, where, "an empty condition clause")
+        for atom in clause:
+            if isinstance(atom, m.AnswerAtom):
+                mv = moves.get(atom.answer)
+                if mv is None:
+                    _fail(file, where, f"condition names unknown move {atom.answer!r}")
+                known = {o.id for o in mv.answer_options}
+                for opt in atom.in_:
+                    if opt not in known:
+                        _fail(file, where, f"condition names unknown option {opt!r} of {atom.answer!r}")
+            elif isinstance(atom, m.SymptomAtom):
+                if atom.symptom not in symptoms:
+                    _fail(file, where, f"condition names unknown symptom {atom.symptom!r}")
+            elif isinstance(atom, m.FailedAtom):
+                mv = moves.get(atom.failed)
+                if mv is None or mv.kind != "action":
+                    _fail(file, where, f"condition names {atom.failed!r}, which is not an action")
+
+
+def _check_distribution(
+    options: Iterable[m.Option], causes: List[str], file: str, where: str
+) -> None:
+    options = list(options)
+    for opt in options:
+        for key in opt.likelihood:
+            if key != "default" and key not in causes:
+                _fail(file, where, f"option {opt.id!r} names unknown cause {key!r}")
+    for cause in causes:
+        total = 0.0
+        for opt in options:
+            p = opt.likelihood.get(cause, opt.likelihood.get("default"))
+            if p is None:
+                _fail(file, where, f"option {opt.id!r} gives no likelihood for {cause!r} and no default")
+            total += p
+        if abs(total - 1.0) > TOLERANCE:
+            _fail(file, where, f"answer likelihoods under cause {cause!r} sum to {total:.4f}, not 1")
+
+
+def validate(k: m.Knowledge) -> None:
+    cause_ids = [c.id for c in k.causes]
+    if len(set(cause_ids)) != len(cause_ids):
+        _fail("causes.yml", "causes", "duplicate cause ids")
+    others = [c for c in k.causes if c.id == "other"]
+    if len(others) != 1 or others[0].frequency != 0:
+        _fail("causes.yml", "causes", "needs exactly one 'other' cause with frequency 0")
+    total = sum(c.frequency for c in k.causes)
+    if abs(total - 100) > TOLERANCE:
+        _fail("causes.yml", "causes", f"field frequencies sum to {total}%, not 100%")
+    if not 0 < k.other_reserve < 1:
+        _fail("causes.yml", "other_reserve", "must be between 0 and 1")
+
+    symptom_ids = [s.id for s in k.symptoms]
+    if len(set(symptom_ids)) != len(symptom_ids):
+        _fail("symptoms.yml", "symptoms", "duplicate symptom ids")
+    pattern_ids = {p.id for p in k.patterns}
+    for s in k.symptoms:
+        if s.pattern is not None and s.pattern not in pattern_ids:
+            _fail("symptoms.yml", s.id, f"unknown pattern {s.pattern!r}")
+    for c in k.causes:
+        for p in c.patterns:
+            if p not in pattern_ids:
+                _fail("causes.yml", c.id, f"unknown pattern {p!r}")
+        for s, p in c.symptom_likelihood.items():
+            if s not in symptom_ids:
+                _fail("causes.yml", c.id, f"symptom_likelihood names unknown symptom {s!r}")
+            if not 0 <= p <= 1:
+                _fail("causes.yml", c.id, f"symptom_likelihood for {s!r} is not a probability")
+        row = sum(c.symptom_likelihood.values())
+        if abs(row - 1) > TOLERANCE:
+            _fail("causes.yml", c.id, f"symptom_likelihood sums to {row:.4f}, not 1")
+    for s in symptom_ids:
+        if not any(c.symptom_likelihood.get(s, 0) > 0 for c in k.causes):
+            _fail("causes.yml", "causes", f"no cause ever produces symptom {s!r}")
+
+    move_ids = [mv.id for mv in k.moves]
+    dupes = {x for x in move_ids if move_ids.count(x) > 1}
+    if dupes:
+        _fail("knowledge", "moves", f"duplicate move ids {sorted(dupes)}")
+    for mv in k.moves:
+        file = _move_file(k, mv.id)
+        where = f"move {mv.id}"
+        _check_distribution(mv.answer_options, cause_ids, file, where)
+        for cause, p in mv.fixes.items():
+            if cause not in cause_ids:
+                _fail(file, where, f"fixes names unknown cause {cause!r}")
+            if not 0 <= p <= 1:
+                _fail(file, where, f"fixes for {cause!r} is not a probability")
+        for stale in mv.stales:
+            if stale not in move_ids:
+                _fail(file, where, f"stales names unknown move {stale!r}")
+        _check_condition(k, mv.requires, file, where)
+        if mv.from_entity is not None:
+            known = {o.id for o in mv.answer_options}
+            for rule in list(mv.from_entity.ranges) + list(mv.from_entity.map):
+                if rule.option not in known:
+                    _fail(file, where, f"from_entity maps to unknown option {rule.option!r}")
+        behaviours = {b.id for b in k.reset_behaviours}
+        for opt in mv.answer_options:
+            if opt.reset_behaviour is not None and opt.reset_behaviour not in behaviours:
+                _fail(file, where, f"option {opt.id!r} names unknown reset behaviour {opt.reset_behaviour!r}")
+
+    for s in k.symptoms:
+        for imp in s.implies:
+            if imp.move not in move_ids or k.move(imp.move).option(imp.option) is None:
+                _fail("symptoms.yml", s.id, f"implies unknown answer {imp.move}={imp.option}")
+
+    reset = k.move("factory_reset") if "factory_reset" in move_ids else None
+    for b in k.reset_behaviours:
+        for opt in b.factory_reset_options:
+            if reset is None or reset.option(opt) is None:
+                _fail("reset_behaviour.yml", b.id, f"unknown factory_reset option {opt!r}")
+
+    route_ids = [r.id for r in k.routes]
+    for sc in k.fix_scenarios:
+        if sc.cause not in cause_ids:
+            _fail("fix_scenarios.yml", f"scenario {sc.id}", f"unknown cause {sc.cause!r}")
+        if sc.realised_by.move and sc.realised_by.move not in move_ids:
+            _fail("fix_scenarios.yml", f"scenario {sc.id}", f"realised_by unknown move {sc.realised_by.move!r}")
+        if sc.realised_by.route and sc.realised_by.route not in route_ids:
+            _fail("fix_scenarios.yml", f"scenario {sc.id}", f"realised_by unknown route {sc.realised_by.route!r}")
+
+    for check in k.post_fix_checks:
+        if check.only_if:
+            for s in check.only_if.symptoms:
+                if s not in symptom_ids:
+                    _fail("post_fix_checks.yml", check.id, f"unknown symptom {s!r}")
+            for c in check.only_if.causes:
+                if c not in cause_ids:
+                    _fail("post_fix_checks.yml", check.id, f"unknown cause {c!r}")
+
+    threshold_ids = [t.id for t in k.thresholds.all()]
+    if len(set(threshold_ids)) != len(threshold_ids):
+        _fail("escalation.yml", "thresholds", "duplicate threshold ids")
+    for t in k.thresholds.all():
+        for c in t.causes:
+            if c not in cause_ids:
+                _fail("escalation.yml", f"threshold {t.id}", f"unknown cause {c!r}")
+        _check_condition(k, t.when, "escalation.yml", f"threshold {t.id}")
+    for r in k.routes:
+        for t in r.thresholds:
+            if t not in threshold_ids:
+                _fail("escalation.yml", f"route {r.id}", f"unknown threshold {t!r}")
+        if r.covers != "all":
+            for c in r.covers:
+                if c not in cause_ids:
+                    _fail("escalation.yml", f"route {r.id}", f"covers unknown cause {c!r}")
+        if not r.thresholds and not r.when and r.covers != "all" and not r.safety_only:
+            _fail("escalation.yml", f"route {r.id}", "needs thresholds, when, or covers: all")
+        _check_condition(k, r.when, "escalation.yml", f"route {r.id}")
+        for q in r.closing_questions:
+            if q not in k.closing_move_ids:
+                _fail("escalation.yml", f"route {r.id}", f"closing question {q!r} is not a closing question")
+    if "human_support" not in route_ids:
+        _fail("escalation.yml", "routes", "needs a human_support route")
