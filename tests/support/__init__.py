@@ -1,0 +1,1 @@
+"""Test support code: the server harness lives in tests/support/servers.py."""
