@@ -309,6 +309,7 @@ class Knowledge(Frozen):
     post_fix_checks: List[PostFixCheck]
     thresholds: Thresholds
     rework_cost: Cost
+    turn_cost: Cost
     routes: List[Route]
     cloud_dependency: List[str]
 

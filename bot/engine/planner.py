@@ -1,0 +1,268 @@
+"""Choose the next move: repair actions by efficiency, questions by myopic value of information,
+escalation as a costed ending (Heckerman, Breese & Rommelse 1995; SACSO, Jensen et al. 2001).
+
+ECR(E) is estimated greedily: the available repairs in decreasing P(fixes | E) / cost, with the
+best ending (route) after any prefix of them. A wrong ending costs `rework` on top (the agent
+must diagnose again), which gives questions that pin a cause their identification value.
+Every candidate move is scored by one step of look-ahead:
+  question q: C_q + sum_o P(o | E) * ECR(E + q=o)
+  action a:   C_a + sum_o P(not fixed, o | E) * ECR(E + a failed, o)
+  route r:    C_r + (1 - P(named cause | E)) * rework
+All look-ahead states are evaluated in one batch of array operations.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+from bot.engine.conditions import holds
+from bot.engine.posterior import posterior
+from bot.engine.state import DiagnosisState, Observation
+from bot.engine.tables import Tables
+from bot.knowledge.model import Knowledge, Route
+
+
+@dataclass(frozen=True)
+class Choice:
+    kind: str  # "move" | "route"
+    id: str
+    value: float
+    # causes the route names (empty for moves); the likeliest of them is named in the hand-off
+    covers: Tuple[str, ...] = ()
+
+
+class Overlay:
+    """A state plus one hypothetical observation, for condition checks during look-ahead."""
+
+    __slots__ = ("state", "move", "kind", "option")
+
+    def __init__(self, state: DiagnosisState, move: str, kind: str, option: Optional[str]):
+        self.state, self.move, self.kind, self.option = state, move, kind, option
+
+    @property
+    def symptoms(self) -> List[str]:
+        return self.state.symptoms
+
+    def answer(self, move_id: str) -> Optional[str]:
+        if move_id == self.move:
+            return self.option
+        return self.state.answer(move_id)
+
+    def failed(self, action_id: str) -> bool:
+        return (action_id == self.move and self.kind == "failed") or self.state.failed(action_id)
+
+
+def route_covers(knowledge: Knowledge, route: Route, state) -> Optional[Tuple[str, ...]]:
+    """The causes a route can name now, or None when the route is not available."""
+    if route.safety_only:
+        return None
+    all_causes = tuple(c.id for c in knowledge.causes)
+    if route.covers == "all":
+        return all_causes
+    covers: List[str] = []
+    for tid in route.thresholds:
+        threshold = knowledge.threshold(tid)
+        if threshold.when is not None and holds(threshold.when, state):
+            covers.extend(c for c in threshold.causes if c not in covers)
+    if route.when is not None and holds(route.when, state):
+        covers.extend(c for c in route.covers if c not in covers)
+    return tuple(covers) or None
+
+
+def _condition_moves(condition) -> set:
+    found = set()
+    for clause in condition or ():
+        for atom in clause:
+            found.add(getattr(atom, "answer", None) or getattr(atom, "failed", None))
+    found.discard(None)
+    return found
+
+
+class Planner:
+    def __init__(self, knowledge: Knowledge, tables: Tables):
+        self.k = knowledge
+        self.t = tables
+        self.routes = [r for r in knowledge.routes if not r.safety_only]
+        self.route_costs = np.array([r.cost.value for r in self.routes])
+        self.closing = set(knowledge.closing_move_ids)
+        self.cause_pos = {c: i for i, c in enumerate(tables.causes)}
+        # look-ahead only re-checks conditions that mention the hypothetical move
+        self.route_moves = set()
+        for r in self.routes:
+            self.route_moves |= _condition_moves(r.when)
+            for tid in r.thresholds:
+                self.route_moves |= _condition_moves(knowledge.threshold(tid).when)
+        # per route: (condition, causes it names, moves the condition mentions)
+        self.route_items = []
+        for r in self.routes:
+            items = [(knowledge.threshold(tid).when, tuple(knowledge.threshold(tid).causes))
+                     for tid in r.thresholds if knowledge.threshold(tid).when is not None]
+            if r.when is not None:
+                items.append((r.when, tuple(r.covers)))
+            self.route_items.append([(w, c, _condition_moves(w)) for w, c in items])
+        self._route_cache: Dict[tuple, Tuple[np.ndarray, np.ndarray, list]] = {}
+        self.action_moves = {
+            a: _condition_moves(tables.moves[a].move.requires) | {a} for a in tables.action_ids
+        }
+
+    # -- availability ----------------------------------------------------------------------
+    def _move_available(self, move_id: str, state, skipped_ok: bool, base: DiagnosisState) -> bool:
+        table = self.t.moves[move_id]
+        move = table.move
+        if move_id in self.closing:
+            return False
+        if move.kind == "action":
+            if base.tried(move_id) or (isinstance(state, Overlay) and state.move == move_id):
+                return False
+        else:
+            if state.answer(move_id) is not None:
+                return False
+        skips = base.skipped.get(move_id, 0)
+        if skips >= 2 or (skips == 1 and not skipped_ok):
+            return False
+        return holds(move.requires, state)
+
+    def _route_hits(self, state, base=None, move: Optional[str] = None) -> List[List[bool]]:
+        """Which items of each route hold; with `base`, only items mentioning `move` are re-checked."""
+        hits = []
+        for i, items in enumerate(self.route_items):
+            if base is None:
+                hits.append([holds(w, state) for w, _, _ in items])
+            else:
+                hits.append([holds(w, state) if move in ms else base[i][j] for j, (w, _, ms) in enumerate(items)])
+        return hits
+
+    def _routes_for(self, state, hits=None) -> Tuple[np.ndarray, np.ndarray, List[Optional[Tuple[str, ...]]]]:
+        hits = hits if hits is not None else self._route_hits(state)
+        key = tuple(tuple(h) for h in hits)
+        cached = self._route_cache.get(key)
+        if cached is None:
+            cached = self._route_cache[key] = self._build_routes(hits)
+        return cached
+
+    def _build_routes(self, hits) -> Tuple[np.ndarray, np.ndarray, List[Optional[Tuple[str, ...]]]]:
+        covers: List[Optional[Tuple[str, ...]]] = []
+        for r, items, hit in zip(self.routes, self.route_items, hits):
+            if r.covers == "all":
+                covers.append(tuple(self.t.causes))
+                continue
+            names: List[str] = []
+            for (w, causes, _), ok in zip(items, hit):
+                if ok:
+                    names.extend(c for c in causes if c not in names)
+            covers.append(tuple(names) or None)
+        mask = np.zeros((len(self.routes), len(self.t.causes)))
+        cost = np.full(len(self.routes), np.inf)
+        for i, cov in enumerate(covers):
+            if cov:
+                cost[i] = self.route_costs[i]
+                mask[i, [self.cause_pos[c] for c in cov]] = 1.0
+        return mask, cost, covers
+
+    # -- expected cost of repair -----------------------------------------------------------
+    def ecr_batch(self, P: np.ndarray, act_mask: np.ndarray, cover: np.ndarray, rcost: np.ndarray) -> np.ndarray:
+        """Greedy ECR for K evidence states at once.
+
+        P (K, C) posteriors; act_mask (K, A) available repairs; cover (K, R, C); rcost (K, R).
+        """
+        F = self.t.action_fixes[None, :, :] * act_mask[:, :, None]  # (K, A, C)
+        costs = self.t.action_costs[None, :] * act_mask  # (K, A)
+        eff = np.einsum("kac,kc->ka", F, P) / self.t.action_costs[None, :]
+        eff[~act_mask.astype(bool)] = -1.0
+        order = np.argsort(-eff, axis=1, kind="stable")
+        Fs = np.take_along_axis(F, order[:, :, None], axis=1)
+        cs = np.take_along_axis(costs, order, axis=1)
+        survive = np.cumprod(1.0 - Fs, axis=1)
+        B = np.concatenate([P[:, None, :], P[:, None, :] * survive], axis=1)  # (K, A+1, C)
+        mass = B.sum(axis=2)
+        spent = np.concatenate([np.zeros((P.shape[0], 1)), np.cumsum(mass[:, :-1] * cs, axis=1)], axis=1)
+        Bn = B / np.maximum(mass, 1e-12)[:, :, None]
+        named = (Bn[:, :, None, :] * cover[:, None, :, :]).max(axis=3)  # (K, A+1, R)
+        ending = (rcost[:, None, :] + (1.0 - named) * self.t.rework).min(axis=2)
+        return (spent + mass * ending).min(axis=1)
+
+    # -- choosing ------------------------------------------------------------------------
+    def choose(self, state: DiagnosisState, p: Optional[np.ndarray] = None) -> Choice:
+        if p is None:
+            p = posterior(self.t, state)
+        best = self._choose(state, p, skipped_ok=False)
+        if best.kind == "route" and any(v == 1 for v in state.skipped.values()):
+            # a postponed step comes back before we give up on the customer's own hands
+            again = self._choose(state, p, skipped_ok=True)
+            if again.kind == "move":
+                return again
+        return best
+
+    def _choose(self, state: DiagnosisState, p: np.ndarray, skipped_ok: bool) -> Choice:
+        t = self.t
+        action_pos = {a: i for i, a in enumerate(t.action_ids)}
+        base_actions = np.array(
+            [self._move_available(a, state, skipped_ok, state) for a in t.action_ids], dtype=float
+        )
+        questions = [
+            m for m, tab in t.moves.items()
+            if tab.move.kind == "question" and self._move_available(m, state, skipped_ok, state)
+        ]
+        actions = [a for a in t.action_ids if base_actions[action_pos[a]]]
+
+        base_hits = self._route_hits(state)
+        base_routes = self._routes_for(state, base_hits)
+        rows_P: List[np.ndarray] = []
+        rows_act: List[np.ndarray] = []
+        rows_cover: List[np.ndarray] = []
+        rows_cost: List[np.ndarray] = []
+        plan: List[Tuple[str, float, List[float]]] = []  # (move, own cost, weights of its rows)
+
+        def add_rows(move_id: str, kind: str, weights_and_posteriors: Iterable[Tuple[str, float, np.ndarray]]):
+            weights = []
+            for option, weight, post in weights_and_posteriors:
+                overlay = Overlay(state, move_id, kind, option)
+                act = base_actions.copy()
+                for a in t.action_ids:
+                    if move_id in self.action_moves[a]:
+                        act[action_pos[a]] = float(self._move_available(a, overlay, skipped_ok, state))
+                if move_id in self.route_moves:
+                    cover, rcost, _ = self._routes_for(overlay, self._route_hits(overlay, base_hits, move_id))
+                else:
+                    cover, rcost, _ = base_routes
+                rows_P.append(post)
+                rows_act.append(act)
+                rows_cover.append(cover)
+                rows_cost.append(rcost)
+                weights.append(weight)
+            plan.append((move_id, t.moves[move_id].cost, weights))
+
+        for q in questions:
+            L = t.moves[q].likelihood
+            joint = L * p[None, :]
+            probs = joint.sum(axis=1)
+            add_rows(q, "answer", [
+                (opt, float(w), joint[i] / max(w, 1e-12)) for i, (opt, w) in enumerate(zip(t.moves[q].option_ids, probs))
+            ])
+        for a in actions:
+            tab = t.moves[a]
+            joint = tab.likelihood * ((1.0 - tab.fixes) * p)[None, :]
+            probs = joint.sum(axis=1)
+            add_rows(a, "failed", [
+                (opt, float(w), joint[i] / max(w, 1e-12)) for i, (opt, w) in enumerate(zip(tab.option_ids, probs))
+            ])
+
+        choices: List[Choice] = []
+        if rows_P:
+            ecr = self.ecr_batch(np.array(rows_P), np.array(rows_act), np.array(rows_cover), np.array(rows_cost))
+            row = 0
+            for move_id, own_cost, weights in plan:
+                n = len(weights)
+                value = own_cost + float(np.dot(weights, ecr[row: row + n]))
+                row += n
+                choices.append(Choice("move", move_id, value))
+
+        mask, rcost, covers = base_routes
+        named = (p[None, :] * mask).max(axis=1)
+        for i, route in enumerate(self.routes):
+            if covers[i]:
+                choices.append(Choice("route", route.id, float(rcost[i] + (1 - named[i]) * t.rework), covers[i]))
+        self.last_choices = choices  # kept for explanations and debugging
+        return min(choices, key=lambda c: c.value)
