@@ -30,9 +30,10 @@ class Ask:
     move: Move
     options: Tuple[Tuple[str, str], ...]  # (option id, label)
     section: str
-    safety: Optional[str] = None  # a safety notice to give before the step
+    safety: Optional[str] = None  # the move's own caution, or the notice that forced it
     closing: bool = False
     repeat: bool = False  # asked before and postponed
+    safety_stop: bool = False  # everything else waits until this step is done
 
     @property
     def is_action(self) -> bool:
@@ -129,7 +130,7 @@ class DiagnosisEngine:
         if state.safety and not state.tried(SAFETY_ACTION):
             if state.skipped.get(SAFETY_ACTION, 0) >= 1:
                 return self._finish(state, "safety_stop", ("power_supply", "other"), p)
-            return self._ask(state, SAFETY_ACTION, safety=self._safety_notice(state))
+            return self._ask(state, SAFETY_ACTION, safety=self._safety_notice(state), safety_stop=True)
         choice = self.planner.choose(state, p)
         if choice.kind == "move":
             return self._ask(state, choice.id)
@@ -159,7 +160,8 @@ class DiagnosisEngine:
                 notices.insert(0, self.k.move("adapter_temperature").safety)
         return " ".join(dict.fromkeys(n for n in notices if n))
 
-    def _ask(self, state: DiagnosisState, move_id: str, safety: Optional[str] = None, closing: bool = False) -> Ask:
+    def _ask(self, state: DiagnosisState, move_id: str, safety: Optional[str] = None, closing: bool = False,
+             safety_stop: bool = False) -> Ask:
         move = self.k.move(move_id)
         options = tuple((o.id, o.label) for o in move.answer_options)
         if move.kind == "action":
@@ -168,7 +170,7 @@ class DiagnosisEngine:
         if state.pending != move_id:
             state.pending = move_id
             state.asked.append(move_id)
-        return Ask(move, options, self.k.move_section(move_id), safety or move.safety, closing, repeat)
+        return Ask(move, options, self.k.move_section(move_id), safety or move.safety, closing, repeat, safety_stop)
 
     # -- what the customer said ----------------------------------------------------------
     def answer(self, state: DiagnosisState, move_id: str, option_id: str) -> None:

@@ -43,7 +43,7 @@ DIALOGUE_MINIMUMS = {
     "not_sure": 20,
     "skip": 20,
     "go_back": 20,
-    "restart": 20,
+    "start_over": 20,
     "human_handoff": 30,
     "how_to": 20,
     "bot_challenge": 20,

@@ -1,0 +1,38 @@
+"""Tracker <-> bot/ data: the latest message in, replies out."""
+from __future__ import annotations
+
+from typing import Any, Dict, Iterable
+
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.dialogue.messages import Incoming, Reply
+
+MAX_TEXT = 4000  # a pasted log should not slow every turn down
+
+
+def incoming(latest: Dict[str, Any]) -> Incoming:
+    latest = latest or {}
+    intent = latest.get("intent") or {}
+    ranking = tuple(
+        (r.get("name"), float(r.get("confidence") or 0.0))
+        for r in latest.get("intent_ranking") or []
+        if r.get("name")
+    )
+    entities = tuple(
+        {"entity": e.get("entity"), "value": e.get("value")}
+        for e in latest.get("entities") or []
+        if isinstance(e, dict) and e.get("entity")
+    )
+    return Incoming(
+        text=(latest.get("text") or "")[:MAX_TEXT],
+        intent=intent.get("name"),
+        confidence=float(intent.get("confidence") or 0.0),
+        ranking=ranking,
+        entities=entities,
+    )
+
+
+def dispatch(dispatcher: CollectingDispatcher, replies: Iterable[Reply]) -> None:
+    for reply in replies:
+        buttons = [{"title": t, "payload": p} for t, p in reply.buttons]
+        dispatcher.utter_message(text=reply.text, buttons=buttons or None)

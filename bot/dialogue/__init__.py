@@ -1,0 +1,1 @@
+"""The conversation around the engine: understanding replies, rendering steps. No Rasa imports."""

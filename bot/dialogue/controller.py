@@ -1,0 +1,298 @@
+"""One customer message in, replies out: the conversation around the diagnostic engine.
+
+The whole conversation state is one JSON-able dict, stored by the caller (a Rasa slot), so a
+conversation resumes after a restart or days later.
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import asdict, dataclass, field
+from typing import Any, Dict, List, Optional, Tuple
+
+from bot.dialogue import render
+from bot.dialogue.messages import Incoming, Reply, choice_payload
+from bot.dialogue.understanding import false_fixes_mentioned, option_from_text, ordinal_from_text, symptoms_in
+from bot.engine import Ask, DiagnosisEngine, DiagnosisState, Finished, InvalidAnswer, Verify
+from bot.handoff.summary import case_summary
+
+CONVERSATION_VERSION = 1
+# Below this the intent is confirmed with "Did you mean ...?" (tuned on our own data split, not the eval set).
+SYMPTOM_CONFIDENCE = 0.55
+# A second symptom this confident, in the same message, is queued as a second problem.
+SECOND_SYMPTOM = 0.2
+# Two symptoms in one message split the confidence: each this high, together above
+# SYMPTOM_CONFIDENCE, means two complaints rather than an unclear one.
+SPLIT_SYMPTOM = 0.3
+MISUNDERSTOOD_LIMIT = 3
+CONTEXT_ENTITIES = ("camera_model", "duration", "wifi_band")
+
+
+@dataclass
+class Conversation:
+    phase: str = "idle"  # idle | clarify | diagnosing | finished | resume_offer | handoff
+    engine: Optional[Dict[str, Any]] = None
+    queue: List[str] = field(default_factory=list)  # further symptoms to look at afterwards
+    candidates: List[str] = field(default_factory=list)
+    misunderstood: int = 0
+    context: Dict[str, Any] = field(default_factory=dict)
+    handoff: Optional[Dict[str, Any]] = None
+    version: int = CONVERSATION_VERSION
+
+    @classmethod
+    def from_dict(cls, data: Optional[Dict[str, Any]]) -> "Conversation":
+        if not isinstance(data, dict) or data.get("version") != CONVERSATION_VERSION:
+            return cls()
+        known = set(cls.__dataclass_fields__)
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+    def to_dict(self) -> Dict[str, Any]:
+        return asdict(self)
+
+
+class Controller:
+    def __init__(self, engine: Optional[DiagnosisEngine] = None):
+        self.engine = engine or DiagnosisEngine()
+        self.k = self.engine.k
+        self.symptom_ids = [s.id for s in self.k.symptoms]
+
+    # -- entry points --------------------------------------------------------------------
+    def handle(self, conv: Conversation, msg: Incoming) -> List[Reply]:
+        self._remember_context(conv, msg)
+        if msg.intent == "start_over" or msg.choice() == ("meta", "restart"):
+            return self._restart(conv)
+        if msg.intent == "human_handoff":
+            return self._handoff(conv, "customer asked for a person")
+        if conv.phase == "resume_offer":
+            return self._resume_answer(conv, msg)
+        if conv.phase == "diagnosing":
+            return self._in_diagnosis(conv, msg)
+        if conv.phase == "clarify":
+            return self._clarify_answer(conv, msg)
+        return self._opening(conv, msg)
+
+    def session_started(self, conv: Conversation) -> List[Reply]:
+        """A returning customer: offer to continue a diagnosis that was left open."""
+        if conv.phase != "diagnosing" or not conv.engine:
+            return []
+        state = DiagnosisState.from_dict(conv.engine)
+        problem = ", ".join(self.k.symptom(s).phrase for s in state.symptoms) or "your camera"
+        conv.phase = "resume_offer"
+        return [Reply(text=f"Welcome back. Last time we were working on: {problem}. Shall we continue where we left off?",
+                      buttons=[("Continue", choice_payload("meta", "resume")),
+                               ("Start over", choice_payload("meta", "restart"))])]
+
+    # -- phases --------------------------------------------------------------------------
+    def _opening(self, conv: Conversation, msg: Incoming) -> List[Reply]:
+        found = self._symptoms(msg)
+        replies = self._false_fix_replies(msg)
+        if found and found[0][1] >= SYMPTOM_CONFIDENCE and msg.intent != "nlu_fallback":
+            symptoms = [found[0][0]] + [s for s, c in found[1:] if c >= SECOND_SYMPTOM]
+            return replies + self._start(conv, symptoms, msg)
+        two = [s for s, c in found[:2] if c >= SPLIT_SYMPTOM]
+        if len(two) == 2 and found[0][1] + found[1][1] >= SYMPTOM_CONFIDENCE + 0.15:
+            return replies + self._start(conv, two, msg)
+        if msg.intent == "choose":
+            return replies + self._stray_choice(conv, msg)
+        static = {"greet": "greet", "thank": "thank", "goodbye": "goodbye", "bot_challenge": "iamabot"}
+        if msg.intent in static:
+            return replies + [Reply.fixed(static[msg.intent])]
+        if msg.intent == "out_of_scope" and not found:
+            return replies + self._out_of_scope(conv)
+        if found:
+            return replies + self._clarify(conv, [s for s, _ in found[:2]])
+        if msg.intent == "out_of_scope" or msg.intent == "nlu_fallback":
+            return replies + self._out_of_scope(conv)
+        return replies + [Reply.fixed("ask_problem")]
+
+    def _clarify(self, conv: Conversation, candidates: List[str]) -> List[Reply]:
+        conv.phase, conv.candidates = "clarify", candidates
+        buttons = [(self.k.symptom(s).phrase, choice_payload("symptom", s)) for s in candidates]
+        buttons.append(("Something else", choice_payload("symptom", "none")))
+        return [Reply(text="Did you mean one of these?", buttons=buttons)]
+
+    def _clarify_answer(self, conv: Conversation, msg: Incoming) -> List[Reply]:
+        choice = msg.choice()
+        if choice and choice[0] == "symptom":
+            if choice[1] in self.symptom_ids:
+                return self._start(conv, [choice[1]], msg)
+            conv.phase, conv.candidates = "idle", []
+            return [Reply.fixed("describe_again")]
+        if msg.intent == "affirm" and len(conv.candidates) == 1:
+            return self._start(conv, conv.candidates, msg)
+        if msg.intent == "choose" and choice is None:
+            index = ordinal_from_text(msg.text, len(conv.candidates) + 1)
+            if index is not None and index < len(conv.candidates):
+                return self._start(conv, [conv.candidates[index]], msg)
+            if index is not None:
+                conv.phase, conv.candidates = "idle", []
+                return [Reply.fixed("describe_again")]
+        conv.phase, conv.candidates = "idle", []
+        return self._opening(conv, msg)
+
+    def _resume_answer(self, conv: Conversation, msg: Incoming) -> List[Reply]:
+        choice = msg.choice()
+        if choice == ("meta", "resume") or msg.intent == "affirm":
+            conv.phase = "diagnosing"
+            return self._next(conv, DiagnosisState.from_dict(conv.engine))
+        if msg.intent == "deny":
+            return self._restart(conv)
+        if msg.intent in self.symptom_ids and msg.confidence >= SYMPTOM_CONFIDENCE:
+            conv.phase, conv.engine = "idle", None
+            return self._opening(conv, msg)
+        if msg.intent == "choose" and choice is None:
+            index = ordinal_from_text(msg.text, 2)
+            if index == 0:
+                conv.phase = "diagnosing"
+                return self._next(conv, DiagnosisState.from_dict(conv.engine))
+            if index == 1:
+                return self._restart(conv)
+        return []  # the welcome-back offer (sent at session start) still stands
+
+    def _in_diagnosis(self, conv: Conversation, msg: Incoming) -> List[Reply]:
+        state = DiagnosisState.from_dict(conv.engine)
+        replies = self._false_fix_replies(msg)
+        step = self.engine.next_step(state)
+        choice = msg.choice()
+
+        if choice and choice[0] == "verify" and isinstance(step, Verify):
+            self.engine.confirm_fix(state, choice[1] == "yes")
+            return replies + self._next(conv, state)
+        if isinstance(step, Verify) and msg.intent in ("affirm", "deny"):
+            self.engine.confirm_fix(state, msg.intent == "affirm")
+            return replies + self._next(conv, state)
+        if isinstance(step, Verify) and msg.intent == "choose" and choice is None:
+            index = ordinal_from_text(msg.text, 2)
+            if index is not None:
+                self.engine.confirm_fix(state, index == 0)
+                return replies + self._next(conv, state)
+        if choice and isinstance(step, Ask) and choice[0] == step.move.id:
+            return replies + self._answer(conv, state, step, choice[1])
+        if msg.intent == "skip" and isinstance(step, Ask):
+            self.engine.skip(state)
+            return replies + [Reply(text="No problem, we'll come back to that one if we need it.")] + self._next(conv, state)
+        if msg.intent == "go_back":
+            if self.engine.undo(state):
+                return replies + [Reply(text="OK, I took back your last answer.")] + self._next(conv, state)
+            return replies + [Reply(text="There is nothing to take back yet.")] + self._next(conv, state)
+        if msg.intent == "how_to" and isinstance(step, Ask):
+            conv.engine = state.to_dict()
+            return replies + render.how_to(step)
+        new = [s for s, c in self._symptoms(msg) if c >= SYMPTOM_CONFIDENCE and s not in state.symptoms]
+        if isinstance(step, Ask):
+            option = self._option_from_message(step, msg)
+            if option is not None:
+                return replies + self._answer(conv, state, step, option)
+        if new and msg.intent in self.symptom_ids:
+            return replies + self._new_symptom(conv, state, new[0])
+        if choice:
+            return replies + [Reply(text="That button belongs to an earlier question. Here is where we are now:")] + self._next(conv, state)
+        conv.misunderstood += 1
+        if conv.misunderstood >= MISUNDERSTOOD_LIMIT:
+            return replies + self._handoff(conv, "repeated misunderstanding")
+        return replies + [Reply(text="Sorry, I didn't catch that. Please pick one of the options, or ask me how to do it.")] \
+            + self._next(conv, state, repeat_note=False)
+
+    # -- helpers -------------------------------------------------------------------------
+    def _start(self, conv: Conversation, symptoms: List[str], msg: Incoming) -> List[Reply]:
+        ordered = sorted(dict.fromkeys(symptoms), key=lambda s: -self.k.symptom(s).urgency)
+        first, rest = ordered[0], ordered[1:]
+        state = self.engine.start([first], msg.entities)
+        conv.queue = [s for s in rest if s not in conv.queue] + conv.queue
+        conv.phase, conv.candidates, conv.misunderstood = "diagnosing", [], 0
+        intro = f"Understood: {self.k.symptom(first).phrase.replace('Kasa camera ', '')}."
+        if rest:
+            intro += " You also mentioned: " + "; ".join(self.k.symptom(s).phrase.replace("Kasa camera ", "") for s in rest) \
+                     + ". We'll start with the first one and come back to the other."
+        return [Reply(text=intro)] + self._next(conv, state)
+
+    def _new_symptom(self, conv: Conversation, state: DiagnosisState, symptom: str) -> List[Reply]:
+        if self.k.symptom(symptom).safety:
+            self.engine.add_symptom(state, symptom)  # safety goes first: the engine stops for it
+            return self._next(conv, state)
+        if symptom not in conv.queue:
+            conv.queue.append(symptom)
+        return [Reply(text=f"Noted: {self.k.symptom(symptom).phrase.replace('Kasa camera ', '')}. "
+                           "We'll look at that right after this.")] + self._next(conv, state, repeat_note=False)
+
+    def _answer(self, conv: Conversation, state: DiagnosisState, step: Ask, option: str) -> List[Reply]:
+        try:
+            self.engine.answer(state, step.move.id, option)
+        except InvalidAnswer:
+            return [Reply(text="That isn't one of the answers to this question.")] + self._next(conv, state)
+        conv.misunderstood = 0
+        return self._next(conv, state)
+
+    def _next(self, conv: Conversation, state: DiagnosisState, repeat_note: bool = True) -> List[Reply]:
+        step = self.engine.next_step(state)
+        conv.engine = state.to_dict()
+        if isinstance(step, Ask):
+            return render.ask(step, repeat_note)
+        if isinstance(step, Verify):
+            return render.verify(self.k, step)
+        conv.phase = "finished"
+        replies = render.finished(self.k, step)
+        if conv.queue:
+            nxt = conv.queue[0]
+            replies.append(Reply(text=f"You also mentioned: {self.k.symptom(nxt).phrase.replace('Kasa camera ', '')}. Shall we look at it now?",
+                                 buttons=[("Yes, let's do it", choice_payload("symptom", nxt)),
+                                          ("No, thanks", choice_payload("meta", "no_next"))]))
+        return replies
+
+    def _stray_choice(self, conv: Conversation, msg: Incoming) -> List[Reply]:
+        choice = msg.choice()
+        if choice and choice[0] == "symptom" and choice[1] in self.symptom_ids:
+            if choice[1] in conv.queue:
+                conv.queue.remove(choice[1])
+            return self._start(conv, [choice[1]], msg)
+        if choice and choice[0] == "meta" and choice[1] in ("no_handoff", "no_next"):
+            return [Reply.fixed("anything_else")]
+        if choice and choice[0] == "meta" and choice[1] == "resume" and conv.engine:
+            conv.phase = "diagnosing"
+            return self._next(conv, DiagnosisState.from_dict(conv.engine))
+        return [Reply.fixed("ask_problem")]
+
+    def _out_of_scope(self, conv: Conversation) -> List[Reply]:
+        conv.misunderstood += 1
+        return [Reply.fixed("out_of_scope", [("Talk to a person", "/human_handoff")])]
+
+    def _restart(self, conv: Conversation) -> List[Reply]:
+        context = conv.context
+        conv.__dict__.update(Conversation().__dict__)
+        conv.context = context
+        return [Reply.fixed("restarted")]
+
+    def _handoff(self, conv: Conversation, reason: str) -> List[Reply]:
+        state = DiagnosisState.from_dict(conv.engine) if conv.engine else DiagnosisState()
+        summary = case_summary(self.engine, state, conv.context, reason)
+        reference = uuid.uuid4().hex[:8].upper()
+        conv.handoff = {"reference": reference, "summary": summary}
+        conv.phase = "handoff"
+        return [Reply(text=f"I'm passing your case to our support team (reference {reference}). "
+                           "They will see everything we did, so you won't have to repeat it."),
+                Reply(text=render.summary_text(summary))]
+
+    def _symptoms(self, msg: Incoming) -> List[Tuple[str, float]]:
+        ranking = list(msg.ranking) or ([(msg.intent, msg.confidence)] if msg.intent else [])
+        return symptoms_in(ranking, self.symptom_ids, floor=0.05)
+
+    def _option_from_message(self, step: Ask, msg: Incoming) -> Optional[str]:
+        if msg.intent == "choose" and msg.choice() is None:
+            index = ordinal_from_text(msg.text, len(step.options))
+            return step.options[index][0] if index is not None else None
+        rule = step.move.from_entity
+        if rule is not None:
+            for ent in msg.entities:
+                if ent.get("entity") == rule.entity:
+                    option = self.engine._option_from_entity(rule, ent.get("value"))
+                    if option is not None:
+                        return option
+        return option_from_text(step.move, step.options, msg.text, msg.intent)
+
+    def _false_fix_replies(self, msg: Incoming) -> List[Reply]:
+        return [Reply(text=f"About \"{ff.fix.lower()}\": that won't help here. {ff.reason}")
+                for ff in false_fixes_mentioned(self.k, msg.text)]
+
+    def _remember_context(self, conv: Conversation, msg: Incoming) -> None:
+        for ent in msg.entities:
+            if ent.get("entity") in CONTEXT_ENTITIES:
+                conv.context[ent["entity"]] = ent.get("value")

@@ -1,0 +1,63 @@
+"""What comes in (a parsed customer message) and what goes out (replies with buttons)."""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Tuple
+
+import yaml
+
+CHOOSE_INTENT = "choose"
+REPLIES_FILE = Path(__file__).with_name("replies.yml")
+
+
+@lru_cache(maxsize=1)
+def fixed_replies() -> Dict[str, str]:
+    return yaml.safe_load(REPLIES_FILE.read_text(encoding="utf-8"))
+
+
+def choice_payload(kind: str, value: str) -> str:
+    """A button payload: pressing it sends intent `choose` with entity option=kind|value."""
+    return "/" + CHOOSE_INTENT + json.dumps({"option": f"{kind}|{value}"}, separators=(",", ":"))
+
+
+@dataclass(frozen=True)
+class Incoming:
+    text: str
+    intent: Optional[str] = None
+    confidence: float = 0.0
+    ranking: Tuple[Tuple[str, float], ...] = ()
+    entities: Tuple[Dict[str, Any], ...] = ()
+
+    def entity(self, name: str) -> Optional[Any]:
+        return next((e.get("value") for e in self.entities if e.get("entity") == name), None)
+
+    def choice(self) -> Optional[Tuple[str, str]]:
+        if self.intent != CHOOSE_INTENT:
+            return None
+        value = self.entity("option")
+        if not isinstance(value, str) or "|" not in value:
+            return None
+        kind, _, rest = value.partition("|")
+        return kind, rest
+
+
+@dataclass
+class Reply:
+    text: str
+    buttons: List[Tuple[str, str]] = field(default_factory=list)  # (title, payload)
+    name: Optional[str] = None  # stable id of a fixed reply (bot/dialogue/replies.yml)
+
+    @classmethod
+    def fixed(cls, name: str, buttons: Optional[List[Tuple[str, str]]] = None) -> "Reply":
+        return cls(text=fixed_replies()[name], buttons=buttons or [], name=name)
+
+    def to_dict(self) -> Dict[str, Any]:
+        out: Dict[str, Any] = {"text": self.text}
+        if self.name is not None:
+            out["name"] = self.name
+        if self.buttons:
+            out["buttons"] = [{"title": t, "payload": p} for t, p in self.buttons]
+        return out

@@ -1,0 +1,109 @@
+"""Engine steps and outcomes as chat replies (plain text, buttons)."""
+from __future__ import annotations
+
+from typing import Dict, List
+
+from bot.dialogue.messages import Reply, choice_payload
+from bot.engine import Ask, Finished, Verify
+from bot.knowledge.model import Knowledge
+
+HOW_TO = ("How do I do that?", "/how_to")
+SKIP = ("Skip for now", "/skip")
+RECOMMENDATION_OPENERS = {
+    "replace": "The camera needs replacing.",
+    "return": "The guide recommends returning the camera.",
+    "contact_support": "This needs Kasa support.",
+    "wait_for_outage": "This is an outage on Kasa's side.",
+    "human_support": "I could not pin this down with the guide's checks.",
+    "safety": "For your safety, please stop here.",
+}
+
+
+def ask(step: Ask, repeat_note: bool = True) -> List[Reply]:
+    replies = []
+    if step.safety_stop:
+        replies.append(Reply(text=f"⚠️ Safety first: {step.safety} Then let's replace it."))
+    text = step.move.prompt
+    if step.safety and not step.safety_stop:
+        text += f" (Careful: {step.safety})"
+    if step.repeat and repeat_note:
+        text = "Let's come back to the step we skipped. " + text
+    buttons = [(label, choice_payload(step.move.id, option)) for option, label in step.options]
+    buttons.append(HOW_TO)
+    buttons.append(("I can't do that now", "/skip") if step.safety_stop else SKIP)
+    replies.append(Reply(text=text, buttons=buttons))
+    return replies
+
+
+def verify(k: Knowledge, step: Verify) -> List[Reply]:
+    out = step.outcome
+    lines = [f"Good news. That points to: {out['cause_name']}."]
+    if out.get("scenario"):
+        sc = out["scenario"]
+        lines.append(f"The guide's fix for this (scenario {sc['id']}): {sc['fix']}")
+    lines.append("Before we call it fixed, please run these checks:")
+    lines.extend(f"• {c['name']}: {c['check']}" for c in out["post_fix_checks"])
+    lines.append("Did everything pass?")
+    return [Reply(text="\n".join(lines), buttons=[
+        ("Yes, all good", choice_payload("verify", "yes")),
+        ("No, something failed", choice_payload("verify", "no")),
+    ])]
+
+
+def finished(k: Knowledge, step: Finished) -> List[Reply]:
+    out = step.outcome
+    if out["type"] == "fix":
+        text = "Great, your camera is working again."
+        if out.get("scenario"):
+            text += f" {out['scenario']['verification']}"
+        if out.get("cause") == "config_corruption":
+            text += " If it stops working again after a power cut, come back: the guide says this can recur."
+        if out.get("safety"):
+            text += " Please do not use the old adapter again."
+        return [Reply(text=text)]
+    lines = [RECOMMENDATION_OPENERS.get(out["recommendation"], ""), out["text"]]
+    if out["recommendation"] != "human_support":
+        lines.append(f"Most likely cause: {out['cause_name']} ({out['probability']:.0%}).")
+    if out.get("scenario"):
+        lines.append(f"Guide fix scenario {out['scenario']['id']}: {out['scenario']['fix']}")
+    reasons = [t["text"] for t in out.get("thresholds", [])]
+    if reasons:
+        lines.append("Why: " + " ".join(reasons))
+    if out.get("warranty_hint"):
+        lines.append(out["warranty_hint"])
+    if out.get("notes"):
+        lines.append("Good to know: " + "; ".join(out["notes"]) + ".")
+    return [
+        Reply(text="\n".join(line for line in lines if line)),
+        Reply(text="Would you like me to pass this to our support team now, with everything we found?", buttons=[
+            ("Yes, connect me", "/human_handoff"),
+            ("No, thanks", choice_payload("meta", "no_handoff")),
+        ]),
+    ]
+
+
+def how_to(step: Ask) -> List[Reply]:
+    return [Reply(text=step.move.how_to)] + ask(step, repeat_note=False)
+
+
+def step_replies(k: Knowledge, step) -> List[Reply]:
+    if isinstance(step, Ask):
+        return ask(step)
+    if isinstance(step, Verify):
+        return verify(k, step)
+    return finished(k, step)
+
+
+def summary_text(summary: Dict) -> str:
+    lines = ["Here is what our support team will see:"]
+    if summary["symptoms"]:
+        lines.append("• Problem: " + "; ".join(summary["symptoms"]))
+    for key, value in summary["context"].items():
+        lines.append(f"• {key.replace('_', ' ').capitalize()}: {value}")
+    for s in summary["steps_tried"]:
+        lines.append(f"• Tried: {s['ref']}: {s['answer']}")
+    for q in summary["questions"]:
+        lines.append(f"• {q['asked']} {q['answer']}")
+    if summary.get("outcome"):
+        lines.append(f"• Assessment: {summary['outcome'].get('cause_name', '')}")
+    return "\n".join(lines)

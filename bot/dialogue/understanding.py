@@ -1,0 +1,94 @@
+"""Reading a free-text reply against the question that is open, and spotting false fixes."""
+from __future__ import annotations
+
+import re
+from difflib import SequenceMatcher
+from typing import Iterable, List, Optional, Sequence, Tuple
+
+from bot.engine import FIXED
+from bot.knowledge.model import FalseFix, Knowledge, Move
+
+YES_INTENTS = {"affirm"}
+NO_INTENTS = {"deny"}
+UNSURE_INTENTS = {"not_sure"}
+UNSURE_OPTIONS = ("not_sure", "not_available")
+_WORD = re.compile(r"[a-z0-9.]+")
+_STOP = {"the", "a", "an", "it", "is", "i", "my", "to", "of", "and", "or", "but", "on", "in", "at", "for",
+         "this", "that", "yes", "no", "its", "it's", "was", "be", "me", "do", "does", "all"}
+
+
+def normalise(text: str) -> str:
+    return " ".join(_WORD.findall((text or "").lower()))
+
+
+def _words(text: str) -> List[str]:
+    return [w for w in _WORD.findall(text.lower()) if w not in _STOP]
+
+
+def _label_score(text: str, label: str) -> float:
+    said, wanted = set(_words(text)), _words(label)
+    if not wanted or not said:
+        return 0.0
+    hits = 0.0
+    for w in wanted:
+        if w in said:
+            hits += 1
+        elif any(SequenceMatcher(None, w, s).ratio() >= 0.85 for s in said):
+            hits += 0.8  # typos: "recognised", "blinkng"
+    return hits / len(wanted)
+
+
+def option_from_text(move: Move, options: Sequence[Tuple[str, str]], text: str, intent: Optional[str]) -> Optional[str]:
+    """The option a free-text reply means, or None when it is not clear enough to act on."""
+    ids = [o for o, _ in options]
+    if intent in YES_INTENTS:
+        if move.kind == "action":
+            return FIXED
+        yes = [o for o, label in options if label.lower().startswith("yes") or o == "yes"]
+        if len(yes) == 1:
+            return yes[0]
+    if intent in NO_INTENTS:
+        if move.kind == "action":
+            failures = [o for o in ids if o != FIXED]
+            return failures[0] if len(failures) == 1 else None
+        no = [o for o, label in options if label.lower().startswith("no") or o == "no"]
+        if len(no) == 1:
+            return no[0]
+    if intent in UNSURE_INTENTS:
+        return next((o for o in UNSURE_OPTIONS if o in ids), None)
+    scored = sorted(((_label_score(text, label), o) for o, label in options), reverse=True)
+    if scored and scored[0][0] >= 0.5 and (len(scored) == 1 or scored[0][0] - scored[1][0] >= 0.2):
+        return scored[0][1]
+    return None
+
+
+def false_fixes_mentioned(knowledge: Knowledge, text: str) -> List[FalseFix]:
+    said = normalise(text)
+    found = []
+    for ff in knowledge.false_fixes:
+        if any(normalise(p) in said for p in ff.phrases):
+            found.append(ff)
+    return found
+
+
+def symptoms_in(ranking: Iterable[Tuple[str, float]], symptom_ids: Iterable[str], floor: float) -> List[Tuple[str, float]]:
+    ids = set(symptom_ids)
+    return [(i, c) for i, c in ranking if i in ids and c >= floor]
+
+
+_ORDINALS = {"first": 1, "1st": 1, "one": 1, "second": 2, "2nd": 2, "two": 2, "third": 3, "3rd": 3, "three": 3,
+             "fourth": 4, "4th": 4, "four": 4, "fifth": 5, "5th": 5, "five": 5}
+
+
+def ordinal_from_text(text: str, count: int) -> Optional[int]:
+    """Position (0-based) a customer picked by typing "2", "the second one" or "the last one"."""
+    words = _WORD.findall((text or "").lower().replace("#", " "))
+    for w in words:
+        w = w.strip(".")
+        if w.isdigit() and 1 <= int(w) <= count:
+            return int(w) - 1
+        if w in _ORDINALS and _ORDINALS[w] <= count:
+            return _ORDINALS[w] - 1
+        if w == "last" and count:
+            return count - 1
+    return None

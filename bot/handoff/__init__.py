@@ -1,0 +1,1 @@
+"""What a support agent receives when the bot hands a case over."""

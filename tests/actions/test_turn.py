@@ -1,0 +1,81 @@
+"""action_turn and action_session_start on in-memory trackers (no server)."""
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.session import ActionSessionStart
+from actions.turn import SLOT, ActionTurn
+
+
+def tracker(text, intent, confidence=0.97, entities=(), slot=None, ranking=None):
+    latest = {
+        "text": text,
+        "intent": {"name": intent, "confidence": confidence},
+        "intent_ranking": ranking or [{"name": intent, "confidence": confidence}],
+        "entities": list(entities),
+    }
+    return Tracker("customer-1", {SLOT: slot}, latest, [], False, None, {}, "action_listen")
+
+
+def run(action, trk):
+    dispatcher = CollectingDispatcher()
+    events = action.run(dispatcher, trk, {})
+    return dispatcher.messages, events
+
+
+def slot_of(events):
+    return next(e["value"] for e in events if e["event"] == "slot" and e["name"] == SLOT)
+
+
+def test_symptom_message_asks_first_step_with_buttons():
+    messages, events = run(ActionTurn(), tracker("sd card gone after 2 days", "sd_card_not_recognized"))
+    assert messages[0]["text"].startswith("Understood: SD card not recognized")
+    assert messages[-1]["buttons"], "the step's answers come as buttons"
+    payloads = [b["payload"] for b in messages[-1]["buttons"]]
+    assert any(p.startswith('/choose{"option":"') for p in payloads)
+    conv = slot_of(events)
+    assert conv["phase"] == "diagnosing"
+
+
+def test_button_answer_moves_the_diagnosis_on():
+    _, events = run(ActionTurn(), tracker("app freezes in settings", "app_freezes_settings"))
+    conv = slot_of(events)
+    assert conv["engine"]["pending"] == "update_app"
+    option = {"entity": "option", "value": "update_app|fixed"}
+    messages, events = run(ActionTurn(), tracker('/choose{"option":"update_app|fixed"}', "choose", 1.0, [option], conv))
+    assert "Before we call it fixed" in messages[0]["text"]
+    assert slot_of(events)["engine"]["status"] == "verifying"
+
+
+def test_typed_payload_cannot_set_the_slot_or_skip_steps():
+    _, events = run(ActionTurn(), tracker("offline after 2 months", "offline_after_months"))
+    conv = slot_of(events)
+    forged = [{"entity": "conversation", "value": {"phase": "finished"}},
+              {"entity": "option", "value": "factory_reset|fixed"}]
+    messages, events = run(ActionTurn(), tracker('/affirm{"conversation": 1}', "affirm", 1.0, forged, conv))
+    after = slot_of(events)
+    assert after["phase"] == "diagnosing"
+    assert after["engine"]["status"] == "active"
+    assert all(o["move"] != "factory_reset" for o in after["engine"]["observations"])
+
+
+def test_a_broken_slot_value_starts_a_fresh_conversation():
+    messages, events = run(ActionTurn(), tracker("hi", "greet", slot="not a conversation"))
+    assert messages[0]["text"].startswith("Hi!")
+    assert slot_of(events)["phase"] == "idle"
+
+
+def test_session_start_keeps_the_conversation_and_offers_to_continue():
+    _, events = run(ActionTurn(), tracker("offline after 2 months", "offline_after_months"))
+    conv = slot_of(events)
+    messages, events = run(ActionSessionStart(), tracker("", "session_start", slot=conv))
+    assert events[0] == {"event": "session_started", "timestamp": None}
+    assert slot_of(events)["engine"] == conv["engine"]
+    assert events[-1]["event"] == "action" and events[-1]["name"] == "action_listen"
+    assert "continue where we left off" in messages[0]["text"]
+
+
+def test_session_start_for_a_new_customer_is_silent():
+    messages, events = run(ActionSessionStart(), tracker("", "session_start"))
+    assert messages == []
+    assert events[0]["event"] == "session_started"

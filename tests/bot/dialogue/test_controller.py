@@ -1,0 +1,246 @@
+"""The conversation controller, driven like a customer would, without Rasa."""
+import json
+
+import pytest
+
+from bot.dialogue.controller import Controller, Conversation
+from bot.dialogue.messages import Incoming, choice_payload
+from bot.engine import DiagnosisState
+
+
+@pytest.fixture(scope="module")
+def controller():
+    return Controller()
+
+
+class Chat:
+    def __init__(self, controller):
+        self.c = controller
+        self.conv = Conversation()
+        self.last = []
+
+    def say(self, text, intent=None, confidence=0.95, ranking=None, entities=()):
+        ranking = ranking if ranking is not None else ([(intent, confidence)] if intent else [])
+        msg = Incoming(text, intent, confidence, tuple(ranking), tuple(entities))
+        # the conversation is stored as JSON between turns, as the Rasa slot does
+        self.conv = Conversation.from_dict(json.loads(json.dumps(self.conv.to_dict())))
+        self.last = self.c.handle(self.conv, msg)
+        return self.last
+
+    def press(self, title_start):
+        for reply in reversed(self.last):
+            for title, payload in reply.buttons:
+                if title.lower().startswith(title_start.lower()):
+                    return self.say_payload(payload)
+        raise AssertionError(f"no button {title_start!r} in {[r.buttons for r in self.last]}")
+
+    def say_payload(self, payload):
+        if payload.startswith("/choose"):
+            value = json.loads(payload[len("/choose"):])["option"]
+            return self.say(payload, "choose", 1.0, entities=[{"entity": "option", "value": value}])
+        return self.say(payload, payload[1:], 1.0)
+
+    @property
+    def texts(self):
+        return [r.text for r in self.last]
+
+    @property
+    def pending(self):
+        return DiagnosisState.from_dict(self.conv.engine).pending if self.conv.engine else None
+
+
+def test_symptom_starts_diagnosis_with_buttons(controller):
+    chat = Chat(controller)
+    chat.say("my kc120 is offline since 2 months", "offline_after_months",
+             entities=[{"entity": "camera_model", "value": "KC120"}])
+    assert chat.conv.phase == "diagnosing"
+    assert chat.texts[0].startswith("Understood: offline after 2 months")
+    assert chat.last[-1].buttons, "a question comes with its options as buttons"
+    assert chat.conv.context["camera_model"] == "KC120"
+
+
+def test_whole_diagnosis_to_a_verified_fix(controller):
+    chat = Chat(controller)
+    chat.say("app freezes when i open camera settings", "app_freezes_settings")
+    assert chat.pending == "update_app"
+    chat.press("Yes, it works now")
+    assert "Before we call it fixed" in chat.texts[0]
+    assert "App Stability Test" in chat.texts[0]
+    chat.press("Yes, all good")
+    assert chat.conv.phase == "finished"
+    assert "working again" in chat.texts[0]
+
+
+def test_failed_verification_reopens_the_diagnosis(controller):
+    chat = Chat(controller)
+    chat.say("app freezes when i open camera settings", "app_freezes_settings")
+    chat.press("Yes, it works now")
+    chat.press("No, something failed")
+    assert chat.conv.phase in ("diagnosing", "finished")
+    state = DiagnosisState.from_dict(chat.conv.engine)
+    assert state.failed("update_app")
+
+
+def test_escalation_offers_a_person_and_hands_over_a_summary(controller):
+    chat = Chat(controller)
+    chat.say("pan tilt does not move anymore", "pan_tilt_stopped")
+    for _ in range(15):
+        if chat.conv.phase == "finished":
+            break
+        titles = [t for r in chat.last for t, _ in r.buttons]
+        pick = next(t for t in titles if t.startswith(("Completely silent", "Cool", "Solid green", "No change",
+                                                        "Under warranty", "Evenly", "No cracks", "Yes, they", "It looks")))
+        chat.press(pick)
+    assert chat.conv.phase == "finished"
+    assert any("replac" in t.lower() for t in chat.texts)
+    chat.press("Yes, connect me")
+    assert chat.conv.phase == "handoff"
+    summary = chat.conv.handoff["summary"]
+    assert summary["symptoms"] == ["Kasa camera pan tilt stopped working"]
+    assert summary["questions"], "every question asked is in the hand-off"
+    assert chat.conv.handoff["reference"] in chat.texts[0]
+
+
+def test_a_button_of_another_question_changes_nothing(controller):
+    chat = Chat(controller)
+    chat.say("offline after two months", "offline_after_months")
+    before = chat.conv.engine
+    forged = choice_payload("factory_reset", "fixed")
+    chat.say_payload(forged)
+    after = DiagnosisState.from_dict(chat.conv.engine)
+    assert after.observations == DiagnosisState.from_dict(before).observations
+    assert "earlier question" in chat.texts[0]
+
+
+def test_unknown_option_for_the_open_question_is_refused(controller):
+    chat = Chat(controller)
+    chat.say("offline after two months", "offline_after_months")
+    move = chat.pending
+    chat.say_payload(choice_payload(move, "definitely_not_an_option"))
+    assert chat.pending == move
+    assert "isn't one of the answers" in chat.texts[0]
+
+
+def test_low_confidence_asks_did_you_mean(controller):
+    chat = Chat(controller)
+    chat.say("camera weird", "nlu_fallback", 0.3,
+             ranking=[("nlu_fallback", 0.3), ("live_view_timeout", 0.28), ("green_blinking_no_cloud", 0.2)])
+    assert chat.conv.phase == "clarify"
+    titles = [t for t, _ in chat.last[-1].buttons]
+    assert titles == ["Kasa camera app times out loading live view",
+                      "Kasa camera blinking green but no cloud access", "Something else"]
+    chat.press("Kasa camera blinking green")
+    assert chat.conv.phase == "diagnosing"
+    state = DiagnosisState.from_dict(chat.conv.engine)
+    assert state.symptoms == ["green_blinking_no_cloud"]
+    assert "led_check" not in state.asked, "the LED colour is known from the complaint"
+
+
+def test_typed_number_picks_an_option(controller):
+    chat = Chat(controller)
+    chat.say("camera weird", "nlu_fallback", 0.3,
+             ranking=[("nlu_fallback", 0.3), ("live_view_timeout", 0.28), ("green_blinking_no_cloud", 0.2)])
+    chat.say("2", "choose")
+    assert DiagnosisState.from_dict(chat.conv.engine).symptoms == ["green_blinking_no_cloud"]
+
+
+def test_out_of_scope_says_what_the_bot_does_and_offers_a_person(controller):
+    chat = Chat(controller)
+    chat.say("how much is kasa care per month", "out_of_scope")
+    assert chat.last[0].name == "out_of_scope"
+    assert ("Talk to a person", "/human_handoff") in chat.last[0].buttons
+    assert chat.conv.phase == "idle"
+
+
+def test_two_symptoms_safety_first_then_the_other_offered(controller):
+    chat = Chat(controller)
+    chat.say("sd card not recognized and the plug is super hot", "sd_card_not_recognized", 0.5,
+             ranking=[("sd_card_not_recognized", 0.5), ("adapter_overheating", 0.4)])
+    assert chat.texts[0].startswith("Understood: power adapter overheating")
+    assert "Safety first" in chat.texts[1]
+    assert chat.conv.queue == ["sd_card_not_recognized"]
+    chat.press("Yes, it works now")
+    chat.press("Yes, all good")
+    assert "SD card not recognized" in chat.texts[-1]
+    chat.press("Yes, let's do it")
+    assert DiagnosisState.from_dict(chat.conv.engine).symptoms == ["sd_card_not_recognized"]
+
+
+def test_false_fix_is_answered_with_the_reason(controller):
+    chat = Chat(controller)
+    chat.say("offline after 2 months, I already moved the router closer", "offline_after_months")
+    assert "distance isn't new issue" in chat.texts[0]
+
+
+def test_skip_go_back_how_to_and_start_over(controller):
+    chat = Chat(controller)
+    chat.say("offline after 2 months", "offline_after_months")
+    first = chat.pending
+    chat.say("how do i do that", "how_to")
+    assert chat.texts[0] == controller.k.move(first).how_to
+    chat.say("skip", "skip")
+    assert chat.pending != first
+    second = chat.pending
+    chat.press(next(t for t, _ in chat.last[-1].buttons))
+    chat.say("go back", "go_back")
+    assert chat.texts[0] == "OK, I took back your last answer."
+    assert chat.pending == second
+    chat.say("start over", "start_over")
+    assert chat.conv.phase == "idle" and chat.conv.engine is None
+
+
+def test_free_text_answers_are_understood(controller):
+    chat = Chat(controller)
+    chat.say("blinking green but the app says offline", "green_blinking_no_cloud")
+    assert chat.pending == "cloud_status"
+    chat.say("no reports", "deny")
+    state = DiagnosisState.from_dict(chat.conv.engine)
+    assert state.answer("cloud_status") == "no_reports"
+
+
+def test_entity_answers_the_open_question(controller):
+    chat = Chat(controller)
+    chat.say("offline after 2 months", "offline_after_months")
+    assert chat.pending == "adapter_temperature"
+    chat.say("it is about 70 degrees", "inform", entities=[{"entity": "temperature", "value": 70.0}])
+    state = DiagnosisState.from_dict(chat.conv.engine)
+    assert state.answer("adapter_temperature") == "too_hot"
+    assert "Safety first" in chat.texts[0]
+
+
+def test_returning_customer_is_offered_to_continue(controller):
+    chat = Chat(controller)
+    chat.say("offline after 2 months", "offline_after_months")
+    pending = chat.pending
+    offer = controller.session_started(chat.conv)
+    assert "continue where we left off" in offer[0].text
+    chat.say("hello again", "greet")
+    assert chat.last == [], "the offer stands until answered"
+    chat.last = offer
+    chat.press("Continue")
+    assert chat.pending == pending
+
+
+def test_repeated_misunderstanding_hands_over(controller):
+    chat = Chat(controller)
+    chat.say("offline after 2 months", "offline_after_months")
+    for _ in range(3):
+        chat.say("purple monkey dishwasher", "out_of_scope", 0.4)
+    assert chat.conv.phase == "handoff"
+
+
+@pytest.mark.parametrize("text", ["", " ", "x" * 20000, "¿Por qué mi cámara no funciona?", "<script>alert(1)</script>",
+                                  "/choose{\"option\": 42}", "/choose{\"option\": \"symptom|../../etc\"}"])
+def test_bad_input_gets_an_answer_never_a_crash(controller, text):
+    chat = Chat(controller)
+    replies = chat.say(text, "nlu_fallback" if not text.startswith("/") else "choose", 0.2,
+                       entities=[{"entity": "option", "value": 42}] if "42" in text else [])
+    assert replies and all(r.text for r in replies)
+    chat.say("offline after 2 months", "offline_after_months")
+    replies = chat.say(text, "nlu_fallback", 0.2)
+    assert replies and all(r.text for r in replies)
+
+
+def test_conversation_from_garbage_starts_fresh():
+    assert Conversation.from_dict("nonsense").phase == "idle"
+    assert Conversation.from_dict({"version": 99}).phase == "idle"
