@@ -27,6 +27,7 @@ from bot.engine.simulation import (  # noqa: E402
 def summarise(results):
     return {
         "correct_rate": round(sum(r.correct for r in results) / len(results), 4),
+        "cause_named_rate": round(sum(r.cause_named for r in results) / len(results), 4),
         "mean_questions": round(statistics.mean(r.questions for r in results), 3),
         "mean_steps": round(statistics.mean(r.questions + r.actions + r.closing for r in results), 3),
         "mean_closing_questions": round(statistics.mean(r.closing for r in results), 3),
@@ -77,10 +78,12 @@ def main() -> int:
     latency = decision_latency(engine, cases[:200], rng)
 
     print(f"{args.cases} simulated cases, {args.wrong:.0%} of answers wrong at random, seed {args.seed}")
-    print(f"{'':12}{'correct':>9}{'questions':>11}{'steps':>8}{'cost':>9}{'escalated':>11}")
+    print(f"{'':12}{'correct':>9}{'cause named':>13}{'questions':>11}{'steps':>8}{'cost':>9}{'escalated':>11}")
     for name, s in (("engine", eng), ("flowchart", flow)):
-        print(f"{name:12}{s['correct_rate']:>9.1%}{s['mean_questions']:>11.2f}{s['mean_steps']:>8.2f}"
-              f"{s['mean_cost']:>9.1f}{s['escalation_rate']:>11.1%}")
+        print(f"{name:12}{s['correct_rate']:>9.1%}{s['cause_named_rate']:>13.1%}{s['mean_questions']:>11.2f}"
+              f"{s['mean_steps']:>8.2f}{s['mean_cost']:>9.1f}{s['escalation_rate']:>11.1%}")
+    print("correct: fixed, or escalated along a route the guide prescribes for the true cause; "
+          "cause named: the true cause named at the end (strict)")
     print(f"cost vs flowchart: {1 - eng['mean_cost'] / flow['mean_cost']:.1%} lower")
     print(f"information bound: H(cause|symptom) = {bound['entropy_bits']:.3f} bits, "
           f"{bound['bits_per_question']:.3f} bits/question -> {bound['lower_bound_questions']:.3f} questions; "
@@ -92,6 +95,7 @@ def main() -> int:
         by_cause.setdefault(r.cause, []).append(r)
     for cause, rs in sorted(by_cause.items()):
         print(f"  {cause:20} n={len(rs):4}  correct {sum(r.correct for r in rs) / len(rs):.1%}"
+              f"  named {sum(r.cause_named for r in rs) / len(rs):.1%}"
               f"  cost {statistics.mean(r.cost for r in rs):6.1f}  questions {statistics.mean(r.questions for r in rs):.2f}")
     print(json.dumps({
         "engine": eng, "flowchart": flow,

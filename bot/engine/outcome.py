@@ -103,6 +103,7 @@ def escalation_outcome(
     return {
         "type": "escalation",
         "route": route_id,
+        "covers": list(covers),
         "recommendation": recommendation,
         "text": route.text,
         "cause": named,

@@ -16,7 +16,8 @@ import numpy as np
 
 from bot.engine.conditions import holds
 from bot.engine.engine import FIXED, Ask, DiagnosisEngine, Finished, Verify
-from bot.engine.state import DiagnosisState
+from bot.engine.planner import route_covers
+from bot.engine.state import DiagnosisState, Observation
 from bot.knowledge.model import Knowledge
 
 
@@ -26,6 +27,8 @@ class CaseResult:
     symptom: str
     ending: str  # "fix" | route id
     named_cause: Optional[str]
+    # fixed, or escalated along a route the guide prescribes for the true cause
+    # (a hand-off to a person counts only when it names the true cause)
     correct: bool
     questions: int
     actions: int
@@ -36,6 +39,17 @@ class CaseResult:
     @property
     def escalated(self) -> bool:
         return self.ending != "fix"
+
+    @property
+    def cause_named(self) -> bool:
+        """Strict: the case ended with the true cause named (every fix is judged so too)."""
+        return self.ending == "fix" or self.named_cause == self.cause
+
+
+def escalation_correct(route: str, named: Optional[str], covers, cause: str) -> bool:
+    if named == cause:
+        return True
+    return route != "human_support" and cause in (covers or ())
 
 
 class Customer:
@@ -67,10 +81,14 @@ def draw_case(knowledge: Knowledge, rng: np.random.Generator):
     return cause.id, symptoms[int(rng.choice(len(symptoms), p=probs / probs.sum()))]
 
 
-def _ending_cost(knowledge: Knowledge, route: str, named: Optional[str], cause: str) -> float:
+def _ending_cost(knowledge: Knowledge, route: str, named: Optional[str], cause: str, correct: bool) -> float:
+    """A wrong ending costs rework; so does a right route with the wrong cause named
+    (the agent re-checks the diagnosis), at half the price."""
     cost = knowledge.route(route).cost.value
-    if named != cause:
+    if not correct:
         cost += knowledge.rework_cost.value
+    elif named != cause:
+        cost += knowledge.rework_cost.value / 2
     return cost
 
 
@@ -94,8 +112,9 @@ def run_engine_case(
             if out["type"] == "fix":
                 return CaseResult(cause, symptom, "fix", out["cause"], True, questions, actions, closing, cost, moves)
             named = out["cause"]
-            cost += _ending_cost(k, out["route"], named, cause)
-            return CaseResult(cause, symptom, out["route"], named, named == cause, questions, actions, closing, cost, moves)
+            ok = escalation_correct(out["route"], named, out.get("covers"), cause)
+            cost += _ending_cost(k, out["route"], named, cause, ok)
+            return CaseResult(cause, symptom, out["route"], named, ok, questions, actions, closing, cost, moves)
         assert isinstance(step, Ask)
         moves.append(step.move.id)
         cost += engine.t.moves[step.move.id].cost
@@ -133,8 +152,10 @@ def run_flowchart_case(
     answers: Dict[str, str] = {}
 
     def end(route: str, named: Optional[str]) -> CaseResult:
-        total = cost + _ending_cost(k, route, named, cause)
-        return CaseResult(cause, symptom, route, named, named == cause, questions, actions, 0, total, moves)
+        covers = route_covers(k, k.route(route), state) if route != "human_support" else ()
+        ok = escalation_correct(route, named, covers, cause)
+        total = cost + _ending_cost(k, route, named, cause, ok)
+        return CaseResult(cause, symptom, route, named, ok, questions, actions, 0, total, moves)
 
     for move_id in FLOWCHART:
         move = k.move(move_id)
@@ -148,6 +169,10 @@ def run_flowchart_case(
         cost += move.cost.value + k.turn_cost.value
         answer = customer.respond(move_id)
         answers[move_id] = answer
+        if move.kind == "question":
+            state.observations.append(Observation(move_id, "answer", answer))
+        elif answer != FIXED:
+            state.observations.append(Observation(move_id, "failed", answer))
         if move.kind == "question":
             questions += 1
         else:
