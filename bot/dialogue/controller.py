@@ -20,6 +20,8 @@ CONVERSATION_VERSION = 1
 SYMPTOM_CONFIDENCE = 0.55
 # A second symptom this confident, in the same message, is queued as a second problem.
 SECOND_SYMPTOM = 0.2
+# Below this a symptom is not even offered as "Did you mean ...?".
+CLARIFY_FLOOR = 0.2
 # Two symptoms in one message split the confidence: each this high, together above
 # SYMPTOM_CONFIDENCE, means two complaints rather than an unclear one.
 SPLIT_SYMPTOM = 0.3
@@ -94,12 +96,14 @@ class Controller:
         if msg.intent == "choose":
             return replies + self._stray_choice(conv, msg)
         static = {"greet": "greet", "thank": "thank", "goodbye": "goodbye", "bot_challenge": "iamabot"}
-        if msg.intent in static:
-            return replies + [Reply.fixed(static[msg.intent])]
-        if msg.intent == "out_of_scope" and not found:
+        top = self._top_intent(msg)
+        candidates = [s for s, c in found[:2] if c >= CLARIFY_FLOOR]
+        if top in static and not candidates:
+            return replies + [Reply.fixed(static[top])]
+        if top == "out_of_scope" and not candidates:
             return replies + self._out_of_scope(conv)
-        if found:
-            return replies + self._clarify(conv, [s for s, _ in found[:2]])
+        if candidates:
+            return replies + self._clarify(conv, candidates)
         if msg.intent == "out_of_scope" or msg.intent == "nlu_fallback":
             return replies + self._out_of_scope(conv)
         return replies + [Reply.fixed("ask_problem")]
@@ -270,6 +274,13 @@ class Controller:
         return [Reply(text=f"I'm passing your case to our support team (reference {reference}). "
                            "They will see everything we did, so you won't have to repeat it."),
                 Reply(text=render.summary_text(summary))]
+
+    @staticmethod
+    def _top_intent(msg: Incoming) -> Optional[str]:
+        """The intent, or under a low-confidence fallback the best guess behind it."""
+        if msg.intent != "nlu_fallback":
+            return msg.intent
+        return next((i for i, _ in msg.ranking if i != "nlu_fallback"), None)
 
     def _symptoms(self, msg: Incoming) -> List[Tuple[str, float]]:
         ranking = list(msg.ranking) or ([(msg.intent, msg.confidence)] if msg.intent else [])

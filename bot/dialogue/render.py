@@ -9,8 +9,13 @@ from bot.knowledge.model import Knowledge
 
 HOW_TO = ("How do I do that?", "/how_to")
 SKIP = ("Skip for now", "/skip")
+WARRANTY_NEXT = {
+    "in_return_period": "As you are within the return period, you can return it to the seller.",
+    "in_warranty": "As it is under warranty, our support team can arrange a warranty replacement.",
+    "out_of_warranty": "As it is out of warranty, a repair is not economical: a new camera is the way forward.",
+}
 RECOMMENDATION_OPENERS = {
-    "replace": "The camera needs replacing.",
+    "replace": "",
     "return": "The guide recommends returning the camera.",
     "contact_support": "This needs Kasa support.",
     "wait_for_outage": "This is an outage on Kasa's side.",
@@ -71,6 +76,8 @@ def finished(k: Knowledge, step: Finished) -> List[Reply]:
         lines.append("Why: " + " ".join(reasons))
     if out.get("warranty_hint"):
         lines.append(out["warranty_hint"])
+    if out["recommendation"] in ("replace", "return") and out.get("warranty") in WARRANTY_NEXT:
+        lines.append(WARRANTY_NEXT[out["warranty"]])
     if out.get("notes"):
         lines.append("Good to know: " + "; ".join(out["notes"]) + ".")
     return [

@@ -115,5 +115,6 @@ def escalation_outcome(
         "scenario": _scenario(k, named, route=route_id),
         "safety": list(state.safety),
         "warranty_hint": warranty_hint,
+        "warranty": state.answer("warranty_status"),
         "notes": notes,
     }
