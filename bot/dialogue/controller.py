@@ -11,7 +11,9 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from bot.dialogue import render
 from bot.dialogue.messages import Incoming, Reply, choice_payload
-from bot.dialogue.understanding import false_fixes_mentioned, option_from_text, ordinal_from_text, symptoms_in
+from bot.dialogue.understanding import (
+    false_fixes_mentioned, joins_clauses, option_from_text, ordinal_from_text, symptoms_in,
+)
 from bot.engine import Ask, DiagnosisEngine, DiagnosisState, Finished, InvalidAnswer, Verify
 from bot.handoff.summary import case_summary
 
@@ -91,7 +93,7 @@ class Controller:
             symptoms = [found[0][0]] + [s for s, c in found[1:] if c >= SECOND_SYMPTOM]
             return replies + self._start(conv, symptoms, msg)
         two = [s for s, c in found[:2] if c >= SPLIT_SYMPTOM]
-        if len(two) == 2 and found[0][1] + found[1][1] >= SYMPTOM_CONFIDENCE + 0.15:
+        if len(two) == 2 and found[0][1] + found[1][1] >= SYMPTOM_CONFIDENCE + 0.15 and joins_clauses(msg.text):
             return replies + self._start(conv, two, msg)
         if msg.intent == "choose":
             return replies + self._stray_choice(conv, msg)

@@ -92,3 +92,11 @@ def ordinal_from_text(text: str, count: int) -> Optional[int]:
         if w == "last" and count:
             return count - 1
     return None
+
+
+_JOINERS = re.compile(r"(\band\b|\balso\b|\bplus\b|\btoo\b|\bas well\b|[,;&+]|[.!?]\s+\w)", re.IGNORECASE)
+
+
+def joins_clauses(text: str) -> bool:
+    """Whether a message strings several statements together (so it can name two problems)."""
+    return bool(_JOINERS.search(text or ""))

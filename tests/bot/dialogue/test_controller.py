@@ -166,6 +166,14 @@ def test_two_symptoms_safety_first_then_the_other_offered(controller):
     assert DiagnosisState.from_dict(chat.conv.engine).symptoms == ["sd_card_not_recognized"]
 
 
+def test_two_close_symptoms_in_one_clause_are_asked_about(controller):
+    chat = Chat(controller)
+    chat.say("camera shows live view error with green light", "live_view_timeout", 0.45,
+             ranking=[("live_view_timeout", 0.45), ("green_blinking_no_cloud", 0.4)])
+    assert chat.conv.phase == "clarify"
+    assert [t for t, _ in chat.last[-1].buttons][-1] == "Something else"
+
+
 def test_false_fix_is_answered_with_the_reason(controller):
     chat = Chat(controller)
     chat.say("offline after 2 months, I already moved the router closer", "offline_after_months")
