@@ -10,7 +10,7 @@ from bot.dialogue.messages import Incoming, Reply
 MAX_TEXT = 4000  # a pasted log should not slow every turn down
 
 
-def incoming(latest: Dict[str, Any]) -> Incoming:
+def incoming(latest: Dict[str, Any], sender: str = "", channel: str = "", events: Iterable[Dict[str, Any]] = ()) -> Incoming:
     latest = latest or {}
     intent = latest.get("intent") or {}
     ranking = tuple(
@@ -29,6 +29,9 @@ def incoming(latest: Dict[str, Any]) -> Incoming:
         confidence=float(intent.get("confidence") or 0.0),
         ranking=ranking,
         entities=entities,
+        sender=sender or "",
+        channel=channel or "",
+        events=tuple(events or ()),
     )
 
 

@@ -19,7 +19,14 @@ SLOT = "conversation"
 
 @lru_cache(maxsize=1)
 def controller() -> Controller:
-    return Controller()
+    try:
+        from bot.handoff.gateway import default_tickets
+
+        tickets = default_tickets()
+    except Exception:  # no database: hand-offs still reach a person, without a stored ticket
+        logger.exception("ticket store unavailable; hand-offs are not stored")
+        tickets = None
+    return Controller(tickets=tickets)
 
 
 class ActionTurn(Action):
@@ -29,7 +36,8 @@ class ActionTurn(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         conv = Conversation.from_dict(tracker.get_slot(SLOT))
         try:
-            replies = controller().handle(conv, incoming(tracker.latest_message))
+            replies = controller().handle(conv, incoming(
+                tracker.latest_message, tracker.sender_id, tracker.get_latest_input_channel(), tracker.events))
         except Exception:  # a bug must not cost the customer the conversation
             logger.exception("action_turn failed for %s", tracker.sender_id)
             replies = [Reply(text="Sorry, something went wrong on my side. Let's try that again, "

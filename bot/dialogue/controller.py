@@ -5,6 +5,7 @@ conversation resumes after a restart or days later.
 """
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import asdict, dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
@@ -15,7 +16,11 @@ from bot.dialogue.understanding import (
     false_fixes_mentioned, joins_clauses, option_from_text, ordinal_from_text, symptoms_in,
 )
 from bot.engine import Ask, DiagnosisEngine, DiagnosisState, Finished, InvalidAnswer, Verify
+from bot.dialogue.understanding import normalise
 from bot.handoff.summary import case_summary
+
+logger = logging.getLogger(__name__)
+CANCEL_WORDS = {"cancel", "cancel handoff", "cancel the handoff", "back to the bot", "back to bot", "never mind"}
 
 CONVERSATION_VERSION = 1
 # Below this the intent is confirmed with "Did you mean ...?" (tuned on our own data split, not the eval set).
@@ -40,6 +45,7 @@ class Conversation:
     misunderstood: int = 0
     context: Dict[str, Any] = field(default_factory=dict)
     handoff: Optional[Dict[str, Any]] = None
+    recorded: bool = False  # the outcome of the current diagnosis went to the report
     version: int = CONVERSATION_VERSION
 
     @classmethod
@@ -54,18 +60,24 @@ class Conversation:
 
 
 class Controller:
-    def __init__(self, engine: Optional[DiagnosisEngine] = None):
+    """`tickets` is the hand-off back end (bot.handoff.gateway.Tickets); without it references are
+    made up locally and nothing is stored (tests, a bot without a database)."""
+
+    def __init__(self, engine: Optional[DiagnosisEngine] = None, tickets: Any = None):
         self.engine = engine or DiagnosisEngine()
+        self.tickets = tickets
         self.k = self.engine.k
         self.symptom_ids = [s.id for s in self.k.symptoms]
 
     # -- entry points --------------------------------------------------------------------
     def handle(self, conv: Conversation, msg: Incoming) -> List[Reply]:
         self._remember_context(conv, msg)
+        if conv.phase == "handoff":
+            return self._during_handoff(conv, msg)
         if msg.intent == "start_over" or msg.choice() == ("meta", "restart"):
             return self._restart(conv)
         if msg.intent == "human_handoff":
-            return self._handoff(conv, "customer asked for a person")
+            return self._handoff(conv, "customer asked for a person", msg)
         if conv.phase == "resume_offer":
             return self._resume_answer(conv, msg)
         if conv.phase == "diagnosing":
@@ -143,6 +155,7 @@ class Controller:
         if msg.intent == "deny":
             return self._restart(conv)
         if msg.intent in self.symptom_ids and msg.confidence >= SYMPTOM_CONFIDENCE:
+            self._record_abandoned(conv)
             conv.phase, conv.engine = "idle", None
             return self._opening(conv, msg)
         if msg.intent == "choose" and choice is None:
@@ -194,7 +207,7 @@ class Controller:
             return replies + [Reply(text="That button belongs to an earlier question. Here is where we are now:")] + self._next(conv, state)
         conv.misunderstood += 1
         if conv.misunderstood >= MISUNDERSTOOD_LIMIT:
-            return replies + self._handoff(conv, "repeated misunderstanding")
+            return replies + self._handoff(conv, "repeated misunderstanding", msg)
         return replies + [Reply(text="Sorry, I didn't catch that. Please pick one of the options, or ask me how to do it.")] \
             + self._next(conv, state, repeat_note=False)
 
@@ -204,7 +217,7 @@ class Controller:
         first, rest = ordered[0], ordered[1:]
         state = self.engine.start([first], msg.entities)
         conv.queue = [s for s in rest if s not in conv.queue] + conv.queue
-        conv.phase, conv.candidates, conv.misunderstood = "diagnosing", [], 0
+        conv.phase, conv.candidates, conv.misunderstood, conv.recorded = "diagnosing", [], 0, False
         intro = f"Understood: {self.k.symptom(first).phrase.replace('Kasa camera ', '')}."
         if rest:
             intro += " You also mentioned: " + "; ".join(self.k.symptom(s).phrase.replace("Kasa camera ", "") for s in rest) \
@@ -236,6 +249,7 @@ class Controller:
         if isinstance(step, Verify):
             return render.verify(self.k, step)
         conv.phase = "finished"
+        self._record(conv, msg_sender=conv.context.get("_sender", ""), outcome=step.outcome)
         replies = render.finished(self.k, step)
         if conv.queue:
             nxt = conv.queue[0]
@@ -262,20 +276,89 @@ class Controller:
         return [Reply.fixed("out_of_scope", [("Talk to a person", "/human_handoff")])]
 
     def _restart(self, conv: Conversation) -> List[Reply]:
+        self._record_abandoned(conv)
         context = conv.context
         conv.__dict__.update(Conversation().__dict__)
         conv.context = context
         return [Reply.fixed("restarted")]
 
-    def _handoff(self, conv: Conversation, reason: str) -> List[Reply]:
+    def _handoff(self, conv: Conversation, reason: str, msg: Incoming) -> List[Reply]:
         state = DiagnosisState.from_dict(conv.engine) if conv.engine else DiagnosisState()
-        summary = case_summary(self.engine, state, conv.context, reason)
-        reference = uuid.uuid4().hex[:8].upper()
-        conv.handoff = {"reference": reference, "summary": summary}
+        summary = case_summary(self.engine, state, {k: v for k, v in conv.context.items() if not k.startswith("_")}, reason)
+        reference, stored = None, False
+        if self.tickets is not None:
+            try:
+                reference = self.tickets.open_ticket(msg.sender or "unknown", msg.channel or "unknown", summary, msg.events)
+                stored = True
+            except Exception:  # the customer still gets a person; the agent finds the reference in the logs
+                logger.exception("could not store the hand-off ticket for %s", msg.sender)
+        reference = reference or uuid.uuid4().hex[:8].upper()
+        resume = "diagnosing" if conv.engine and not state.finished else "idle"
+        conv.handoff = {"reference": reference, "summary": summary, "resume_phase": resume, "stored": stored}
         conv.phase = "handoff"
         return [Reply(text=f"I'm passing your case to our support team (reference {reference}). "
-                           "They will see everything we did, so you won't have to repeat it."),
+                           "An agent will answer here and sees everything we did, so you won't have to repeat it. "
+                           "Until then I'll stay quiet and keep your messages for them.",
+                      buttons=[("Cancel, back to the bot", choice_payload("meta", "cancel_handoff"))]),
                 Reply(text=render.summary_text(summary))]
+
+    def _during_handoff(self, conv: Conversation, msg: Incoming) -> List[Reply]:
+        """While a person has the case the bot is quiet; it comes back when handed back or cancelled."""
+        reference = (conv.handoff or {}).get("reference")
+        status = None
+        if self.tickets is not None and reference and (conv.handoff or {}).get("stored"):
+            try:
+                status = self.tickets.status(reference)
+            except Exception:
+                logger.exception("could not read ticket %s", reference)
+                status = "open"
+        wants_cancel = msg.choice() == ("meta", "cancel_handoff") or normalise(msg.text) in CANCEL_WORDS
+        if status == "resolved":
+            conv.phase, conv.handoff, conv.engine = "idle", None, None
+            return [Reply(text=f"Our support team has closed case {reference}. How else can I help with your camera?")]
+        if status in ("handed_back", "cancelled") or wants_cancel:
+            if wants_cancel and status not in ("handed_back", "cancelled") and self.tickets is not None and reference:
+                try:
+                    self.tickets.cancel(reference)
+                except Exception:
+                    logger.exception("could not cancel ticket %s", reference)
+            note = "OK, you're back with me." if wants_cancel else "Our support team handed you back to me."
+            return [Reply(text=note)] + self._resume(conv)
+        if self.tickets is not None and reference and (conv.handoff or {}).get("stored"):
+            try:
+                self.tickets.keep_message(reference, msg.text)
+            except Exception:
+                logger.exception("could not keep a message for ticket %s", reference)
+        return []
+
+    def _resume(self, conv: Conversation) -> List[Reply]:
+        resume = (conv.handoff or {}).get("resume_phase", "idle")
+        conv.handoff = None
+        if resume == "diagnosing" and conv.engine:
+            conv.phase = "diagnosing"
+            return self._next(conv, DiagnosisState.from_dict(conv.engine))
+        conv.phase = "idle"
+        return [Reply.fixed("ask_problem")]
+
+    def _record(self, conv: Conversation, msg_sender: str, outcome: Optional[Dict[str, Any]]) -> None:
+        if conv.recorded or self.tickets is None or not outcome:
+            return
+        conv.recorded = True
+        kind = "resolved" if outcome.get("type") == "fix" else "escalated"
+        try:
+            self.tickets.record_outcome(msg_sender or "unknown", kind, cause=outcome.get("cause"),
+                                        step=outcome.get("action") or outcome.get("route"))
+        except Exception:
+            logger.exception("could not record the outcome")
+
+    def _record_abandoned(self, conv: Conversation) -> None:
+        if conv.phase not in ("diagnosing", "resume_offer") or not conv.engine or self.tickets is None or conv.recorded:
+            return
+        state = DiagnosisState.from_dict(conv.engine)
+        try:
+            self.tickets.record_outcome(conv.context.get("_sender", "unknown"), "abandoned", step=state.pending)
+        except Exception:
+            logger.exception("could not record the abandoned conversation")
 
     @staticmethod
     def _top_intent(msg: Incoming) -> Optional[str]:
@@ -306,6 +389,8 @@ class Controller:
                 for ff in false_fixes_mentioned(self.k, msg.text)]
 
     def _remember_context(self, conv: Conversation, msg: Incoming) -> None:
+        if msg.sender:
+            conv.context["_sender"] = msg.sender
         for ent in msg.entities:
             if ent.get("entity") in CONTEXT_ENTITIES:
                 conv.context[ent["entity"]] = ent.get("value")

@@ -30,6 +30,9 @@ class Incoming:
     confidence: float = 0.0
     ranking: Tuple[Tuple[str, float], ...] = ()
     entities: Tuple[Dict[str, Any], ...] = ()
+    sender: str = ""
+    channel: str = ""
+    events: Tuple[Dict[str, Any], ...] = ()  # the tracker's events of this session, for transcripts
 
     def entity(self, name: str) -> Optional[Any]:
         return next((e.get("value") for e in self.entities if e.get("entity") == name), None)

@@ -106,6 +106,8 @@ def summary_text(summary: Dict) -> str:
     if summary["symptoms"]:
         lines.append("• Problem: " + "; ".join(summary["symptoms"]))
     for key, value in summary["context"].items():
+        if key.startswith("_"):
+            continue
         lines.append(f"• {key.replace('_', ' ').capitalize()}: {value}")
     for s in summary["steps_tried"]:
         lines.append(f"• Tried: {s['ref']}: {s['answer']}")

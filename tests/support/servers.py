@@ -360,7 +360,8 @@ class RasaServers:
             actions_url=f"{self.actions_url}/webhook" if self.actions_module else None,
         )
         self.credentials_path = write_credentials(self.workdir / "credentials.yml")
-        env = server_env(self.project_dir)
+        # hand-off tickets live in the same (temporary) database as the conversations
+        env = server_env(self.project_dir, {"HANDOFF_DB_URL": f"sqlite:///{self.db_path}"})
         rasa_bin = str(venv_executable("rasa"))
         self.rasa = ManagedProcess(
             name="rasa server",
