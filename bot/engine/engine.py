@@ -6,6 +6,7 @@ asked, with one of its options, changes the evidence.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
@@ -103,6 +104,8 @@ class DiagnosisEngine:
             try:
                 number = float(value)
             except (TypeError, ValueError):
+                return None
+            if not math.isfinite(number):
                 return None
             for r in rule.ranges:
                 if r.below is None or number < r.below:

@@ -188,11 +188,13 @@ class Planner:
         if p is None:
             p = posterior(self.t, state)
         best = self._choose(state, p, skipped_ok=False)
-        if best.kind == "route" and any(v == 1 for v in state.skipped.values()):
-            # a postponed step comes back before we give up on the customer's own hands
-            again = self._choose(state, p, skipped_ok=True)
-            if again.kind == "move":
-                return again
+        postponed = [m for m, n in state.skipped.items() if n == 1]
+        if best.kind == "route" and postponed:
+            # a postponed step comes back once before the case ends: the customer may be able to do it now
+            self._choose(state, p, skipped_ok=True)
+            offered = [c for c in self.last_choices if c.kind == "move" and c.id in postponed]
+            if offered:
+                return min(offered, key=lambda c: c.value)
         return best
 
     def _choose(self, state: DiagnosisState, p: np.ndarray, skipped_ok: bool) -> Choice:

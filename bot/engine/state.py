@@ -20,6 +20,20 @@ class Observation:
     stale: bool = False
 
 
+def _check_types(state: "DiagnosisState") -> None:
+    """A stored state is read back days later, maybe by another version: fail clearly, not later."""
+    ok = (
+        isinstance(state.symptoms, list) and all(isinstance(s, str) for s in state.symptoms)
+        and isinstance(state.skipped, dict) and all(isinstance(v, int) for v in state.skipped.values())
+        and isinstance(state.asked, list) and isinstance(state.safety, list) and isinstance(state.history, list)
+        and (state.pending is None or isinstance(state.pending, str))
+        and state.status in ("active", "verifying", "fixed", "escalated")
+        and all(isinstance(o.move, str) and o.kind in ("answer", "failed", "fixed") for o in state.observations)
+    )
+    if not ok:
+        raise ValueError("malformed diagnosis state")
+
+
 @dataclass
 class DiagnosisState:
     symptoms: List[str] = field(default_factory=list)
@@ -88,8 +102,13 @@ class DiagnosisState:
             raise ValueError(f"diagnosis state version {version} is not supported (expected {STATE_VERSION})")
         known = {f for f in cls.__dataclass_fields__}
         values = {k: v for k, v in data.items() if k in known}
-        values["observations"] = [Observation(**o) for o in data.get("observations", [])]
-        return cls(**values)
+        try:
+            values["observations"] = [Observation(**o) for o in data.get("observations", [])]
+            state = cls(**values)
+        except TypeError as error:
+            raise ValueError(f"malformed diagnosis state: {error}") from None
+        _check_types(state)
+        return state
 
     @classmethod
     def from_json(cls, text: str) -> "DiagnosisState":

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Dict, List, Literal, Optional, Union
 
-from pydantic import BaseModel, Field, root_validator, validator
+from pydantic import BaseModel, Field, StrictStr, root_validator, validator
 
 
 class Frozen(BaseModel):
@@ -49,7 +49,7 @@ Condition = List[List[Atom]]
 
 
 class Option(Frozen):
-    id: str
+    id: StrictStr
     label: str
     likelihood: Dict[str, float]
     safety_stop: bool = False
@@ -83,7 +83,7 @@ class EntityRule(Frozen):
 
 
 class Move(Frozen):
-    id: str
+    id: StrictStr
     kind: Literal["question", "action"]
     prompt: str
     how_to: str
@@ -131,7 +131,7 @@ class Move(Frozen):
 
 
 class Cause(Frozen):
-    id: str
+    id: StrictStr
     rank: int
     name: str
     frequency: float = Field(ge=0, le=100)
@@ -144,7 +144,7 @@ class Cause(Frozen):
 
 
 class Pattern(Frozen):
-    id: str
+    id: StrictStr
     name: str
     symptom: str
     when: str
@@ -158,7 +158,7 @@ class Implication(Frozen):
 
 
 class Symptom(Frozen):
-    id: str
+    id: StrictStr
     phrase: str
     pattern: Optional[str]
     urgency: int
@@ -203,7 +203,7 @@ class ElectricalCheck(Frozen):
 
 
 class ResetBehaviour(Frozen):
-    id: str
+    id: StrictStr
     name: str
     press: str
     response: str
@@ -212,7 +212,7 @@ class ResetBehaviour(Frozen):
 
 
 class FalseFix(Frozen):
-    id: str
+    id: StrictStr
     fix: str
     reason: str
     safety: bool = False
@@ -231,7 +231,7 @@ class Realisation(Frozen):
 
 
 class FixScenario(Frozen):
-    id: str
+    id: StrictStr
     symptom: str
     cause: str
     cause_detail: Optional[str] = None
@@ -247,14 +247,14 @@ class OnlyIf(Frozen):
 
 
 class PostFixCheck(Frozen):
-    id: str
+    id: StrictStr
     name: str
     check: str
     only_if: Optional[OnlyIf] = None
 
 
 class Threshold(Frozen):
-    id: str
+    id: StrictStr
     text: str
     causes: List[str] = []
     when: Optional[Condition] = None
@@ -280,7 +280,7 @@ Recommendation = Literal["replace", "return", "contact_support", "wait_for_outag
 
 
 class Route(Frozen):
-    id: str
+    id: StrictStr
     recommendation: Recommendation
     text: str
     thresholds: List[str] = []

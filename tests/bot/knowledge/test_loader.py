@@ -120,12 +120,6 @@ def _raw_ids(node: Any, found: List[str]) -> List[str]:
     return found
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG: questions.yml other_devices_ok has option ids `yes`/`no` unquoted; YAML reads them as "
-    "booleans and pydantic turns them into the ids 'True'/'False'. The loader accepts non-string ids silently.",
-)
 def test_ids_are_read_as_written(k):
     """Every id in the loaded knowledge is the text written in the YAML file."""
     written = set()
