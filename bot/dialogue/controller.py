@@ -13,7 +13,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from bot.dialogue import render
 from bot.dialogue.messages import Incoming, Reply, choice_payload
 from bot.dialogue.understanding import (
-    false_fixes_mentioned, joins_clauses, option_from_text, ordinal_from_text, symptoms_in,
+    false_fixes_mentioned, joins_clauses, option_from_text, ordinal_from_text, symptoms_in, yes_or_no,
 )
 from bot.engine import Ask, DiagnosisEngine, DiagnosisState, Finished, InvalidAnswer, Verify
 from bot.dialogue.understanding import normalise
@@ -176,8 +176,9 @@ class Controller:
         if choice and choice[0] == "verify" and isinstance(step, Verify):
             self.engine.confirm_fix(state, choice[1] == "yes")
             return replies + self._next(conv, state)
-        if isinstance(step, Verify) and msg.intent in ("affirm", "deny"):
-            self.engine.confirm_fix(state, msg.intent == "affirm")
+        verdict = yes_or_no(msg.text, msg.intent)
+        if isinstance(step, Verify) and verdict:
+            self.engine.confirm_fix(state, verdict == "affirm")
             return replies + self._next(conv, state)
         if isinstance(step, Verify) and msg.intent == "choose" and choice is None:
             index = ordinal_from_text(msg.text, 2)
@@ -186,8 +187,15 @@ class Controller:
                 return replies + self._next(conv, state)
         if choice and isinstance(step, Ask) and choice[0] == step.move.id:
             return replies + self._answer(conv, state, step, choice[1])
-        if msg.intent == "skip" and isinstance(step, Ask):
-            self.engine.skip(state)
+        unsure_without_option = (msg.intent == "not_sure" and isinstance(step, Ask)
+                                 and self._option_from_message(step, msg) is None)
+        if (msg.intent == "skip" or unsure_without_option) and isinstance(step, Ask):
+            skipped = self.engine.skip(state)
+            after = self.engine.next_step(state)
+            if isinstance(after, Ask) and after.move.id == skipped:
+                note = ("I need this one before I can wrap up. Can you do it now? "
+                        "If not, skip it again and I'll go with what we have so far.")
+                return replies + [Reply(text=note)] + self._next(conv, state, repeat_note=False)
             return replies + [Reply(text="No problem, we'll come back to that one if we need it.")] + self._next(conv, state)
         if msg.intent == "go_back":
             if self.engine.undo(state):

@@ -112,7 +112,8 @@ def summary_text(summary: Dict) -> str:
     for s in summary["steps_tried"]:
         lines.append(f"• Tried: {s['ref']}: {s['answer']}")
     for q in summary["questions"]:
-        lines.append(f"• {q['asked']} {q['answer']}")
+        said = {"symptom": " (from your description)", "entity": " (from what you wrote)"}.get(q.get("source"), "")
+        lines.append(f"• {q['asked']} {q['answer']}{said}")
     if summary.get("outcome"):
         lines.append(f"• Assessment: {summary['outcome'].get('cause_name', '')}")
     return "\n".join(lines)

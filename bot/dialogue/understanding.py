@@ -38,9 +38,28 @@ def _label_score(text: str, label: str) -> float:
     return hits / len(wanted)
 
 
+_YES_START = re.compile(r"^\s*(yes|yeah|yep|yup|ya|y|sure|correct|it does|it did)\b", re.IGNORECASE)
+_NO_START = re.compile(r"^\s*(no|nope|nah|n|not really|it doesn't|it does not|it didn't|it did not)\b", re.IGNORECASE)
+
+
+def yes_or_no(text: str, intent: Optional[str]) -> Optional[str]:
+    """'affirm'/'deny' from the intent, or from how the reply starts ("yes it comes back for a bit")."""
+    if intent in YES_INTENTS or intent in NO_INTENTS:
+        return intent
+    if _YES_START.match(text or ""):
+        return "affirm"
+    if _NO_START.match(text or ""):
+        return "deny"
+    return None
+
+
 def option_from_text(move: Move, options: Sequence[Tuple[str, str]], text: str, intent: Optional[str]) -> Optional[str]:
     """The option a free-text reply means, or None when it is not clear enough to act on."""
     ids = [o for o, _ in options]
+    scored = sorted(((_label_score(text, label), o) for o, label in options), reverse=True)
+    if scored and scored[0][0] >= 0.99 and (len(scored) == 1 or scored[1][0] < 0.99):
+        return scored[0][1]  # the reply names one option outright ("no change", "solid green")
+    intent = yes_or_no(text, intent) or intent
     if intent in YES_INTENTS:
         if move.kind == "action":
             return FIXED
@@ -56,7 +75,6 @@ def option_from_text(move: Move, options: Sequence[Tuple[str, str]], text: str, 
             return no[0]
     if intent in UNSURE_INTENTS:
         return next((o for o in UNSURE_OPTIONS if o in ids), None)
-    scored = sorted(((_label_score(text, label), o) for o, label in options), reverse=True)
     if scored and scored[0][0] >= 0.5 and (len(scored) == 1 or scored[0][0] - scored[1][0] >= 0.2):
         return scored[0][1]
     return None

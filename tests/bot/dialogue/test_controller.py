@@ -252,3 +252,35 @@ def test_bad_input_gets_an_answer_never_a_crash(controller, text):
 def test_conversation_from_garbage_starts_fresh():
     assert Conversation.from_dict("nonsense").phase == "idle"
     assert Conversation.from_dict({"version": 99}).phase == "idle"
+
+
+def test_reply_starting_with_yes_answers_a_yes_no_question(controller):
+    chat = Chat(controller)
+    chat.say("offline after 2 months", "offline_after_months")
+    chat.press("Cool")
+    assert chat.pending == "power_cycle_restores"
+    chat.say("yes it comes back for a bit", "degrades_over_time", 0.5)
+    state = DiagnosisState.from_dict(chat.conv.engine)
+    assert state.answer("power_cycle_restores") == "yes_for_a_while"
+
+
+def test_not_sure_without_such_an_option_postpones_the_step(controller):
+    chat = Chat(controller)
+    chat.say("offline after 2 months", "offline_after_months")
+    chat.press("Cool")
+    chat.say("not sure", "not_sure")
+    state = DiagnosisState.from_dict(chat.conv.engine)
+    assert state.skipped == {"power_cycle_restores": 1}
+    if state.pending == "power_cycle_restores":
+        assert "skip it again" in chat.texts[0]
+
+
+def test_skipping_the_last_useful_step_says_so(controller):
+    chat = Chat(controller)
+    chat.say("app freezes in settings", "app_freezes_settings")
+    assert chat.pending == "update_app"
+    chat.say("skip", "skip")
+    if chat.pending == "update_app":
+        assert "before I can wrap up" in chat.texts[0]
+        chat.say("skip", "skip")
+        assert chat.pending != "update_app"
