@@ -17,7 +17,8 @@ no server outlives the test run.
 
 Servers bind to 127.0.0.1 on free ports, use a generated endpoints file
 (action server on its port, SQL tracker store on ``<workdir>/tracker.db``) and a
-generated credentials file with only the REST channel.
+generated credentials file with the REST channel (plus any ``extra_credentials``,
+e.g. the Telegram channel pointed at a fake Bot API server).
 """
 
 from __future__ import annotations
@@ -219,9 +220,12 @@ def write_endpoints(path: Path, *, db_path: Path, actions_url: Optional[str]) ->
     return path
 
 
-def write_credentials(path: Path) -> Path:
-    """Write a credentials file that enables only the REST channel."""
-    path.write_text("rest:\n", encoding="utf-8")
+def write_credentials(path: Path, extra: str = "") -> Path:
+    """Write a credentials file that enables the REST channel, plus ``extra`` (YAML of more channels)."""
+    text = "rest:\n" + extra
+    if extra and not extra.endswith("\n"):
+        text += "\n"
+    path.write_text(text, encoding="utf-8")
     return path
 
 
@@ -342,6 +346,8 @@ class RasaServers:
     rasa_port: int = 0
     actions_port: int = 0
     start_timeout: float = START_TIMEOUT
+    #: YAML appended to the generated credentials file (channels besides REST).
+    extra_credentials: str = ""
     rasa: Optional[ManagedProcess] = None
     actions: Optional[ManagedProcess] = None
 
@@ -359,7 +365,7 @@ class RasaServers:
             db_path=self.db_path,
             actions_url=f"{self.actions_url}/webhook" if self.actions_module else None,
         )
-        self.credentials_path = write_credentials(self.workdir / "credentials.yml")
+        self.credentials_path = write_credentials(self.workdir / "credentials.yml", self.extra_credentials)
         # hand-off tickets live in the same (temporary) database as the conversations
         env = server_env(self.project_dir, {"HANDOFF_DB_URL": f"sqlite:///{self.db_path}"})
         rasa_bin = str(venv_executable("rasa"))
