@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Dict, List, Optional, Tuple
 
 from bot.dialogue import render
@@ -33,6 +33,8 @@ CLARIFY_FLOOR = 0.2
 # SYMPTOM_CONFIDENCE, means two complaints rather than an unclear one.
 SPLIT_SYMPTOM = 0.3
 MISUNDERSTOOD_LIMIT = 3
+# A message mistaken for "choose" is re-read from the other intents only when one of them is this clear.
+REINTERPRET_CONFIDENCE = 0.6
 CONTEXT_ENTITIES = ("camera_model", "duration", "wifi_band")
 
 
@@ -72,9 +74,18 @@ class Controller:
     # -- entry points --------------------------------------------------------------------
     def handle(self, conv: Conversation, msg: Incoming) -> List[Reply]:
         self._remember_context(conv, msg)
+        if not (msg.text or "").strip():
+            return [Reply.fixed("empty")]  # an empty message must not count as an answer
+        msg = self._reinterpret(msg)
         if conv.phase == "handoff":
             return self._during_handoff(conv, msg)
-        if msg.intent == "start_over" or msg.choice() == ("meta", "restart"):
+        if msg.choice() == ("meta", "restart"):
+            return self._restart(conv)
+        if msg.intent == "start_over":
+            if conv.phase == "diagnosing":
+                return [Reply(text="Start over? We would drop what we found so far.", buttons=[
+                    ("Yes, start over", choice_payload("meta", "restart")),
+                    ("No, let's continue", choice_payload("meta", "resume"))])]
             return self._restart(conv)
         if msg.intent == "human_handoff":
             return self._handoff(conv, "customer asked for a person", msg)
@@ -185,6 +196,8 @@ class Controller:
             if index is not None:
                 self.engine.confirm_fix(state, index == 0)
                 return replies + self._next(conv, state)
+        if choice == ("meta", "resume"):
+            return replies + self._next(conv, state, repeat_note=False)
         if choice and isinstance(step, Ask) and choice[0] == step.move.id:
             return replies + self._answer(conv, state, step, choice[1])
         unsure_without_option = (msg.intent == "not_sure" and isinstance(step, Ask)
@@ -367,6 +380,22 @@ class Controller:
             self.tickets.record_outcome(conv.context.get("_sender", "unknown"), "abandoned", step=state.pending)
         except Exception:
             logger.exception("could not record the abandoned conversation")
+
+    @staticmethod
+    def _reinterpret(msg: Incoming) -> Incoming:
+        """A typed `choose` is only a pick when the text is a short number or ordinal
+        ("2", "the first one"); otherwise read the message by the rest of the ranking."""
+        if msg.intent != "choose" or msg.choice() is not None:
+            return msg
+        words = normalise(msg.text).split()
+        if len(words) <= 3 and ordinal_from_text(msg.text, 9) is not None:
+            return msg
+        rest = [(i, c) for i, c in msg.ranking if i not in ("choose", "nlu_fallback")]
+        total = sum(c for _, c in rest) or 1.0
+        rest = [(i, c / total) for i, c in rest]
+        if not rest or rest[0][1] < REINTERPRET_CONFIDENCE:
+            return replace(msg, intent="nlu_fallback", confidence=0.0, ranking=tuple(rest))
+        return replace(msg, intent=rest[0][0], confidence=rest[0][1], ranking=tuple(rest))
 
     @staticmethod
     def _top_intent(msg: Incoming) -> Optional[str]:

@@ -194,6 +194,7 @@ def test_skip_go_back_how_to_and_start_over(controller):
     assert chat.texts[0] == "OK, I took back your last answer."
     assert chat.pending == second
     chat.say("start over", "start_over")
+    chat.press("Yes, start over")
     assert chat.conv.phase == "idle" and chat.conv.engine is None
 
 
@@ -284,3 +285,34 @@ def test_skipping_the_last_useful_step_says_so(controller):
         assert "before I can wrap up" in chat.texts[0]
         chat.say("skip", "skip")
         assert chat.pending != "update_app"
+
+
+def test_empty_message_changes_nothing(controller):
+    chat = Chat(controller)
+    chat.say("offline after 2 months", "offline_after_months")
+    before = chat.conv.to_dict()
+    chat.say("", "affirm", 0.41)
+    assert chat.last[0].name == "empty"
+    assert chat.conv.to_dict() == before
+
+
+def test_a_complaint_mistaken_for_a_typed_choice_is_read_again(controller):
+    chat = Chat(controller)
+    chat.say("camra offlne aftr 3 monts", "choose", 0.76,
+             ranking=[("choose", 0.76), ("offline_after_months", 0.09), ("out_of_scope", 0.05), ("pan_tilt_stopped", 0.03),
+                      ("greet", 0.03), ("deny", 0.02), ("affirm", 0.02)])
+    assert chat.conv.phase == "clarify"
+    assert chat.last[-1].buttons[0][0] == "Kasa camera offline after 2 months"
+
+
+def test_start_over_mid_diagnosis_asks_first(controller):
+    chat = Chat(controller)
+    chat.say("offline after 2 months", "offline_after_months")
+    step = chat.pending
+    chat.say("start over", "start_over")
+    assert chat.conv.phase == "diagnosing"
+    chat.press("No, let's continue")
+    assert chat.pending == step
+    chat.say("restart please", "start_over")
+    chat.press("Yes, start over")
+    assert chat.conv.phase == "idle" and chat.conv.engine is None

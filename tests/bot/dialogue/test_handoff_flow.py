@@ -114,6 +114,7 @@ def test_abandoned_diagnosis_is_recorded_with_its_step(chat, tickets):
     chat.say("offline after 2 months", "offline_after_months")
     step = chat.pending
     chat.say("start over", "start_over")
+    chat.press("Yes, start over")
     assert tickets.outcomes == [("cust-7", "abandoned", None, step)]
 
 
