@@ -1,0 +1,180 @@
+"""The support agent's command line.
+
+    python -m bot.handoff.cli [--db URL] list [--status S]
+    python -m bot.handoff.cli [--db URL] show REF [--format md|html|json] [--output FILE]
+    python -m bot.handoff.cli [--db URL] claim REF --agent NAME
+    python -m bot.handoff.cli [--db URL] resolve REF [--note TEXT]
+    python -m bot.handoff.cli [--db URL] hand-back REF
+    python -m bot.handoff.cli [--db URL] report [--chart FILE.png] [--json]
+
+The database is ``--db``, else ``$HANDOFF_DB_URL``, else ``sqlite:///var/tracker.db`` (run it
+from the directory the Rasa server runs in). Everything printed is redacted.
+
+Exit codes: 0 done; 1 an unexpected error (database unreachable, ...); 2 unknown reference or
+bad usage; 3 the ticket's status does not allow it (e.g. claimed by someone else).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import List, Optional, Sequence, TextIO
+
+from bot.handoff.store import STATUSES, TicketNotFound, TicketStateError, TicketStore
+
+EXIT_OK, EXIT_ERROR, EXIT_UNKNOWN, EXIT_CONFLICT = 0, 1, 2, 3
+
+
+class CliError(Exception):
+    def __init__(self, message: str, code: int):
+        super().__init__(message)
+        self.code = code
+
+
+def _parser() -> argparse.ArgumentParser:
+    db = argparse.ArgumentParser(add_help=False)
+    db.add_argument("--db", metavar="URL", default=argparse.SUPPRESS,
+                    help="SQLAlchemy URL of the database (default: $HANDOFF_DB_URL or sqlite:///var/tracker.db)")
+    parser = argparse.ArgumentParser(
+        prog="python -m bot.handoff.cli", parents=[db],
+        description="Hand-off tickets of the Kasa camera assistant: list, read, claim, resolve, hand back, report.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    p = sub.add_parser("list", parents=[db], help="the tickets, oldest first")
+    p.add_argument("--status", choices=STATUSES, help="only tickets with this status")
+    p.add_argument("--json", action="store_true", help="JSON lines instead of a table")
+
+    p = sub.add_parser("show", parents=[db], help="one ticket in full")
+    p.add_argument("reference")
+    p.add_argument("--format", choices=("md", "html", "json"), default="md")
+    p.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of standard output")
+
+    p = sub.add_parser("claim", parents=[db], help="take a ticket")
+    p.add_argument("reference")
+    p.add_argument("--agent", required=True, help="your name, as the customer may see it")
+
+    p = sub.add_parser("resolve", parents=[db], help="close a ticket as resolved")
+    p.add_argument("reference")
+    p.add_argument("--note", help="what was done")
+
+    p = sub.add_parser("hand-back", parents=[db], help="hand the conversation back to the bot")
+    p.add_argument("reference")
+
+    p = sub.add_parser("report", parents=[db], help="outcomes: resolved, escalated, abandoned; fix rate per cause")
+    p.add_argument("--chart", metavar="FILE.png", help="also draw a PNG bar chart")
+    p.add_argument("--json", action="store_true", help="the numbers as JSON")
+    return parser
+
+
+def _list(store: TicketStore, args: argparse.Namespace, out: TextIO) -> None:
+    from bot.handoff.render import summary_document
+
+    docs = [summary_document(t) for t in store.list(status=args.status)]
+    if args.json:
+        for doc in docs:
+            out.write(json.dumps(doc, ensure_ascii=False) + "\n")
+        return
+    if not docs:
+        out.write("No tickets" + (f" with status {args.status}" if args.status else "") + ".\n")
+        return
+    header = ["REF", "STATUS", "OPENED (UTC)", "CHANNEL", "CAMERA", "RECOMMENDATION", "AGENT", "WAITING", "PROBLEM"]
+    rows = []
+    for d in docs:
+        camera = d["camera_model"] or "-"
+        if d["in_use_for"]:
+            camera += f" ({d['in_use_for']})"
+        rows.append([
+            d["reference"], d["status"], (d["created_at"] or "").replace("T", " ").rstrip("Z")[:16],
+            d["channel"] or "-", camera, ("⚠ " if d["safety"] else "") + (d["recommendation"] or "-"),
+            d["claimed_by"] or "-", str(d["waiting_messages"]),
+            _short("; ".join(s.replace("Kasa camera ", "") for s in d["symptoms"]) or "-", 48),
+        ])
+    widths = [max(len(str(r[i])) for r in [header] + rows) for i in range(len(header))]
+    for row in [header] + rows:
+        out.write("  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip() + "\n")
+
+
+def _short(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _show(store: TicketStore, args: argparse.Namespace, out: TextIO) -> None:
+    from bot.handoff.render import render
+
+    ticket = store.get(args.reference)
+    if ticket is None:
+        raise TicketNotFound(args.reference)
+    text = render(ticket, args.format)
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        out.write(f"Wrote ticket {ticket.reference} ({args.format}) to {args.output}\n")
+    else:
+        out.write(text)
+
+
+def _report(store: TicketStore, args: argparse.Namespace, out: TextIO) -> None:
+    from bot.handoff.report import build_report, report_chart, report_text
+
+    report = build_report(store)
+    if args.json:
+        out.write(json.dumps(report.to_dict(), indent=2) + "\n")
+    else:
+        out.write(report_text(report))
+    if args.chart:
+        path = report_chart(report, args.chart)
+        (sys.stderr if args.json else out).write(f"Chart written to {path}\n")
+
+
+def run(argv: Optional[Sequence[str]] = None, out: TextIO = sys.stdout) -> int:
+    args = _parser().parse_args(argv)
+    store = TicketStore(getattr(args, "db", None))
+    try:
+        if args.command == "list":
+            _list(store, args, out)
+        elif args.command == "show":
+            _show(store, args, out)
+        elif args.command == "claim":
+            ticket = store.claim(args.reference, args.agent)
+            out.write(f"Ticket {ticket.reference} is claimed by {ticket.claimed_by}.\n")
+        elif args.command == "resolve":
+            ticket = store.resolve(args.reference, note=args.note)
+            out.write(f"Ticket {ticket.reference} is resolved.\n")
+        elif args.command == "hand-back":
+            ticket = store.hand_back(args.reference)
+            out.write(f"Ticket {ticket.reference} is handed back to the bot; it resumes with the customer.\n")
+        elif args.command == "report":
+            _report(store, args, out)
+    finally:
+        store.close()
+    return EXIT_OK
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    try:
+        return run(argv)
+    except SystemExit as exit_:  # argparse: usage errors are exit code 2, --help 0
+        return exit_.code if isinstance(exit_.code, int) else EXIT_UNKNOWN
+    except TicketNotFound as error:
+        print(f"error: no ticket with reference {error.reference!r}. "
+              "Check the reference; `list` shows every ticket.", file=sys.stderr)
+        return EXIT_UNKNOWN
+    except TicketStateError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_CONFLICT
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_UNKNOWN
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:  # never a traceback for the agent
+        first = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        print(f"error: {type(error).__name__}: {first}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,198 @@
+"""Redaction of what a customer should not have typed into a chat: e-mail addresses, phone
+numbers and Wi-Fi (or other) passwords.
+
+The store keeps the raw text; every rendering (Markdown, HTML, JSON, the API, the CLI, the
+Telegram notice) goes through :func:`redact` / :func:`redact_data`.
+
+Rules (applied in this order):
+
+* credentials in URLs: ``rtsp://admin:hunter2@192.168.1.5`` -> ``rtsp://admin:[redacted-password]@...``;
+* a network name followed by a pass word: ``SSID Home pass Secret123``, ``wifi: Home, key: x``;
+* a password keyword (password, passwd, passcode, passphrase, pass key, pwd, pw, psk, pass:,
+  wifi/network/WPA/security key) followed by ``:``, ``=``, ``is``, ``was``, ``'s`` - possibly
+  after "for my home wifi" - then the secret: one word, or a quoted phrase;
+* the same keyword directly followed by a word that is not ordinary English ("my wifi password
+  hunter2" is redacted, "I changed my wifi password and now..." is not);
+* e-mail addresses;
+* phone numbers: 7 or more digits written as one number (``+44 7700 900123``, ``(555) 123-4567``,
+  ``0612345678``), but not IPv4 addresses or dates.
+
+Markers are single tokens (``[redacted-password]``, ``[redacted-email]``, ``[redacted-phone]``), so
+redacting twice changes nothing.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any, Iterable, Optional
+
+PASSWORD_MARK = "[redacted-password]"
+EMAIL_MARK = "[redacted-email]"
+PHONE_MARK = "[redacted-phone]"
+MARK_PREFIX = "[redacted-"
+
+# The secret itself: a quoted phrase, or one whitespace-delimited token.
+_SECRET = r"(?P<secret>\"[^\"\n]{1,200}\"|'[^'\n]{1,200}'|“[^”\n]{1,200}”|«[^»\n]{1,200}»|\S+)"
+_KEYWORD = (
+    r"(?:"
+    r"\bpass[\s_-]?words?\b|\bpasswd\b|\bpasscodes?\b|\bpassphrases?\b|\bpass[\s_-]?keys?\b|\bpwd\b|\bpw\b|\bpsk\b"
+    r"|\b(?:wi-?fi|wlan|wireless|network|router|wpa[23]?|wep|security|ssid)[\s_-]*(?:key|pass|code)\b"
+    r"|\bpass\b(?=\s*[:=])"
+    r")"
+)
+# "for my home wifi", "of the network", "to the router": up to four words before the connector.
+_QUALIFIER = r"(?:\s+(?:for|of|to|on|at)\b(?:\s+[^\s:=]+){1,4}?)?"
+_CONNECTOR = r"(?:\s*(?:[:=]+|->|=>)|\s+(?:is|was|are|were)\b:?(?:\s+(?:now|still|just|set\s+to))?|['’]s\b)"
+
+URL_CREDENTIALS = re.compile(r"(?P<lead>(?<![a-z0-9+.-])[a-z][a-z0-9+.-]{0,30}://[^\s:/@]+:)(?P<secret>[^\s@/]+)(?=@)", re.I)
+SSID_THEN_PASS = re.compile(
+    r"(?P<lead>(?:\bssid\b|\b(?:wi-?fi|wlan|network)\b(?:\s+name)?\s*[:=])\s*(?:[:=]|\bis\b)?\s*"
+    r"(?:\"[^\"\n]*\"|'[^'\n]*'|[^\s,;]+)[\s,;/|]+(?:and\s+)?(?:the\s+|its\s+)?"
+    r"(?:pass|pw|pwd|psk|key|code|pass[\s_-]?word|passwd|passcode|passphrase)\b"
+    + _CONNECTOR + r"?\s*)" + _SECRET,
+    re.I,
+)
+KEYWORD_CONNECTOR = re.compile(r"(?P<lead>" + _KEYWORD + _QUALIFIER + _CONNECTOR + r"\s*)" + _SECRET, re.I)
+KEYWORD_WORD = re.compile(r"(?P<lead>" + _KEYWORD + r"[ \t]+)" + _SECRET, re.I)
+
+# Words that follow "password" in ordinary sentences; after a bare keyword they are not a secret.
+ORDINARY = frozenset("""
+a about above after again against all also always an and any anymore app are as at back be because been before
+being below but by can can't cannot change changed changes changing check checked correct correctly could
+did didn't does doesn't doing done during each either else entered even ever every field fine for forgot
+forgotten from had has hasn't have haven't having he her here how i i'm if in into is isn't it it's its just
+keeps last later like manager may maybe me might more most my never new no nor not now of off ok okay old on
+once only or other our out over page please prompt protected recently reset right same screen second set
+settings she should since so some still such than thanks that the their them then there these they this
+those though through to today too twice under until up us used using very via was wasn't we were weren't what
+when where which while who why will with without won't would wrong yes yesterday yet you your
+""".split())
+PLACEHOLDERS = frozenset({"password", "pass", "pwd", "pw", "<password>", "[password]", "xxx", "xxxx", "***", "****", "..."})
+
+EMAIL = re.compile(
+    r"(?<![A-Za-z0-9!#$%&'*+/=?^_`{|}~.-])"
+    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*\.?"
+    r"@"
+    r"(?:\[[0-9A-Fa-f:.]+\]|(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)",
+)
+# A run of digits with the separators people write phone numbers with (one at a time).
+PHONE = re.compile(
+    r"(?<![\w+@.])(?:\+[ \t]?)?(?:\(\d{1,5}\)|\d)(?:[ \t.\-/]?(?:\(\d{1,5}\)|\d))*(?![\w@])"
+)
+IPV4 = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
+
+
+def _ordinary(secret: str) -> bool:
+    return secret.lower().strip(".,;:!?()[]{}\"'") in ORDINARY
+
+
+def _is_marker(secret: str) -> bool:
+    return secret.startswith(MARK_PREFIX)
+
+
+def _replace_secret(match: "re.Match[str]", check_ordinary: bool = False) -> str:
+    secret = match.group("secret")
+    if _is_marker(secret) or secret.lower() in PLACEHOLDERS:
+        return match.group(0)
+    if check_ordinary and (_ordinary(secret) or secret[0] in ":=-–—>|"):
+        return match.group(0)
+    return match.group("lead") + PASSWORD_MARK
+
+
+def _looks_like_date(text: str) -> bool:
+    """2024-05-01, 01/05/2024, 5.1.24: day and month of 1-2 digits, a year of 2 or 4."""
+    parts = re.split(r"[-/.]", text)
+    if len(parts) != 3 or not all(p.isdigit() for p in parts):
+        return False
+    for y, m, d in ((parts[0], parts[1], parts[2]), (parts[2], parts[1], parts[0]), (parts[2], parts[0], parts[1])):
+        if len(y) not in (2, 4) or len(m) > 2 or len(d) > 2:
+            continue
+        year = int(y)
+        try:
+            date(2000 + year if len(y) == 2 else year, int(m), int(d))
+            return True
+        except ValueError:
+            continue
+    return False
+
+
+def _phone_or_not(text: str) -> str:
+    digits = sum(ch.isdigit() for ch in text)
+    if digits < 7:
+        return text
+    core = text.strip("()")
+    if IPV4.fullmatch(core) or _looks_like_date(core) or re.fullmatch(r"\d+\.\d+", core):
+        return text  # an address, a date or a decimal number, not a phone
+    return PHONE_MARK
+
+
+def _replace_phone(match: "re.Match[str]") -> str:
+    text = match.group(0)
+    pieces = re.split(r"([ \t]+)", text)
+    if not any(IPV4.fullmatch(p.strip("()")) or _looks_like_date(p.strip("()")) for p in pieces[::2]):
+        return _phone_or_not(text)
+    # An IP address or a date inside the run: judge the numbers between them on their own.
+    out, run = [], []
+
+    def flush() -> None:
+        if run:
+            joined = "".join(run)
+            stripped = joined.rstrip(" \t")
+            out.append(_phone_or_not(stripped) + joined[len(stripped):])
+            run.clear()
+
+    for i, piece in enumerate(pieces):
+        if i % 2 == 0 and (IPV4.fullmatch(piece.strip("()")) or _looks_like_date(piece.strip("()"))):
+            flush()
+            out.append(piece)
+        elif i % 2 == 1 and not run:
+            out.append(piece)
+        else:
+            run.append(piece)
+    flush()
+    return "".join(out)
+
+
+def _redact_once(text: str) -> str:
+    text = URL_CREDENTIALS.sub(_replace_secret, text)
+    text = SSID_THEN_PASS.sub(lambda m: _replace_secret(m, check_ordinary=True), text)
+    text = KEYWORD_CONNECTOR.sub(_replace_secret, text)
+    text = KEYWORD_WORD.sub(lambda m: _replace_secret(m, check_ordinary=True), text)
+    text = EMAIL.sub(EMAIL_MARK, text)
+    text = PHONE.sub(_replace_phone, text)
+    return text
+
+
+def redact(text: Optional[str]) -> Optional[str]:
+    """``text`` with e-mail addresses, phone numbers and passwords replaced by markers.
+
+    The rules run until nothing changes (a marker can complete another rule's pattern), so
+    redacting an already redacted text changes nothing.
+    """
+    if not text or not isinstance(text, str):
+        return text
+    for _ in range(8):
+        redacted = _redact_once(text)
+        if redacted == text:
+            break
+        text = redacted
+    return text
+
+
+def redact_data(value: Any, keep: Iterable[str] = ()) -> Any:
+    """A deep copy of JSON-like data with every string redacted, except under keys in ``keep``."""
+    keep = frozenset(keep)
+
+    def walk(item: Any) -> Any:
+        if isinstance(item, str):
+            return redact(item)
+        if isinstance(item, dict):
+            return {k: (v if k in keep else walk(v)) for k, v in item.items()}
+        if isinstance(item, (list, tuple)):
+            return [walk(v) for v in item]
+        return item
+
+    return walk(value)
+
+
+__all__ = ["EMAIL_MARK", "PASSWORD_MARK", "PHONE_MARK", "redact", "redact_data"]

@@ -1,0 +1,598 @@
+"""A hand-off ticket as the agent reads it: Markdown, HTML (escaped, self-contained) and JSON.
+
+Every rendering starts from :func:`ticket_document`, the JSON document described by
+docs/handoff-schema.json (``schema_version`` below), with every free text redacted
+(bot.handoff.redact). Identifiers (reference, conversation id, channel, customer reference)
+and timestamps are kept as they are: the agent needs them to reach the customer.
+"""
+from __future__ import annotations
+
+import html
+import json
+import re
+from datetime import datetime
+from typing import Any, Dict, Iterable, List, Optional
+
+from bot.handoff.redact import redact_data
+from bot.handoff.store import Ticket, iso
+
+SCHEMA_VERSION = "1.0"
+SCHEMA_ID = "https://kasa-camera-troubleshooter.example/schemas/handoff-ticket-1.0.json"
+FORMATS = ("md", "html", "json")
+
+#: Keys whose values are identifiers or timestamps, never redacted.
+KEEP = frozenset({
+    "schema_version", "reference", "status", "conversation_id", "channel", "customer_ref",
+    "created_at", "updated_at", "claimed_at", "resolved_at", "cancelled_at", "handed_back_at",
+    "timestamp", "at",
+})
+
+RECOMMENDATION_LABELS = {
+    "replace": "Replace the camera",
+    "return": "Return the camera",
+    "contact_support": "Contact Kasa support",
+    "wait_for_outage": "Wait for the outage to end",
+    "safety": "Safety stop",
+    "human_support": "Human support",
+}
+WARRANTY_LABELS = {
+    "in_return_period": "within the return period",
+    "in_warranty": "under warranty",
+    "out_of_warranty": "out of warranty",
+    "unsure": "not sure",
+    "not_sure": "not sure",
+}
+THRESHOLD_GROUPS = {
+    "replacement_required": "Camera replacement required",
+    "no_repair_possible": "No repair possible",
+    "return_recommended": "Return recommended",
+}
+STATUS_LABELS = {
+    "open": "Open",
+    "claimed": "Claimed",
+    "resolved": "Resolved",
+    "cancelled": "Cancelled by the customer",
+    "handed_back": "Handed back to the bot",
+}
+WHO_LABELS = {"customer": "Customer", "bot": "Bot", "agent": "Agent", "system": "System"}
+SOURCE_NOTES = {"entity": "from the customer's own words", "symptom": "follows from the symptom", "inferred": "inferred"}
+
+
+def _label(mapping: Dict[str, str], value: Optional[str]) -> Optional[str]:
+    if value is None:
+        return None
+    return mapping.get(value, str(value).replace("_", " "))
+
+
+# --------------------------------------------------------------------------------------------
+# The document (JSON, schema 1.0)
+# --------------------------------------------------------------------------------------------
+
+
+def ticket_document(ticket: Ticket, redacted: bool = True) -> Dict[str, Any]:
+    """The ticket as a JSON-able dict following docs/handoff-schema.json."""
+    names = ticket.cause_names()
+    doc: Dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "reference": ticket.reference,
+        "status": ticket.status,
+        "conversation_id": ticket.conversation_id,
+        "channel": ticket.channel,
+        "customer_ref": ticket.customer_ref,
+        "reason": ticket.reason,
+        "created_at": iso(ticket.created_at),
+        "updated_at": iso(ticket.updated_at),
+        "claimed_at": iso(ticket.claimed_at),
+        "claimed_by": ticket.claimed_by,
+        "resolved_at": iso(ticket.resolved_at),
+        "resolution_note": ticket.resolution_note,
+        "cancelled_at": iso(ticket.cancelled_at),
+        "handed_back_at": iso(ticket.handed_back_at),
+        "camera": {
+            "model": ticket.camera_model,
+            "in_use_for": ticket.in_use_for,
+            "in_use_days": ticket.in_use_days,
+        },
+        "context": dict(ticket.context),
+        "symptoms": list(ticket.symptoms),
+        "questions": [_entry(q) for q in ticket.questions],
+        "steps_tried": [_entry(s) for s in ticket.steps_tried],
+        "skipped": list(ticket.skipped),
+        "assessment": {
+            "outcome": (ticket.case.get("outcome") or {}).get("type") if isinstance(ticket.case.get("outcome"), dict) else None,
+            "cause": ticket.cause,
+            "cause_name": ticket.cause_name,
+            "probability": ticket.probability,
+            "ranking": [
+                {"cause": r.get("cause"), "name": r.get("name"), "probability": r.get("probability")}
+                for r in ticket.ranking
+            ],
+            "ruled_out": [
+                {
+                    "cause": cause,
+                    "name": names.get(cause, cause),
+                    "evidence": [
+                        {"kind": e.get("kind"), "evidence": e.get("evidence"), "ratio": e.get("ratio")} for e in evidence
+                    ],
+                }
+                for cause, evidence in ticket.ruled_out.items()
+                if evidence
+            ],
+            "thresholds": [
+                {"group": t.get("group"), "id": t.get("id"), "text": t.get("text")} for t in ticket.thresholds
+            ],
+            "route": ticket.route,
+            "recommendation": ticket.recommendation,
+            "recommendation_label": _label(RECOMMENDATION_LABELS, ticket.recommendation),
+            "recommendation_text": ticket.recommendation_text,
+            "scenario": dict(ticket.scenario) if ticket.scenario else None,
+            "notes": list(ticket.notes),
+        },
+        "safety": list(ticket.safety),
+        "warranty": {
+            "status": ticket.warranty,
+            "status_label": _label(WARRANTY_LABELS, ticket.warranty),
+            "hint": ticket.warranty_hint,
+        },
+        "customer_messages": [{"who": m.get("who", "customer"), "text": m.get("text", ""), "at": m.get("at")}
+                              for m in ticket.messages],
+        "transcript": [_event(e) for e in ticket.transcript],
+    }
+    return redact_data(doc, keep=KEEP) if redacted else doc
+
+
+def _entry(item: Dict[str, Any]) -> Dict[str, Any]:
+    entry = {
+        "ref": item.get("ref"),
+        "asked": item.get("asked"),
+        "answer": item.get("answer"),
+        "source": item.get("source"),
+    }
+    if item.get("note"):
+        entry["note"] = item["note"]
+    return entry
+
+
+def _event(event: Dict[str, Any]) -> Dict[str, Any]:
+    out = {
+        "who": event.get("who", "system"),
+        "text": event.get("text", ""),
+        "buttons": [str(b) for b in event.get("buttons") or []],
+        "timestamp": event.get("timestamp"),
+    }
+    if event.get("intent"):
+        out["intent"] = event["intent"]
+    return out
+
+
+def summary_document(ticket: Ticket) -> Dict[str, Any]:
+    """One line of the agent's queue (API GET /tickets, CLI list), redacted."""
+    doc = {
+        "schema_version": SCHEMA_VERSION,
+        "reference": ticket.reference,
+        "status": ticket.status,
+        "created_at": iso(ticket.created_at),
+        "updated_at": iso(ticket.updated_at),
+        "claimed_by": ticket.claimed_by,
+        "channel": ticket.channel,
+        "customer_ref": ticket.customer_ref,
+        "camera_model": ticket.camera_model,
+        "in_use_for": ticket.in_use_for,
+        "symptoms": list(ticket.symptoms),
+        "recommendation": ticket.recommendation,
+        "cause": ticket.cause,
+        "cause_name": ticket.cause_name,
+        "safety": bool(ticket.safety),
+        "waiting_messages": len(ticket.messages),
+    }
+    return redact_data(doc, keep=KEEP)
+
+
+def render_json(ticket: Ticket) -> str:
+    return json.dumps(ticket_document(ticket), indent=2, ensure_ascii=False) + "\n"
+
+
+# --------------------------------------------------------------------------------------------
+# Shared wording
+# --------------------------------------------------------------------------------------------
+
+
+def _when(stamp: Optional[str]) -> str:
+    """'2026-11-24T10:44:04Z' -> '2026-11-24 10:44 UTC'."""
+    if not stamp:
+        return ""
+    try:
+        moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return stamp
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _clock(stamp: Optional[str]) -> str:
+    if not stamp:
+        return ""
+    try:
+        return datetime.fromisoformat(stamp.replace("Z", "+00:00")).strftime("%H:%M:%S")
+    except ValueError:
+        return stamp
+
+
+def _percent(probability: Any) -> str:
+    if not isinstance(probability, (int, float)):
+        return "?"
+    value = probability * 100
+    if value and value < 1:
+        return "<1%"
+    return f"{value:.0f}%"
+
+
+def _ratio(ratio: Any) -> str:
+    if not isinstance(ratio, (int, float)):
+        return ""
+    if ratio == 0:
+        return "rules it out"
+    return f"×{ratio:g} as likely"
+
+
+def _status_line(doc: Dict[str, Any]) -> str:
+    status = doc["status"]
+    line = STATUS_LABELS.get(status, status)
+    if status == "claimed" and doc.get("claimed_by"):
+        line += f" by {doc['claimed_by']} since {_when(doc['claimed_at'])}"
+    elif status == "resolved":
+        line += f" {_when(doc['resolved_at'])}"
+        if doc.get("claimed_by"):
+            line += f" by {doc['claimed_by']}"
+    elif status == "cancelled":
+        line += f" {_when(doc['cancelled_at'])}"
+    elif status == "handed_back":
+        line += f" {_when(doc['handed_back_at'])}"
+        if doc.get("claimed_by"):
+            line += f" by {doc['claimed_by']}"
+    return line
+
+
+def _camera_line(doc: Dict[str, Any]) -> str:
+    camera = doc["camera"]
+    model = camera.get("model") or "model not given"
+    if camera.get("in_use_for"):
+        return f"{model}, in use for {camera['in_use_for']}"
+    return f"{model}, time in use not given"
+
+
+def _other_context(doc: Dict[str, Any]) -> List[tuple]:
+    return [(k.replace("_", " ").capitalize(), v) for k, v in doc["context"].items()
+            if k not in ("camera_model", "duration")]
+
+
+def _answer_note(entry: Dict[str, Any]) -> str:
+    notes = []
+    if entry.get("source") in SOURCE_NOTES:
+        notes.append(SOURCE_NOTES[entry["source"]])
+    if entry.get("note"):
+        notes.append(entry["note"])
+    return "; ".join(notes)
+
+
+# --------------------------------------------------------------------------------------------
+# Markdown
+# --------------------------------------------------------------------------------------------
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|#~&!])")
+
+
+def md(text: Any, indent: str = "") -> str:
+    """Escape free text for Markdown; a newline becomes a hard break continuing at ``indent``."""
+    if text is None:
+        return ""
+    escaped = _MD_SPECIAL.sub(r"\\\1", str(text))
+    lines = escaped.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    out = [lines[0]]
+    for line in lines[1:]:
+        line = re.sub(r"^(\s*)([-+=]|\d+[.)])", r"\1\\\2", line)
+        out.append(indent + line)
+    return "\\\n".join(out)
+
+
+def cell(text: Any) -> str:
+    """Free text for a Markdown table cell: one line."""
+    return md(" ".join(str(text).split())) if text is not None else ""
+
+
+def render_markdown(ticket: Ticket) -> str:
+    doc = ticket_document(ticket)
+    a = doc["assessment"]
+    out: List[str] = [f"# Support ticket {doc['reference']}", ""]
+    out += [
+        "| | |",
+        "|---|---|",
+        f"| Status | {cell(_status_line(doc))} |",
+        f"| Opened | {_when(doc['created_at'])} |",
+        f"| Channel | {cell(doc['channel'] or 'unknown')} |",
+        f"| Customer | {cell(doc['customer_ref'] or 'unknown')} |",
+        f"| Conversation | {cell(doc['conversation_id'])} |",
+        f"| Camera | {cell(_camera_line(doc))} |",
+    ]
+    for key, value in _other_context(doc):
+        out.append(f"| {cell(key)} | {cell(value)} |")
+    out += [
+        f"| Recommendation | **{cell(a['recommendation_label'])}** |",
+        f"| Why handed over | {cell(doc['reason'] or 'not given')} |",
+    ]
+    if doc.get("resolution_note"):
+        out.append(f"| Resolution note | {cell(doc['resolution_note'])} |")
+    out.append("")
+
+    if doc["safety"]:
+        out += ["## ⚠️ Safety", ""] + [f"- {md(s, '  ')}" for s in doc["safety"]] + [""]
+
+    out += ["## Symptoms", ""]
+    out += [f"- {md(s, '  ')}" for s in doc["symptoms"]] or ["- none recorded"]
+    out.append("")
+
+    out += ["## Recommendation", ""]
+    line = f"**{md(a['recommendation_label'])}**"
+    if a.get("recommendation_text"):
+        line += f": {md(a['recommendation_text'])}"
+    out += [line, ""]
+    if a["thresholds"]:
+        out += ["Threshold met (the guide's escalation thresholds):", ""]
+        out += [f"- {md(_label(THRESHOLD_GROUPS, t['group']))}: {md(t['text'])}" for t in a["thresholds"]]
+        out.append("")
+    if a.get("scenario"):
+        sc = a["scenario"]
+        out += [f"Guide scenario {md(sc.get('id'))}: {md(sc.get('fix'))} Verification: {md(sc.get('verification'))}", ""]
+    if a["notes"]:
+        out += ["Good to know:", ""] + [f"- {md(n, '  ')}" for n in a["notes"]] + [""]
+
+    warranty = doc["warranty"]
+    if warranty.get("status") or warranty.get("hint"):
+        out += ["## Warranty", ""]
+        if warranty.get("status"):
+            out.append(f"- Customer says: {md(warranty['status_label'])}")
+        if warranty.get("hint"):
+            out.append(f"- Hint: {md(warranty['hint'])}")
+        out.append("")
+
+    out += ["## Likely causes", ""]
+    if a["ranking"]:
+        out += ["| Cause | Probability |", "|---|---:|"]
+        out += [f"| {cell(r['name'] or r['cause'])} | {_percent(r['probability'])} |" for r in a["ranking"]]
+    else:
+        out.append("No diagnosis yet.")
+    out.append("")
+    if a["ruled_out"]:
+        out += ["What ruled the others out (how likely the evidence is under that cause, "
+                "compared with the likeliest one):", ""]
+        for item in a["ruled_out"]:
+            evidence = "; ".join(f"{md(e['kind'])} {md(e['evidence'])} ({_ratio(e['ratio'])})" for e in item["evidence"])
+            out.append(f"- {md(item['name'])}: {evidence}")
+        out.append("")
+
+    out += ["## Questions asked", ""]
+    out += _md_entries(doc["questions"]) or ["No questions asked."]
+    out.append("")
+    out += ["## Steps tried", ""]
+    out += _md_entries(doc["steps_tried"]) or ["No steps tried."]
+    out.append("")
+    if doc["skipped"]:
+        out += ["Skipped by the customer: " + ", ".join(md(s) for s in doc["skipped"]), ""]
+
+    if doc["customer_messages"]:
+        out += ["## Messages while waiting for an agent", ""]
+        out += [f"- {_clock(m['at'])}: {md(m['text'], '  ')}" for m in doc["customer_messages"]]
+        out.append("")
+
+    out += ["## Transcript", ""]
+    for event in doc["transcript"]:
+        who = WHO_LABELS.get(event["who"], str(event["who"]).capitalize())
+        stamp = f" ({_clock(event['timestamp'])})" if event.get("timestamp") else ""
+        out.append(f"- **{md(who)}**{stamp}: {md(event['text'], '  ')}")
+        if event["buttons"]:
+            out.append("  Buttons: " + " · ".join(f"\\[{md(b)}\\]" for b in event["buttons"]))
+    if not doc["transcript"]:
+        out.append("No transcript.")
+    out.append("")
+    out.append(f"_Schema {SCHEMA_VERSION}; e-mail addresses, phone numbers and passwords are redacted._")
+    return "\n".join(out) + "\n"
+
+
+def _md_entries(entries: Iterable[Dict[str, Any]]) -> List[str]:
+    lines = []
+    for i, e in enumerate(entries, 1):
+        note = _answer_note(e)
+        ref = f" _({md(e['ref'])})_" if e.get("ref") and e["ref"] != "questions" else ""
+        lines.append(f"{i}. {md(e['asked'], '   ')}{ref} → **{md(e['answer'])}**" + (f" ({md(note)})" if note else ""))
+    return lines
+
+
+# --------------------------------------------------------------------------------------------
+# HTML
+# --------------------------------------------------------------------------------------------
+
+CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem auto;max-width:60rem;padding:0 1rem;color:#1d1d1f;line-height:1.45}
+h1{font-size:1.6rem;margin-bottom:.5rem}h2{font-size:1.2rem;margin-top:1.8rem;border-bottom:1px solid #ddd;padding-bottom:.2rem}
+table{border-collapse:collapse;margin:.5rem 0}th,td{border:1px solid #ddd;padding:.3rem .6rem;text-align:left;vertical-align:top}
+th{background:#f5f5f7}td.num{text-align:right}.safety{background:#fff4e5;border-left:4px solid #e67e00;padding:.5rem 1rem}
+.reco{font-weight:600}.muted{color:#6e6e73}.who{font-weight:600}.buttons span{display:inline-block;border:1px solid #bbb;border-radius:.3rem;padding:0 .4rem;margin:.1rem .2rem;font-size:.9em}
+ol.transcript{list-style:none;padding-left:0}ol.transcript li{margin:.4rem 0;padding:.3rem .6rem;border-radius:.4rem}
+li.customer{background:#eef5ff}li.bot{background:#f5f5f7}li.agent{background:#eefbea}li.system{color:#6e6e73}
+"""
+
+
+def h(text: Any) -> str:
+    """Escape free text for HTML; newlines become <br>."""
+    if text is None:
+        return ""
+    return html.escape(str(text), quote=True).replace("\r\n", "\n").replace("\n", "<br>\n")
+
+
+def render_html(ticket: Ticket) -> str:
+    doc = ticket_document(ticket)
+    a = doc["assessment"]
+    ref = h(doc["reference"])
+    out: List[str] = [
+        "<!DOCTYPE html>",
+        '<html lang="en">',
+        "<head>",
+        '<meta charset="utf-8">',
+        '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; style-src \'unsafe-inline\'">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>Support ticket {ref}</title>",
+        f"<style>{CSS.strip()}</style>",
+        "</head>",
+        "<body>",
+        f"<h1>Support ticket {ref}</h1>",
+        "<table>",
+        f"<tr><th>Status</th><td>{h(_status_line(doc))}</td></tr>",
+        f"<tr><th>Opened</th><td>{h(_when(doc['created_at']))}</td></tr>",
+        f"<tr><th>Channel</th><td>{h(doc['channel'] or 'unknown')}</td></tr>",
+        f"<tr><th>Customer</th><td>{h(doc['customer_ref'] or 'unknown')}</td></tr>",
+        f"<tr><th>Conversation</th><td>{h(doc['conversation_id'])}</td></tr>",
+        f"<tr><th>Camera</th><td>{h(_camera_line(doc))}</td></tr>",
+    ]
+    for key, value in _other_context(doc):
+        out.append(f"<tr><th>{h(key)}</th><td>{h(value)}</td></tr>")
+    out += [
+        f'<tr><th>Recommendation</th><td class="reco">{h(a["recommendation_label"])}</td></tr>',
+        f"<tr><th>Why handed over</th><td>{h(doc['reason'] or 'not given')}</td></tr>",
+    ]
+    if doc.get("resolution_note"):
+        out.append(f"<tr><th>Resolution note</th><td>{h(doc['resolution_note'])}</td></tr>")
+    out.append("</table>")
+
+    if doc["safety"]:
+        out += ['<section class="safety">', "<h2>⚠️ Safety</h2>", "<ul>"]
+        out += [f"<li>{h(s)}</li>" for s in doc["safety"]]
+        out += ["</ul>", "</section>"]
+
+    out += ["<h2>Symptoms</h2>", "<ul>"]
+    out += [f"<li>{h(s)}</li>" for s in doc["symptoms"]] or ["<li>none recorded</li>"]
+    out.append("</ul>")
+
+    out += ["<h2>Recommendation</h2>",
+            f'<p><span class="reco">{h(a["recommendation_label"])}</span>'
+            + (f": {h(a['recommendation_text'])}" if a.get("recommendation_text") else "") + "</p>"]
+    if a["thresholds"]:
+        out += ["<p>Threshold met (the guide's escalation thresholds):</p>", "<ul>"]
+        out += [f"<li>{h(_label(THRESHOLD_GROUPS, t['group']))}: {h(t['text'])}</li>" for t in a["thresholds"]]
+        out.append("</ul>")
+    if a.get("scenario"):
+        sc = a["scenario"]
+        out.append(f"<p>Guide scenario {h(sc.get('id'))}: {h(sc.get('fix'))} Verification: {h(sc.get('verification'))}</p>")
+    if a["notes"]:
+        out += ["<p>Good to know:</p>", "<ul>"] + [f"<li>{h(n)}</li>" for n in a["notes"]] + ["</ul>"]
+
+    warranty = doc["warranty"]
+    if warranty.get("status") or warranty.get("hint"):
+        out += ["<h2>Warranty</h2>", "<ul>"]
+        if warranty.get("status"):
+            out.append(f"<li>Customer says: {h(warranty['status_label'])}</li>")
+        if warranty.get("hint"):
+            out.append(f"<li>Hint: {h(warranty['hint'])}</li>")
+        out.append("</ul>")
+
+    out.append("<h2>Likely causes</h2>")
+    if a["ranking"]:
+        out += ["<table>", "<tr><th>Cause</th><th>Probability</th></tr>"]
+        out += [f'<tr><td>{h(r["name"] or r["cause"])}</td><td class="num">{h(_percent(r["probability"]))}</td></tr>'
+                for r in a["ranking"]]
+        out.append("</table>")
+    else:
+        out.append("<p>No diagnosis yet.</p>")
+    if a["ruled_out"]:
+        out += ["<p>What ruled the others out (how likely the evidence is under that cause, "
+                "compared with the likeliest one):</p>", "<ul>"]
+        for item in a["ruled_out"]:
+            evidence = "; ".join(f"{h(e['kind'])} {h(e['evidence'])} ({h(_ratio(e['ratio']))})" for e in item["evidence"])
+            out.append(f"<li>{h(item['name'])}: {evidence}</li>")
+        out.append("</ul>")
+
+    out.append("<h2>Questions asked</h2>")
+    out += _html_entries(doc["questions"], "No questions asked.")
+    out.append("<h2>Steps tried</h2>")
+    out += _html_entries(doc["steps_tried"], "No steps tried.")
+    if doc["skipped"]:
+        out.append(f"<p>Skipped by the customer: {h(', '.join(doc['skipped']))}</p>")
+
+    if doc["customer_messages"]:
+        out += ["<h2>Messages while waiting for an agent</h2>", "<ul>"]
+        out += [f'<li><span class="muted">{h(_clock(m["at"]))}</span> {h(m["text"])}</li>' for m in doc["customer_messages"]]
+        out.append("</ul>")
+
+    out += ["<h2>Transcript</h2>"]
+    if doc["transcript"]:
+        out.append('<ol class="transcript">')
+        for event in doc["transcript"]:
+            who = WHO_LABELS.get(event["who"], str(event["who"]).capitalize())
+            css = event["who"] if event["who"] in WHO_LABELS else "system"
+            stamp = f' <span class="muted">{h(_clock(event["timestamp"]))}</span>' if event.get("timestamp") else ""
+            line = f'<li class="{css}"><span class="who">{h(who)}</span>{stamp}: {h(event["text"])}'
+            if event["buttons"]:
+                line += '<div class="buttons">' + "".join(f"<span>{h(b)}</span>" for b in event["buttons"]) + "</div>"
+            out.append(line + "</li>")
+        out.append("</ol>")
+    else:
+        out.append("<p>No transcript.</p>")
+    out += [f'<p class="muted">Schema {SCHEMA_VERSION}; e-mail addresses, phone numbers and passwords are redacted.</p>',
+            "</body>", "</html>"]
+    return "\n".join(out) + "\n"
+
+
+def _html_entries(entries: List[Dict[str, Any]], empty: str) -> List[str]:
+    if not entries:
+        return [f"<p>{h(empty)}</p>"]
+    out = ["<ol>"]
+    for e in entries:
+        note = _answer_note(e)
+        ref = f' <span class="muted">({h(e["ref"])})</span>' if e.get("ref") and e["ref"] != "questions" else ""
+        out.append(f"<li>{h(e['asked'])}{ref} → <strong>{h(e['answer'])}</strong>"
+                   + (f' <span class="muted">({h(note)})</span>' if note else "") + "</li>")
+    out.append("</ol>")
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Plain text (Telegram notice, CLI)
+# --------------------------------------------------------------------------------------------
+
+
+def summary_text(ticket: Ticket, base_url: Optional[str] = None) -> str:
+    """A short plain-text summary (redacted) for a chat notice."""
+    doc = ticket_document(ticket)
+    a = doc["assessment"]
+    lines = [f"New hand-off {doc['reference']} ({doc['channel'] or 'unknown channel'})"]
+    if doc["safety"]:
+        lines.append("⚠️ Safety: " + " ".join(doc["safety"]))
+    lines.append("Camera: " + _camera_line(doc))
+    if doc["symptoms"]:
+        lines.append("Problem: " + "; ".join(doc["symptoms"]))
+    lines.append("Recommendation: " + (a["recommendation_label"] or ""))
+    if a.get("cause_name") and a.get("outcome") == "escalation":
+        lines.append(f"Likely cause: {a['cause_name']} ({_percent(a['probability'])})")
+    if a["thresholds"]:
+        lines.append("Threshold: " + " ".join(t["text"] for t in a["thresholds"] if t.get("text")))
+    if doc["warranty"].get("hint"):
+        lines.append("Warranty: " + doc["warranty"]["hint"])
+    lines.append(f"Questions answered: {len(doc['questions'])}, steps tried: {len(doc['steps_tried'])}")
+    lines.append(f"Why: {doc['reason'] or 'not given'}")
+    if base_url:
+        lines.append(f"{base_url.rstrip('/')}/tickets/{doc['reference']}?format=html")
+    return "\n".join(lines)
+
+
+def render(ticket: Ticket, fmt: str = "md") -> str:
+    if fmt in ("md", "markdown"):
+        return render_markdown(ticket)
+    if fmt == "html":
+        return render_html(ticket)
+    if fmt == "json":
+        return render_json(ticket)
+    raise ValueError(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")
+
+
+__all__ = [
+    "FORMATS", "SCHEMA_VERSION", "render", "render_html", "render_json", "render_markdown", "summary_document",
+    "summary_text", "ticket_document",
+]

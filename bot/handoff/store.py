@@ -1,0 +1,811 @@
+"""Hand-off tickets in SQL: what a support agent receives when the bot passes a case on.
+
+The tables (prefix ``handoff_``) live beside Rasa's tracker store tables, in the same database
+by default (``sqlite:///var/tracker.db``, relative to the working directory like Rasa's
+``db: var/tracker.db``); ``HANDOFF_DB_URL`` points them elsewhere, e.g.
+``postgresql://user:password@host:5432/rasa``. They are created when missing.
+
+Every method is one unit of work in its own session and transaction; a write is committed
+before the method returns, so a ticket survives a crash of the process right after ``create``.
+
+On SQLite every transaction starts with ``BEGIN IMMEDIATE`` (writers queue on the busy timeout
+instead of failing half-way) and the database runs in WAL mode, so readers (Rasa, the agent's
+CLI) are not blocked. On PostgreSQL a partial unique index keeps one open ticket per
+conversation, and rows are locked (``SELECT ... FOR UPDATE``) while their status changes.
+
+Stored data is raw (what the customer typed); every rendering redacts it (bot.handoff.render).
+"""
+from __future__ import annotations
+
+import builtins
+import logging
+import math
+import os
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence
+
+from sqlalchemy import (
+    JSON, Column, DateTime, Float, ForeignKey, Index, Integer, String, Text, TypeDecorator, create_engine, event,
+    select, text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.orm import Session, registry
+from sqlalchemy.pool import StaticPool
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_DB_URL = "sqlite:///var/tracker.db"
+DB_URL_ENV = "HANDOFF_DB_URL"
+
+#: Reference alphabet: no 0/O, 1/I/L, so a customer can read it out on the phone.
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+REFERENCE_LENGTH = 8
+REFERENCE_ATTEMPTS = 20
+
+OPEN, CLAIMED, RESOLVED, CANCELLED, HANDED_BACK = "open", "claimed", "resolved", "cancelled", "handed_back"
+STATUSES = (OPEN, CLAIMED, RESOLVED, CANCELLED, HANDED_BACK)
+ACTIVE = (OPEN, CLAIMED)
+OUTCOMES = ("resolved", "escalated", "abandoned")
+#: Recommendation of a hand-off without an escalation outcome (the customer asked for a person).
+HUMAN = "human_support"
+SQLITE_BUSY_TIMEOUT_S = 30.0
+
+
+class HandoffError(Exception):
+    """Base class of the errors the store raises on purpose."""
+
+
+class TicketNotFound(HandoffError, LookupError):
+    def __init__(self, reference: str):
+        super().__init__(f"no ticket with reference {reference!r}")
+        self.reference = reference
+
+
+class TicketStateError(HandoffError):
+    """The ticket's status does not allow the operation (e.g. resolving a cancelled ticket)."""
+
+    def __init__(self, reference: str, status: str, action: str, detail: str = ""):
+        message = f"ticket {reference} is {status.replace('_', ' ')}: cannot {action}"
+        super().__init__(message + (f" ({detail})" if detail else ""))
+        self.reference, self.status, self.action = reference, status, action
+
+
+# --------------------------------------------------------------------------------------------
+# Column types that behave the same on SQLite and PostgreSQL
+# --------------------------------------------------------------------------------------------
+
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware UTC datetimes in and out (SQLite stores naive text)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+mapper_registry = registry()
+metadata = mapper_registry.metadata  # our own MetaData: Rasa's tables are never touched
+
+
+@mapper_registry.mapped
+class TicketRow:
+    __tablename__ = "handoff_tickets"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    reference = Column(String(16), nullable=False, unique=True)
+    conversation_id = Column(String(255), nullable=False, index=True)
+    channel = Column(String(64), nullable=True)
+    customer_ref = Column(String(255), nullable=True)
+    status = Column(String(16), nullable=False, default=OPEN, index=True)
+    reason = Column(Text, nullable=True)
+    camera_model = Column(String(64), nullable=True)
+    in_use_for = Column(String(64), nullable=True)
+    in_use_days = Column(Float, nullable=True)
+    recommendation = Column(String(32), nullable=True)
+    cause = Column(String(64), nullable=True)
+    details = Column(JSONType, nullable=False)  # the case in the ticket's own shape (see _details)
+    case_data = Column("case_data", JSONType, nullable=False)  # the case exactly as the bot built it
+    transcript = Column(JSONType, nullable=False)
+    created_at = Column(UTCDateTime, nullable=False)
+    updated_at = Column(UTCDateTime, nullable=False)
+    claimed_at = Column(UTCDateTime, nullable=True)
+    claimed_by = Column(String(128), nullable=True)
+    resolved_at = Column(UTCDateTime, nullable=True)
+    resolution_note = Column(Text, nullable=True)
+    cancelled_at = Column(UTCDateTime, nullable=True)
+    handed_back_at = Column(UTCDateTime, nullable=True)
+
+    __table_args__ = (
+        # An escalation creates exactly one ticket: at most one open/claimed ticket per conversation.
+        Index(
+            "handoff_tickets_one_active_per_conversation", "conversation_id", unique=True,
+            sqlite_where=text("status IN ('open', 'claimed')"),
+            postgresql_where=text("status IN ('open', 'claimed')"),
+        ),
+    )
+
+
+@mapper_registry.mapped
+class MessageRow:
+    __tablename__ = "handoff_messages"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    ticket_id = Column(Integer, ForeignKey("handoff_tickets.id", ondelete="CASCADE"), nullable=False, index=True)
+    who = Column(String(16), nullable=False, default="customer")
+    text = Column(Text, nullable=False)
+    at = Column(UTCDateTime, nullable=False)
+
+
+@mapper_registry.mapped
+class OutcomeRow:
+    __tablename__ = "handoff_outcomes"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    conversation_id = Column(String(255), nullable=False, index=True)
+    outcome = Column(String(16), nullable=False)
+    cause = Column(String(64), nullable=True)
+    step = Column(String(128), nullable=True)
+    recorded_at = Column(UTCDateTime, nullable=False)
+
+
+# --------------------------------------------------------------------------------------------
+# The ticket as callers see it
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Ticket:
+    reference: str
+    conversation_id: str
+    channel: Optional[str]
+    customer_ref: Optional[str]
+    status: str
+    reason: Optional[str]
+    camera_model: Optional[str]
+    in_use_for: Optional[str]  # human words, e.g. "3 weeks"
+    in_use_days: Optional[float]
+    context: Dict[str, Any]
+    symptoms: List[str]  # the guide's words
+    questions: List[Dict[str, Any]]  # {ref, asked, answer, source, note?}
+    steps_tried: List[Dict[str, Any]]  # {ref, asked, answer, source, note?}
+    skipped: List[str]
+    ranking: List[Dict[str, Any]]  # {cause, name, probability}, likeliest first
+    cause: Optional[str]
+    cause_name: Optional[str]
+    probability: Optional[float]
+    ruled_out: Dict[str, List[Dict[str, Any]]]  # cause -> [{kind, evidence, ratio}]
+    thresholds: List[Dict[str, Any]]  # {group, id, text}
+    recommendation: str  # replace | return | contact_support | wait_for_outage | safety | human_support
+    recommendation_text: Optional[str]
+    route: Optional[str]
+    scenario: Optional[Dict[str, Any]]
+    notes: List[str]
+    safety: List[str]
+    warranty_hint: Optional[str]
+    warranty: Optional[str]
+    case: Dict[str, Any]
+    transcript: List[Dict[str, Any]]  # {who, text, buttons, timestamp, intent?}
+    created_at: datetime
+    updated_at: datetime
+    claimed_at: Optional[datetime] = None
+    claimed_by: Optional[str] = None
+    resolved_at: Optional[datetime] = None
+    resolution_note: Optional[str] = None
+    cancelled_at: Optional[datetime] = None
+    handed_back_at: Optional[datetime] = None
+    messages: List[Dict[str, Any]] = field(default_factory=list)  # {who, text, at} kept for the agent
+    cause_labels: Dict[str, str] = field(default_factory=dict)  # cause id -> the guide's name
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE
+
+    def cause_names(self) -> Dict[str, str]:
+        names = dict(self.cause_labels)
+        names.update({r["cause"]: r["name"] for r in self.ranking if r.get("cause") and r.get("name")})
+        if self.cause and self.cause_name:
+            names.setdefault(self.cause, self.cause_name)
+        return names
+
+
+# --------------------------------------------------------------------------------------------
+# From the bot's case to the ticket's fields
+# --------------------------------------------------------------------------------------------
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def iso(moment: Optional[datetime]) -> Optional[str]:
+    if moment is None:
+        return None
+    return moment.astimezone(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def new_reference() -> str:
+    return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+
+
+def normalize_reference(reference: Any) -> str:
+    """What the customer quotes, as stored: case and separators ("k7qm-4xpa ") do not matter."""
+    return "".join(ch for ch in str(reference or "").upper() if ch.isalnum())
+
+
+def in_use_words(days: Any) -> Optional[str]:
+    """How long the camera has been in use, from the `duration` entity (days) or as typed."""
+    if days is None or days == "":
+        return None
+    if isinstance(days, bool) or not isinstance(days, (int, float)):
+        return str(days)
+    if not math.isfinite(days) or days < 0:
+        return str(days)
+
+    def plural(n: float, unit: str) -> str:
+        n = round(n, 1)
+        n = int(n) if float(n).is_integer() else n
+        return f"{n} {unit}" + ("" if n == 1 else "s")
+
+    if days < 1:
+        return "less than a day"
+    if days < 14:
+        return plural(days, "day")
+    if days < 60:
+        return plural(round(days / 7), "week")
+    if days < 730:
+        return plural(round(days / 30.4), "month")
+    return plural(round(days / 365, 1), "year")
+
+
+def _text(value: Any) -> Optional[str]:
+    return None if value is None else str(value)
+
+
+def _stamp(value: Any) -> Optional[str]:
+    """Event timestamps (Rasa: float epoch seconds) as ISO 8601 UTC text."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return iso(value if value.tzinfo else value.replace(tzinfo=timezone.utc))
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        try:
+            return iso(datetime.fromtimestamp(float(value), tz=timezone.utc))
+        except (OverflowError, OSError, ValueError):
+            return None
+    try:
+        parsed = datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return iso(parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc))
+
+
+def _button_title(button: Any) -> str:
+    if isinstance(button, dict):
+        return str(button.get("title") or button.get("text") or button.get("payload") or "")
+    if isinstance(button, (list, tuple)) and button:
+        return str(button[0])
+    return str(button)
+
+
+WHO = {"user": "customer", "customer": "customer", "bot": "bot", "agent": "agent", "system": "system"}
+
+
+def normalize_transcript(transcript: Optional[Iterable[Dict[str, Any]]]) -> List[Dict[str, Any]]:
+    """Events as {who, text, buttons, timestamp[, intent]}; anything JSON-able, in order."""
+    events = []
+    for raw in transcript or ():
+        if not isinstance(raw, dict):
+            continue
+        who = WHO.get(str(raw.get("who") or raw.get("event") or "").lower(), "system")
+        entry = {
+            "who": who,
+            "text": "" if raw.get("text") is None else str(raw.get("text")),
+            "buttons": [_button_title(b) for b in (raw.get("buttons") or [])],
+            "timestamp": _stamp(raw.get("timestamp")),
+        }
+        if raw.get("intent"):
+            entry["intent"] = str(raw["intent"])
+        events.append(entry)
+    return events
+
+
+def _json_safe(value: Any) -> Any:
+    """A deep copy that JSON columns accept (tuples become lists, odd objects text)."""
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)
+
+
+def _entries(items: Any) -> List[Dict[str, Any]]:
+    out = []
+    for item in items or ():
+        if isinstance(item, dict):
+            out.append({k: v for k, v in item.items()})
+    return out
+
+
+def _guide_cause_names() -> Dict[str, str]:
+    """Cause names from the field guide's knowledge base (cached by its loader); {} if unavailable."""
+    try:
+        from bot.knowledge.loader import load_knowledge
+
+        return {c.id: c.name for c in load_knowledge().causes}
+    except Exception:  # the ticket then shows the cause ids
+        logger.debug("knowledge base unavailable for cause names", exc_info=True)
+        return {}
+
+
+def _details(case: Dict[str, Any]) -> Dict[str, Any]:
+    """The ticket's fields from case_summary() (bot/handoff/summary.py) and its outcome."""
+    outcome = case.get("outcome") if isinstance(case.get("outcome"), dict) else {}
+    escalation = outcome if outcome.get("type") == "escalation" else {}
+    context = case.get("context") if isinstance(case.get("context"), dict) else {}
+    context = {k: v for k, v in context.items() if not str(k).startswith("_")}
+    ranking = [
+        {"cause": r.get("cause"), "name": r.get("name") or r.get("cause"), "probability": r.get("probability")}
+        for r in _entries(case.get("ranking") or outcome.get("ranking"))
+    ]
+    names = {r["cause"]: r["name"] for r in ranking}
+    cause = outcome.get("cause") or (ranking[0]["cause"] if ranking else None)
+    cause_name = outcome.get("cause_name") or names.get(cause)
+    probability = outcome.get("probability")
+    if probability is None and ranking:
+        probability = ranking[0]["probability"]
+    safety = [str(s) for s in (case.get("safety") or []) if s]
+    ruled_out = {str(c): _entries(ev) for c, ev in (escalation.get("ruled_out") or {}).items()}
+    labels = {c: n for c, n in names.items() if c and n}
+    if cause and cause_name:
+        labels[cause] = cause_name
+    missing = [c for c in list(ruled_out) + [r.get("cause") for r in _entries(outcome.get("ranking"))]
+               if c and c not in labels]
+    if missing:
+        known = _guide_cause_names()
+        labels.update({c: known[c] for c in missing if c in known})
+    recommendation = escalation.get("recommendation") or HUMAN
+    return {
+        "reason": case.get("reason"),
+        "context": context,
+        "symptoms": [str(s) for s in case.get("symptoms") or []],
+        "questions": _entries(case.get("questions")),
+        "steps_tried": _entries(case.get("steps_tried")),
+        "skipped": [str(s) for s in case.get("skipped") or []],
+        "ranking": ranking,
+        "outcome_type": outcome.get("type"),
+        "cause": cause,
+        "cause_name": cause_name,
+        "probability": probability,
+        "ruled_out": ruled_out,
+        "cause_names": labels,
+        "thresholds": _entries(escalation.get("thresholds")),
+        "recommendation": recommendation,
+        "recommendation_text": escalation.get("text"),
+        "route": escalation.get("route"),
+        "scenario": escalation.get("scenario") or outcome.get("scenario"),
+        "notes": [str(n) for n in escalation.get("notes") or []],
+        "safety": safety,
+        "warranty_hint": escalation.get("warranty_hint"),
+        "warranty": escalation.get("warranty"),
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# The store
+# --------------------------------------------------------------------------------------------
+
+
+def resolve_url(url: Optional[str] = None) -> str:
+    url = url or os.environ.get(DB_URL_ENV) or DEFAULT_DB_URL
+    if url.startswith("postgres://"):  # Heroku-style; SQLAlchemy 1.4 wants postgresql://
+        url = "postgresql://" + url[len("postgres://"):]
+    return url
+
+
+def make_engine(url: str) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, future=True, pool_pre_ping=True)
+    database = parsed.database
+    in_memory = not database or database == ":memory:" or parsed.query.get("mode") == "memory"
+    kwargs: Dict[str, Any] = {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False}}
+    if in_memory:
+        kwargs["poolclass"] = StaticPool  # one shared connection, or every session sees a new database
+    else:
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, future=True, **kwargs)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):  # pragma: no cover - exercised through every test
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves (below)
+        cursor = dbapi_connection.cursor()
+        try:
+            if not in_memory:
+                cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=FULL")
+            cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
+            cursor.execute("PRAGMA foreign_keys=ON")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):  # pragma: no cover
+        # Take the write lock up front: a transaction that read first and writes later could
+        # otherwise fail with SQLITE_BUSY instead of waiting its turn.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+class TicketStore:
+    """Tickets, customer messages kept for the agent, and conversation outcomes.
+
+    ``url``: SQLAlchemy URL; default ``$HANDOFF_DB_URL`` or ``sqlite:///var/tracker.db``.
+    ``clock`` and ``reference_factory`` are for tests (fixed times, forced collisions).
+    """
+
+    def __init__(
+        self,
+        url: Optional[str] = None,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        reference_factory: Callable[[], str] = new_reference,
+        engine: Optional[Engine] = None,
+    ):
+        self.url = resolve_url(url)
+        self.engine = engine or make_engine(self.url)
+        self._clock = clock
+        self._new_reference = reference_factory
+        self._create_tables()
+
+    def _create_tables(self) -> None:
+        for attempt in range(3):
+            try:
+                metadata.create_all(self.engine)
+                return
+            except (OperationalError, ProgrammingError, IntegrityError):
+                # Another process created them at the same moment (PostgreSQL); look again.
+                if attempt == 2:
+                    raise
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> "TicketStore":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"TicketStore({make_url(self.url).render_as_string(hide_password=True)!r})"
+
+    def _now(self) -> datetime:
+        now = self._clock()
+        return now if now.tzinfo else now.replace(tzinfo=timezone.utc)
+
+    # -- tickets -------------------------------------------------------------------------
+    def create(
+        self,
+        conversation_id: str,
+        channel: Optional[str],
+        customer_ref: Optional[str],
+        case: Dict[str, Any],
+        transcript: Optional[List[Dict[str, Any]]] = None,
+    ) -> Ticket:
+        """Open a ticket for the conversation, or return the one already open/claimed for it.
+
+        Committed before it returns. References are random; a collision (or a concurrent create
+        for the same conversation) is an IntegrityError, after which it looks again and retries.
+        """
+        if not conversation_id:
+            raise ValueError("conversation_id is required")
+        case = _json_safe(case if isinstance(case, dict) else {})
+        details = _details(case)
+        events = normalize_transcript(transcript)
+        context = details["context"]
+        duration = context.get("duration")
+        last_error: Optional[Exception] = None
+        for _ in range(REFERENCE_ATTEMPTS):
+            try:
+                with Session(self.engine) as session, session.begin():
+                    existing = self._active_row(session, conversation_id)
+                    if existing is not None:
+                        return self._ticket(session, existing)
+                    now = self._now()
+                    row = TicketRow(
+                        reference=normalize_reference(self._new_reference()),
+                        conversation_id=str(conversation_id),
+                        channel=_text(channel),
+                        customer_ref=_text(customer_ref),
+                        status=OPEN,
+                        reason=_text(details["reason"]),
+                        camera_model=_text(context.get("camera_model")),
+                        in_use_for=in_use_words(duration),
+                        in_use_days=float(duration) if isinstance(duration, (int, float)) and not isinstance(duration, bool) else None,
+                        recommendation=details["recommendation"],
+                        cause=details["cause"],
+                        details=details,
+                        case_data=case,
+                        transcript=events,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                    session.add(row)
+                    session.flush()
+                    ticket = self._ticket(session, row, messages=[])
+                logger.info("hand-off ticket %s opened for conversation %s", ticket.reference, conversation_id)
+                return ticket
+            except IntegrityError as error:
+                last_error = error
+                continue
+        raise HandoffError(f"could not allocate a unique ticket reference: {last_error}")
+
+    def get(self, reference: str) -> Optional[Ticket]:
+        """The ticket, or None when no ticket has that reference."""
+        with Session(self.engine) as session, session.begin():
+            row = self._row(session, reference)
+            return self._ticket(session, row) if row is not None else None
+
+    def open_for(self, conversation_id: str) -> Optional[Ticket]:
+        """The conversation's open or claimed ticket, if any."""
+        with Session(self.engine) as session, session.begin():
+            row = self._active_row(session, conversation_id)
+            return self._ticket(session, row) if row is not None else None
+
+    def list(self, status: Optional[str] = None, limit: Optional[int] = None) -> List[Ticket]:
+        """Tickets, oldest first (the agent's queue), optionally only those with ``status``."""
+        if status is not None and status not in STATUSES:
+            raise ValueError(f"unknown status {status!r}; one of {', '.join(STATUSES)}")
+        with Session(self.engine) as session, session.begin():
+            query = select(TicketRow).order_by(TicketRow.created_at, TicketRow.id)
+            if status is not None:
+                query = query.where(TicketRow.status == status)
+            if limit is not None:
+                query = query.limit(limit)
+            rows = session.execute(query).scalars().all()
+            messages = self._messages_by_ticket(session, [r.id for r in rows])
+            return [self._ticket(session, r, messages=messages.get(r.id, [])) for r in rows]
+
+    def claim(self, reference: str, agent: str) -> Ticket:
+        agent = (agent or "").strip()
+        if not agent:
+            raise ValueError("an agent name is required to claim a ticket")
+
+        def change(row: TicketRow, now: datetime) -> bool:
+            if row.status == CLAIMED and row.claimed_by == agent:
+                return False  # the same agent again: nothing changes
+            if row.status == CLAIMED:
+                raise TicketStateError(row.reference, row.status, "claim", f"claimed by {row.claimed_by}")
+            if row.status != OPEN:
+                raise TicketStateError(row.reference, row.status, "claim")
+            row.status, row.claimed_at, row.claimed_by = CLAIMED, now, agent
+            return True
+
+        return self._transition(reference, change)
+
+    def resolve(self, reference: str, note: Optional[str] = None) -> Ticket:
+        def change(row: TicketRow, now: datetime) -> bool:
+            if row.status == RESOLVED:
+                return False
+            if row.status not in ACTIVE:
+                raise TicketStateError(row.reference, row.status, "resolve")
+            row.status, row.resolved_at = RESOLVED, now
+            if note:
+                row.resolution_note = note
+            return True
+
+        return self._transition(reference, change)
+
+    def hand_back(self, reference: str) -> Ticket:
+        """The agent hands the conversation back to the bot (it resumes where it stood)."""
+
+        def change(row: TicketRow, now: datetime) -> bool:
+            if row.status == HANDED_BACK:
+                return False
+            if row.status not in ACTIVE:
+                raise TicketStateError(row.reference, row.status, "hand back")
+            row.status, row.handed_back_at = HANDED_BACK, now
+            return True
+
+        return self._transition(reference, change)
+
+    def cancel(self, reference: str) -> Ticket:
+        """The customer no longer wants a person."""
+
+        def change(row: TicketRow, now: datetime) -> bool:
+            if row.status == CANCELLED:
+                return False
+            if row.status not in ACTIVE:
+                raise TicketStateError(row.reference, row.status, "cancel")
+            row.status, row.cancelled_at = CANCELLED, now
+            return True
+
+        return self._transition(reference, change)
+
+    # -- messages typed while an agent has the case ---------------------------------------
+    def add_customer_message(self, reference: str, text: str) -> Dict[str, Any]:
+        with Session(self.engine) as session, session.begin():
+            row = self._row(session, reference, lock=True)
+            if row is None:
+                raise TicketNotFound(str(reference))
+            if row.status not in ACTIVE:
+                raise TicketStateError(row.reference, row.status, "keep a message")
+            now = self._now()
+            message = MessageRow(ticket_id=row.id, who="customer", text=str(text or ""), at=now)
+            session.add(message)
+            row.updated_at = now
+            session.flush()
+            return self._message(message)
+
+    def messages(self, reference: str) -> List[Dict[str, Any]]:
+        with Session(self.engine) as session, session.begin():
+            row = self._row(session, reference)
+            if row is None:
+                raise TicketNotFound(str(reference))
+            return self._messages_by_ticket(session, [row.id]).get(row.id, [])
+
+    # -- outcomes for the team report ------------------------------------------------------
+    def record_outcome(
+        self, conversation_id: str, outcome: str, cause: Optional[str] = None, step: Optional[str] = None
+    ) -> None:
+        """One diagnosis ended: "resolved" (a confirmed fix), "escalated" or "abandoned" (at ``step``)."""
+        if outcome not in OUTCOMES:
+            raise ValueError(f"unknown outcome {outcome!r}; one of {', '.join(OUTCOMES)}")
+        with Session(self.engine) as session, session.begin():
+            session.add(OutcomeRow(
+                conversation_id=str(conversation_id or "unknown"), outcome=outcome,
+                cause=_text(cause), step=_text(step), recorded_at=self._now(),
+            ))
+
+    def outcomes(self) -> List[Dict[str, Any]]:
+        """Every recorded outcome, oldest first: {conversation_id, outcome, cause, step, at}."""
+        with Session(self.engine) as session, session.begin():
+            rows = session.execute(select(OutcomeRow).order_by(OutcomeRow.recorded_at, OutcomeRow.id)).scalars().all()
+            return [{"conversation_id": r.conversation_id, "outcome": r.outcome, "cause": r.cause,
+                     "step": r.step, "at": r.recorded_at} for r in rows]
+
+    def ticket_events(self) -> List[Dict[str, Any]]:
+        """Every ticket's creation, oldest first, for the report:
+        {conversation_id, reference, status, cause (named by a diagnosis outcome, else None), cause_names, at}."""
+        with Session(self.engine) as session, session.begin():
+            rows = session.execute(
+                select(TicketRow.conversation_id, TicketRow.reference, TicketRow.status, TicketRow.details,
+                       TicketRow.created_at)
+                .order_by(TicketRow.created_at, TicketRow.id)
+            ).all()
+        events = []
+        for conversation_id, reference, status, details, created_at in rows:
+            details = details or {}
+            named = details.get("outcome_type") in ("escalation", "fix")
+            events.append({
+                "conversation_id": conversation_id, "reference": reference, "status": status,
+                "cause": details.get("cause") if named else None,
+                "cause_names": {r.get("cause"): r.get("name") for r in details.get("ranking") or [] if r.get("cause")},
+                "at": created_at,
+            })
+        return events
+
+    # -- internals ---------------------------------------------------------------------------
+    def _transition(self, reference: str, change: Callable[[TicketRow, datetime], bool]) -> Ticket:
+        with Session(self.engine) as session, session.begin():
+            row = self._row(session, reference, lock=True)
+            if row is None:
+                raise TicketNotFound(str(reference))
+            now = self._now()
+            if change(row, now):
+                row.updated_at = now
+                session.flush()
+            return self._ticket(session, row)
+
+    @staticmethod
+    def _row(session: Session, reference: str, lock: bool = False) -> Optional[TicketRow]:
+        query = select(TicketRow).where(TicketRow.reference == normalize_reference(reference))
+        if lock:
+            query = query.with_for_update()
+        return session.execute(query).scalars().first()
+
+    @staticmethod
+    def _active_row(session: Session, conversation_id: str) -> Optional[TicketRow]:
+        query = (
+            select(TicketRow)
+            .where(TicketRow.conversation_id == str(conversation_id), TicketRow.status.in_(ACTIVE))
+            .order_by(TicketRow.created_at.desc(), TicketRow.id.desc())
+            .with_for_update()
+        )
+        return session.execute(query).scalars().first()
+
+    @staticmethod
+    def _message(row: MessageRow) -> Dict[str, Any]:
+        return {"who": row.who, "text": row.text, "at": iso(row.at)}
+
+    def _messages_by_ticket(self, session: Session, ids: Sequence[int]) -> Dict[int, builtins.list]:
+        out: Dict[int, builtins.list] = {}
+        if not ids:
+            return out
+        for chunk_start in range(0, len(ids), 500):
+            chunk = ids[chunk_start:chunk_start + 500]
+            rows = session.execute(
+                select(MessageRow).where(MessageRow.ticket_id.in_(chunk)).order_by(MessageRow.at, MessageRow.id)
+            ).scalars()
+            for m in rows:
+                out.setdefault(m.ticket_id, []).append(self._message(m))
+        return out
+
+    def _ticket(self, session: Session, row: TicketRow, messages: Optional[builtins.list] = None) -> Ticket:
+        if messages is None:
+            messages = self._messages_by_ticket(session, [row.id]).get(row.id, [])
+        d = dict(row.details or {})
+        return Ticket(
+            reference=row.reference,
+            conversation_id=row.conversation_id,
+            channel=row.channel,
+            customer_ref=row.customer_ref,
+            status=row.status,
+            reason=row.reason,
+            camera_model=row.camera_model,
+            in_use_for=row.in_use_for,
+            in_use_days=row.in_use_days,
+            context=d.get("context") or {},
+            symptoms=d.get("symptoms") or [],
+            questions=d.get("questions") or [],
+            steps_tried=d.get("steps_tried") or [],
+            skipped=d.get("skipped") or [],
+            ranking=d.get("ranking") or [],
+            cause=d.get("cause"),
+            cause_name=d.get("cause_name"),
+            probability=d.get("probability"),
+            ruled_out=d.get("ruled_out") or {},
+            thresholds=d.get("thresholds") or [],
+            recommendation=d.get("recommendation") or row.recommendation or HUMAN,
+            recommendation_text=d.get("recommendation_text"),
+            route=d.get("route"),
+            scenario=d.get("scenario"),
+            notes=d.get("notes") or [],
+            safety=d.get("safety") or [],
+            warranty_hint=d.get("warranty_hint"),
+            warranty=d.get("warranty"),
+            case=row.case_data or {},
+            transcript=row.transcript or [],
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            claimed_at=row.claimed_at,
+            claimed_by=row.claimed_by,
+            resolved_at=row.resolved_at,
+            resolution_note=row.resolution_note,
+            cancelled_at=row.cancelled_at,
+            handed_back_at=row.handed_back_at,
+            messages=builtins.list(messages),
+            cause_labels=d.get("cause_names") or {},
+        )
+
+
+__all__ = [
+    "ACTIVE", "DEFAULT_DB_URL", "HandoffError", "OUTCOMES", "STATUSES", "Ticket", "TicketNotFound",
+    "TicketStateError", "TicketStore", "in_use_words", "iso", "normalize_reference", "normalize_transcript",
+]

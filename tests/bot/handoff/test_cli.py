@@ -1,0 +1,118 @@
+"""The agent's CLI, run as a subprocess like an agent would."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from bot.handoff.store import TicketStore
+from tests.bot.handoff.conftest import Clock, REPO_ROOT, make_golden_tickets, references, subprocess_env
+
+
+def cli(*args: str, cwd=None, **env: str) -> subprocess.CompletedProcess:
+    result = subprocess.run([sys.executable, "-m", "bot.handoff.cli", *args], capture_output=True, text=True,
+                            timeout=120, cwd=cwd or REPO_ROOT, env=subprocess_env(**env))
+    assert "Traceback" not in result.stderr, result.stderr
+    return result
+
+
+@pytest.fixture
+def db(tmp_path):
+    url = f"sqlite:///{tmp_path / 'tracker.db'}"
+    store = TicketStore(url, clock=Clock(), reference_factory=references("K7QM4XPA", "R2D2C3PX"))
+    make_golden_tickets(store)
+    for conversation, outcome, cause, step in [
+        ("81234567", "escalated", "motor_driver", "replace_camera"), ("a", "resolved", "power_supply", "swap_adapter"),
+        ("b", "abandoned", None, "factory_reset"), ("c", "abandoned", None, "factory_reset"),
+        ("d", "resolved", "app_bug", "update_app"), ("e", "abandoned", None, "sd_slot_inspection"),
+    ]:
+        store.record_outcome(conversation, outcome, cause=cause, step=step)
+    store.close()
+    return url
+
+
+def test_list(db):
+    result = cli("--db", db, "list")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].split()[:2] == ["REF", "STATUS"]
+    assert lines[1].startswith("K7QM4XPA  claimed") and "alice" in lines[1] and "KC120 (3 weeks)" in lines[1]
+    assert lines[2].startswith("R2D2C3PX  open") and "⚠" in lines[2]
+    only_open = cli("list", "--status", "open", "--db", db)  # --db also after the command
+    assert [line.split()[0] for line in only_open.stdout.splitlines()[1:]] == ["R2D2C3PX"]
+    as_json = cli("--db", db, "list", "--json")
+    assert [json.loads(line)["reference"] for line in as_json.stdout.splitlines()] == ["K7QM4XPA", "R2D2C3PX"]
+    assert "No tickets with status cancelled." in cli("--db", db, "list", "--status", "cancelled").stdout
+
+
+@pytest.mark.parametrize("fmt", ["md", "html", "json"])
+def test_show_is_the_redacted_rendering(db, fmt):
+    result = cli("--db", db, "show", "k7qm-4xpa", "--format", fmt)
+    assert result.returncode == 0, result.stderr
+    expected = (REPO_ROOT / "tests" / "bot" / "handoff" / "golden" / f"escalation.{fmt}").read_text(encoding="utf-8")
+    assert result.stdout == expected
+    assert "hunter2" not in result.stdout and "jane.doe@example.com" not in result.stdout
+
+
+def test_show_to_a_file(db, tmp_path):
+    out = tmp_path / "ticket.html"
+    result = cli("--db", db, "show", "R2D2C3PX", "--format", "html", "--output", str(out))
+    assert result.returncode == 0 and out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+def test_claim_resolve_hand_back(db):
+    result = cli("--db", db, "claim", "R2D2C3PX", "--agent", "bob")
+    assert result.returncode == 0 and "claimed by bob" in result.stdout
+    taken = cli("--db", db, "claim", "R2D2C3PX", "--agent", "carol")
+    assert taken.returncode == 3 and "claimed by bob" in taken.stderr
+    assert cli("--db", db, "hand-back", "R2D2C3PX").returncode == 0
+    result = cli("--db", db, "resolve", "K7QM4XPA", "--note", "Replacement sent")
+    assert result.returncode == 0 and "resolved" in result.stdout
+    again = cli("--db", db, "hand-back", "K7QM4XPA")
+    assert again.returncode == 3 and "resolved" in again.stderr
+    store = TicketStore(db)
+    assert store.get("K7QM4XPA").resolution_note == "Replacement sent"
+    assert store.get("R2D2C3PX").status == "handed_back"
+
+
+@pytest.mark.parametrize("command", [["show", "NOPE2345"], ["claim", "NOPE2345", "--agent", "a"],
+                                     ["resolve", "NOPE2345"], ["hand-back", "NOPE2345"]])
+def test_unknown_reference_is_a_clear_error(db, command):
+    result = cli("--db", db, *command)
+    assert result.returncode == 2
+    assert "no ticket with reference 'NOPE2345'" in result.stderr
+    assert result.stdout == ""
+
+
+def test_report_with_chart(db, tmp_path):
+    chart = tmp_path / "charts" / "outcomes.png"
+    result = cli("--db", db, "report", "--chart", str(chart))
+    assert result.returncode == 0, result.stderr
+    text = result.stdout
+    assert "7 diagnoses in 7 conversations, 2 hand-off tickets" in text
+    assert "factory_reset" in text and "sd_slot_inspection" in text
+    assert "Power supply undersized or defective" in text
+    assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    numbers = json.loads(cli("--db", db, "report", "--json").stdout)
+    assert numbers["outcomes"] == {"resolved": 2, "escalated": 2, "abandoned": 3}
+    assert numbers["abandoned_steps"][0] == {"step": "factory_reset", "count": 2}
+
+
+def test_bad_usage_and_broken_database_never_show_a_traceback(tmp_path):
+    assert cli("--db", "nonsense://x", "list").returncode == 1
+    assert cli("--db", f"sqlite:///{tmp_path}/x.db", "list", "--status", "bogus").returncode == 2
+    assert cli().returncode == 2
+    broken = tmp_path / "not-a-db.db"
+    broken.write_bytes(b"this is not sqlite" * 100)
+    result = cli("--db", f"sqlite:///{broken}", "list")
+    assert result.returncode == 1 and result.stderr.startswith("error:")
+
+
+def test_default_database_is_var_tracker_db_of_the_working_directory(tmp_path):
+    TicketStore(f"sqlite:///{tmp_path / 'var' / 'tracker.db'}").create("x", "rest", None, {}, [])
+    result = cli("list", cwd=tmp_path)
+    assert result.returncode == 0 and len(result.stdout.splitlines()) == 2
+    elsewhere = cli("list", cwd=tmp_path, HANDOFF_DB_URL=f"sqlite:///{tmp_path / 'other.db'}")
+    assert elsewhere.stdout.startswith("No tickets")
