@@ -1,11 +1,13 @@
 """What the conversation needs from the ticket system, over bot.handoff.store."""
 from __future__ import annotations
 
+import logging
 import os
 from functools import lru_cache
 from typing import Any, Dict, Iterable, Optional
 
 DEFAULT_DB_URL = "sqlite:///var/tracker.db"
+logger = logging.getLogger(__name__)
 
 
 def db_url() -> str:
@@ -26,7 +28,19 @@ class Tickets:
 
         transcript = full_transcript(self.url, conversation_id, events)
         ticket = self.store.create(conversation_id, channel, conversation_id, case, transcript)
+        if os.environ.get("TELEGRAM_SUPPORT_CHAT_ID"):
+            self._notify(ticket)
         return ticket.reference
+
+    @staticmethod
+    def _notify(ticket: Any) -> None:
+        """Optional notice to the support group; a failure never blocks the hand-off."""
+        from bot.handoff.notify import notify_support
+
+        try:
+            notify_support(ticket)
+        except Exception:
+            logger.exception("could not notify the support group about %s", ticket.reference)
 
     def status(self, reference: str) -> Optional[str]:
         ticket = self.store.get(reference)

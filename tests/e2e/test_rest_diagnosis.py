@@ -88,3 +88,68 @@ def test_story_per_symptom_has_no_prediction_errors(trained_model, tmp_path):
         cwd=REPO_ROOT, capture_output=True, text=True, timeout=800,
     )
     assert result.returncode == 0, (result.stdout[-3000:] + result.stderr[-3000:])
+
+
+def _store(servers):
+    from bot.handoff.store import TicketStore
+
+    return TicketStore(f"sqlite:///{servers.db_path}")
+
+
+def test_escalation_creates_exactly_one_complete_ticket(bot_servers):
+    sender = "e2e-ticket"
+    msgs = bot_servers.send(sender, "my kc120 stopped detecting the micro sd card, it still works in my laptop")
+    msgs = press(bot_servers, sender, msgs, "Still not detected")
+    msgs = press(bot_servers, sender, msgs, "Out of warranty")
+    msgs = press(bot_servers, sender, msgs, "Yes, connect me")
+    bot_servers.send(sender, "/human_handoff")  # asking twice must not open a second ticket
+    store = _store(bot_servers)
+    tickets = [t for t in store.list() if t.conversation_id == sender]
+    assert len(tickets) == 1
+    t = tickets[0]
+    assert t.reference in texts(msgs)
+    assert t.channel == "rest" and t.camera_model == "KC120"
+    assert t.symptoms == ["Kasa camera SD card not recognized"]
+    assert any(s["answer"].startswith("Still not detected") for s in t.steps_tried)
+    assert t.ranking[0]["cause"] == "sd_slot_failure" and t.ruled_out
+    assert {th["id"] for th in t.thresholds} >= {"sd_slot_failed", "out_of_warranty"}
+    assert t.recommendation == "replace" and t.status == "open"
+    said = [e["text"] for e in t.transcript if e["who"] == "customer"]
+    assert said[0].startswith("my kc120 stopped detecting")
+    assert any(e["who"] == "bot" for e in t.transcript)
+
+
+def test_hand_back_resumes_the_diagnosis_and_cancel_returns_to_the_bot(bot_servers):
+    sender = "e2e-handback"
+    bot_servers.send(sender, "the pan and tilt stopped working, the camera does not move when i press the arrows")
+    step = conversation_slot(bot_servers, sender)["engine"]["pending"]
+    msgs = bot_servers.send(sender, "/human_handoff")
+    store = _store(bot_servers)
+    ticket = store.open_for(sender)
+    assert ticket is not None and ticket.reference in texts(msgs)
+    assert bot_servers.send(sender, "hello? is someone there") == [], "quiet while a person has the case"
+    assert store.messages(ticket.reference)[-1]["text"] == "hello? is someone there"
+    store.claim(ticket.reference, "alex")
+    store.hand_back(ticket.reference)
+    msgs = bot_servers.send(sender, "ok")
+    assert "handed you back" in texts(msgs)
+    assert conversation_slot(bot_servers, sender)["engine"]["pending"] == step
+    # a second hand-off, cancelled by the customer
+    msgs = bot_servers.send(sender, "/human_handoff")
+    msgs = press(bot_servers, sender, msgs, "Cancel, back to the bot")
+    assert "back with me" in texts(msgs)
+    assert conversation_slot(bot_servers, sender)["phase"] == "diagnosing"
+
+
+def test_fifty_escalations_at_once_make_fifty_tickets(bot_servers):
+    from concurrent.futures import ThreadPoolExecutor
+
+    senders = [f"e2e-burst-{i:02d}" for i in range(50)]
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        replies = list(pool.map(lambda s: bot_servers.send(s, "/human_handoff"), senders))
+    store = _store(bot_servers)
+    tickets = {t.conversation_id: t for t in store.list() if t.conversation_id in senders}
+    assert len(tickets) == 50, f"missing: {sorted(set(senders) - set(tickets))}"
+    assert len({t.reference for t in tickets.values()}) == 50
+    for sender, msgs in zip(senders, replies):
+        assert tickets[sender].reference in texts(msgs)
