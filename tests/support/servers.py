@@ -17,8 +17,10 @@ no server outlives the test run.
 
 Servers bind to 127.0.0.1 on free ports, use a generated endpoints file
 (action server on its port, SQL tracker store on ``<workdir>/tracker.db``) and a
-generated credentials file with the REST channel (plus any ``extra_credentials``,
-e.g. the Telegram channel pointed at a fake Bot API server).
+generated credentials file with the REST channel, the web chat's socket.io
+channel when the project has one (``channels/socketio_channel.py``; page at
+``/chat``), plus any ``extra_credentials``, e.g. the Telegram channel pointed
+at a fake Bot API server.
 """
 
 from __future__ import annotations
@@ -220,6 +222,23 @@ def write_endpoints(path: Path, *, db_path: Path, actions_url: Optional[str]) ->
     return path
 
 
+#: The web chat's channel (channels/socketio_channel.py, serves /chat), as in credentials.yml.
+SOCKETIO_CREDENTIALS = """\
+channels.socketio_channel.SocketIOInput:
+  user_message_evt: user_uttered
+  bot_message_evt: bot_uttered
+  session_persistence: true
+"""
+
+
+def socketio_credentials(project_dir: Path, extra: str = "") -> str:
+    """SOCKETIO_CREDENTIALS if ``project_dir`` has the channel (and ``extra`` does not set it)."""
+    if "channels.socketio_channel." in extra:
+        return ""
+    has_channel = (Path(project_dir) / "channels" / "socketio_channel.py").is_file()
+    return SOCKETIO_CREDENTIALS if has_channel else ""
+
+
 def write_credentials(path: Path, extra: str = "") -> Path:
     """Write a credentials file that enables the REST channel, plus ``extra`` (YAML of more channels)."""
     text = "rest:\n" + extra
@@ -365,7 +384,10 @@ class RasaServers:
             db_path=self.db_path,
             actions_url=f"{self.actions_url}/webhook" if self.actions_module else None,
         )
-        self.credentials_path = write_credentials(self.workdir / "credentials.yml", self.extra_credentials)
+        self.credentials_path = write_credentials(
+            self.workdir / "credentials.yml",
+            socketio_credentials(self.project_dir, self.extra_credentials) + self.extra_credentials,
+        )
         # hand-off tickets live in the same (temporary) database as the conversations
         env = server_env(self.project_dir, {"HANDOFF_DB_URL": f"sqlite:///{self.db_path}"})
         rasa_bin = str(venv_executable("rasa"))

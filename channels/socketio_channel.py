@@ -1,0 +1,351 @@
+"""Rasa's socket.io channel, fixed for python-socketio 5.10+, plus the web chat page.
+
+Register it in credentials.yml instead of ``socketio:``::
+
+    channels.socketio_channel.SocketIOInput:
+      user_message_evt: user_uttered
+      bot_message_evt: bot_uttered
+      session_persistence: true
+      # cors_allowed_origins: ["https://shop.example"]   # or env WEBCHAT_ALLOWED_ORIGINS
+
+The protocol is Rasa's (``session_request`` -> ``session_confirm``,
+``user_uttered`` -> ``bot_uttered``), so rasa-webchat and other Rasa socket.io
+clients work against it unchanged. What differs from Rasa 3.6's channel:
+
+* The bug: with ``session_persistence: true`` Rasa calls
+  ``sio.enter_room(sid, session_id)`` without ``await``. Since python-socketio
+  5.10 ``AsyncServer.enter_room`` is a coroutine, so the client never joins the
+  room named after its session id, and every bot reply (emitted to that room)
+  is dropped. Here the call is awaited, and a message whose sender is not in
+  its session's room yet (a client that reconnected with a new socket id and
+  sent its message before a new ``session_request``) joins it first.
+* Emits use the configured ``namespace`` (Rasa's always used ``/``).
+* Origins are checked: ``cors_allowed_origins`` (list, or comma separated
+  string), overridden by the environment variable ``WEBCHAT_ALLOWED_ORIGINS``;
+  ``*`` allows any. Without either, only the bot's own origin and
+  localhost/127.0.0.1 (any port) may connect. Rasa disabled the check.
+* A malformed ``session_id`` (not a short printable string) gets a new one.
+* The web chat: ``GET /chat`` (a full-page chat), ``GET /chat/widget.js``
+  (embeddable launcher, see docs/webchat.md) and ``GET /chat/static/...``,
+  served from ``bot/channels/webchat/``. ``webchat_path`` moves it
+  (``webchat_path: false`` turns it off); ``webchat_title`` names it.
+"""
+from __future__ import annotations
+
+import html
+import json
+import logging
+import os
+import re
+import uuid
+from pathlib import Path
+from typing import Any, Awaitable, Callable, Dict, Iterable, List, Optional, Text, Union
+from urllib.parse import urlsplit
+
+import rasa.core.channels.channel
+import rasa.shared.utils.io
+from rasa.core.channels import socketio as rasa_socketio
+from rasa.core.channels.channel import UserMessage
+from sanic import Blueprint, Sanic, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from socketio import AsyncServer
+
+logger = logging.getLogger(__name__)
+
+ORIGINS_ENV = "WEBCHAT_ALLOWED_ORIGINS"
+WEBCHAT_DIR = Path(__file__).resolve().parents[1] / "bot" / "channels" / "webchat"
+SESSION_ID = re.compile(r"^[A-Za-z0-9_.:@-]{1,128}$")
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1"}
+DEFAULT_TITLE = "Kasa camera help"
+
+# Files the web chat serves: URL path under the chat path -> (file, content type).
+STATIC_FILES = {
+    "widget.js": ("widget.js", "application/javascript; charset=utf-8"),
+    "static/webchat.js": ("webchat.js", "application/javascript; charset=utf-8"),
+    "static/webchat.css": ("webchat.css", "text/css; charset=utf-8"),
+    "static/vendor/socket.io.min.js": (
+        "vendor/socket.io.min.js", "application/javascript; charset=utf-8"),
+}
+
+# sanic_cors (Rasa's --cors) adds its own Access-Control-Allow-Origin to every
+# response; on the socket.io path engine.io already sets one for an allowed
+# origin, and two such headers make browsers reject the response. This flag on
+# request.ctx tells sanic_cors that CORS was handled.
+try:
+    from sanic_cors.core import SANIC_CORS_EVALUATED
+except ImportError:  # pragma: no cover - sanic_cors is a Rasa dependency
+    SANIC_CORS_EVALUATED = "_sanic_cors_e"
+
+
+def parse_origins(value: Union[None, str, Iterable[str]]) -> Optional[List[str]]:
+    """``"a, b"`` or ``["a", "b"]`` -> ``["a", "b"]`` (no trailing slashes); None/empty -> None."""
+    if value is None:
+        return None
+    items = value.split(",") if isinstance(value, str) else list(value)
+    origins = [str(item).strip().rstrip("/") for item in items if str(item).strip()]
+    return origins or None
+
+
+class OriginPolicy:
+    """Which browser origins may open a socket.io connection.
+
+    Called by engine.io as ``policy(origin, environ)`` for requests that carry
+    an Origin header (browsers send one on every websocket and cross-origin
+    request). The bot's own origin (Host / X-Forwarded-Host) is always allowed.
+    """
+
+    def __init__(self, allowed: Optional[List[str]]) -> None:
+        self.allow_all = bool(allowed) and "*" in allowed
+        self.allowed = {o.lower() for o in allowed or []}
+        self.localhost_default = allowed is None
+
+    def __call__(self, origin: Optional[str], environ: Optional[Dict[str, Any]] = None) -> bool:
+        if not origin:
+            return True
+        origin = origin.strip().rstrip("/").lower()
+        if self.allow_all or origin in self.allowed:
+            return True
+        try:
+            parts = urlsplit(origin)
+            host = (parts.hostname or "").lower()
+        except ValueError:
+            return False
+        if parts.scheme not in ("http", "https"):
+            return False
+        environ = environ or {}
+        own_hosts = {
+            environ.get(key, "").split(",")[0].strip().lower()
+            for key in ("HTTP_HOST", "HTTP_X_FORWARDED_HOST")
+        } - {""}
+        if parts.netloc.lower() in own_hosts:
+            return True
+        return self.localhost_default and (host in LOCAL_HOSTS or f"[{host}]" in LOCAL_HOSTS)
+
+    def describe(self) -> str:
+        if self.allow_all:
+            return "any origin"
+        extra = sorted(self.allowed) if not self.localhost_default else ["localhost", "127.0.0.1"]
+        return "same origin, " + ", ".join(extra)
+
+
+class SocketIOOutput(rasa_socketio.SocketIOOutput):
+    """Rasa's socket.io output, emitting in the channel's namespace."""
+
+    def __init__(self, sio: AsyncServer, bot_message_evt: Text, namespace: Optional[Text] = None) -> None:
+        super().__init__(sio, bot_message_evt)
+        self.namespace = namespace
+
+    async def _send_message(self, socket_id: Text, response: Any) -> None:
+        await self.sio.emit(self.bot_message_evt, response, room=socket_id, namespace=self.namespace)
+
+    async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any) -> None:
+        json_message.setdefault("room", recipient_id)
+        json_message.setdefault("namespace", self.namespace)
+        await self.sio.emit(self.bot_message_evt, **json_message)
+
+
+class SocketBlueprint(rasa_socketio.SocketBlueprint):
+    """Attaches socket.io (and, if given, the web chat routes) to the Sanic app."""
+
+    def __init__(self, sio: AsyncServer, socketio_path: Text, *args: Any,
+                 extra_blueprints: Iterable[Blueprint] = (), **kwargs: Any) -> None:
+        super().__init__(sio, socketio_path, *args, **kwargs)
+        self.ctx.extra_blueprints = list(extra_blueprints)
+
+    def register(self, app: Sanic, options: Dict[Text, Any]) -> None:
+        super().register(app, options)
+        prefix = "/" + self.ctx.socketio_path.strip("/") + "/"
+
+        async def engineio_handles_cors(request: Request) -> None:
+            if request.path.startswith(prefix) and request.method != "OPTIONS":
+                setattr(request.ctx, SANIC_CORS_EVALUATED, True)
+
+        app.register_middleware(engineio_handles_cors, "request")
+        for blueprint in self.ctx.extra_blueprints:
+            app.blueprint(blueprint)
+
+
+def webchat_blueprint(path: Text, title: Text, socketio_path: Text) -> Blueprint:
+    """GET <path> (the chat page), <path>/widget.js and <path>/static/...; files from WEBCHAT_DIR."""
+    path = "/" + path.strip("/")
+    blueprint = Blueprint("kasa_webchat", url_prefix=path)
+    page_template = (WEBCHAT_DIR / "index.html").read_text(encoding="utf-8")
+
+    @blueprint.route("", methods=["GET"], strict_slashes=True)
+    async def chat_page(_: Request) -> HTTPResponse:
+        page = (
+            page_template.replace("{{title}}", html.escape(title))
+            .replace("{{base}}", html.escape(path + "/"))
+            .replace("{{socket_path}}", html.escape(socketio_path))
+        )
+        return response.html(page, headers={
+            "Content-Security-Policy": (
+                "default-src 'self'; script-src 'self'; style-src 'self'; "
+                "connect-src 'self'; img-src 'self' data:; base-uri 'none'; "
+                "form-action 'none'; frame-ancestors 'self'"
+            ),
+            "X-Content-Type-Options": "nosniff",
+            "Referrer-Policy": "no-referrer",
+            "Cache-Control": "no-cache",
+        })
+
+    @blueprint.route("/<name:path>", methods=["GET"])
+    async def static_file(_: Request, name: Text) -> HTTPResponse:
+        entry = STATIC_FILES.get(name)
+        if entry is None:
+            return response.text("not found", status=404)
+        filename, content_type = entry
+        return await response.file(
+            WEBCHAT_DIR / filename,
+            mime_type=content_type,
+            headers={
+                "Cache-Control": "public, max-age=300",
+                "X-Content-Type-Options": "nosniff",
+                # widget.js and its files are loaded by other sites.
+                "Cross-Origin-Resource-Policy": "cross-origin",
+            },
+        )
+
+    return blueprint
+
+
+class SocketIOInput(rasa_socketio.SocketIOInput):
+    """Rasa's socket.io input channel with working session persistence and the web chat."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "socketio"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "SocketIOInput":
+        credentials = credentials or {}
+        origins = os.environ.get(ORIGINS_ENV)
+        if origins is None or not origins.strip():
+            origins = credentials.get("cors_allowed_origins")
+        webchat_path = credentials.get("webchat_path", "/chat")
+        return cls(
+            credentials.get("user_message_evt", "user_uttered"),
+            credentials.get("bot_message_evt", "bot_uttered"),
+            credentials.get("namespace"),
+            credentials.get("session_persistence", False),
+            credentials.get("socketio_path", "/socket.io"),
+            credentials.get("jwt_key"),
+            credentials.get("jwt_method", "HS256"),
+            credentials.get("metadata_key", "metadata"),
+            cors_allowed_origins=parse_origins(origins),
+            webchat_path=webchat_path or None,
+            webchat_title=credentials.get("webchat_title") or DEFAULT_TITLE,
+        )
+
+    def __init__(
+        self,
+        user_message_evt: Text = "user_uttered",
+        bot_message_evt: Text = "bot_uttered",
+        namespace: Optional[Text] = None,
+        session_persistence: bool = False,
+        socketio_path: Optional[Text] = "/socket.io",
+        jwt_key: Optional[Text] = None,
+        jwt_method: Optional[Text] = "HS256",
+        metadata_key: Optional[Text] = "metadata",
+        *,
+        cors_allowed_origins: Optional[List[Text]] = None,
+        webchat_path: Optional[Text] = "/chat",
+        webchat_title: Text = DEFAULT_TITLE,
+    ) -> None:
+        super().__init__(user_message_evt, bot_message_evt, namespace, session_persistence,
+                         socketio_path, jwt_key, jwt_method, metadata_key)
+        self.origin_policy = OriginPolicy(cors_allowed_origins)
+        self.webchat_path = webchat_path
+        self.webchat_title = webchat_title
+
+    def get_output_channel(self) -> Optional[rasa.core.channels.channel.OutputChannel]:
+        if self.sio is None:
+            return super().get_output_channel()  # warns and returns None
+        return SocketIOOutput(self.sio, self.bot_message_evt, self.namespace)
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=self.origin_policy)
+        namespace = self.namespace or "/"
+        extra = []
+        if self.webchat_path:
+            extra.append(webchat_blueprint(self.webchat_path, self.webchat_title, self.socketio_path or "/socket.io"))
+        socketio_webhook = SocketBlueprint(
+            sio, self.socketio_path, "socketio_webhook", __name__, extra_blueprints=extra
+        )
+        self.sio = sio
+        logger.info("socket.io channel at %s (session persistence %s; origins: %s)%s",
+                    self.socketio_path, "on" if self.session_persistence else "off",
+                    self.origin_policy.describe(),
+                    f"; web chat at {self.webchat_path}" if self.webchat_path else "")
+
+        @socketio_webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @sio.on("connect", namespace=namespace)
+        async def connect(sid: Text, environ: Dict, auth: Optional[Dict]) -> bool:
+            if self.jwt_key:
+                jwt_payload = None
+                if isinstance(auth, dict) and auth.get("token"):
+                    jwt_payload = rasa.core.channels.channel.decode_bearer_token(
+                        auth.get("token"), self.jwt_key, self.jwt_algorithm
+                    )
+                if not jwt_payload:
+                    return False
+            logger.debug("User %s connected to socketIO endpoint.", sid)
+            return True
+
+        @sio.on("disconnect", namespace=namespace)
+        async def disconnect(sid: Text, *_: Any) -> None:
+            logger.debug("User %s disconnected from socketIO endpoint.", sid)
+
+        @sio.on("session_request", namespace=namespace)
+        async def session_request(sid: Text, data: Optional[Dict] = None) -> None:
+            data = data if isinstance(data, dict) else {}
+            session_id = data.get("session_id")
+            if not (isinstance(session_id, str) and SESSION_ID.match(session_id)):
+                session_id = uuid.uuid4().hex
+            if self.session_persistence:
+                await sio.enter_room(sid, session_id, namespace=namespace)
+            await sio.emit("session_confirm", session_id, room=sid, namespace=namespace)
+            logger.debug("User %s started session %s.", sid, session_id)
+
+        @sio.on(self.user_message_evt, namespace=namespace)
+        async def handle_message(sid: Text, data: Optional[Dict] = None) -> None:
+            data = data if isinstance(data, dict) else {}
+            output_channel = SocketIOOutput(sio, self.bot_message_evt, namespace)
+
+            if self.session_persistence:
+                session_id = data.get("session_id")
+                if not (isinstance(session_id, str) and SESSION_ID.match(session_id)):
+                    rasa.shared.utils.io.raise_warning(
+                        "A message without a valid session_id was received. This "
+                        "message will be ignored. Make sure to set a proper session "
+                        "id using the `session_request` socketIO event."
+                    )
+                    return
+                if session_id not in sio.rooms(sid, namespace=namespace):
+                    # e.g. reconnected with a new sid and sent before session_request
+                    await sio.enter_room(sid, session_id, namespace=namespace)
+                sender_id = session_id
+            else:
+                sender_id = sid
+
+            metadata = data.get(self.metadata_key) or {}
+            if isinstance(metadata, str):
+                try:
+                    metadata = json.loads(metadata)
+                except ValueError:
+                    metadata = {}
+            text = data.get("message", "")
+            message = UserMessage(
+                text if isinstance(text, str) else "",
+                output_channel,
+                sender_id,
+                input_channel=self.name(),
+                metadata=metadata if isinstance(metadata, dict) else {},
+            )
+            await on_new_message(message)
+
+        return socketio_webhook

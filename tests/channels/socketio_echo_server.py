@@ -1,0 +1,63 @@
+"""A Sanic app with a socket.io channel and a fake agent that echoes, for channel tests.
+
+    python -m tests.channels.socketio_echo_server --port 5123 --channel fixed|rasa [--no-persistence]
+
+It is wired like `rasa run` wires a channel (rasa.server.configure_cors with
+"*", then rasa.core.channels.channel.register), but instead of a model the
+"agent" answers every message with ``echo <sender id>: <text>`` plus one button, sent
+through the channel's output channel to the message's sender id: exactly the
+path Rasa's replies take. No training needed, starts in a few seconds.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+
+from rasa.core.channels import socketio as rasa_socketio
+from rasa.core.channels.channel import UserMessage, register
+from rasa.server import configure_cors
+from sanic import Sanic
+
+from channels import socketio_channel
+
+
+class EchoAgent:
+    async def handle_message(self, message: UserMessage) -> None:
+        await message.output_channel.send_text_with_buttons(
+            message.sender_id,
+            f"echo {message.sender_id}: {message.text}",
+            [{"title": "Again", "payload": "/again"}],
+        )
+
+
+def build_app(channel_kind: str, persistence: bool, cors: str = "*") -> Sanic:
+    credentials = {
+        "user_message_evt": "user_uttered",
+        "bot_message_evt": "bot_uttered",
+        "session_persistence": persistence,
+    }
+    if channel_kind == "rasa":
+        channel = rasa_socketio.SocketIOInput.from_credentials(credentials)
+    else:
+        channel = socketio_channel.SocketIOInput.from_credentials(credentials)
+    app = Sanic(f"socketio_echo_{channel_kind}")
+    app.ctx.agent = EchoAgent()
+    configure_cors(app, cors)
+    register([channel], app, route="/webhooks/")
+    return app
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--channel", choices=["fixed", "rasa"], default="fixed")
+    parser.add_argument("--no-persistence", action="store_true")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO)
+    app = build_app(args.channel, not args.no_persistence)
+    app.run(host=args.host, port=args.port, access_log=False, workers=1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,430 @@
+"""The socket.io channel (channels/socketio_channel.py) at the socket.io level.
+
+Most tests run against tests/channels/socketio_echo_server.py: a Sanic app wired
+like `rasa run` wires a channel, whose fake agent answers ``echo <sender>: <text>``
+through the channel's output channel (the path Rasa's replies take). The last
+test talks to the real bot (trained model, action server) over socket.io.
+
+The bug being fixed: Rasa 3.6's channel calls ``sio.enter_room(...)`` without
+``await``; in python-socketio >= 5.10 that is a coroutine, so with
+``session_persistence: true`` the client never joins its session's room and
+every bot reply is dropped.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import sys
+import time
+import urllib.request
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any, AsyncIterator, Dict, Iterator, List, Optional
+
+import pytest
+import socketio
+
+from channels.socketio_channel import ORIGINS_ENV, OriginPolicy, SocketIOInput, parse_origins
+from tests.support.servers import (
+    HOST,
+    REPO_ROOT,
+    HarnessError,
+    ManagedProcess,
+    free_port,
+    server_env,
+)
+
+REPLY_TIMEOUT = 10.0
+NO_REPLY_WAIT = 3.0
+
+
+# --------------------------------------------------------------------------- #
+# Servers and a small client
+# --------------------------------------------------------------------------- #
+
+
+class EchoServer:
+    def __init__(self, name: str, args: List[str], workdir: Path) -> None:
+        self.port = free_port()
+        self.process = ManagedProcess(
+            name=name,
+            args=[sys.executable, "-m", "tests.channels.socketio_echo_server",
+                  "--port", str(self.port), *args],
+            cwd=REPO_ROOT,
+            env=server_env(REPO_ROOT, {ORIGINS_ENV: ""}),
+            log_path=workdir / f"{name}.log",
+        )
+
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    def wait(self, timeout: float = 120) -> "EchoServer":
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not self.process.running:
+                raise HarnessError(f"{self.process.name} exited:\n{self.process.log_tail()}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/webhooks/socketio/", timeout=2) as r:
+                    if r.status == 200:
+                        return self
+            except OSError:
+                time.sleep(0.2)
+        raise HarnessError(f"{self.process.name} did not start:\n{self.process.log_tail()}")
+
+
+@pytest.fixture(scope="module")
+def echo_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dict[str, EchoServer]]:
+    """Three echo servers: this project's channel with and without persistence, and Rasa's."""
+    workdir = tmp_path_factory.mktemp("socketio-echo")
+    servers = {
+        "fixed": EchoServer("fixed", ["--channel", "fixed"], workdir),
+        "fixed_no_persistence": EchoServer("fixed_np", ["--channel", "fixed", "--no-persistence"], workdir),
+        "rasa": EchoServer("rasa", ["--channel", "rasa"], workdir),
+    }
+    try:
+        for server in servers.values():
+            server.process.start()
+        for server in servers.values():
+            server.wait()
+        yield servers
+    finally:
+        for server in servers.values():
+            server.process.stop()
+
+
+class ChatClient:
+    """A socket.io client speaking Rasa's protocol; collects what the server emits.
+
+    It uses the HTTP long-polling transport: python-engineio 4.15's websocket
+    client needs aiohttp >= 3.10 (ClientWSTimeout) and Rasa 3.6 pins an older
+    aiohttp. The browser tests (tests/e2e/test_webchat.py) use websockets.
+    """
+
+    def __init__(self) -> None:
+        self.sio = socketio.AsyncClient(reconnection=False)
+        self.bot: "asyncio.Queue[Dict[str, Any]]" = asyncio.Queue()
+        self.confirms: "asyncio.Queue[Any]" = asyncio.Queue()
+        self.sio.on("bot_uttered", self.bot.put_nowait)
+        self.sio.on("session_confirm", self.confirms.put_nowait)
+
+    async def connect(self, url: str, origin: Optional[str] = None, transport: str = "polling") -> None:
+        headers = {"Origin": origin} if origin else {}
+        await self.sio.connect(url, headers=headers, transports=[transport], wait_timeout=10)
+
+    async def session(self, session_id: Optional[str] = None) -> str:
+        await self.sio.emit("session_request", {"session_id": session_id})
+        return await asyncio.wait_for(self.confirms.get(), REPLY_TIMEOUT)
+
+    async def say(self, text: str, session_id: Optional[str]) -> None:
+        data: Dict[str, Any] = {"message": text}
+        if session_id is not None:
+            data["session_id"] = session_id
+        await self.sio.emit("user_uttered", data)
+
+    async def reply(self, timeout: float = REPLY_TIMEOUT) -> Dict[str, Any]:
+        return await asyncio.wait_for(self.bot.get(), timeout)
+
+    async def replies_until(self, predicate, timeout: float = 60) -> List[Dict[str, Any]]:
+        """Bot messages until one satisfies ``predicate`` (and any that follow within 1.5s)."""
+        got: List[Dict[str, Any]] = []
+        deadline = time.monotonic() + timeout
+        while not got or not predicate(got[-1]):
+            got.append(await asyncio.wait_for(self.bot.get(), max(0.1, deadline - time.monotonic())))
+        while True:
+            try:
+                got.append(await asyncio.wait_for(self.bot.get(), 1.5))
+            except asyncio.TimeoutError:
+                return got
+
+    async def no_reply(self, wait: float = NO_REPLY_WAIT) -> bool:
+        try:
+            await asyncio.wait_for(self.bot.get(), wait)
+        except asyncio.TimeoutError:
+            return True
+        return False
+
+    async def close(self) -> None:
+        """Disconnect without waiting for the pending long-poll (up to pingInterval, 25 s)."""
+        eio = self.sio.eio
+        if self.sio.connected:
+            await eio.disconnect(abort=True)
+        for task in (getattr(eio, "read_loop_task", None), getattr(eio, "write_loop_task", None)):
+            if task is not None and not task.done():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+        if eio.http is not None and not eio.http.closed:
+            await eio.http.close()
+
+
+@asynccontextmanager
+async def client(url: str, origin: Optional[str] = None, transport: str = "polling") -> AsyncIterator[ChatClient]:
+    chat = ChatClient()
+    await chat.connect(url, origin=origin, transport=transport)
+    try:
+        yield chat
+    finally:
+        await chat.close()
+
+
+# --------------------------------------------------------------------------- #
+# The bug, reproduced on Rasa's own channel
+# --------------------------------------------------------------------------- #
+
+
+def test_root_cause_enter_room_is_a_coroutine_in_python_socketio():
+    assert inspect.iscoroutinefunction(socketio.AsyncServer.enter_room)
+
+
+async def test_rasa_36_channel_drops_replies_with_session_persistence(echo_servers):
+    server = echo_servers["rasa"]
+    async with client(server.url) as chat:
+        session_id = await chat.session("rasa-bug")
+        assert session_id == "rasa-bug"
+        await chat.say("hello", session_id)
+        assert await chat.no_reply(), "Rasa 3.6's channel was expected to drop the reply"
+    log = server.process.log_path.read_text(errors="replace")
+    assert "coroutine 'AsyncServer.enter_room' was never awaited" in log
+
+
+# --------------------------------------------------------------------------- #
+# The fixed channel
+# --------------------------------------------------------------------------- #
+
+
+async def test_replies_arrive_with_session_persistence(echo_servers):
+    async with client(echo_servers["fixed"].url) as chat:
+        session_id = await chat.session()
+        assert len(session_id) == 32  # a new uuid4 hex, as Rasa's
+        await chat.say("hello", session_id)
+        reply = await chat.reply()
+    assert reply["text"] == f"echo {session_id}: hello"
+    assert reply["quick_replies"] == [{"content_type": "text", "title": "Again", "payload": "/again"}]
+
+
+async def test_a_reconnecting_client_continues_its_session(echo_servers):
+    url = echo_servers["fixed"].url
+    async with client(url) as first:
+        session_id = await first.session()
+        await first.say("before the reload", session_id)
+        assert (await first.reply())["text"] == f"echo {session_id}: before the reload"
+    # a page reload: new socket (new sid), the stored session id
+    async with client(url) as second:
+        assert await second.session(session_id) == session_id
+        await second.say("after the reload", session_id)
+        assert (await second.reply())["text"] == f"echo {session_id}: after the reload"
+
+
+async def test_two_tabs_of_one_session_both_see_the_replies(echo_servers):
+    url = echo_servers["fixed"].url
+    async with client(url) as tab1, client(url) as tab2:
+        session_id = await tab1.session("two-tabs-session")
+        await tab2.session(session_id)
+        await tab1.say("from tab 1", session_id)
+        assert (await tab1.reply())["text"] == f"echo {session_id}: from tab 1"
+        assert (await tab2.reply())["text"] == f"echo {session_id}: from tab 1"
+
+
+async def test_other_sessions_do_not_see_the_replies(echo_servers):
+    url = echo_servers["fixed"].url
+    async with client(url) as alice, client(url) as bob:
+        alice_id = await alice.session()
+        await bob.session()
+        await alice.say("private", alice_id)
+        assert (await alice.reply())["text"] == f"echo {alice_id}: private"
+        assert await bob.no_reply(1.0)
+
+
+async def test_a_message_sent_before_the_session_request_still_gets_its_reply(echo_servers):
+    """A client that reconnected (new sid) and emits its buffered message first."""
+    async with client(echo_servers["fixed"].url) as chat:
+        await chat.say("buffered", "buffered-session")
+        assert (await chat.reply())["text"] == "echo buffered-session: buffered"
+
+
+async def test_a_message_without_session_id_is_ignored(echo_servers):
+    async with client(echo_servers["fixed"].url) as chat:
+        await chat.session()
+        await chat.say("who am i", None)
+        assert await chat.no_reply()
+
+
+async def test_a_malformed_session_id_is_replaced(echo_servers):
+    async with client(echo_servers["fixed"].url) as chat:
+        session_id = await chat.session("<img src=x onerror=alert(1)>")
+        assert len(session_id) == 32 and session_id.isalnum()
+
+
+async def test_without_persistence_replies_go_to_the_socket(echo_servers):
+    async with client(echo_servers["fixed_no_persistence"].url) as chat:
+        await chat.session()
+        await chat.say("hi", None)
+        reply = await chat.reply()
+        assert reply["text"] == f"echo {chat.sio.get_sid()}: hi"
+
+
+# --------------------------------------------------------------------------- #
+# Origins
+# --------------------------------------------------------------------------- #
+
+
+async def test_a_foreign_origin_is_refused_by_default(echo_servers):
+    chat = ChatClient()
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        await chat.connect(echo_servers["fixed"].url, origin="https://evil.example")
+
+
+async def test_localhost_and_the_own_origin_are_allowed_by_default(echo_servers):
+    server = echo_servers["fixed"]
+    for origin in ("http://localhost:3000", "http://127.0.0.1:8000", server.url):
+        async with client(server.url, origin=origin) as chat:
+            assert await chat.session("origin-check") == "origin-check"
+
+
+def _polling_handshake(url: str, origin: str):
+    request = urllib.request.Request(f"{url}/socket.io/?EIO=4&transport=polling", headers={"Origin": origin})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return response.status, response.headers.get_all("Access-Control-Allow-Origin") or []
+
+
+def test_polling_answers_with_exactly_one_cors_header(echo_servers):
+    """engine.io sets it; Rasa's --cors '*' (sanic_cors) must not add a second one."""
+    status, values = _polling_handshake(echo_servers["fixed"].url, "http://localhost:3000")
+    assert status == 200
+    assert values == ["http://localhost:3000"]
+
+
+def test_origin_policy():
+    default = OriginPolicy(None)
+    environ = {"HTTP_HOST": "bot.example:5005"}
+    assert default("http://bot.example:5005", environ)
+    assert default("https://bot.example:5005", environ)
+    assert default("http://localhost", environ) and default("http://127.0.0.1:8080", environ)
+    assert not default("http://bot.example:6000", environ)
+    assert not default("https://shop.example", environ)
+    assert not default("null", environ)
+    assert default(None, environ)  # not a browser
+
+    shop = OriginPolicy(["https://shop.example", "https://www.shop.example"])
+    assert shop("https://shop.example", environ) and shop("https://www.shop.example/", environ)
+    assert shop("http://bot.example:5005", environ)  # the bot's own /chat page
+    assert not shop("http://localhost:3000", environ)
+    assert not shop("http://shop.example", environ)
+
+    behind_proxy = {"HTTP_HOST": "127.0.0.1:5005", "HTTP_X_FORWARDED_HOST": "help.kasa.example"}
+    assert shop("https://help.kasa.example", behind_proxy)
+
+    assert OriginPolicy(["*"])("https://anything.example", environ)
+
+
+def test_allowed_origins_from_credentials_and_environment(monkeypatch):
+    assert parse_origins("https://a.example, https://b.example/") == ["https://a.example", "https://b.example"]
+    assert parse_origins(["https://a.example"]) == ["https://a.example"]
+    assert parse_origins("") is None and parse_origins(None) is None
+
+    monkeypatch.delenv(ORIGINS_ENV, raising=False)
+    channel = SocketIOInput.from_credentials({"cors_allowed_origins": ["https://shop.example"]})
+    assert channel.origin_policy("https://shop.example", {})
+    assert not channel.origin_policy("http://localhost", {})
+
+    monkeypatch.setenv(ORIGINS_ENV, "https://other.example")
+    channel = SocketIOInput.from_credentials({"cors_allowed_origins": ["https://shop.example"]})
+    assert channel.origin_policy("https://other.example", {})
+    assert not channel.origin_policy("https://shop.example", {})
+
+    monkeypatch.setenv(ORIGINS_ENV, "*")
+    assert SocketIOInput.from_credentials({}).origin_policy("https://anything.example", {})
+
+
+def test_credentials_keep_rasas_options():
+    channel = SocketIOInput.from_credentials({
+        "user_message_evt": "u", "bot_message_evt": "b", "session_persistence": True,
+        "socketio_path": "/sio", "namespace": "/kasa", "webchat_path": False,
+    })
+    assert (channel.user_message_evt, channel.bot_message_evt) == ("u", "b")
+    assert channel.session_persistence and channel.socketio_path == "/sio"
+    assert channel.namespace == "/kasa" and channel.webchat_path is None
+    assert SocketIOInput.name() == "socketio"
+
+
+# --------------------------------------------------------------------------- #
+# The web chat files
+# --------------------------------------------------------------------------- #
+
+
+def _get(url: str):
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, response.headers, response.read().decode("utf-8")
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, ""
+
+
+def test_the_chat_page_and_its_files_are_served(echo_servers):
+    url = echo_servers["fixed"].url
+    status, headers, page = _get(f"{url}/chat")
+    assert status == 200 and headers["Content-Type"].startswith("text/html")
+    assert "script-src 'self'" in headers["Content-Security-Policy"]
+    assert 'data-kasa-webchat="page"' in page and "/chat/static/webchat.js" in page
+    assert "https://" not in page  # nothing from a CDN
+
+    for path, kind in [
+        ("/chat/widget.js", "application/javascript"),
+        ("/chat/static/webchat.js", "application/javascript"),
+        ("/chat/static/webchat.css", "text/css"),
+        ("/chat/static/vendor/socket.io.min.js", "application/javascript"),
+    ]:
+        status, headers, body = _get(url + path)
+        assert status == 200, path
+        assert headers["Content-Type"].startswith(kind), path
+        assert body
+
+    for path in ("/chat/static/index.html", "/chat/static/../../credentials.yml",
+                 "/chat/static/%2e%2e/%2e%2e/credentials.yml", "/chat/static/vendor/README.md"):
+        assert _get(url + path)[0] == 404, path
+
+
+# --------------------------------------------------------------------------- #
+# The real bot over socket.io
+# --------------------------------------------------------------------------- #
+
+
+def _texts(messages: List[Dict[str, Any]]) -> str:
+    return "\n".join(m.get("text") or "" for m in messages)
+
+
+def _button(messages: List[Dict[str, Any]], title_start: str) -> Dict[str, Any]:
+    for m in messages:
+        for b in m.get("quick_replies") or []:
+            if b["title"].lower().startswith(title_start.lower()):
+                return b
+    raise AssertionError(f"no button {title_start!r} in {messages}")
+
+
+def _has_buttons(message: Dict[str, Any]) -> bool:
+    return bool(message.get("quick_replies"))
+
+
+@pytest.mark.timeout(300)
+async def test_a_diagnosis_over_socketio_survives_a_reconnect(bot_servers):
+    url = bot_servers.rasa_url
+    async with client(url, origin=url) as chat:
+        session_id = await chat.session()
+        await chat.say("the sd card in my kc120 is not recognized anymore", session_id)
+        messages = await chat.replies_until(_has_buttons)
+        assert "SD card not recognized" in _texts(messages)
+        still = _button(messages, "Still not detected")
+    # the customer reloads the page: a new socket with the stored session id
+    async with client(url, origin=url) as chat:
+        assert await chat.session(session_id) == session_id
+        await chat.say(still["payload"], session_id)
+        messages = await chat.replies_until(_has_buttons)
+        await chat.say(_button(messages, "Under warranty")["payload"], session_id)
+        messages = await chat.replies_until(lambda m: "support team" in (m.get("text") or ""))
+    assert "warranty replacement" in _texts(messages)
+    events = bot_servers.tracker(session_id)["events"]
+    user_texts = [e.get("text") for e in events if e["event"] == "user"]
+    assert user_texts[0].startswith("the sd card") and len(user_texts) == 3
+    assert {e.get("input_channel") for e in events if e["event"] == "user"} == {"socketio"}

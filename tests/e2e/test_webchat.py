@@ -1,0 +1,408 @@
+"""The web chat in a real browser (headless Chromium via Playwright) against the real bot.
+
+The Rasa server of the harness (tests/support/servers.py) runs the project's
+socket.io channel, so it serves the chat page at /chat and the widget at
+/chat/widget.js. Chromium is Debian's (/usr/bin/chromium; installed with apt-get
+by the `chromium` fixture when missing), not a Playwright download.
+
+Screenshots go to test-artifacts/ (git-ignored): webchat-finished.png (the
+finished diagnosis), webchat-phone.png, webchat-widget.png.
+"""
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import os
+import re
+import shutil
+import subprocess
+import threading
+import time
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from tests.support.servers import HOST, REPO_ROOT, free_port
+
+playwright_sync = pytest.importorskip("playwright.sync_api")
+expect = playwright_sync.expect
+
+CHROMIUM = Path(os.environ.get("KASA_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    # a foreign site for the origin test; everything else resolves normally
+    "--host-resolver-rules=MAP shop.example 127.0.0.1",
+]
+ARTIFACTS = REPO_ROOT / "test-artifacts"
+BOT_TIMEOUT = 60_000  # ms for one bot reply (first turn loads the NLU pipeline)
+COMPLAINT = "the sd card in my kc120 is not recognized anymore"
+
+pytestmark = pytest.mark.timeout(600)
+
+
+# --------------------------------------------------------------------------- #
+# Browser
+# --------------------------------------------------------------------------- #
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Path:
+    """Debian's Chromium; `apt-get install -y chromium` when it is missing (CI runs as root)."""
+    if not CHROMIUM.exists():
+        apt = shutil.which("apt-get")
+        if apt is None or os.geteuid() != 0:
+            pytest.fail(f"{CHROMIUM} is missing; install Debian's chromium (apt-get install -y chromium)")
+        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        for cmd in ([apt, "update"], [apt, "install", "-y", "--no-install-recommends", "chromium"]):
+            result = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=1200)
+            if result.returncode != 0:
+                pytest.fail(f"{' '.join(cmd)} failed:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}")
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} still missing after apt-get install chromium")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="module")
+def browser(chromium: Path):
+    with playwright_sync.sync_playwright() as p:
+        # Playwright gives every launch a new empty profile (user data dir).
+        browser = p.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def new_page(browser):
+    """Factory: a page in a fresh context (own localStorage); console errors collected."""
+    contexts = []
+
+    def make(**context_options):
+        context = browser.new_context(**context_options)
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        page = context.new_page()
+        page.errors = []  # type: ignore[attr-defined]
+        page.on("pageerror", lambda error: page.errors.append(str(error)))
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def chat_url(bot_servers) -> str:
+    return f"{bot_servers.rasa_url}/chat"
+
+
+# --------------------------------------------------------------------------- #
+# Helpers
+# --------------------------------------------------------------------------- #
+
+
+def bot_says(page, text: str, timeout: int = BOT_TIMEOUT):
+    message = page.locator(".kc-msg-bot", has_text=text).last
+    expect(message).to_be_visible(timeout=timeout)
+    return message
+
+
+def choice(page, title_start: str):
+    """The enabled answer button whose title starts with ``title_start``."""
+    return page.locator("button.kc-choice:enabled").filter(
+        has_text=re.compile("^" + re.escape(title_start), re.IGNORECASE)
+    ).last
+
+
+def user_said(page, text: str):
+    return page.locator(".kc-msg-user .kc-bubble").filter(has_text=re.compile("^" + re.escape(text)))
+
+
+def session_id(page) -> str:
+    stored = page.evaluate(
+        "() => Object.keys(localStorage).filter(k => k.startsWith('kasa-webchat:'))"
+        ".map(k => JSON.parse(localStorage.getItem(k)).sessionId)"
+    )
+    assert len(stored) == 1 and stored[0], stored
+    return stored[0]
+
+
+def focused(page) -> dict:
+    """What has the keyboard focus, looking into the chat's shadow root."""
+    return page.evaluate("""() => {
+        let el = document.activeElement;
+        while (el && el.shadowRoot && el.shadowRoot.activeElement) el = el.shadowRoot.activeElement;
+        if (!el) return {};
+        const style = getComputedStyle(el);
+        return {tag: el.tagName.toLowerCase(), text: (el.textContent || '').trim(),
+                cls: el.className || '', disabled: !!el.disabled,
+                outline: style.outlineStyle + ' ' + style.outlineWidth};
+    }""")
+
+
+def tab_to(page, predicate, key: str = "Tab", limit: int = 40) -> dict:
+    for _ in range(limit):
+        page.keyboard.press(key)
+        now = focused(page)
+        if predicate(now):
+            return now
+    raise AssertionError(f"{key} never reached the wanted element; last: {focused(page)}")
+
+
+def screenshot(page, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / name
+    page.screenshot(path=str(path), full_page=False)
+    return path
+
+
+def tracker_user_texts(bot_servers, sender: str):
+    events = bot_servers.tracker(sender)["events"]
+    return [e.get("text") for e in events if e["event"] == "user"]
+
+
+# --------------------------------------------------------------------------- #
+# The chat page
+# --------------------------------------------------------------------------- #
+
+
+def test_diagnosis_in_the_chat_page_survives_a_reload(new_page, chat_url, bot_servers):
+    page = new_page(viewport={"width": 1100, "height": 900})
+    page.goto(chat_url)
+
+    log = page.locator("[role=log]")
+    expect(log).to_have_attribute("aria-live", "polite")
+    box = page.get_by_role("textbox", name="Message to Kasa camera help")
+    expect(box).to_be_focused()
+
+    box.fill(COMPLAINT)
+    box.press("Enter")
+    expect(user_said(page, COMPLAINT)).to_be_visible()
+    bot_says(page, "SD card not recognized")
+
+    still = choice(page, "Still not detected")
+    still_title = still.inner_text()
+    still.click()
+    expect(user_said(page, still_title)).to_be_visible()
+    answered = page.locator(".kc-msg-bot .kc-choices").filter(has_text=still_title)
+    for button in answered.locator("button").all():
+        expect(button).to_be_disabled()
+    expect(answered.locator("button.kc-chosen")).to_have_text(still_title)
+    expect(choice(page, "Under warranty")).to_be_visible(timeout=BOT_TIMEOUT)
+
+    sid = session_id(page)
+    before = tracker_user_texts(bot_servers, sid)
+    assert before[0] == COMPLAINT and len(before) == 2
+
+    # mid-diagnosis reload: the conversation is shown again and continues
+    page.reload()
+    expect(user_said(page, COMPLAINT)).to_be_visible()
+    expect(user_said(page, still_title)).to_be_visible()
+    expect(page.locator(".kc-msg-bot", has_text="SD card not recognized")).to_have_count(1)
+    for button in answered.locator("button").all():
+        expect(button).to_be_disabled()
+    assert session_id(page) == sid
+
+    choice(page, "Under warranty").click()
+    final = bot_says(page, "warranty replacement")
+    expect(final).to_contain_text("replac")
+    bot_says(page, "pass this to our support team")
+    expect(page.locator(".kc-typing")).to_be_hidden()
+
+    assert tracker_user_texts(bot_servers, sid)[:2] == before  # one conversation across the reload
+    assert len(tracker_user_texts(bot_servers, sid)) == 3
+    assert not page.errors, page.errors
+    path = screenshot(page, "webchat-finished.png")
+    assert path.stat().st_size > 10_000
+
+
+def test_keyboard_only(new_page, chat_url):
+    page = new_page(viewport={"width": 1000, "height": 800})
+    page.goto(chat_url)
+    assert focused(page)["tag"] == "input", "the message box has the focus on load"
+
+    page.keyboard.type(COMPLAINT)
+    page.keyboard.press("Enter")
+    bot_says(page, "SD card not recognized")
+    expect(choice(page, "Still not detected")).to_be_visible()
+
+    # Shift+Tab from the message box walks back through the newest answers
+    now = tab_to(page, lambda f: f.get("text", "").startswith("Still not detected"), key="Shift+Tab")
+    assert "kc-choice" in now["cls"]
+    assert now["outline"].split()[0] != "none", "the focused button shows a focus ring"
+    page.keyboard.press("Enter")
+
+    # after an answer, the focus lands on the first answer of the next question
+    expect(choice(page, "Under warranty")).to_be_visible(timeout=BOT_TIMEOUT)
+    page.wait_for_function(
+        """() => { const r = document.querySelector('#kasa-webchat').shadowRoot;
+                   const a = r.activeElement; return a && a.classList.contains('kc-choice') && !a.disabled; }""")
+    now = focused(page)
+    if not now["text"].startswith("Under warranty"):
+        now = tab_to(page, lambda f: f.get("text", "").startswith("Under warranty"))
+    page.keyboard.press("Enter")
+    bot_says(page, "warranty replacement")
+    bot_says(page, "pass this to our support team")
+
+    # Tab order after the last answers: the message box, then Send
+    tab_to(page, lambda f: f.get("tag") == "input")
+    page.keyboard.type("no thanks, bye")
+    now = tab_to(page, lambda f: f.get("text") == "Send")
+    page.keyboard.press("Enter")
+    expect(user_said(page, "no thanks, bye")).to_be_visible()
+    assert not page.errors, page.errors
+
+
+def test_phone_sized_screen(new_page, chat_url):
+    page = new_page(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True,
+                    device_scale_factor=2)
+    page.goto(chat_url)
+    box = page.get_by_role("textbox", name="Message to Kasa camera help")
+    box.fill(COMPLAINT)
+    page.get_by_role("button", name="Send").tap()
+    bot_says(page, "SD card not recognized")
+    expect(choice(page, "Still not detected")).to_be_visible()
+
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= 360, f"horizontal scrolling: page is {width}px wide"
+    for element in [box, page.get_by_role("button", name="Send"),
+                    *page.locator("button.kc-choice:enabled").all()]:
+        rect = element.bounding_box()
+        assert rect and rect["x"] >= 0 and rect["x"] + rect["width"] <= 360, rect
+        assert rect["height"] >= 40, f"touch target too small: {rect}"
+    send = page.get_by_role("button", name="Send").bounding_box()
+    assert send["y"] + send["height"] <= 740, "the message box is on screen"
+
+    choice(page, "Still not detected").tap()
+    expect(choice(page, "Under warranty")).to_be_visible(timeout=BOT_TIMEOUT)
+    screenshot(page, "webchat-phone.png")
+    assert not page.errors, page.errors
+
+
+def test_text_is_never_html(new_page, chat_url):
+    page = new_page()
+    page.goto(chat_url)
+    evil = '<img src=x onerror="window.__pwned=1"><b>bold</b>'
+    box = page.get_by_role("textbox", name="Message to Kasa camera help")
+    box.fill(evil)
+    box.press("Enter")
+    expect(user_said(page, evil)).to_be_visible()
+    # a bot message with markup, as if the server had sent it (through the stored transcript)
+    page.evaluate("""(evil) => {
+        const key = Object.keys(localStorage).find(k => k.startsWith('kasa-webchat:'));
+        const data = JSON.parse(localStorage.getItem(key));
+        data.messages.push({from: 'bot', text: evil,
+                            buttons: [{title: evil, payload: '/how_to'}], chosen: null});
+        localStorage.setItem(key, JSON.stringify(data));
+    }""", evil)
+    page.reload()
+    expect(page.locator(".kc-msg-bot .kc-bubble").filter(has_text=evil)).to_be_visible()
+    expect(page.locator("button.kc-choice", has_text=evil)).to_be_visible()
+    assert page.locator("#kasa-webchat").evaluate("h => h.shadowRoot.querySelectorAll('img, b').length") == 0
+    page.wait_for_timeout(300)
+    assert page.evaluate("() => window.__pwned") is None
+
+
+# --------------------------------------------------------------------------- #
+# The embeddable widget on another site
+# --------------------------------------------------------------------------- #
+
+HOST_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Shop</title>
+<style>button {{ background: red !important; font-size: 40px; }} * {{ color: green; }}</style>
+<script>window.io = "the shop's own io";</script>
+</head><body>
+<h1>Kasa shop</h1><a href="#top">A link of the shop</a>
+<script src="{bot}/chat/widget.js" data-title="Kasa help" async></script>
+</body></html>
+"""
+
+
+@pytest.fixture(scope="module")
+def shop_site(bot_servers, tmp_path_factory) -> Iterator[int]:
+    """A page of another site (other origin) embedding the widget with the one-line snippet."""
+    root = tmp_path_factory.mktemp("shop")
+    (root / "index.html").write_text(HOST_PAGE.format(bot=bot_servers.rasa_url), encoding="utf-8")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
+    handler.log_message = lambda *args: None  # type: ignore[assignment]
+    server = http.server.ThreadingHTTPServer((HOST, free_port()), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_widget_on_another_site(new_page, shop_site):
+    page = new_page(viewport={"width": 1200, "height": 820})
+    page.goto(f"http://localhost:{shop_site}/index.html")  # another origin than the bot's
+    launcher = page.get_by_role("button", name="Kasa help")
+    expect(launcher).to_have_attribute("aria-expanded", "false")
+
+    # keyboard: from the shop's link to the launcher
+    page.get_by_role("link", name="A link of the shop").focus()
+    tab_to(page, lambda f: f.get("cls") == "kc-launcher")
+    page.keyboard.press("Enter")
+    expect(launcher).to_have_attribute("aria-expanded", "true")
+    dialog = page.get_by_role("dialog", name="Kasa help")
+    expect(dialog).to_be_visible()
+    assert focused(page)["tag"] == "input"
+
+    page.keyboard.type(COMPLAINT)
+    page.keyboard.press("Enter")
+    bot_says(page, "SD card not recognized")
+    expect(choice(page, "Still not detected")).to_be_visible()
+    assert page.evaluate("() => window.io") == "the shop's own io"
+    # the shop's CSS does not reach into the widget
+    color = choice(page, "Still not detected").evaluate("b => getComputedStyle(b).backgroundColor")
+    assert color == "rgb(255, 255, 255)", color
+    color = bot_says(page, "SD card not recognized").evaluate("m => getComputedStyle(m).color")
+    assert color == "rgb(27, 31, 36)", color
+    screenshot(page, "webchat-widget.png")
+
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    expect(launcher).to_be_focused()
+
+    page.reload()
+    expect(page.get_by_role("dialog", name="Kasa help")).to_be_hidden()
+    page.get_by_role("button", name="Kasa help").click()
+    expect(user_said(page, COMPLAINT)).to_be_visible()
+    choice(page, "Still not detected").click()
+    expect(choice(page, "Under warranty")).to_be_visible(timeout=BOT_TIMEOUT)
+    assert not page.errors, page.errors
+
+
+def test_widget_on_a_site_that_is_not_allowed(new_page, shop_site):
+    page = new_page()
+    # shop.example resolves to 127.0.0.1 (--host-resolver-rules) but is not an allowed origin
+    page.goto(f"http://shop.example:{shop_site}/index.html")
+    page.get_by_role("button", name="Kasa help").click()
+    status = page.locator(".kc-status")
+    expect(status).to_have_text(re.compile("Cannot reach the chat server"), timeout=20_000)
+
+
+def test_widget_on_a_phone(new_page, shop_site):
+    page = new_page(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
+    page.goto(f"http://localhost:{shop_site}/index.html")
+    launcher = page.get_by_role("button", name="Kasa help")
+    launcher.tap()
+    dialog = page.get_by_role("dialog", name="Kasa help")
+    expect(dialog).to_be_visible()
+    assert dialog.bounding_box() == {"x": 0, "y": 0, "width": 360, "height": 740}
+    expect(launcher).to_be_hidden()  # the panel covers the screen; it has its own close button
+    page.get_by_role("textbox", name="Message to Kasa help").fill(COMPLAINT)
+    page.get_by_role("button", name="Send").tap()
+    expect(choice(page, "Still not detected")).to_be_visible(timeout=BOT_TIMEOUT)
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 360
+    page.get_by_role("button", name="Close chat").tap()
+    expect(dialog).to_be_hidden()
+    expect(launcher).to_be_visible()
