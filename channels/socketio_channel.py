@@ -56,6 +56,7 @@ logger = logging.getLogger(__name__)
 ORIGINS_ENV = "WEBCHAT_ALLOWED_ORIGINS"
 WEBCHAT_DIR = Path(__file__).resolve().parents[1] / "bot" / "channels" / "webchat"
 SESSION_ID = re.compile(r"^[A-Za-z0-9_.:@-]{1,128}$")
+HOST_HEADER = re.compile(r"^[A-Za-z0-9.\-]+(:[0-9]{1,5})?$|^\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?$")
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1"}
 DEFAULT_TITLE = "Kasa camera help"
 
@@ -173,16 +174,19 @@ def webchat_blueprint(path: Text, title: Text, socketio_path: Text) -> Blueprint
     page_template = (WEBCHAT_DIR / "index.html").read_text(encoding="utf-8")
 
     @blueprint.route("", methods=["GET"], strict_slashes=True)
-    async def chat_page(_: Request) -> HTTPResponse:
+    async def chat_page(request: Request) -> HTTPResponse:
         page = (
             page_template.replace("{{title}}", html.escape(title))
             .replace("{{base}}", html.escape(path + "/"))
             .replace("{{socket_path}}", html.escape(socketio_path))
         )
+        # 'self' covers ws(s): to the same host in current browsers; older ones need it spelled out
+        host = request.headers.get("host", "")
+        sockets = f" ws://{host} wss://{host}" if HOST_HEADER.match(host) else ""
         return response.html(page, headers={
             "Content-Security-Policy": (
                 "default-src 'self'; script-src 'self'; style-src 'self'; "
-                "connect-src 'self'; img-src 'self' data:; base-uri 'none'; "
+                f"connect-src 'self'{sockets}; img-src 'self' data:; base-uri 'none'; "
                 "form-action 'none'; frame-ancestors 'self'"
             ),
             "X-Content-Type-Options": "nosniff",

@@ -367,6 +367,7 @@ def test_the_chat_page_and_its_files_are_served(echo_servers):
     status, headers, page = _get(f"{url}/chat")
     assert status == 200 and headers["Content-Type"].startswith("text/html")
     assert "script-src 'self'" in headers["Content-Security-Policy"]
+    assert f"connect-src 'self' ws://{HOST}:{echo_servers['fixed'].port} " in headers["Content-Security-Policy"]
     assert 'data-kasa-webchat="page"' in page and "/chat/static/webchat.js" in page
     assert "https://" not in page  # nothing from a CDN
 

@@ -131,6 +131,11 @@ def session_id(page) -> str:
     return stored[0]
 
 
+def transport(page) -> str:
+    return page.evaluate(
+        "() => document.querySelector('#kasa-webchat').kasaWebchat.socket.io.engine.transport.name")
+
+
 def focused(page) -> dict:
     """What has the keyboard focus, looking into the chat's shadow root."""
     return page.evaluate("""() => {
@@ -194,6 +199,7 @@ def test_diagnosis_in_the_chat_page_survives_a_reload(new_page, chat_url, bot_se
     expect(answered.locator("button.kc-chosen")).to_have_text(still_title)
     expect(choice(page, "Under warranty")).to_be_visible(timeout=BOT_TIMEOUT)
 
+    assert transport(page) == "websocket"
     sid = session_id(page)
     before = tracker_user_texts(bot_servers, sid)
     assert before[0] == COMPLAINT and len(before) == 2
@@ -307,6 +313,33 @@ def test_text_is_never_html(new_page, chat_url):
     assert page.evaluate("() => window.__pwned") is None
 
 
+def test_new_chat_starts_a_new_session(new_page, chat_url, bot_servers):
+    page = new_page()
+    page.goto(chat_url)
+    box = page.get_by_role("textbox", name="Message to Kasa camera help")
+    box.fill(COMPLAINT)
+    box.press("Enter")
+    expect(choice(page, "Still not detected")).to_be_visible(timeout=BOT_TIMEOUT)
+    first = session_id(page)
+
+    page.get_by_role("button", name="Start a new conversation").click()
+    expect(page.locator(".kc-msg-user")).to_have_count(0)
+    expect(page.locator(".kc-intro")).to_be_visible()
+    expect(box).to_be_focused()
+    page.wait_for_function("""() => { const k = Object.keys(localStorage).find(k => k.startsWith('kasa-webchat:'));
+                                     const id = JSON.parse(localStorage.getItem(k)).sessionId;
+                                     return id && id !== %s; }""" % json.dumps(first))
+    second = session_id(page)
+    box.fill("my camera keeps going offline after a few months")
+    box.press("Enter")
+    expect(page.locator(".kc-msg-bot")).not_to_have_count(0, timeout=BOT_TIMEOUT)
+    assert tracker_user_texts(bot_servers, first) == [COMPLAINT]
+    assert tracker_user_texts(bot_servers, second) == ["my camera keeps going offline after a few months"]
+    page.reload()
+    expect(user_said(page, COMPLAINT)).to_have_count(0)
+    expect(user_said(page, "my camera keeps going offline")).to_be_visible()
+
+
 # --------------------------------------------------------------------------- #
 # The embeddable widget on another site
 # --------------------------------------------------------------------------- #
@@ -406,3 +439,25 @@ def test_widget_on_a_phone(new_page, shop_site):
     page.get_by_role("button", name="Close chat").tap()
     expect(dialog).to_be_hidden()
     expect(launcher).to_be_visible()
+
+
+# --------------------------------------------------------------------------- #
+# Last (it restarts the module's Rasa server)
+# --------------------------------------------------------------------------- #
+
+
+def test_an_open_page_reconnects_after_a_server_restart(new_page, chat_url, bot_servers):
+    page = new_page()
+    page.goto(chat_url)
+    box = page.get_by_role("textbox", name="Message to Kasa camera help")
+    box.fill(COMPLAINT)
+    box.press("Enter")
+    expect(choice(page, "Still not detected")).to_be_visible(timeout=BOT_TIMEOUT)
+
+    bot_servers.restart()  # same port, same tracker store
+    status = page.locator(".kc-status")
+    expect(status).to_have_text("", timeout=30_000)  # reconnected (it said "Connection lost...")
+    choice(page, "Still not detected").click()
+    choice(page, "Under warranty").click(timeout=BOT_TIMEOUT)
+    bot_says(page, "warranty replacement")
+    assert len(tracker_user_texts(bot_servers, session_id(page))) == 3
