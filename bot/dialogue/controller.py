@@ -13,7 +13,8 @@ from typing import Any, Dict, List, Optional, Tuple
 from bot.dialogue import render
 from bot.dialogue.messages import Incoming, Reply, choice_payload
 from bot.dialogue.understanding import (
-    false_fixes_mentioned, joins_clauses, option_from_text, ordinal_from_text, symptoms_in, yes_or_no,
+    exact_option, false_fixes_mentioned, joins_clauses, option_from_text, ordinal_from_text, symptoms_in,
+    yes_or_no,
 )
 from bot.engine import Ask, DiagnosisEngine, DiagnosisState, Finished, InvalidAnswer, Verify
 from bot.dialogue.understanding import normalise
@@ -33,6 +34,8 @@ CLARIFY_FLOOR = 0.2
 # SYMPTOM_CONFIDENCE, means two complaints rather than an unclear one.
 SPLIT_SYMPTOM = 0.3
 MISUNDERSTOOD_LIMIT = 3
+# Typed "skip" / "go back" change the diagnosis, so they must be clear.
+COMMAND_CONFIDENCE = 0.6
 # A message mistaken for "choose" is re-read from the other intents only when one of them is this clear.
 REINTERPRET_CONFIDENCE = 0.6
 CONTEXT_ENTITIES = ("camera_model", "duration", "wifi_band")
@@ -200,6 +203,12 @@ class Controller:
             return replies + self._next(conv, state, repeat_note=False)
         if choice and isinstance(step, Ask) and choice[0] == step.move.id:
             return replies + self._answer(conv, state, step, choice[1])
+        if isinstance(step, Ask) and choice is None:
+            named = exact_option(step.options, msg.text)
+            if named is not None:  # naming an answer beats any guess at the intent ("under warranty")
+                return replies + self._answer(conv, state, step, named)
+        if msg.intent in ("skip", "go_back") and msg.confidence < COMMAND_CONFIDENCE:
+            msg = replace(msg, intent="nlu_fallback")
         unsure_without_option = (msg.intent == "not_sure" and isinstance(step, Ask)
                                  and self._option_from_message(step, msg) is None)
         if (msg.intent == "skip" or unsure_without_option) and isinstance(step, Ask):

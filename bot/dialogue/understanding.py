@@ -53,12 +53,21 @@ def yes_or_no(text: str, intent: Optional[str]) -> Optional[str]:
     return None
 
 
+def exact_option(options: Sequence[Tuple[str, str]], text: str) -> Optional[str]:
+    """The one option whose every word the reply contains ("under warranty", "no change")."""
+    scored = sorted(((_label_score(text, label), o) for o, label in options), reverse=True)
+    if scored and scored[0][0] >= 0.99 and (len(scored) == 1 or scored[1][0] < 0.99):
+        return scored[0][1]
+    return None
+
+
 def option_from_text(move: Move, options: Sequence[Tuple[str, str]], text: str, intent: Optional[str]) -> Optional[str]:
     """The option a free-text reply means, or None when it is not clear enough to act on."""
     ids = [o for o, _ in options]
+    exact = exact_option(options, text)
+    if exact is not None:
+        return exact
     scored = sorted(((_label_score(text, label), o) for o, label in options), reverse=True)
-    if scored and scored[0][0] >= 0.99 and (len(scored) == 1 or scored[1][0] < 0.99):
-        return scored[0][1]  # the reply names one option outright ("no change", "solid green")
     intent = yes_or_no(text, intent) or intent
     if intent in YES_INTENTS:
         if move.kind == "action":

@@ -316,3 +316,23 @@ def test_start_over_mid_diagnosis_asks_first(controller):
     chat.say("restart please", "start_over")
     chat.press("Yes, start over")
     assert chat.conv.phase == "idle" and chat.conv.engine is None
+
+
+def test_naming_an_answer_beats_a_misread_intent(controller):
+    chat = Chat(controller)
+    chat.say("sd card not recognized", "sd_card_not_recognized")
+    chat.press("Still not detected")
+    assert chat.pending == "warranty_status"
+    chat.say("under warranty", "go_back", 0.8)
+    state = DiagnosisState.from_dict(chat.conv.engine)
+    assert state.answer("warranty_status") == "in_warranty"
+    assert chat.conv.phase == "finished"
+
+
+def test_unclear_go_back_does_not_undo(controller):
+    chat = Chat(controller)
+    chat.say("offline after 2 months", "offline_after_months")
+    chat.press("Cool")
+    before = DiagnosisState.from_dict(chat.conv.engine).observations
+    chat.say("hmm wait", "go_back", 0.45)
+    assert DiagnosisState.from_dict(chat.conv.engine).observations == before
