@@ -184,7 +184,7 @@ class Controller:
     def _in_diagnosis(self, conv: Conversation, msg: Incoming) -> List[Reply]:
         state = DiagnosisState.from_dict(conv.engine)
         replies = self._false_fix_replies(msg)
-        step = self.engine.next_step(state)
+        step = self.engine.current_step(state)
         choice = msg.choice()
 
         if choice and choice[0] == "verify" and isinstance(step, Verify):

@@ -122,6 +122,16 @@ class DiagnosisEngine:
         return None
 
     # -- what to do next -----------------------------------------------------------------
+    def current_step(self, state: DiagnosisState) -> Step:
+        """The step the customer is looking at: the open question as asked, without planning again."""
+        if state.status == "active" and state.pending is not None:
+            pending = state.pending
+            closing = bool(state.closing_route) and pending in self.k.route(state.closing_route).closing_questions
+            if pending == SAFETY_ACTION and state.safety and not state.tried(SAFETY_ACTION):
+                return self._ask(state, pending, safety=self._safety_notice(state), safety_stop=True)
+            return self._ask(state, pending, closing=closing)
+        return self.next_step(state)
+
     def next_step(self, state: DiagnosisState) -> Step:
         if state.status in ("fixed", "escalated"):
             return Finished(state.outcome)

@@ -696,3 +696,20 @@ def test_from_json_rejects_garbage_with_value_error(text):
 def test_from_json_rejects_malformed_observations_with_value_error(text):
     with pytest.raises(ValueError):
         DiagnosisState.from_json(text)
+
+
+def test_current_step_is_the_open_question_as_asked(engine):
+    from bot.engine.simulation import Customer, draw_case
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    for _ in range(30):
+        cause, symptom = draw_case(engine.k, rng)
+        state = engine.start([symptom])
+        customer = Customer(engine.k, cause, rng, 0.05)
+        for _ in range(40):
+            step = engine.next_step(state)
+            if not isinstance(step, Ask):
+                break
+            assert engine.current_step(state) == step
+            engine.answer(state, step.move.id, customer.respond(step.move.id))
