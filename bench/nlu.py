@@ -42,26 +42,12 @@ DEFAULT_MODELS = REPO_ROOT / "models"
 if str(REPO_ROOT) not in sys.path:  # custom components (components.*) live in the repo
     sys.path.insert(0, str(REPO_ROOT))
 
+from bot.knowledge import load_knowledge  # noqa: E402
+
 OUT_OF_SCOPE = "out_of_scope"
 FALLBACK = "nlu_fallback"
-SYMPTOM_INTENTS = frozenset(
-    {
-        "offline_after_months",
-        "wont_connect_after_reset",
-        "live_view_timeout",
-        "sd_card_not_recognized",
-        "clips_not_saving",
-        "pan_tilt_stopped",
-        "green_blinking_no_cloud",
-        "reset_button_hard",
-        "app_freezes_settings",
-        "already_configured",
-        "adapter_overheating",
-        "pet_not_detected",
-        "night_vision_slow",
-        "degrades_over_time",
-    }
-)
+# the 14 documented symptoms, as the guide's data names them (one intent each)
+SYMPTOM_INTENTS = frozenset(s.id for s in load_knowledge().symptoms)
 
 
 class BenchError(Exception):
