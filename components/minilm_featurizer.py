@@ -18,6 +18,7 @@ through :mod:`bot.language.sentence_encoder`.
 from __future__ import annotations
 
 import hashlib
+import re
 import logging
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Text, Type
@@ -125,9 +126,23 @@ class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
         return training_data
 
     def process(self, messages: List[Message]) -> List[Message]:
-        """Featurizes incoming messages (user text, or action text in core training)."""
-        for attribute in (TEXT, ACTION_TEXT):
-            self._featurize(messages, attribute)
+        """Featurizes incoming messages (user text, or action text in core training).
+
+        A button payload ("/choose{...}") gets zero features instead of an embedding: Rasa's
+        RegexMessageHandler sets its intent anyway, and encoding it cost a forward pass per press.
+        """
+        payloads = [m for m in messages if _is_intent_payload(m.get(TEXT)) and m.get(TOKENS_NAMES[TEXT])]
+        for message in payloads:
+            tokens = message.get(TOKENS_NAMES[TEXT])
+            width = self._encoder.dim
+            self.add_features_to_message(
+                sequence=np.zeros((len(tokens), width), dtype=np.float32),
+                sentence=np.zeros((1, width), dtype=np.float32),
+                attribute=TEXT,
+                message=message,
+            )
+        self._featurize([m for m in messages if m not in payloads], TEXT)
+        self._featurize(messages, ACTION_TEXT)
         return messages
 
     def _featurize(self, messages: Sequence[Message], attribute: Text) -> None:
@@ -159,6 +174,14 @@ class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
                 attribute=attribute,
                 message=message,
             )
+
+
+_PAYLOAD = re.compile(r"^/[A-Za-z_][\w-]*(\{.*\})?\s*$", re.DOTALL)
+
+
+def _is_intent_payload(text: Any) -> bool:
+    """Text in Rasa's intent-payload form, which the RegexMessageHandler parses itself."""
+    return isinstance(text, str) and bool(_PAYLOAD.match(text))
 
 
 def align_to_tokens(tokens: Sequence[Token], states: TokenStates) -> np.ndarray:

@@ -232,3 +232,23 @@ def test_fingerprint_addon_tracks_model_directory(tmp_path: Path):
     assert packaged == MiniLMFeaturizer.fingerprint_addon(dict(config))
     other = MiniLMFeaturizer.fingerprint_addon({**config, "model_dir": str(tmp_path)})
     assert other != packaged
+
+
+@pytest.mark.parametrize("payload", ['/choose{"option":"factory_reset|fixed"}', "/human_handoff", "/skip"])
+def test_button_payload_gets_zero_features_without_encoding(tokenizer, featurizer, payload, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("a button payload must not be encoded")
+
+    message = tokenized(tokenizer, payload)
+    monkeypatch.setattr(featurizer._encoder, "encode_with_tokens", refuse)
+    featurizer.process([message])
+    seq, sentence = message.get_dense_features(TEXT, [])
+    assert sentence.features.shape == (1, featurizer._encoder.dim) and not sentence.features.any()
+    assert seq.features.shape == (len(message.get(TOKENS_NAMES[TEXT])), featurizer._encoder.dim)
+
+
+def test_text_that_only_starts_with_a_slash_is_encoded(tokenizer, featurizer):
+    message = tokenized(tokenizer, "/ my camera is offline")
+    featurizer.process([message])
+    _, sentence = message.get_dense_features(TEXT, [])
+    assert sentence.features.any()
