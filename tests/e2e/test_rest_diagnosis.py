@@ -153,3 +153,17 @@ def test_fifty_escalations_at_once_make_fifty_tickets(bot_servers):
     assert len({t.reference for t in tickets.values()}) == 50
     for sender, msgs in zip(senders, replies):
         assert tickets[sender].reference in texts(msgs)
+
+
+def test_ticket_transcript_covers_every_session(bot_servers):
+    sender = "e2e-sessions"
+    bot_servers.send(sender, "the kasa app freezes every time i open the camera settings")
+    # the customer comes back after the session expired: Rasa starts a new session
+    http_json("POST", f"{bot_servers.rasa_url}/conversations/{sender}/execute", {"name": "action_session_start"})
+    msgs = bot_servers.send(sender, "/human_handoff")
+    ticket = _store(bot_servers).open_for(sender)
+    assert ticket is not None and ticket.reference in texts(msgs)
+    said = [e["text"] for e in ticket.transcript if e["who"] == "customer"]
+    assert said[0] == "the kasa app freezes every time i open the camera settings", said
+    assert said[-1] == "/human_handoff"
+    assert any(e["who"] == "system" and e["text"] == "session started" for e in ticket.transcript[1:])
