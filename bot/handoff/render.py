@@ -265,6 +265,26 @@ def _other_context(doc: Dict[str, Any]) -> List[tuple]:
             if k not in ("camera_model", "duration")]
 
 
+def _overview(doc: Dict[str, Any]) -> List[tuple]:
+    """The ticket's head rows (label, value, emphasised), the same in every rendering."""
+    rows = [
+        ("Status", _status_line(doc), False),
+        ("Opened", _when(doc["created_at"]), False),
+        ("Channel", doc["channel"] or "unknown", False),
+        ("Customer", doc["customer_ref"] or "unknown", False),
+        ("Conversation", doc["conversation_id"], False),
+        ("Camera", _camera_line(doc), False),
+    ]
+    rows += [(key, value, False) for key, value in _other_context(doc)]
+    rows += [
+        ("Recommendation", doc["assessment"]["recommendation_label"], True),
+        ("Why handed over", doc["reason"] or "not given", False),
+    ]
+    if doc.get("resolution_note"):
+        rows.append(("Resolution note", doc["resolution_note"], False))
+    return rows
+
+
 def _answer_note(entry: Dict[str, Any]) -> str:
     notes = []
     if entry.get("source") in SOURCE_NOTES:
@@ -303,24 +323,10 @@ def render_markdown(ticket: Ticket) -> str:
     doc = ticket_document(ticket)
     a = doc["assessment"]
     out: List[str] = [f"# Support ticket {doc['reference']}", ""]
-    out += [
-        "| | |",
-        "|---|---|",
-        f"| Status | {cell(_status_line(doc))} |",
-        f"| Opened | {_when(doc['created_at'])} |",
-        f"| Channel | {cell(doc['channel'] or 'unknown')} |",
-        f"| Customer | {cell(doc['customer_ref'] or 'unknown')} |",
-        f"| Conversation | {cell(doc['conversation_id'])} |",
-        f"| Camera | {cell(_camera_line(doc))} |",
-    ]
-    for key, value in _other_context(doc):
-        out.append(f"| {cell(key)} | {cell(value)} |")
-    out += [
-        f"| Recommendation | **{cell(a['recommendation_label'])}** |",
-        f"| Why handed over | {cell(doc['reason'] or 'not given')} |",
-    ]
-    if doc.get("resolution_note"):
-        out.append(f"| Resolution note | {cell(doc['resolution_note'])} |")
+    out += ["| | |", "|---|---|"]
+    for key, value, strong in _overview(doc):
+        value = cell(value)
+        out.append(f"| {cell(key)} | {'**' + value + '**' if strong else value} |")
     out.append("")
 
     if doc["safety"]:
@@ -445,21 +451,10 @@ def render_html(ticket: Ticket) -> str:
         "<body>",
         f"<h1>Support ticket {ref}</h1>",
         "<table>",
-        f"<tr><th>Status</th><td>{h(_status_line(doc))}</td></tr>",
-        f"<tr><th>Opened</th><td>{h(_when(doc['created_at']))}</td></tr>",
-        f"<tr><th>Channel</th><td>{h(doc['channel'] or 'unknown')}</td></tr>",
-        f"<tr><th>Customer</th><td>{h(doc['customer_ref'] or 'unknown')}</td></tr>",
-        f"<tr><th>Conversation</th><td>{h(doc['conversation_id'])}</td></tr>",
-        f"<tr><th>Camera</th><td>{h(_camera_line(doc))}</td></tr>",
     ]
-    for key, value in _other_context(doc):
-        out.append(f"<tr><th>{h(key)}</th><td>{h(value)}</td></tr>")
-    out += [
-        f'<tr><th>Recommendation</th><td class="reco">{h(a["recommendation_label"])}</td></tr>',
-        f"<tr><th>Why handed over</th><td>{h(doc['reason'] or 'not given')}</td></tr>",
-    ]
-    if doc.get("resolution_note"):
-        out.append(f"<tr><th>Resolution note</th><td>{h(doc['resolution_note'])}</td></tr>")
+    for key, value, strong in _overview(doc):
+        css = ' class="reco"' if strong else ""
+        out.append(f"<tr><th>{h(key)}</th><td{css}>{h(value)}</td></tr>")
     out.append("</table>")
 
     if doc["safety"]:
