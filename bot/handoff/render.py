@@ -285,6 +285,17 @@ def _overview(doc: Dict[str, Any]) -> List[tuple]:
     return rows
 
 
+def _warranty_lines(doc: Dict[str, Any]) -> List[tuple]:
+    """(label, text) of what is known about the warranty, the same in every rendering."""
+    warranty = doc["warranty"]
+    lines = []
+    if warranty.get("status"):
+        lines.append(("Customer says", warranty["status_label"]))
+    if warranty.get("hint"):
+        lines.append(("Hint", warranty["hint"]))
+    return lines
+
+
 def _answer_note(entry: Dict[str, Any]) -> str:
     notes = []
     if entry.get("source") in SOURCE_NOTES:
@@ -351,14 +362,9 @@ def render_markdown(ticket: Ticket) -> str:
     if a["notes"]:
         out += ["Good to know:", ""] + [f"- {md(n, '  ')}" for n in a["notes"]] + [""]
 
-    warranty = doc["warranty"]
-    if warranty.get("status") or warranty.get("hint"):
-        out += ["## Warranty", ""]
-        if warranty.get("status"):
-            out.append(f"- Customer says: {md(warranty['status_label'])}")
-        if warranty.get("hint"):
-            out.append(f"- Hint: {md(warranty['hint'])}")
-        out.append("")
+    warranty = _warranty_lines(doc)
+    if warranty:
+        out += ["## Warranty", ""] + [f"- {label}: {md(text)}" for label, text in warranty] + [""]
 
     out += ["## Likely causes", ""]
     if a["ranking"]:
@@ -479,14 +485,9 @@ def render_html(ticket: Ticket) -> str:
     if a["notes"]:
         out += ["<p>Good to know:</p>", "<ul>"] + [f"<li>{h(n)}</li>" for n in a["notes"]] + ["</ul>"]
 
-    warranty = doc["warranty"]
-    if warranty.get("status") or warranty.get("hint"):
-        out += ["<h2>Warranty</h2>", "<ul>"]
-        if warranty.get("status"):
-            out.append(f"<li>Customer says: {h(warranty['status_label'])}</li>")
-        if warranty.get("hint"):
-            out.append(f"<li>Hint: {h(warranty['hint'])}</li>")
-        out.append("</ul>")
+    warranty = _warranty_lines(doc)
+    if warranty:
+        out += ["<h2>Warranty</h2>", "<ul>"] + [f"<li>{label}: {h(text)}</li>" for label, text in warranty] + ["</ul>"]
 
     out.append("<h2>Likely causes</h2>")
     if a["ranking"]:
