@@ -231,6 +231,9 @@ class Controller:
             option = self._option_from_message(step, msg)
             if option is not None:
                 return replies + self._answer(conv, state, step, option)
+        if self.engine.report_hazards(state, msg.entities):
+            conv.misunderstood = 0
+            return replies + self._next(conv, state, repeat_note=False)
         if new and msg.intent in self.symptom_ids:
             return replies + self._new_symptom(conv, state, new[0])
         if choice:

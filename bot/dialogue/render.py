@@ -29,7 +29,10 @@ def ask(step: Ask, repeat_note: bool = True) -> List[Reply]:
     if step.safety_stop:
         replies.append(Reply(text=f"⚠️ Safety first: {step.safety} Then let's replace it."))
     text = step.move.prompt
-    if step.safety and not step.safety_stop:
+    if step.safety and step.closing:
+        # a hazard reported after the adapter swap: the case is ending, the warning comes first
+        replies.append(Reply(text=f"⚠️ Safety first: {step.safety}"))
+    elif step.safety and not step.safety_stop:
         text += f" (Careful: {step.safety})"
     if step.repeat and repeat_note:
         text = "Let's come back to the step we skipped. " + text
@@ -80,6 +83,9 @@ def finished(k: Knowledge, step: Finished) -> List[Reply]:
         lines.append(WARRANTY_NEXT[out["warranty"]])
     if out.get("notes"):
         lines.append("Good to know: " + "; ".join(out["notes"]) + ".")
+    hazards = [k.move(m).safety for m in out.get("safety", []) if k.move(m).safety]
+    if hazards and out["recommendation"] != "safety":
+        lines.append("⚠️ " + " ".join(dict.fromkeys(hazards)))
     return [
         Reply(text="\n".join(line for line in lines if line)),
         Reply(text="Would you like me to pass this to our support team now, with everything we found?", buttons=[

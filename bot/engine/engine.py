@@ -98,6 +98,26 @@ class DiagnosisEngine:
                     answered.append(move.id)
         return answered
 
+    def report_hazards(self, state: DiagnosisState, entities: Iterable[Dict[str, Any]]) -> List[str]:
+        """A hazard mentioned out of turn ("the adapter is at 70 degrees") is heeded at once, whatever
+        question is open; other facts volunteered mid-diagnosis wait for their own question."""
+        if state.finished or state.status == "verifying":
+            return []
+        found = []
+        for ent in entities or ():
+            for move in self.k.moves:
+                rule = move.from_entity
+                if move.kind != "question" or rule is None or rule.entity != ent.get("entity"):
+                    continue
+                option = self._option_from_entity(rule, ent.get("value"))
+                if option is None or option not in move.safety_options or state.answer(move.id) == option:
+                    continue
+                if not found:
+                    state.snapshot()
+                self._record_answer(state, move.id, option, source="entity")
+                found.append(move.id)
+        return found
+
     @staticmethod
     def _option_from_entity(rule, value) -> Optional[str]:
         if rule.ranges:
@@ -129,6 +149,8 @@ class DiagnosisEngine:
             closing = bool(state.closing_route) and pending in self.k.route(state.closing_route).closing_questions
             if pending == SAFETY_ACTION and state.safety and not state.tried(SAFETY_ACTION):
                 return self._ask(state, pending, safety=self._safety_notice(state), safety_stop=True)
+            if closing and state.safety and self._hazard_after_swap(state):
+                return self._ask(state, pending, closing=True, safety=self._safety_notice(state))
             return self._ask(state, pending, closing=closing)
         return self.next_step(state)
 
@@ -138,12 +160,15 @@ class DiagnosisEngine:
         if state.status == "verifying":
             return Verify(state.outcome)
         p = posterior(self.t, state)
-        if state.closing_route:
-            return self._closing(state, state.closing_route, p)
+        # safety first, even when the ending is already decided
         if state.safety and not state.tried(SAFETY_ACTION):
             if state.skipped.get(SAFETY_ACTION, 0) >= 1:
                 return self._finish(state, "safety_stop", ("power_supply", "other"), p)
             return self._ask(state, SAFETY_ACTION, safety=self._safety_notice(state), safety_stop=True)
+        if state.closing_route:
+            return self._closing(state, state.closing_route, p)
+        if state.safety and self._hazard_after_swap(state):
+            return self._stop_for_hazard(state, p)
         choice = self.planner.choose(state, p)
         if choice.kind == "move":
             return self._ask(state, choice.id)
@@ -151,11 +176,35 @@ class DiagnosisEngine:
         state.outcome = {"covers": list(choice.covers)}
         return self._closing(state, choice.id, p)
 
+    def _hazard_after_swap(self, state: DiagnosisState) -> bool:
+        """A hazard reported after the adapter was swapped is about the adapter in use now."""
+        swapped = [i for i, o in enumerate(state.observations) if o.move == SAFETY_ACTION and o.kind == "failed"]
+        if not swapped:
+            return False
+        hazards = [i for i, o in enumerate(state.observations)
+                   if o.move in state.safety and o.kind == "answer" and not o.stale
+                   and o.option in self.k.move(o.move).safety_options]
+        return bool(hazards) and max(hazards) > swapped[-1]
+
+    def _stop_for_hazard(self, state: DiagnosisState, p) -> Step:
+        """Swapping the adapter again cannot help, and no other step may be asked with a hazard in use:
+        end on the best route the evidence opens (a replacement when the new adapter overheats too),
+        or on the safety stop."""
+        self.planner.choose(state, p)
+        routes = [c for c in self.planner.last_choices if c.kind == "route" and c.id != "human_support"]
+        if not routes:
+            return self._finish(state, "safety_stop", ("power_supply", "other"), p)
+        best = min(routes, key=lambda c: c.value)
+        state.closing_route = best.id
+        state.outcome = {"covers": list(best.covers)}
+        return self._closing(state, best.id, p)
+
     def _closing(self, state: DiagnosisState, route_id: str, p) -> Step:
         route = self.k.route(route_id)
+        hazard = self._safety_notice(state) if state.safety and self._hazard_after_swap(state) else None
         for q in route.closing_questions:
             if state.current(q) is None and state.skipped.get(q, 0) == 0:
-                return self._ask(state, q, closing=True)
+                return self._ask(state, q, closing=True, safety=hazard or None)
         covers = tuple((state.outcome or {}).get("covers") or route_covers(self.k, route, state) or ())
         return self._finish(state, route_id, covers, p)
 

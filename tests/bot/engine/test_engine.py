@@ -230,6 +230,81 @@ def test_a_safety_answer_is_recorded_and_reported(engine, k):
     assert "adapter_condition" in end.outcome["safety"]
 
 
+
+@pytest.mark.parametrize("move, option", [("adapter_temperature", "too_hot"), ("adapter_condition", "damaged"),
+                                          ("cable_condition", "damaged")])
+def test_a_hazard_reported_after_the_adapter_swap_ends_the_case_with_the_warning(engine, k, move, option):
+    """The new adapter is the one in use: swapping again cannot help, and nothing else is asked."""
+    def asked_after_swap(step, state) -> bool:
+        return isinstance(step, Ask) and step.move.id == move and state.failed("swap_adapter")
+
+    starts = [(engine.start([s.id]), FoundPath((s.id,))) for s in k.symptoms]
+    path = Searcher(engine).find_step(asked_after_swap, starts)
+    if path is None:
+        pytest.skip(f"{move} is never asked after a failed swap")
+    _, state = replay(engine, path)
+    engine.answer(state, move, option)
+    notice = k.move(move).safety
+    step = engine.next_step(state)
+    while isinstance(step, Ask):
+        assert step.closing, f"a diagnostic step ({step.move.id}) was asked with a hazard in use"
+        assert notice in step.safety
+        assert engine.current_step(state).safety == step.safety  # shown again when re-rendered
+        engine.answer(state, step.move.id, step.options[0][0])
+        step = engine.next_step(state)
+    assert isinstance(step, Finished), step
+    out = step.outcome
+    assert move in out["safety"]
+    assert out["route"] != "human_support"
+    if move == "adapter_temperature":  # the guide's threshold: still overheating with a replacement
+        assert out["route"] == "replace_camera"
+        assert "adapter_overheating_still_unstable" in [t["id"] for t in out["thresholds"]]
+
+
+
+HOT = [{"entity": "temperature", "value": 72.0}]
+
+
+def test_a_hazard_mentioned_out_of_turn_stops_for_the_swap(engine, k):
+    state = engine.start(["sd_card_not_recognized"])
+    first = ask(engine, state)
+    assert first.move.id != "adapter_temperature"
+    assert engine.report_hazards(state, HOT) == ["adapter_temperature"]
+    step = ask(engine, state, "swap_adapter")
+    assert step.safety_stop and k.move("adapter_temperature").safety in step.safety
+    assert engine.current_step(state) == step
+
+
+def test_a_hazard_during_the_closing_question_comes_before_the_ending(engine):
+    def closing_before_any_swap(step, state) -> bool:
+        return isinstance(step, Ask) and step.closing and not state.tried("swap_adapter")
+
+    starts = [(engine.start([s]), FoundPath((s,))) for s in ("sd_card_not_recognized", "pan_tilt_stopped")]
+    path = Searcher(engine).find_step(closing_before_any_swap, starts)
+    assert path is not None
+    _, state = replay(engine, path)
+    engine.report_hazards(state, HOT)
+    assert ask(engine, state).move.id == "swap_adapter"
+
+
+def test_volunteered_facts_that_are_not_hazards_wait_for_their_question(engine):
+    state = engine.start(["sd_card_not_recognized"])
+    ask(engine, state)
+    before = state.to_json()
+    assert engine.report_hazards(state, [{"entity": "temperature", "value": 35.0},
+                                         {"entity": "camera_model", "value": "KC110"}]) == []
+    assert state.to_json() == before
+
+
+def test_a_hazard_report_can_be_taken_back_and_is_not_recorded_twice(engine):
+    state = engine.start(["sd_card_not_recognized"])
+    ask(engine, state)
+    before = state.to_json()
+    engine.report_hazards(state, HOT)
+    assert engine.report_hazards(state, HOT) == []
+    assert engine.undo(state)
+    assert state.to_json() == before
+
 # -- entities ---------------------------------------------------------------------------------
 def test_temperature_entity_answers_the_adapter_test_and_stops_for_safety(engine, k):
     state = engine.start(["night_vision_slow"])
