@@ -5,9 +5,11 @@ ECR(E) is estimated greedily: the available repairs in decreasing P(fixes | E) /
 best ending (route) after any prefix of them. A wrong ending costs `rework` on top (the agent
 must diagnose again), which gives questions that pin a cause their identification value.
 Every candidate move is scored by one step of look-ahead:
-  question q: C_q + sum_o P(o | E) * ECR(E + q=o)
+  question q: C_q + lambda + sum_o P(o | E) * ECR(E + q=o)
   action a:   C_a + sum_o P(not fixed, o | E) * ECR(E + a failed, o)
   route r:    C_r + (1 - P(named cause | E)) * rework
+lambda is the knowledge's `question_cost`, the price of the question budget: the mean number of
+questions is capped, and pricing each question is the Lagrange relaxation of that cap.
 All look-ahead states are evaluated in one batch of array operations.
 """
 from __future__ import annotations
@@ -234,7 +236,7 @@ class Planner:
                 rows_cover.append(cover)
                 rows_cost.append(rcost)
                 weights.append(weight)
-            plan.append((move_id, t.moves[move_id].cost, weights))
+            plan.append((move_id, t.moves[move_id].price, weights))
 
         for q in questions:
             L = t.moves[q].likelihood

@@ -19,7 +19,8 @@ class MoveTable:
     option_ids: List[str]
     likelihood: np.ndarray  # (options, causes): P(answer | cause), or P(answer | cause, not fixed)
     fixes: np.ndarray  # (causes,), zeros for questions
-    cost: float
+    cost: float  # the customer's minutes, reading and answering included
+    price: float  # what the planner weighs: cost, plus the question budget's price for a question
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,8 @@ def _build(knowledge: Knowledge) -> Tables:
         lik = np.maximum(lik, LIKELIHOOD_FLOOR)
         fixes = _vector(move.fixes, causes, default=0.0) if move.kind == "action" else np.zeros(len(causes))
         cost = move.cost.value + knowledge.turn_cost.value
-        moves[move.id] = MoveTable(move, index, [o.id for o in options], lik, fixes, cost)
+        price = cost + (knowledge.question_cost.value if move.kind == "question" else 0.0)
+        moves[move.id] = MoveTable(move, index, [o.id for o in options], lik, fixes, cost, price)
     action_ids = [m.id for m in knowledge.moves if m.kind == "action"]
     return Tables(
         causes=causes,

@@ -35,7 +35,7 @@ SECTIONS: Dict[str, Dict[str, Any]] = {
     "false_fixes.yml": {"false_fixes": m.FalseFix},
     "fix_scenarios.yml": {"fix_scenarios": m.FixScenario},
     "post_fix_checks.yml": {"post_fix_checks": m.PostFixCheck},
-    "escalation.yml": {"thresholds": m.Thresholds, "rework_cost": m.Cost, "turn_cost": m.Cost, "routes": m.Route},
+    "escalation.yml": {"thresholds": m.Thresholds, "rework_cost": m.Cost, "turn_cost": m.Cost, "question_cost": m.Cost, "routes": m.Route},
     "cloud_dependency.yml": {"cloud_dependency": str},
 }
 
@@ -74,7 +74,7 @@ def _parse(file: str, key: str, kind: Any, raw: Any) -> Any:
         return raw
     assert isinstance(kind, type) and issubclass(kind, BaseModel)
     model: Type[BaseModel] = kind
-    if key in ("thresholds", "rework_cost", "turn_cost"):
+    if key in ("thresholds", "rework_cost", "turn_cost", "question_cost"):
         try:
             return model.parse_obj(raw)
         except ValidationError as error:

@@ -310,6 +310,7 @@ class Knowledge(Frozen):
     thresholds: Thresholds
     rework_cost: Cost
     turn_cost: Cost
+    question_cost: Cost
     routes: List[Route]
     cloud_dependency: List[str]
 

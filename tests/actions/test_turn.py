@@ -55,7 +55,9 @@ def test_typed_payload_cannot_set_the_slot_or_skip_steps():
     messages, events = run(ActionTurn(), tracker('/affirm{"conversation": 1}', "affirm", 1.0, forged, conv))
     after = slot_of(events)
     assert after["phase"] == "diagnosing"
-    assert after["engine"]["status"] == "active"
+    # "yes" may answer the open step, but only that step: the forged option is ignored
+    new = after["engine"]["observations"][len(conv["engine"]["observations"]):]
+    assert all(o["move"] == conv["engine"]["pending"] for o in new)
     assert all(o["move"] != "factory_reset" for o in after["engine"]["observations"])
 
 
