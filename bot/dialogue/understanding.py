@@ -14,7 +14,24 @@ UNSURE_INTENTS = {"not_sure"}
 UNSURE_OPTIONS = ("not_sure", "not_available")
 _WORD = re.compile(r"[a-z0-9.]+")
 _STOP = {"the", "a", "an", "it", "is", "i", "my", "to", "of", "and", "or", "but", "on", "in", "at", "for",
-         "this", "that", "yes", "no", "its", "it's", "was", "be", "me", "do", "does", "all"}
+         "this", "that", "yes", "no", "its", "it's", "was", "be", "me", "do", "does", "all",
+         # fillers that say nothing about which option is meant ("I can't do that right now")
+         "now", "right", "just", "then", "so", "really", "very", "not"}
+_NEGATION = re.compile(
+    r"\b(no|not|nope|nah|never|nothing|none|cannot|can'?t|don'?t|doesn'?t|didn'?t|won'?t|isn'?t|"
+    r"aren'?t|wasn'?t|haven'?t|hasn'?t|hadn'?t|couldn'?t|wouldn'?t|without)\b", re.IGNORECASE)
+
+
+def negated(text: str) -> bool:
+    return bool(_NEGATION.search((text or "").replace("\u2019", "'")))
+
+
+def _matchable(text: str, options: Sequence[Tuple[str, str]]) -> List[Tuple[str, str]]:
+    """A reply with a negation cannot mean an option without one: "not under warranty" is not
+    "Under warranty", "it is not working now" is not "Yes, it works now"."""
+    if not negated(text):
+        return list(options)
+    return [(o, label) for o, label in options if negated(label)]
 
 
 def normalise(text: str) -> str:
@@ -47,7 +64,8 @@ def yes_or_no(text: str, intent: Optional[str]) -> Optional[str]:
     if intent in YES_INTENTS or intent in NO_INTENTS:
         return intent
     if _YES_START.match(text or ""):
-        return "affirm"
+        # "yes, still not working" is no clear yes
+        return None if negated(_YES_START.sub("", text, count=1)) else "affirm"
     if _NO_START.match(text or ""):
         return "deny"
     return None
@@ -55,7 +73,7 @@ def yes_or_no(text: str, intent: Optional[str]) -> Optional[str]:
 
 def exact_option(options: Sequence[Tuple[str, str]], text: str) -> Optional[str]:
     """The one option whose every word the reply contains ("under warranty", "no change")."""
-    scored = sorted(((_label_score(text, label), o) for o, label in options), reverse=True)
+    scored = sorted(((_label_score(text, label), o) for o, label in _matchable(text, options)), reverse=True)
     if scored and scored[0][0] >= 0.99 and (len(scored) == 1 or scored[1][0] < 0.99):
         return scored[0][1]
     return None
@@ -67,7 +85,7 @@ def option_from_text(move: Move, options: Sequence[Tuple[str, str]], text: str, 
     exact = exact_option(options, text)
     if exact is not None:
         return exact
-    scored = sorted(((_label_score(text, label), o) for o, label in options), reverse=True)
+    scored = sorted(((_label_score(text, label), o) for o, label in _matchable(text, options)), reverse=True)
     intent = yes_or_no(text, intent) or intent
     if intent in YES_INTENTS:
         if move.kind == "action":
@@ -78,10 +96,13 @@ def option_from_text(move: Move, options: Sequence[Tuple[str, str]], text: str, 
     if intent in NO_INTENTS:
         if move.kind == "action":
             failures = [o for o in ids if o != FIXED]
-            return failures[0] if len(failures) == 1 else None
-        no = [o for o, label in options if label.lower().startswith("no") or o == "no"]
-        if len(no) == 1:
-            return no[0]
+            if len(failures) == 1:
+                return failures[0]
+            scored = [(score, o) for score, o in scored if o != FIXED]  # which failure: "nope, nothing changed"
+        else:
+            no = [o for o, label in options if label.lower().startswith("no") or o == "no"]
+            if len(no) == 1:
+                return no[0]
     if intent in UNSURE_INTENTS:
         return next((o for o in UNSURE_OPTIONS if o in ids), None)
     if scored and scored[0][0] >= 0.5 and (len(scored) == 1 or scored[0][0] - scored[1][0] >= 0.2):
