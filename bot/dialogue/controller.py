@@ -51,6 +51,7 @@ class Conversation:
     context: Dict[str, Any] = field(default_factory=dict)
     handoff: Optional[Dict[str, Any]] = None
     recorded: bool = False  # the outcome of the current diagnosis went to the report
+    offer: Optional[str] = None  # the yes/no question that ended the last reply: "handoff" | "symptom:<id>"
     version: int = CONVERSATION_VERSION
 
     @classmethod
@@ -82,6 +83,11 @@ class Controller:
         msg = self._reinterpret(msg)
         if conv.phase == "handoff":
             return self._during_handoff(conv, msg)
+        offer, conv.offer = conv.offer, None
+        if offer and conv.phase == "finished":
+            answered = self._offer_answer(conv, offer, msg)
+            if answered is not None:
+                return answered
         if msg.choice() == ("meta", "restart"):
             return self._restart(conv)
         if msg.intent == "start_over":
@@ -99,6 +105,23 @@ class Controller:
         if conv.phase == "clarify":
             return self._clarify_answer(conv, msg)
         return self._opening(conv, msg)
+
+    def _offer_answer(self, conv: Conversation, offer: str, msg: Incoming) -> Optional[List[Reply]]:
+        """A typed reply to "pass this to our support team?" or "shall we look at it now?"."""
+        if msg.choice() is not None:
+            return None  # buttons carry their own meaning
+        verdict = yes_or_no(msg.text, msg.intent)
+        asks_person = any(i == "human_handoff" and c >= 0.3 for i, c in list(msg.ranking)[:2])
+        if offer == "handoff" and (verdict == "affirm" or asks_person):
+            return self._handoff(conv, "customer asked for a person", msg)
+        if offer.startswith("symptom:") and verdict == "affirm" and not asks_person:
+            symptom = offer.split(":", 1)[1]
+            if symptom in conv.queue:
+                conv.queue.remove(symptom)
+            return self._start(conv, [symptom], msg)
+        if verdict == "deny":
+            return [Reply.fixed("anything_else")]
+        return None
 
     def session_started(self, conv: Conversation) -> List[Reply]:
         """A returning customer: offer to continue a diagnosis that was left open."""
@@ -284,8 +307,10 @@ class Controller:
         conv.phase = "finished"
         self._record(conv, msg_sender=conv.context.get("_sender", ""), outcome=step.outcome)
         replies = render.finished(self.k, step)
+        conv.offer = "handoff" if step.outcome["type"] != "fix" else None  # only an escalation offers a person
         if conv.queue:
             nxt = conv.queue[0]
+            conv.offer = f"symptom:{nxt}"
             replies.append(Reply(text=f"You also mentioned: {self.k.symptom(nxt).phrase.replace('Kasa camera ', '')}. Shall we look at it now?",
                                  buttons=[("Yes, let's do it", choice_payload("symptom", nxt)),
                                           ("No, thanks", choice_payload("meta", "no_next"))]))

@@ -128,3 +128,58 @@ def test_ticket_system_down_still_hands_over(tickets):
     replies = controller.handle(conv, Incoming("human", "human_handoff", 1.0, sender="x"))
     assert conv.phase == "handoff" and conv.handoff["reference"] in replies[0].text
     assert controller.handle(conv, Incoming("hello", "greet", 1.0, sender="x")) == []
+
+
+def _escalate(chat):
+    """Drive a case to an escalation ending, never answering "it works now"."""
+    chat.say("offline after 2 months", "offline_after_months")
+    for _ in range(10):
+        if chat.conv.phase == "finished":
+            return
+        chat.press_not_fixed()
+    assert chat.conv.phase == "finished"
+
+
+@pytest.mark.parametrize("text, intent, ranking", [
+    ("yes", "affirm", None),
+    ("yes please connect me", "nlu_fallback", [("nlu_fallback", 0.4), ("human_handoff", 0.38), ("out_of_scope", 0.29)]),
+    ("sure, go ahead", "affirm", None),
+])
+def test_a_typed_yes_to_the_offer_hands_over(chat, tickets, text, intent, ranking):
+    _escalate(chat)
+    assert "pass this to our support team" in chat.last[-1].text
+    chat.say(text, intent, 0.9 if ranking is None else ranking[0][1], ranking=ranking)
+    assert chat.conv.phase == "handoff"
+    assert len(tickets.tickets) == 1
+
+
+def test_a_typed_no_to_the_offer_closes_politely(chat, tickets):
+    _escalate(chat)
+    chat.say("no thanks", "deny")
+    assert chat.conv.phase == "finished" and not tickets.tickets
+    assert "anything else" in chat.texts[0]
+    chat.say("yes", "affirm")  # the offer was answered: a later "yes" is not a hand-off
+    assert chat.conv.phase != "handoff" and not tickets.tickets
+
+
+def test_a_typed_yes_to_the_next_symptom_starts_it(chat, tickets):
+    chat.say("app freezes in settings and the sd card is not recognized", "app_freezes_settings",
+             ranking=[("app_freezes_settings", 0.6), ("sd_card_not_recognized", 0.35)])
+    queued = list(chat.conv.queue)
+    assert queued, "the second symptom waits in the queue"
+    for _ in range(10):
+        if chat.conv.phase == "finished":
+            break
+        chat.press_not_fixed()
+    assert chat.conv.offer == f"symptom:{queued[0]}"
+    chat.say("yes lets do it", "affirm")
+    assert chat.conv.phase == "diagnosing" and chat.conv.queue == queued[1:]
+    assert DiagnosisState.from_dict(chat.conv.engine).symptoms == [queued[0]]
+    assert not tickets.tickets
+
+
+def test_a_fix_makes_no_offer(chat):
+    chat.say("app freezes in settings", "app_freezes_settings")
+    chat.press("Yes, it works now")
+    chat.press("Yes, all good")
+    assert chat.conv.phase == "finished" and chat.conv.offer is None
