@@ -26,12 +26,43 @@ def negated(text: str) -> bool:
     return bool(_NEGATION.search((text or "").replace("\u2019", "'")))
 
 
+_TOKEN = re.compile(r"[a-z0-9']+")
+_SCOPE = 2  # words after a negation, in the same clause, that it denies: "not under warranty"
+
+
+_CLAUSE = re.compile(r"[,.;:!?]|\bbut\b|\band\b|\bthen\b")
+
+
+def _denied_words(text: str) -> List[str]:
+    denied: List[str] = []
+    for clause in _CLAUSE.split((text or "").lower().replace("\u2019", "'")):
+        tokens = _TOKEN.findall(clause)
+        for i, token in enumerate(tokens):
+            if _NEGATION.fullmatch(token):
+                denied.extend(t for t in tokens[i + 1: i + 1 + _SCOPE] if not _NEGATION.fullmatch(t))
+    return denied
+
+
+def _similar(a: str, b: str) -> bool:
+    return a == b or SequenceMatcher(None, a, b).ratio() >= 0.85
+
+
 def _matchable(text: str, options: Sequence[Tuple[str, str]]) -> List[Tuple[str, str]]:
-    """A reply with a negation cannot mean an option without one: "not under warranty" is not
-    "Under warranty", "it is not working now" is not "Yes, it works now"."""
+    """Options a reply can mean, given its negations. A negated reply never means "it works" or a
+    "yes" option ("I don't have another charger right now", "it is not working now"), nor an option
+    whose words it denies ("not under warranty"); "set-up went fine, still no cloud" keeps the rest."""
     if not negated(text):
         return list(options)
-    return [(o, label) for o, label in options if negated(label)]
+    denied = _denied_words(text)
+    keep = []
+    for option, label in options:
+        if not negated(label):
+            if option == FIXED or label.lower().startswith("yes"):
+                continue
+            if any(_similar(w, d) for w in _words(label) for d in denied):
+                continue
+        keep.append((option, label))
+    return keep
 
 
 def normalise(text: str) -> str:

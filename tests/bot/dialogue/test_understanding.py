@@ -42,6 +42,17 @@ def test_replies_to_the_adapter_swap(engine, text, expected):
 
 
 @pytest.mark.parametrize("text, expected", [
+    ("set-up went fine but still no cloud, same problem", "same_problem"),  # "no cloud" denies no option
+    ("no response at all", "no_response"),
+    ("didn't work, no cloud still", None),
+])
+def test_replies_to_the_factory_reset(engine, text, expected):
+    step = _step(engine, "factory_reset")
+    assert option_from_text(step.move, step.options, text, "nlu_fallback") == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("no idea, under warranty i think", "in_warranty"),  # the negation ends with its clause
     ("under warranty", "in_warranty"),
     ("out of warranty", "out_of_warranty"),
     ("not under warranty", None),
