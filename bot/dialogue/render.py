@@ -58,6 +58,18 @@ def verify(k: Knowledge, step: Verify) -> List[Reply]:
     ])]
 
 
+# A hand-off mentions the guide's fix for a cause at least this likely.
+LEAD_BELIEF = 0.5
+
+
+def _lead(k: Knowledge, out):
+    """For a hand-off to a person: the guide's fix scenario for the likely cause, when its step was not done."""
+    if out["recommendation"] != "human_support" or (out.get("probability") or 0) < LEAD_BELIEF:
+        return None
+    return next((sc for sc in k.fix_scenarios if sc.cause == out.get("cause") and sc.realised_by.move is not None
+                 and sc.realised_by.move not in out.get("tried", ())), None)
+
+
 def finished(k: Knowledge, step: Finished) -> List[Reply]:
     out = step.outcome
     if out["type"] == "fix":
@@ -69,7 +81,13 @@ def finished(k: Knowledge, step: Finished) -> List[Reply]:
         if out.get("safety"):
             text += " Please do not use the old adapter again."
         return [Reply(text=text)]
-    lines = [RECOMMENDATION_OPENERS.get(out["recommendation"], ""), out["text"]]
+    opener = RECOMMENDATION_OPENERS.get(out["recommendation"], "")
+    lead = _lead(k, out)
+    if lead is not None:
+        opener = f"This looks most like {out['cause_name']} ({out['probability']:.0%}), but I can't settle it from here."
+    lines = [opener, out["text"]]
+    if lead is not None:
+        lines.append(f"The guide's fix for that (scenario {lead.id}): {lead.fix} You can try it while you wait.")
     if out["recommendation"] != "human_support":
         lines.append(f"Most likely cause: {out['cause_name']} ({out['probability']:.0%}).")
     if out.get("scenario"):

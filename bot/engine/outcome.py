@@ -114,6 +114,7 @@ def escalation_outcome(
         "thresholds": met,
         "scenario": _scenario(k, named, route=route_id),
         "safety": list(state.safety),
+        "tried": [o.move for o in state.observations if o.kind in ("failed", "fixed")],
         "warranty_hint": warranty_hint,
         "warranty": state.answer("warranty_status"),
         "notes": notes,
