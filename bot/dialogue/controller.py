@@ -65,6 +65,10 @@ class Conversation:
         return asdict(self)
 
 
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 class Controller:
     """`tickets` is the hand-off back end (bot.handoff.gateway.Tickets); without it references are
     made up locally and nothing is stored (tests, a bot without a database)."""
@@ -128,7 +132,7 @@ class Controller:
         if conv.phase != "diagnosing" or not conv.engine:
             return []
         state = DiagnosisState.from_dict(conv.engine)
-        problem = ", ".join(self.k.symptom(s).phrase for s in state.symptoms) or "your camera"
+        problem = ", ".join(self.k.symptom(s).says for s in state.symptoms) or "your camera"
         conv.phase = "resume_offer"
         return [Reply(text=f"Welcome back. Last time we were working on: {problem}. Shall we continue where we left off?",
                       buttons=[("Continue", choice_payload("meta", "resume")),
@@ -161,7 +165,7 @@ class Controller:
 
     def _clarify(self, conv: Conversation, candidates: List[str]) -> List[Reply]:
         conv.phase, conv.candidates = "clarify", candidates
-        buttons = [(self.k.symptom(s).phrase, choice_payload("symptom", s)) for s in candidates]
+        buttons = [(_capital(self.k.symptom(s).says), choice_payload("symptom", s)) for s in candidates]
         buttons.append(("Something else", choice_payload("symptom", "none")))
         return [Reply(text="Did you mean one of these?", buttons=buttons)]
 
@@ -274,9 +278,9 @@ class Controller:
         state = self.engine.start([first], msg.entities)
         conv.queue = [s for s in rest if s not in conv.queue] + conv.queue
         conv.phase, conv.candidates, conv.misunderstood, conv.recorded = "diagnosing", [], 0, False
-        intro = f"Understood: {self.k.symptom(first).phrase.replace('Kasa camera ', '')}."
+        intro = f"Understood: {self.k.symptom(first).says}."
         if rest:
-            intro += " You also mentioned: " + "; ".join(self.k.symptom(s).phrase.replace("Kasa camera ", "") for s in rest) \
+            intro += " You also mentioned: " + "; ".join(self.k.symptom(s).says for s in rest) \
                      + ". We'll start with the first one and come back to the other."
         return [Reply(text=intro)] + self._next(conv, state)
 
@@ -286,7 +290,7 @@ class Controller:
             return self._next(conv, state)
         if symptom not in conv.queue:
             conv.queue.append(symptom)
-        return [Reply(text=f"Noted: {self.k.symptom(symptom).phrase.replace('Kasa camera ', '')}. "
+        return [Reply(text=f"Noted: {self.k.symptom(symptom).says}. "
                            "We'll look at that right after this.")] + self._next(conv, state, repeat_note=False)
 
     def _answer(self, conv: Conversation, state: DiagnosisState, step: Ask, option: str) -> List[Reply]:
@@ -311,7 +315,7 @@ class Controller:
         if conv.queue:
             nxt = conv.queue[0]
             conv.offer = f"symptom:{nxt}"
-            replies.append(Reply(text=f"You also mentioned: {self.k.symptom(nxt).phrase.replace('Kasa camera ', '')}. Shall we look at it now?",
+            replies.append(Reply(text=f"You also mentioned: {self.k.symptom(nxt).says}. Shall we look at it now?",
                                  buttons=[("Yes, let's do it", choice_payload("symptom", nxt)),
                                           ("No, thanks", choice_payload("meta", "no_next"))]))
         return replies

@@ -160,6 +160,7 @@ class Implication(Frozen):
 class Symptom(Frozen):
     id: StrictStr
     phrase: str
+    says: str = Field(min_length=1)
     pattern: Optional[str]
     urgency: int
     safety: bool = False
