@@ -29,7 +29,7 @@ def slot_of(events):
 
 def test_symptom_message_asks_first_step_with_buttons():
     messages, events = run(ActionTurn(), tracker("sd card gone after 2 days", "sd_card_not_recognized"))
-    assert messages[0]["text"].startswith("Understood: the SD card is not recognised")
+    assert messages[0]["text"].startswith("Understood: the SD card is not recognized")
     assert messages[-1]["buttons"], "the step's answers come as buttons"
     payloads = [b["payload"] for b in messages[-1]["buttons"]]
     assert any(p.startswith('/choose{"option":"') for p in payloads)

@@ -415,7 +415,7 @@ async def test_a_diagnosis_over_socketio_survives_a_reconnect(bot_servers):
         session_id = await chat.session()
         await chat.say("the sd card in my kc120 is not recognized anymore", session_id)
         messages = await chat.replies_until(_has_buttons)
-        assert "SD card not recognized" in _texts(messages)
+        assert "SD card is not recognized" in _texts(messages)
         still = _button(messages, "Still not detected")
     # the customer reloads the page: a new socket with the stored session id
     async with client(url, origin=url) as chat:

@@ -136,7 +136,7 @@ def test_a_whole_diagnosis_by_button_presses(telegram_servers, fake_tg):
     chat = 9100004
     assert post(telegram_servers, text_update(
         chat, "the sd card in my kc120 is not recognized anymore, it works fine in my laptop")) == 200
-    assert "SD card not recognized" in all_text(sent_calls(fake_tg, chat))
+    assert "SD card is not recognized" in all_text(sent_calls(fake_tg, chat))
     assert fake_tg.calls_of("sendChatAction", chat_id=chat, action="typing")
 
     for title in ("Still not detected", "Under warranty"):

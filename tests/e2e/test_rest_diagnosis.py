@@ -29,7 +29,7 @@ def conversation_slot(servers, sender):
 def test_whole_diagnosis_to_replacement(bot_servers):
     sender = "e2e-sd-card"
     msgs = bot_servers.send(sender, "the sd card in my kc120 is not recognized anymore, it works fine in my laptop")
-    assert "SD card not recognized" in texts(msgs)
+    assert "SD card is not recognized" in texts(msgs)
     msgs = press(bot_servers, sender, msgs, "Still not detected")
     msgs = press(bot_servers, sender, msgs, "Under warranty")
     final = texts(msgs)

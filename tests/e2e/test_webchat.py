@@ -187,7 +187,7 @@ def test_diagnosis_in_the_chat_page_survives_a_reload(new_page, chat_url, bot_se
     box.fill(COMPLAINT)
     box.press("Enter")
     expect(user_said(page, COMPLAINT)).to_be_visible()
-    bot_says(page, "SD card not recognized")
+    bot_says(page, "SD card is not recognized")
 
     still = choice(page, "Still not detected")
     still_title = still.inner_text()
@@ -208,7 +208,7 @@ def test_diagnosis_in_the_chat_page_survives_a_reload(new_page, chat_url, bot_se
     page.reload()
     expect(user_said(page, COMPLAINT)).to_be_visible()
     expect(user_said(page, still_title)).to_be_visible()
-    expect(page.locator(".kc-msg-bot", has_text="SD card not recognized")).to_have_count(1)
+    expect(page.locator(".kc-msg-bot", has_text="SD card is not recognized")).to_have_count(1)
     for button in answered.locator("button").all():
         expect(button).to_be_disabled()
     assert session_id(page) == sid
@@ -233,7 +233,7 @@ def test_keyboard_only(new_page, chat_url):
 
     page.keyboard.type(COMPLAINT)
     page.keyboard.press("Enter")
-    bot_says(page, "SD card not recognized")
+    bot_says(page, "SD card is not recognized")
     expect(choice(page, "Still not detected")).to_be_visible()
 
     # Shift+Tab from the message box walks back through the newest answers
@@ -270,7 +270,7 @@ def test_phone_sized_screen(new_page, chat_url):
     box = page.get_by_role("textbox", name="Message to Kasa camera help")
     box.fill(COMPLAINT)
     page.get_by_role("button", name="Send").tap()
-    bot_says(page, "SD card not recognized")
+    bot_says(page, "SD card is not recognized")
     expect(choice(page, "Still not detected")).to_be_visible()
 
     width = page.evaluate("() => document.documentElement.scrollWidth")
@@ -391,13 +391,13 @@ def test_widget_on_another_site(new_page, shop_site):
 
     page.keyboard.type(COMPLAINT)
     page.keyboard.press("Enter")
-    bot_says(page, "SD card not recognized")
+    bot_says(page, "SD card is not recognized")
     expect(choice(page, "Still not detected")).to_be_visible()
     assert page.evaluate("() => window.io") == "the shop's own io"
     # the shop's CSS does not reach into the widget
     color = choice(page, "Still not detected").evaluate("b => getComputedStyle(b).backgroundColor")
     assert color == "rgb(255, 255, 255)", color
-    color = bot_says(page, "SD card not recognized").evaluate("m => getComputedStyle(m).color")
+    color = bot_says(page, "SD card is not recognized").evaluate("m => getComputedStyle(m).color")
     assert color == "rgb(27, 31, 36)", color
     screenshot(page, "webchat-widget.png")
 

@@ -177,7 +177,7 @@ def test_two_symptoms_safety_first_then_the_other_offered(controller):
     assert chat.conv.queue == ["sd_card_not_recognized"]
     chat.press("Yes, it works now")
     chat.press("Yes, all good")
-    assert "SD card is not recognised" in chat.texts[-1]
+    assert "SD card is not recognized" in chat.texts[-1]
     chat.press("Yes, let's do it")
     assert DiagnosisState.from_dict(chat.conv.engine).symptoms == ["sd_card_not_recognized"]
 
