@@ -470,5 +470,7 @@ class Controller:
         if msg.sender:
             conv.context["_sender"] = msg.sender
         for ent in msg.entities:
+            if ent.get("entity") == "duration" and conv.phase == "diagnosing":
+                continue  # "it came back for an hour" answers a step; it is not how long the camera was in use
             if ent.get("entity") in CONTEXT_ENTITIES:
                 conv.context[ent["entity"]] = ent.get("value")

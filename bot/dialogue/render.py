@@ -5,6 +5,7 @@ from typing import Dict, List
 
 from bot.dialogue.messages import Reply, choice_payload
 from bot.engine import Ask, Finished, Verify
+from bot.handoff.store import in_use_words
 from bot.knowledge.model import Knowledge
 
 HOW_TO = ("How do I do that?", "/how_to")
@@ -131,6 +132,9 @@ def summary_text(summary: Dict) -> str:
         lines.append("• Problem: " + "; ".join(summary["symptoms"]))
     for key, value in summary["context"].items():
         if key.startswith("_"):
+            continue
+        if key == "duration":
+            lines.append(f"• Time you mentioned: {in_use_words(value)}")
             continue
         lines.append(f"• {key.replace('_', ' ').capitalize()}: {value}")
     for s in summary["steps_tried"]:

@@ -256,8 +256,9 @@ def _camera_line(doc: Dict[str, Any]) -> str:
     camera = doc["camera"]
     model = camera.get("model") or "model not given"
     if camera.get("in_use_for"):
-        return f"{model}, in use for {camera['in_use_for']}"
-    return f"{model}, time in use not given"
+        # the customer's words do not say whether this is the camera's age or how long the problem lasts
+        return f"{model}, customer mentioned {camera['in_use_for']}"
+    return f"{model}, no time mentioned"
 
 
 def _other_context(doc: Dict[str, Any]) -> List[tuple]:

@@ -371,3 +371,20 @@ def test_unclear_go_back_does_not_undo(controller):
     before = DiagnosisState.from_dict(chat.conv.engine).observations
     chat.say("hmm wait", "go_back", 0.45)
     assert DiagnosisState.from_dict(chat.conv.engine).observations == before
+
+
+def test_a_duration_said_during_the_diagnosis_is_not_the_cameras_age(controller):
+    chat = Chat(controller)
+    chat.say("offline after 3 weeks", "offline_after_months", entities=[{"entity": "duration", "value": 21.0}])
+    assert chat.conv.context["duration"] == 21.0
+    chat.say("it came back for about an hour", "inform", entities=[{"entity": "duration", "value": 1 / 24}])
+    assert chat.conv.context["duration"] == 21.0
+
+
+def test_the_customer_summary_shows_durations_in_words():
+    from bot.dialogue import render
+    summary = {"symptoms": [], "context": {"duration": 21.0, "camera_model": "KC120"}, "steps_tried": [],
+               "questions": [], "outcome": None}
+    text = render.summary_text(summary)
+    assert "• Time you mentioned: 3 weeks" in text and "21.0" not in text
+    assert "• Camera model: KC120" in text

@@ -99,7 +99,7 @@ def test_sends_the_redacted_summary_to_the_support_group(tickets):
     assert call["params"]["chat_id"] == CHAT_ID
     text = call["params"]["text"]
     assert text.startswith("New hand-off K7QM4XPA (telegram)")
-    assert "Camera: KC120, in use for 3 weeks" in text and "Recommendation: Return the camera" in text
+    assert "Camera: KC120, customer mentioned 3 weeks" in text and "Recommendation: Return the camera" in text
     assert "Warranty: Camera fails within first month (infant mortality)." in text
     assert "hunter2" not in text and "jane.doe" not in text
 
