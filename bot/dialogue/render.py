@@ -140,7 +140,8 @@ def summary_text(summary: Dict) -> str:
     for s in summary["steps_tried"]:
         lines.append(f"• Tried: {s['ref']}: {s['answer']}")
     for q in summary["questions"]:
-        said = {"symptom": " (from your description)", "entity": " (from what you wrote)"}.get(q.get("source"), "")
+        said = {"symptom": " (assumed from the problem you described: tell the agent if that is wrong)",
+                "entity": " (from what you wrote)"}.get(q.get("source"), "")
         lines.append(f"• {q['asked']} {q['answer']}{said}")
     if summary.get("outcome"):
         lines.append(f"• Assessment: {summary['outcome'].get('cause_name', '')}")

@@ -55,7 +55,7 @@ STATUS_LABELS = {
     "handed_back": "Handed back to the bot",
 }
 WHO_LABELS = {"customer": "Customer", "bot": "Bot", "agent": "Agent", "system": "System"}
-SOURCE_NOTES = {"entity": "from the customer's own words", "symptom": "follows from the symptom", "inferred": "inferred"}
+SOURCE_NOTES = {"entity": "from the customer's own words", "symptom": "follows from the symptom, not asked", "inferred": "inferred"}
 
 
 def _label(mapping: Dict[str, str], value: Optional[str]) -> Optional[str]:
