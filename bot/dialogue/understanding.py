@@ -27,10 +27,8 @@ def negated(text: str) -> bool:
 
 
 _TOKEN = re.compile(r"[a-z0-9']+")
-_SCOPE = 2  # words after a negation, in the same clause, that it denies: "not under warranty"
-
-
 _CLAUSE = re.compile(r"[,.;:!?]|\bbut\b|\band\b|\bthen\b")
+_SCOPE = 2  # words after a negation, in the same clause, that it denies: "not under warranty"
 
 
 def _denied_words(text: str) -> List[str]:
