@@ -128,8 +128,9 @@ def step_replies(k: Knowledge, step) -> List[Reply]:
 
 def summary_text(summary: Dict) -> str:
     lines = ["Here is what our support team will see:"]
-    if summary["symptoms"]:
-        lines.append("• Problem: " + "; ".join(summary["symptoms"]))
+    symptoms = summary.get("symptoms_said") or summary["symptoms"]
+    if symptoms:
+        lines.append("• Problem: " + "; ".join(symptoms))
     for key, value in summary["context"].items():
         if key.startswith("_"):
             continue

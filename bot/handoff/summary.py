@@ -35,6 +35,7 @@ def case_summary(engine: DiagnosisEngine, state: DiagnosisState, context: Dict[s
     return {
         "reason": reason,
         "symptoms": [k.symptom(s).phrase for s in state.symptoms],
+        "symptoms_said": [k.symptom(s).says for s in state.symptoms],  # the customer's own view of the case
         "context": context,
         "questions": questions,
         "steps_tried": steps,

@@ -388,3 +388,13 @@ def test_the_customer_summary_shows_durations_in_words():
     text = render.summary_text(summary)
     assert "• Time you mentioned: 3 weeks" in text and "21.0" not in text
     assert "• Camera model: KC120" in text
+
+
+def test_the_hand_off_summary_tells_the_customer_their_problem_in_plain_words(controller):
+    chat = Chat(controller)
+    chat.say("offline after 2 months", "offline_after_months")
+    chat.say("can i talk to a person", "human_handoff")
+    assert chat.conv.phase == "handoff"
+    summary = chat.texts[-1]
+    assert "• Problem: your camera worked for a while, then went offline" in summary
+    assert "Kasa camera offline after 2 months" not in summary
