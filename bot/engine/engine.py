@@ -80,22 +80,26 @@ class DiagnosisEngine:
             if state.current(imp.move) is None:
                 self._record_answer(state, imp.move, imp.option, source="symptom")
 
+    def _entity_answers(self, entities: Iterable[Dict[str, Any]]):
+        """(move, option) for every question an entity answers."""
+        for ent in entities or ():
+            for move in self.k.moves:
+                rule = move.from_entity
+                if move.kind != "question" or rule is None or rule.entity != ent.get("entity"):
+                    continue
+                option = self._option_from_entity(rule, ent.get("value"))
+                if option is not None:
+                    yield move, option
+
     def observe_entities(self, state: DiagnosisState, entities: Iterable[Dict[str, Any]]) -> List[str]:
         """Turn entities the language pipeline found into answers, so they are never asked."""
         answered = []
-        for ent in entities or ():
-            name, value = ent.get("entity"), ent.get("value")
-            for move in self.k.moves:
-                rule = move.from_entity
-                if rule is None or rule.entity != name:
-                    continue
-                current = state.current(move.id)
-                if current is not None and current.source != "entity":
-                    continue
-                option = self._option_from_entity(rule, value)
-                if option is not None and move.kind == "question":
-                    self._record_answer(state, move.id, option, source="entity")
-                    answered.append(move.id)
+        for move, option in self._entity_answers(entities):
+            current = state.current(move.id)
+            if current is not None and current.source != "entity":
+                continue
+            self._record_answer(state, move.id, option, source="entity")
+            answered.append(move.id)
         return answered
 
     def report_hazards(self, state: DiagnosisState, entities: Iterable[Dict[str, Any]]) -> List[str]:
@@ -104,18 +108,13 @@ class DiagnosisEngine:
         if state.finished or state.status == "verifying":
             return []
         found = []
-        for ent in entities or ():
-            for move in self.k.moves:
-                rule = move.from_entity
-                if move.kind != "question" or rule is None or rule.entity != ent.get("entity"):
-                    continue
-                option = self._option_from_entity(rule, ent.get("value"))
-                if option is None or option not in move.safety_options or state.answer(move.id) == option:
-                    continue
-                if not found:
-                    state.snapshot()
-                self._record_answer(state, move.id, option, source="entity")
-                found.append(move.id)
+        for move, option in self._entity_answers(entities):
+            if option not in move.safety_options or state.answer(move.id) == option:
+                continue
+            if not found:
+                state.snapshot()
+            self._record_answer(state, move.id, option, source="entity")
+            found.append(move.id)
         return found
 
     @staticmethod
