@@ -1,4 +1,5 @@
 """action_session_start: keep the conversation slot and offer to continue an open diagnosis."""
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Text

@@ -1,4 +1,5 @@
 """Tracker <-> bot/ data: the latest message in, replies out."""
+
 from __future__ import annotations
 
 from typing import Any, Dict, Iterable
@@ -10,13 +11,13 @@ from bot.dialogue.messages import Incoming, Reply
 MAX_TEXT = 4000  # a pasted log should not slow every turn down
 
 
-def incoming(latest: Dict[str, Any], sender: str = "", channel: str = "", events: Iterable[Dict[str, Any]] = ()) -> Incoming:
+def incoming(
+    latest: Dict[str, Any], sender: str = "", channel: str = "", events: Iterable[Dict[str, Any]] = ()
+) -> Incoming:
     latest = latest or {}
     intent = latest.get("intent") or {}
     ranking = tuple(
-        (r.get("name"), float(r.get("confidence") or 0.0))
-        for r in latest.get("intent_ranking") or []
-        if r.get("name")
+        (r.get("name"), float(r.get("confidence") or 0.0)) for r in latest.get("intent_ranking") or [] if r.get("name")
     )
     entities = tuple(
         {"entity": e.get("entity"), "value": e.get("value")}

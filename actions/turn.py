@@ -1,4 +1,5 @@
 """action_turn: every customer message goes through the conversation controller in bot/."""
+
 from __future__ import annotations
 
 import logging
@@ -36,12 +37,18 @@ class ActionTurn(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         conv = Conversation.from_dict(tracker.get_slot(SLOT))
         try:
-            replies = controller().handle(conv, incoming(
-                tracker.latest_message, tracker.sender_id, tracker.get_latest_input_channel(), tracker.events))
+            replies = controller().handle(
+                conv,
+                incoming(tracker.latest_message, tracker.sender_id, tracker.get_latest_input_channel(), tracker.events),
+            )
         except Exception:  # a bug must not cost the customer the conversation
             logger.exception("action_turn failed for %s", tracker.sender_id)
-            replies = [Reply(text="Sorry, something went wrong on my side. Let's try that again, "
-                                  "or say \"talk to a person\" and our support team takes over.")]
+            replies = [
+                Reply(
+                    text="Sorry, something went wrong on my side. Let's try that again, "
+                    'or say "talk to a person" and our support team takes over.'
+                )
+            ]
             dispatch(dispatcher, replies)
             return []
         dispatch(dispatcher, replies)

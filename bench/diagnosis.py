@@ -11,6 +11,7 @@ correct rate or higher mean cost), 2 when it is better but misses a target.
 Lagrange price of the question budget) and names the smallest price that keeps mean questions
 within the budget with a 10% margin. Calibrate on a seed other than the reporting seed (7).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,7 +27,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.engine import DiagnosisEngine  # noqa: E402
 from bot.engine.simulation import (  # noqa: E402
-    draw_case, entropy_lower_bound, run_engine_case, run_flowchart_case,
+    draw_case,
+    entropy_lower_bound,
+    run_engine_case,
+    run_flowchart_case,
 )
 
 
@@ -55,10 +59,22 @@ def targets(eng: dict, flow: dict, bound: float, latency: dict) -> dict:
     cut = 1 - eng["mean_cost"] / flow["mean_cost"]
     ratio = eng["mean_questions"] / bound
     return {
-        "correct_rate": {"value": eng["correct_rate"], "target": f">= {MIN_CORRECT}", "pass": eng["correct_rate"] >= MIN_CORRECT},
+        "correct_rate": {
+            "value": eng["correct_rate"],
+            "target": f">= {MIN_CORRECT}",
+            "pass": eng["correct_rate"] >= MIN_CORRECT,
+        },
         "cost_below_flowchart": {"value": round(cut, 4), "target": f">= {MIN_COST_CUT}", "pass": cut >= MIN_COST_CUT},
-        "questions_over_bound": {"value": round(ratio, 3), "target": f"<= {MAX_BOUND_RATIO}", "pass": ratio <= MAX_BOUND_RATIO},
-        "decision_p95_ms": {"value": latency["p95_ms"], "target": f"< {MAX_DECISION_MS}", "pass": latency["p95_ms"] < MAX_DECISION_MS},
+        "questions_over_bound": {
+            "value": round(ratio, 3),
+            "target": f"<= {MAX_BOUND_RATIO}",
+            "pass": ratio <= MAX_BOUND_RATIO,
+        },
+        "decision_p95_ms": {
+            "value": latency["p95_ms"],
+            "target": f"< {MAX_DECISION_MS}",
+            "pass": latency["p95_ms"] < MAX_DECISION_MS,
+        },
     }
 
 
@@ -78,8 +94,10 @@ def frontier(args) -> int:
     base = load_knowledge()
     bound = entropy_lower_bound(base)["lower_bound_questions"]
     budget = MAX_BOUND_RATIO * bound * FRONTIER_MARGIN
-    print(f"{args.cases} cases, seed {args.seed}; question budget {MAX_BOUND_RATIO}x bound {bound:.3f} "
-          f"= {MAX_BOUND_RATIO * bound:.3f}, with a {1 - FRONTIER_MARGIN:.0%} margin {budget:.3f}")
+    print(
+        f"{args.cases} cases, seed {args.seed}; question budget {MAX_BOUND_RATIO}x bound {bound:.3f} "
+        f"= {MAX_BOUND_RATIO * bound:.3f}, with a {1 - FRONTIER_MARGIN:.0%} margin {budget:.3f}"
+    )
     print(f"{'price':>6}{'questions':>11}{'x bound':>9}{'cost':>8}{'flowchart':>11}{'correct':>9}")
     rows = []
     for price in FRONTIER_PRICES:
@@ -87,10 +105,17 @@ def frontier(args) -> int:
         _, eng_r, flow_r, _ = run(DiagnosisEngine(knowledge), args.cases, args.seed, args.wrong)
         eng, flow = summarise(eng_r), summarise(flow_r)
         rows.append({"price": price, **eng, "flowchart_cost": flow["mean_cost"]})
-        print(f"{price:>6}{eng['mean_questions']:>11.2f}{eng['mean_questions'] / bound:>9.2f}{eng['mean_cost']:>8.1f}"
-              f"{flow['mean_cost']:>11.1f}{eng['correct_rate']:>9.1%}")
-    ok = [r for r in rows if r["mean_questions"] <= budget and r["correct_rate"] >= MIN_CORRECT
-          and 1 - r["mean_cost"] / r["flowchart_cost"] >= MIN_COST_CUT]
+        print(
+            f"{price:>6}{eng['mean_questions']:>11.2f}{eng['mean_questions'] / bound:>9.2f}{eng['mean_cost']:>8.1f}"
+            f"{flow['mean_cost']:>11.1f}{eng['correct_rate']:>9.1%}"
+        )
+    ok = [
+        r
+        for r in rows
+        if r["mean_questions"] <= budget
+        and r["correct_rate"] >= MIN_CORRECT
+        and 1 - r["mean_cost"] / r["flowchart_cost"] >= MIN_COST_CUT
+    ]
     chosen = ok[0]["price"] if ok else None
     print(f"smallest price within the budget: {chosen}; the knowledge has {base.question_cost.value:g}")
     print(json.dumps({"frontier": rows, "budget": round(budget, 3), "recommended_price": chosen}))
@@ -143,35 +168,51 @@ def main() -> int:
     print(f"{args.cases} simulated cases, {args.wrong:.0%} of answers wrong at random, seed {args.seed}")
     print(f"{'':12}{'correct':>9}{'cause named':>13}{'questions':>11}{'steps':>8}{'cost':>9}{'escalated':>11}")
     for name, s in (("engine", eng), ("flowchart", flow)):
-        print(f"{name:12}{s['correct_rate']:>9.1%}{s['cause_named_rate']:>13.1%}{s['mean_questions']:>11.2f}"
-              f"{s['mean_steps']:>8.2f}{s['mean_cost']:>9.1f}{s['escalation_rate']:>11.1%}")
-    print("correct: fixed, or escalated along a route the guide prescribes for the true cause; "
-          "cause named: the true cause named at the end (strict)")
+        print(
+            f"{name:12}{s['correct_rate']:>9.1%}{s['cause_named_rate']:>13.1%}{s['mean_questions']:>11.2f}"
+            f"{s['mean_steps']:>8.2f}{s['mean_cost']:>9.1f}{s['escalation_rate']:>11.1%}"
+        )
+    print(
+        "correct: fixed, or escalated along a route the guide prescribes for the true cause; "
+        "cause named: the true cause named at the end (strict)"
+    )
     print(f"cost vs flowchart: {1 - eng['mean_cost'] / flow['mean_cost']:.1%} lower")
-    print(f"information bound: H(cause|symptom) = {bound['entropy_bits']:.3f} bits, "
-          f"{bound['bits_per_question']:.3f} bits/question -> {bound['lower_bound_questions']:.3f} questions; "
-          f"engine at {eng['mean_questions'] / bound['lower_bound_questions']:.2f}x")
-    print(f"decision latency over {latency['decisions']} turns: p50 {latency['p50_ms']} ms, "
-          f"p95 {latency['p95_ms']} ms, max {latency['max_ms']} ms")
+    print(
+        f"information bound: H(cause|symptom) = {bound['entropy_bits']:.3f} bits, "
+        f"{bound['bits_per_question']:.3f} bits/question -> {bound['lower_bound_questions']:.3f} questions; "
+        f"engine at {eng['mean_questions'] / bound['lower_bound_questions']:.2f}x"
+    )
+    print(
+        f"decision latency over {latency['decisions']} turns: p50 {latency['p50_ms']} ms, "
+        f"p95 {latency['p95_ms']} ms, max {latency['max_ms']} ms"
+    )
     by_cause = {}
     for r in engine_results:
         by_cause.setdefault(r.cause, []).append(r)
     for cause, rs in sorted(by_cause.items()):
-        print(f"  {cause:20} n={len(rs):4}  correct {sum(r.correct for r in rs) / len(rs):.1%}"
-              f"  named {sum(r.cause_named for r in rs) / len(rs):.1%}"
-              f"  cost {statistics.mean(r.cost for r in rs):6.1f}  questions {statistics.mean(r.questions for r in rs):.2f}")
+        print(
+            f"  {cause:20} n={len(rs):4}  correct {sum(r.correct for r in rs) / len(rs):.1%}"
+            f"  named {sum(r.cause_named for r in rs) / len(rs):.1%}"
+            f"  cost {statistics.mean(r.cost for r in rs):6.1f}"
+            f"  questions {statistics.mean(r.questions for r in rs):.2f}"
+        )
     checks = targets(eng, flow, bound["lower_bound_questions"], latency)
     print(f"question price (planner only): {engine.k.question_cost.value:g} customer-minutes")
     for name, c in checks.items():
         print(f"target {name:22} {c['value']:>8} {c['target']:>7}  {'PASS' if c['pass'] else 'FAIL'}")
-    print(json.dumps({
-        "engine": eng, "flowchart": flow,
-        "lower_bound_questions": round(bound["lower_bound_questions"], 3),
-        "decision_ms": latency,
-        "targets": checks,
-        "cases": args.cases,
-        "seed": args.seed,
-    }))
+    print(
+        json.dumps(
+            {
+                "engine": eng,
+                "flowchart": flow,
+                "lower_bound_questions": round(bound["lower_bound_questions"], 3),
+                "decision_ms": latency,
+                "targets": checks,
+                "cases": args.cases,
+                "seed": args.seed,
+            }
+        )
+    )
     worse = eng["correct_rate"] < flow["correct_rate"] or eng["mean_cost"] > flow["mean_cost"]
     if worse:
         return 1

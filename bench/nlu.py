@@ -59,9 +59,9 @@ def read_items(path: Path) -> List[Tuple[str, str]]:
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except FileNotFoundError:
-        raise BenchError(f"{path}: no such file")
+        raise BenchError(f"{path}: no such file") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise BenchError(f"{path}: cannot read: {exc}")
+        raise BenchError(f"{path}: cannot read: {exc}") from exc
     items = []
     for number, line in enumerate(lines, start=1):
         if not line.strip():
@@ -70,7 +70,7 @@ def read_items(path: Path) -> List[Tuple[str, str]]:
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise BenchError(f"{where}: not valid JSON ({exc.msg} at column {exc.colno})")
+            raise BenchError(f"{where}: not valid JSON ({exc.msg} at column {exc.colno})") from exc
         if not isinstance(obj, dict):
             raise BenchError(f"{where}: expected a JSON object, got {type(obj).__name__}")
         for key in ("text", "label"):

@@ -37,6 +37,7 @@ target failed (or a turn failed: the server logs are printed), 2 when the benchm
 not run (training, start-up; the log tails are printed). Every server it started is
 stopped and its temporary directories are deleted (--keep-temp keeps them).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -188,9 +189,7 @@ def button_payloads(replies: Optional[Sequence[Dict[str, Any]]]) -> List[str]:
 Script = Generator[str, List[Dict[str, Any]], None]
 
 
-def kasa_script(
-    opening: str, rng: random.Random, max_turns: int = MAX_TURNS_PER_CONVERSATION
-) -> Script:
+def kasa_script(opening: str, rng: random.Random, max_turns: int = MAX_TURNS_PER_CONVERSATION) -> Script:
     """One of our conversations: the opening complaint, then a button of each answer.
 
     Drive it like a coroutine: ``message = next(script)``, then
@@ -278,8 +277,7 @@ def evaluate_targets(ours: Dict[str, Any], stock: Dict[str, Any]) -> Dict[str, D
             "value": tps,
             "limit": stock_tps,
             "errors": errors if measured_stock else ours.get("errors"),
-            "pass": None if tps is None or stock_tps is None
-            else (tps >= stock_tps and errors == 0),
+            "pass": None if tps is None or stock_tps is None else (tps >= stock_tps and errors == 0),
         },
         "training_under_180s": {
             "rule": "our training (config.yml) < 180 s",
@@ -400,7 +398,12 @@ def leftover_processes(pgids: Sequence[int]) -> List[int]:
 
 
 def run_timed(
-    args: List[str], *, cwd: Path, env: Dict[str, str], log_path: Path, timeout: float,
+    args: List[str],
+    *,
+    cwd: Path,
+    env: Dict[str, str],
+    log_path: Path,
+    timeout: float,
     started: List[int],
 ) -> float:
     """Run a command in its own process group with output to ``log_path``; seconds taken."""
@@ -410,8 +413,14 @@ def run_timed(
         log.flush()
         t0 = time.monotonic()
         proc = subprocess.Popen(
-            args, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=log,
-            stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=_die_with_parent,
+            args,
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=_die_with_parent,
         )
         started.append(proc.pid)
         try:
@@ -422,7 +431,7 @@ def run_timed(
                 raise BenchError(
                     f"{' '.join(args[:3])} did not finish within {timeout:.0f}s",
                     f"---- last {LOG_LINES} lines of {log_path} ----\n{tail(log_path, LOG_LINES)}",
-                )
+                ) from None
             raise
         elapsed = time.monotonic() - t0
     _kill_group(proc)  # anything it left behind in its group
@@ -453,24 +462,35 @@ def bench_env(project_dir: Path, cache_dir: Path) -> Dict[str, str]:
     return env
 
 
-def train_project(
-    project_dir: Path, out_dir: Path, work: Path, started: List[int], label: str
-) -> Tuple[Path, float]:
+def train_project(project_dir: Path, out_dir: Path, work: Path, started: List[int], label: str) -> Tuple[Path, float]:
     """``rasa train --force`` of a project into ``out_dir``; (model path, seconds)."""
     domain = "domain.yml" if (project_dir / "domain.yml").exists() else "domain"
     args = [
-        str(venv_executable("rasa")), "train", "--force",
-        "--config", "config.yml", "--domain", domain, "--data", "data",
-        "--out", str(out_dir), "--fixed-model-name", MODEL_NAME,
+        str(venv_executable("rasa")),
+        "train",
+        "--force",
+        "--config",
+        "config.yml",
+        "--domain",
+        domain,
+        "--data",
+        "data",
+        "--out",
+        str(out_dir),
+        "--fixed-model-name",
+        MODEL_NAME,
     ]
     seconds = run_timed(
-        args, cwd=project_dir, env=bench_env(project_dir, work / "cache"),
-        log_path=work / f"train-{label}.log", timeout=TRAIN_TIMEOUT, started=started,
+        args,
+        cwd=project_dir,
+        env=bench_env(project_dir, work / "cache"),
+        log_path=work / f"train-{label}.log",
+        timeout=TRAIN_TIMEOUT,
+        started=started,
     )
     model = out_dir / f"{MODEL_NAME}.tar.gz"
     if not model.is_file():
-        raise BenchError(f"rasa train finished but {model} is missing",
-                         tail(work / f"train-{label}.log", LOG_LINES))
+        raise BenchError(f"rasa train finished but {model} is missing", tail(work / f"train-{label}.log", LOG_LINES))
     return model, seconds
 
 
@@ -534,9 +554,7 @@ def split_turns(total: int, rounds: int) -> List[int]:
     return [base + (1 if i < extra else 0) for i in range(rounds)]
 
 
-async def run_phase(
-    url: str, source: Iterator[Tuple[str, Script]], turns: int, concurrency: int
-) -> PhaseStats:
+async def run_phase(url: str, source: Iterator[Tuple[str, Script]], turns: int, concurrency: int) -> PhaseStats:
     """Send ``turns`` turns with ``concurrency`` conversations at once (each starts anew)."""
     import aiohttp
 
@@ -629,8 +647,11 @@ class Bot:
         """Start the servers (timed), record idle memory, warm up."""
         assert self.model is not None
         self.servers = RasaServers(
-            project_dir=self.project, model_path=self.model, workdir=self.work / "servers",
-            actions_module="actions" if self.actions else None, start_timeout=START_TIMEOUT,
+            project_dir=self.project,
+            model_path=self.model,
+            workdir=self.work / "servers",
+            actions_module="actions" if self.actions else None,
+            start_timeout=START_TIMEOUT,
         )
         for process in self.servers.processes:
             process.env["TF_CPP_MIN_LOG_LEVEL"] = "3"
@@ -646,9 +667,7 @@ class Bot:
         self.figures["startup_s"] = round(time.monotonic() - t0, 2)
         self.figures["startup_loadavg_1m"] = round(load, 2)
         self.figures["rasa_rss_idle_mb"] = tree_rss_mb(self.servers.rasa.pid)
-        self.figures["actions_rss_idle_mb"] = (
-            tree_rss_mb(self.servers.actions.pid) if self.servers.actions else None
-        )
+        self.figures["actions_rss_idle_mb"] = tree_rss_mb(self.servers.actions.pid) if self.servers.actions else None
         log(f"{self.kind}: servers up in {self.figures['startup_s']:.1f}s")
         prefix = f"bench-{run_id}-{self.kind}"
         self.sources = {
@@ -657,8 +676,7 @@ class Bot:
             "conc": conversation_source(self.kind, seed + 2, f"{prefix}-conc"),
         }
         warm = asyncio.run(run_phase(self.servers.webhook_url, self.sources["warm"], WARMUP_TURNS, 1))
-        warm.add(asyncio.run(run_phase(self.servers.webhook_url, self.sources["warm"],
-                                       WARMUP_TURNS, concurrency)))
+        warm.add(asyncio.run(run_phase(self.servers.webhook_url, self.sources["warm"], WARMUP_TURNS, concurrency)))
         # Warm-up failures count as errors; its latencies are not kept.
         self.seq.samples.extend(warm.samples)
         self.seq.http_errors += warm.http_errors
@@ -683,8 +701,9 @@ class Bot:
     def check_running(self) -> None:
         assert self.servers is not None
         if not all(p.running for p in self.servers.processes):
-            raise BenchError(f"{self.kind}: a server stopped during the benchmark",
-                             self.servers.describe_logs(LOG_LINES))
+            raise BenchError(
+                f"{self.kind}: a server stopped during the benchmark", self.servers.describe_logs(LOG_LINES)
+            )
 
     def finish(self, concurrency: int) -> Dict[str, Any]:
         """The figures, after the load (memory now, then the turn statistics)."""
@@ -696,9 +715,7 @@ class Bot:
         f["total_rss_mb"] = round((f["rasa_rss_mb"] or 0) + (f["actions_rss_mb"] or 0), 1)
         f.update(_latency_figures(self.seq, ""))
         f["loadavg_1m"] = _mean(self.loads["seq"])
-        f["throughput_tps"] = (
-            round(self.conc.ok_turns / self.conc.elapsed_s, 2) if self.conc.elapsed_s > 0 else None
-        )
+        f["throughput_tps"] = round(self.conc.ok_turns / self.conc.elapsed_s, 2) if self.conc.elapsed_s > 0 else None
         f.update(_latency_figures(self.conc, "concurrent_"))
         f["concurrent_loadavg_1m"] = _mean(self.loads["conc"])
         f["concurrency"] = concurrency
@@ -743,8 +760,10 @@ def _mean(values: Sequence[float]) -> Optional[float]:
 
 
 def is_rasa_project(path: Path) -> bool:
-    return (path / "config.yml").is_file() and (path / "data").is_dir() and (
-        (path / "domain.yml").exists() or (path / "domain").is_dir()
+    return (
+        (path / "config.yml").is_file()
+        and (path / "data").is_dir()
+        and ((path / "domain.yml").exists() or (path / "domain").is_dir())
     )
 
 
@@ -768,11 +787,17 @@ def prepare_stock(args, temp: Path, started: List[int], log) -> Bot:
         project = (args.stock_dir or (work / "moodbot")).resolve()
         project.mkdir(parents=True, exist_ok=True)
         log(f"stock: rasa init --no-prompt --init-dir {project} (creates and trains the moodbot) ...")
-        init_s = round(run_timed(
-            [str(venv_executable("rasa")), "init", "--no-prompt", "--init-dir", str(project)],
-            cwd=project, env=bench_env(project, work / "cache"), log_path=work / "init.log",
-            timeout=TRAIN_TIMEOUT, started=started,
-        ), 1)
+        init_s = round(
+            run_timed(
+                [str(venv_executable("rasa")), "init", "--no-prompt", "--init-dir", str(project)],
+                cwd=project,
+                env=bench_env(project, work / "cache"),
+                log_path=work / "init.log",
+                timeout=TRAIN_TIMEOUT,
+                started=started,
+            ),
+            1,
+        )
         log(f"stock: rasa init took {init_s:.1f}s (its own training included, not separable)")
     # The moodbot's endpoints.yml has its action endpoint commented out: no action server.
     bot = Bot("stock", project, work, actions=needs_action_server(project))
@@ -796,14 +821,18 @@ def measure(bots: List[Bot], args, run_id: str, started: List[int], log) -> None
         order = bots if r % 2 == 0 else bots[::-1]
         for bot in order:
             stats = bot.phase("seq", seq_split[r], 1)
-            log(f"round {r + 1}/{args.rounds} {bot.kind}: {len(stats.latencies_ms)} turns one at a time, "
-                f"p50 {_fmt_ms(stats)} ms ({stats.conversations} conversations, {stats.errors} errors)")
+            log(
+                f"round {r + 1}/{args.rounds} {bot.kind}: {len(stats.latencies_ms)} turns one at a time, "
+                f"p50 {_fmt_ms(stats)} ms ({stats.conversations} conversations, {stats.errors} errors)"
+            )
         for bot in order:
             stats = bot.phase("conc", conc_split[r], args.concurrency)
             tps = stats.ok_turns / stats.elapsed_s if stats.elapsed_s else 0.0
-            log(f"round {r + 1}/{args.rounds} {bot.kind}: {len(stats.latencies_ms)} turns with "
+            log(
+                f"round {r + 1}/{args.rounds} {bot.kind}: {len(stats.latencies_ms)} turns with "
                 f"{args.concurrency} at once, {tps:.1f} turns/s ({stats.conversations} conversations, "
-                f"{stats.errors} errors)")
+                f"{stats.errors} errors)"
+            )
 
 
 def _fmt_ms(stats: PhaseStats) -> str:
@@ -817,24 +846,37 @@ def _fmt_ms(stats: PhaseStats) -> str:
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--turns", type=int, default=200,
-                        help="turns of the one-conversation-at-a-time latency phase (default 200)")
-    parser.add_argument("--concurrency", type=int, default=16,
-                        help="conversations at once in the throughput phase (default 16)")
-    parser.add_argument("--concurrent-turns", type=int, default=None,
-                        help="turns of the throughput phase (default: max(2 x turns, 20 x concurrency))")
-    parser.add_argument("--rounds", type=int, default=4,
-                        help="the phases are split into this many rounds, the bots taking turns "
-                             "(default 4)")
+    parser.add_argument(
+        "--turns", type=int, default=200, help="turns of the one-conversation-at-a-time latency phase (default 200)"
+    )
+    parser.add_argument(
+        "--concurrency", type=int, default=16, help="conversations at once in the throughput phase (default 16)"
+    )
+    parser.add_argument(
+        "--concurrent-turns",
+        type=int,
+        default=None,
+        help="turns of the throughput phase (default: max(2 x turns, 20 x concurrency))",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=4,
+        help="the phases are split into this many rounds, the bots taking turns (default 4)",
+    )
     parser.add_argument("--skip-stock", action="store_true", help="measure only our bot")
-    parser.add_argument("--stock-dir", type=Path, default=None,
-                        help="the stock project: reused if it holds one, else `rasa init` creates it "
-                             "there (and it is kept); default: a temporary directory")
-    parser.add_argument("--project", type=Path, default=REPO_ROOT,
-                        help="our Rasa project (default: this repository)")
+    parser.add_argument(
+        "--stock-dir",
+        type=Path,
+        default=None,
+        help="the stock project: reused if it holds one, else `rasa init` creates it "
+        "there (and it is kept); default: a temporary directory",
+    )
+    parser.add_argument("--project", type=Path, default=REPO_ROOT, help="our Rasa project (default: this repository)")
     parser.add_argument("--seed", type=int, default=7, help="seed of the button choices")
-    parser.add_argument("--keep-temp", action="store_true",
-                        help="keep the temporary directory (models, logs, tracker databases)")
+    parser.add_argument(
+        "--keep-temp", action="store_true", help="keep the temporary directory (models, logs, tracker databases)"
+    )
     args = parser.parse_args(argv)
     if args.turns < 1 or args.concurrency < 1 or args.rounds < 1:
         parser.error("--turns, --concurrency and --rounds must be at least 1")
@@ -864,8 +906,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ours: Dict[str, Any] = {}
     stock: Dict[str, Any] = {"skipped": True}
     try:
-        log(f"{os.cpu_count()} CPUs, load average {', '.join(f'{x:.2f}' for x in os.getloadavg())}; "
-            f"temp dir {temp}")
+        log(f"{os.cpu_count()} CPUs, load average {', '.join(f'{x:.2f}' for x in os.getloadavg())}; temp dir {temp}")
         bots.append(prepare_ours(args, temp, started, log))
         if not args.skip_stock:
             bots.append(prepare_stock(args, temp, started, log))
@@ -875,8 +916,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         stock = results.get("stock", stock)
         failed = [bot for bot in bots if bot.figures.get("errors")]
         for bot in failed:
-            print(f"turns: {bot.kind}: {bot.figures['errors']} turns failed, e.g. "
-                  f"{bot.figures['error_samples'][:3]}", file=sys.stderr)
+            print(
+                f"turns: {bot.kind}: {bot.figures['errors']} turns failed, e.g. {bot.figures['error_samples'][:3]}",
+                file=sys.stderr,
+            )
             print(bot.servers.describe_logs(LOG_LINES), file=sys.stderr)
     except BenchError as error:
         print(f"turns: error: {error}", file=sys.stderr)
@@ -912,15 +955,22 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     loads = f"ours {ours.get('loadavg_1m')}/{ours.get('concurrent_loadavg_1m')}"
     if not stock.get("skipped"):
         loads += f", stock {stock.get('loadavg_1m')}/{stock.get('concurrent_loadavg_1m')}"
-    print(f"Full turns through the REST channel, SQLite tracker store. Latency: one conversation "
-          f"at a time, {args.turns} turns; throughput: {args.concurrency} conversations at once, "
-          f"{args.concurrent_turns} turns; each in {args.rounds} rounds, the bots taking turns. "
-          f"Mean 1-min load average during the phases (one at a time/concurrent): {loads} "
-          f"on {os.cpu_count()} CPUs.")
+    print(
+        f"Full turns through the REST channel, SQLite tracker store. Latency: one conversation "
+        f"at a time, {args.turns} turns; throughput: {args.concurrency} conversations at once, "
+        f"{args.concurrent_turns} turns; each in {args.rounds} rounds, the bots taking turns. "
+        f"Mean 1-min load average during the phases (one at a time/concurrent): {loads} "
+        f"on {os.cpu_count()} CPUs."
+    )
     if len(ours.get("rounds_p50_ms") or ()) > 1:
-        print(f"Per round: ours p50 {ours['rounds_p50_ms']} ms, {ours['rounds_throughput_tps']} turns/s"
-              + ("" if stock.get("skipped") else
-                 f"; stock p50 {stock['rounds_p50_ms']} ms, {stock['rounds_throughput_tps']} turns/s"))
+        print(
+            f"Per round: ours p50 {ours['rounds_p50_ms']} ms, {ours['rounds_throughput_tps']} turns/s"
+            + (
+                ""
+                if stock.get("skipped")
+                else f"; stock p50 {stock['rounds_p50_ms']} ms, {stock['rounds_throughput_tps']} turns/s"
+            )
+        )
     print(format_table(ours, stock, args.concurrency))
     print()
     for line in format_targets(report["targets"]):

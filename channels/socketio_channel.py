@@ -30,6 +30,7 @@ clients work against it unchanged. What differs from Rasa 3.6's channel:
   served from ``bot/channels/webchat/``. ``webchat_path`` moves it
   (``webchat_path: false`` turns it off); ``webchat_title`` names it.
 """
+
 from __future__ import annotations
 
 import html
@@ -65,8 +66,7 @@ STATIC_FILES = {
     "widget.js": ("widget.js", "application/javascript; charset=utf-8"),
     "static/webchat.js": ("webchat.js", "application/javascript; charset=utf-8"),
     "static/webchat.css": ("webchat.css", "text/css; charset=utf-8"),
-    "static/vendor/socket.io.min.js": (
-        "vendor/socket.io.min.js", "application/javascript; charset=utf-8"),
+    "static/vendor/socket.io.min.js": ("vendor/socket.io.min.js", "application/javascript; charset=utf-8"),
 }
 
 # sanic_cors (Rasa's --cors) adds its own Access-Control-Allow-Origin to every
@@ -116,8 +116,7 @@ class OriginPolicy:
             return False
         environ = environ or {}
         own_hosts = {
-            environ.get(key, "").split(",")[0].strip().lower()
-            for key in ("HTTP_HOST", "HTTP_X_FORWARDED_HOST")
+            environ.get(key, "").split(",")[0].strip().lower() for key in ("HTTP_HOST", "HTTP_X_FORWARDED_HOST")
         } - {""}
         if parts.netloc.lower() in own_hosts:
             return True
@@ -149,8 +148,14 @@ class SocketIOOutput(rasa_socketio.SocketIOOutput):
 class SocketBlueprint(rasa_socketio.SocketBlueprint):
     """Attaches socket.io (and, if given, the web chat routes) to the Sanic app."""
 
-    def __init__(self, sio: AsyncServer, socketio_path: Text, *args: Any,
-                 extra_blueprints: Iterable[Blueprint] = (), **kwargs: Any) -> None:
+    def __init__(
+        self,
+        sio: AsyncServer,
+        socketio_path: Text,
+        *args: Any,
+        extra_blueprints: Iterable[Blueprint] = (),
+        **kwargs: Any,
+    ) -> None:
         super().__init__(sio, socketio_path, *args, **kwargs)
         self.ctx.extra_blueprints = list(extra_blueprints)
 
@@ -183,16 +188,19 @@ def webchat_blueprint(path: Text, title: Text, socketio_path: Text) -> Blueprint
         # 'self' covers ws(s): to the same host in current browsers; older ones need it spelled out
         host = request.headers.get("host", "")
         sockets = f" ws://{host} wss://{host}" if HOST_HEADER.match(host) else ""
-        return response.html(page, headers={
-            "Content-Security-Policy": (
-                "default-src 'self'; script-src 'self'; style-src 'self'; "
-                f"connect-src 'self'{sockets}; img-src 'self' data:; base-uri 'none'; "
-                "form-action 'none'; frame-ancestors 'self'"
-            ),
-            "X-Content-Type-Options": "nosniff",
-            "Referrer-Policy": "no-referrer",
-            "Cache-Control": "no-cache",
-        })
+        return response.html(
+            page,
+            headers={
+                "Content-Security-Policy": (
+                    "default-src 'self'; script-src 'self'; style-src 'self'; "
+                    f"connect-src 'self'{sockets}; img-src 'self' data:; base-uri 'none'; "
+                    "form-action 'none'; frame-ancestors 'self'"
+                ),
+                "X-Content-Type-Options": "nosniff",
+                "Referrer-Policy": "no-referrer",
+                "Cache-Control": "no-cache",
+            },
+        )
 
     @blueprint.route("/<name:path>", methods=["GET"])
     async def static_file(_: Request, name: Text) -> HTTPResponse:
@@ -257,8 +265,16 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
         webchat_path: Optional[Text] = "/chat",
         webchat_title: Text = DEFAULT_TITLE,
     ) -> None:
-        super().__init__(user_message_evt, bot_message_evt, namespace, session_persistence,
-                         socketio_path, jwt_key, jwt_method, metadata_key)
+        super().__init__(
+            user_message_evt,
+            bot_message_evt,
+            namespace,
+            session_persistence,
+            socketio_path,
+            jwt_key,
+            jwt_method,
+            metadata_key,
+        )
         self.origin_policy = OriginPolicy(cors_allowed_origins)
         self.webchat_path = webchat_path
         self.webchat_title = webchat_title
@@ -278,10 +294,13 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
             sio, self.socketio_path, "socketio_webhook", __name__, extra_blueprints=extra
         )
         self.sio = sio
-        logger.info("socket.io channel at %s (session persistence %s; origins: %s)%s",
-                    self.socketio_path, "on" if self.session_persistence else "off",
-                    self.origin_policy.describe(),
-                    f"; web chat at {self.webchat_path}" if self.webchat_path else "")
+        logger.info(
+            "socket.io channel at %s (session persistence %s; origins: %s)%s",
+            self.socketio_path,
+            "on" if self.session_persistence else "off",
+            self.origin_policy.describe(),
+            f"; web chat at {self.webchat_path}" if self.webchat_path else "",
+        )
 
         @socketio_webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:

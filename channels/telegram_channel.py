@@ -25,6 +25,7 @@ server. Everything else (rendering, buttons,
 commands, non-text messages, duplicates) is in :mod:`bot.channels.telegram`,
 shared with the polling mode.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -34,16 +35,20 @@ import json
 import logging
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, OutputChannel, UserMessage
+from rasa.shared.exceptions import RasaException
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from telegram.error import BadRequest, InvalidToken, TelegramError
 
-from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, OutputChannel, UserMessage
-from rasa.shared.exceptions import RasaException
-
 from bot.channels.telegram import (
-    ALLOWED_UPDATES, SECRET_TOKEN_PATTERN, ChatUnavailable, TelegramBridge, make_bot, parse_update,
+    ALLOWED_UPDATES,
+    SECRET_TOKEN_PATTERN,
+    ChatUnavailable,
+    TelegramBridge,
+    make_bot,
+    parse_update,
 )
 
 logger = logging.getLogger(__name__)
@@ -114,8 +119,13 @@ class TelegramInput(InputChannel):
             base_url=_setting(credentials, "base_url"),
         )
 
-    def __init__(self, access_token: Text, secret_token: Text, webhook_url: Optional[Text] = None,
-                 base_url: Optional[Text] = None) -> None:
+    def __init__(
+        self,
+        access_token: Text,
+        secret_token: Text,
+        webhook_url: Optional[Text] = None,
+        base_url: Optional[Text] = None,
+    ) -> None:
         self.secret_token = secret_token
         self.webhook_url = webhook_url
         self.bot = make_bot(access_token, base_url)  # created once; getMe once at start
@@ -143,11 +153,13 @@ class TelegramInput(InputChannel):
             logger.info("Telegram: no webhook_url; not registering a webhook")
             return True
         if not self.webhook_url.startswith("https://"):
-            logger.warning("Telegram only delivers to https:// webhooks; %s will not work with api.telegram.org",
-                           self.webhook_url)
+            logger.warning(
+                "Telegram only delivers to https:// webhooks; %s will not work with api.telegram.org", self.webhook_url
+            )
         try:
-            await self.bot.set_webhook(url=self.webhook_url, secret_token=self.secret_token,
-                                       allowed_updates=list(ALLOWED_UPDATES))
+            await self.bot.set_webhook(
+                url=self.webhook_url, secret_token=self.secret_token, allowed_updates=list(ALLOWED_UPDATES)
+            )
         except (BadRequest, InvalidToken) as error:  # a wrong URL or token: retrying will not help
             logger.error("Telegram refused setWebhook(%s): %s", self.webhook_url, error)
             return True
@@ -186,8 +198,9 @@ class TelegramInput(InputChannel):
         async def ask(sender_id: Text, text: Text, metadata: Dict[Text, Any]) -> List[Dict[Text, Any]]:
             assert channel.bridge is not None
             collector = TelegramOutput(channel.bridge)
-            await on_new_message(UserMessage(text, collector, sender_id, input_channel=channel.name(),
-                                             metadata=metadata))
+            await on_new_message(
+                UserMessage(text, collector, sender_id, input_channel=channel.name(), metadata=metadata)
+            )
             collector.collecting = False  # later (proactive) messages go out at once
             return collector.messages
 

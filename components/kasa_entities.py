@@ -48,9 +48,7 @@ from bot.language.entities import (
 )
 
 
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False
-)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
 class KasaEntityExtractor(GraphComponent, EntityExtractorMixin):
     """Extracts camera models, LED states, durations, temperatures, voltages, Wi-Fi bands."""
 
@@ -81,8 +79,7 @@ class KasaEntityExtractor(GraphComponent, EntityExtractorMixin):
             unknown = set(dimensions) - set(ENTITY_TYPES)
             if unknown:
                 raise InvalidConfigException(
-                    f"{self.__class__.__name__}: unknown dimensions {sorted(unknown)}; "
-                    f"known: {list(ENTITY_TYPES)}"
+                    f"{self.__class__.__name__}: unknown dimensions {sorted(unknown)}; known: {list(ENTITY_TYPES)}"
                 )
         if extractor is None:
             path = self._config.get("vocabulary_path")
@@ -109,12 +106,8 @@ class KasaEntityExtractor(GraphComponent, EntityExtractorMixin):
         """Adds the extracted entities to each message's ``entities``."""
         for message in messages:
             extracted = self.add_extractor_name(self._extract_entities(message))
-            extracted = self.filter_irrelevant_entities(
-                extracted, self._config.get("dimensions")
-            )
-            message.set(
-                ENTITIES, message.get(ENTITIES, []) + extracted, add_to_output=True
-            )
+            extracted = self.filter_irrelevant_entities(extracted, self._config.get("dimensions"))
+            message.set(ENTITIES, message.get(ENTITIES, []) + extracted, add_to_output=True)
         return messages
 
     def _extract_entities(self, message: Message) -> List[Dict[Text, Any]]:

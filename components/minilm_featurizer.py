@@ -18,13 +18,12 @@ through :mod:`bot.language.sentence_encoder`.
 from __future__ import annotations
 
 import hashlib
-import re
 import logging
+import re
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Text, Type
 
 import numpy as np
-
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -47,9 +46,7 @@ BATCH_SIZE = "batch_size"
 MAX_LENGTH = "max_length"
 
 
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False
-)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
 class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
     """Sentence and token features from all-MiniLM-L6-v2 (pure numpy, no torch)."""
 
@@ -80,9 +77,7 @@ class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
         if not 2 <= int(config.get(MAX_LENGTH, DEFAULT_MAX_LENGTH)) <= 512:
             raise InvalidConfigException(f"{cls.__name__}: {MAX_LENGTH} must be in 2..512")
 
-    def __init__(
-        self, config: Dict[Text, Any], name: Text, encoder: Optional[SentenceEncoder] = None
-    ) -> None:
+    def __init__(self, config: Dict[Text, Any], name: Text, encoder: Optional[SentenceEncoder] = None) -> None:
         """Initialises the featurizer; loads the (process-wide cached) encoder."""
         super().__init__(name, config)
         model_dir = self._config.get(MODEL_DIR)

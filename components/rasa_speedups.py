@@ -4,6 +4,7 @@ this bot (every turn runs a custom action). Same check, same error message, vali
 
 Imported by `components/__init__.py`, so the Rasa server patches itself when it loads the model.
 """
+
 from __future__ import annotations
 
 from functools import lru_cache

@@ -47,9 +47,7 @@ def trained_model() -> Path:
 
 
 @pytest.fixture(scope="module")
-def bot_servers(
-    trained_model: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[RasaServers]:
+def bot_servers(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RasaServers]:
     """The project's action server and Rasa server, shared by one test module."""
     servers = start_servers(REPO_ROOT, trained_model, tmp_path_factory.mktemp("bot-servers"))
     try:
@@ -67,9 +65,7 @@ def start_rasa_servers(
 
     def start(project_dir: Path, model_path: Path, **kwargs) -> RasaServers:
         workdir = kwargs.pop("workdir", None) or tmp_path_factory.mktemp("servers")
-        servers = RasaServers(
-            project_dir=project_dir, model_path=model_path, workdir=workdir, **kwargs
-        )
+        servers = RasaServers(project_dir=project_dir, model_path=model_path, workdir=workdir, **kwargs)
         started.append(servers)
         return servers.start()
 

@@ -24,6 +24,7 @@ Both hand every :class:`telegram.Update` to :class:`TelegramBridge`, which
 * after a button press answers the callback query and takes the keyboard off
   the message, so that the question cannot be answered twice.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -59,7 +60,7 @@ HUMAN_PAYLOAD = "/human_handoff"
 
 HELP_TEXT = (
     "I troubleshoot Kasa security cameras. Tell me in your own words what your camera is doing "
-    "(for example: \"offline since last week\" or \"the SD card isn't recognised\"). I'll walk you "
+    '(for example: "offline since last week" or "the SD card isn\'t recognised"). I\'ll walk you '
     "through the checks of Kasa's troubleshooting guide, one question at a time, find the likely "
     "cause and tell you the fix, or pass your case to our support team with everything we found. "
     "Tap the buttons under my questions to answer, or type.\n"
@@ -76,13 +77,15 @@ COMMANDS = (
 FALLBACK_WELCOME = "Hi! I help with Kasa security cameras that misbehave. What is your camera doing?"
 NOT_TEXT = (
     "I can only read text, so I can't look at pictures, videos, stickers or files. "
-    "Please describe it in words, for example \"the LED blinks orange\" or "
-    "\"the app says the camera is offline\"."
+    'Please describe it in words, for example "the LED blinks orange" or '
+    '"the app says the camera is offline".'
 )
 NOT_VOICE = "I can't listen to voice or audio messages. Please type what the camera is doing, in a sentence or two."
 NOT_LOCATION = "Thanks, but I don't need a location. Please tell me in words what the camera is doing."
 NOT_CONTACT = "Thanks, but I can't use contacts. To talk to a person from our support team, send /human."
-EDITED = "I only read new messages, not edits. If you changed something that matters, please send it again as a new message."
+EDITED = (
+    "I only read new messages, not edits. If you changed something that matters, please send it again as a new message."
+)
 SORRY = "Sorry, something went wrong on my side. Please try again in a moment, or send /human to talk to a person."
 BUTTON_EXPIRED = "This button has expired. Please type your answer, or /restart."
 BUTTON_USED = "You already answered this one."
@@ -227,8 +230,9 @@ def _text_of(message: Dict[str, Any]) -> str:
     return "\n".join(p for p in parts if p)
 
 
-def outgoing_messages(messages: Iterable[Dict[str, Any]], merge: bool = True,
-                      limit: int = MAX_MESSAGE_LENGTH) -> List[Outgoing]:
+def outgoing_messages(
+    messages: Iterable[Dict[str, Any]], merge: bool = True, limit: int = MAX_MESSAGE_LENGTH
+) -> List[Outgoing]:
     """Rasa's bot messages as Telegram messages.
 
     Text, image and attachment URLs become the text; buttons and quick
@@ -341,12 +345,16 @@ class CallbackData:
         return tokens.get(data) if tokens is not None else None
 
 
-def keyboard(buttons: Sequence[Tuple[str, str]], chat_id: Hashable, store: CallbackData) -> Optional[InlineKeyboardMarkup]:
+def keyboard(
+    buttons: Sequence[Tuple[str, str]], chat_id: Hashable, store: CallbackData
+) -> Optional[InlineKeyboardMarkup]:
     """One button per row (answers are sentences), callback data from ``store``."""
     if not buttons:
         return None
-    rows = [[InlineKeyboardButton(title, callback_data=store.data_for(chat_id, payload))]
-            for title, payload in buttons[:MAX_BUTTONS]]
+    rows = [
+        [InlineKeyboardButton(title, callback_data=store.data_for(chat_id, payload))]
+        for title, payload in buttons[:MAX_BUTTONS]
+    ]
     return InlineKeyboardMarkup(rows)
 
 
@@ -487,13 +495,34 @@ def interpret(update: Update, bot_username: Optional[str] = None) -> Inbound:
     message = update.message
     if message is None:
         # channel posts, inline queries, polls, reactions, payments, business messages, ...
-        kind = next((name for name in (
-            "channel_post", "edited_channel_post", "inline_query", "chosen_inline_result",
-            "shipping_query", "pre_checkout_query", "poll", "poll_answer", "chat_member",
-            "chat_join_request", "chat_boost", "removed_chat_boost", "message_reaction",
-            "message_reaction_count", "business_connection", "business_message",
-            "edited_business_message", "deleted_business_messages", "purchased_paid_media",
-        ) if getattr(update, name, None) is not None), "other")
+        kind = next(
+            (
+                name
+                for name in (
+                    "channel_post",
+                    "edited_channel_post",
+                    "inline_query",
+                    "chosen_inline_result",
+                    "shipping_query",
+                    "pre_checkout_query",
+                    "poll",
+                    "poll_answer",
+                    "chat_member",
+                    "chat_join_request",
+                    "chat_boost",
+                    "removed_chat_boost",
+                    "message_reaction",
+                    "message_reaction_count",
+                    "business_connection",
+                    "business_message",
+                    "edited_business_message",
+                    "deleted_business_messages",
+                    "purchased_paid_media",
+                )
+                if getattr(update, name, None) is not None
+            ),
+            "other",
+        )
         return Inbound("ignore", kind)
 
     chat_id = message.chat.id
@@ -519,8 +548,11 @@ def interpret(update: Update, bot_username: Optional[str] = None) -> Inbound:
             if caption and reply is NOT_TEXT:
                 return Inbound("rasa", f"caption:{name}", chat_id, caption, metadata)
             return Inbound("reply", name, chat_id, reply, metadata)
-    unknown = [key for key, value in (message.api_kwargs or {}).items()
-               if key == "unreadable_content" or isinstance(value, (dict, list))]
+    unknown = [
+        key
+        for key, value in (message.api_kwargs or {}).items()
+        if key == "unreadable_content" or isinstance(value, (dict, list))
+    ]
     if unknown and message.chat.type == "private":
         # content this version of PTB does not know (a newer Bot API; content comes as objects,
         # new flags as plain values), or could not read
@@ -564,9 +596,16 @@ def make_bot(token: str, base_url: Optional[str] = None) -> Bot:
 class TelegramBridge:
     """Handles Telegram updates: asks Rasa through ``ask`` and sends the answers with ``bot``."""
 
-    def __init__(self, bot: Bot, ask: AskRasa, *, seen: Optional[SeenUpdates] = None,
-                 callbacks: Optional[CallbackData] = None, typing_interval: float = 4.0,
-                 max_retry_after: float = 30.0):
+    def __init__(
+        self,
+        bot: Bot,
+        ask: AskRasa,
+        *,
+        seen: Optional[SeenUpdates] = None,
+        callbacks: Optional[CallbackData] = None,
+        typing_interval: float = 4.0,
+        max_retry_after: float = 30.0,
+    ):
         self.bot = bot
         self.ask = ask
         self.seen = seen or SeenUpdates()
@@ -662,12 +701,18 @@ class TelegramBridge:
         notice = None if payload and first else (BUTTON_USED if payload else BUTTON_EXPIRED)
         await self._call("answerCallbackQuery", self.bot.answer_callback_query, query.id, text=notice)
         if message is not None and first:
-            await self._call("editMessageReplyMarkup", self.bot.edit_message_reply_markup,
-                             chat_id=inbound.chat_id, message_id=message.message_id, reply_markup=None)
+            await self._call(
+                "editMessageReplyMarkup",
+                self.bot.edit_message_reply_markup,
+                chat_id=inbound.chat_id,
+                message_id=message.message_id,
+                reply_markup=None,
+            )
         return payload if first else None
 
-    async def _ask_while_typing(self, chat_id: int, sender_id: str, text: str,
-                                metadata: Dict[str, Any]) -> List[Dict[str, Any]]:
+    async def _ask_while_typing(
+        self, chat_id: int, sender_id: str, text: str, metadata: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
         await self._typing(chat_id)
         keep_typing = asyncio.ensure_future(self._keep_typing(chat_id))
         try:
@@ -701,8 +746,9 @@ class TelegramBridge:
             parts = split_text(out.text) or ([KEYBOARD_TEXT] if out.buttons else [])
             for i, part in enumerate(parts):
                 markup = keyboard(out.buttons, chat_id, self.callbacks) if i == len(parts) - 1 else None
-                result = await self._call("sendMessage", self.bot.send_message,
-                                          chat_id=chat_id, text=part, reply_markup=markup)
+                result = await self._call(
+                    "sendMessage", self.bot.send_message, chat_id=chat_id, text=part, reply_markup=markup
+                )
                 if isinstance(result, Message):
                     sent.append(result)
         return sent

@@ -20,6 +20,7 @@ Environment: TELEGRAM_TOKEN (required), RASA_URL (default
 http://localhost:$RASA_PORT, port 5005), TELEGRAM_BASE_URL (a local Bot API
 server; default api.telegram.org), TELEGRAM_POLL_TIMEOUT (seconds, default 30).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -89,8 +90,9 @@ class Poller:
         # The raw getUpdates (not Bot.get_updates): PTB drops the whole batch when it cannot read
         # one update; parse_update reads each on its own.
         data = {"offset": self.offset, "timeout": wait, "allowed_updates": list(ALLOWED_UPDATES)}
-        raw = await self.bot._post("getUpdates", {k: v for k, v in data.items() if v is not None},
-                                   read_timeout=wait + 10)
+        raw = await self.bot._post(
+            "getUpdates", {k: v for k, v in data.items() if v is not None}, read_timeout=wait + 10
+        )
         count = 0
         for item in raw or []:
             update_id = item.get("update_id") if isinstance(item, dict) else None
@@ -164,14 +166,26 @@ class Poller:
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     port = os.environ.get("RASA_PORT", "5005")
-    parser = argparse.ArgumentParser(prog="python -m bot.channels.telegram_polling",
-                                     description="Telegram long polling for the Rasa bot (REST channel).")
-    parser.add_argument("--rasa-url", default=os.environ.get("RASA_URL") or f"http://localhost:{port}",
-                        help="Rasa server (default: $RASA_URL or http://localhost:$RASA_PORT)")
-    parser.add_argument("--base-url", default=os.environ.get("TELEGRAM_BASE_URL") or None,
-                        help="Bot API server root, e.g. a local one (default: api.telegram.org)")
-    parser.add_argument("--poll-timeout", type=int, default=int(os.environ.get("TELEGRAM_POLL_TIMEOUT", "30")),
-                        help="long-polling timeout in seconds (default 30)")
+    parser = argparse.ArgumentParser(
+        prog="python -m bot.channels.telegram_polling",
+        description="Telegram long polling for the Rasa bot (REST channel).",
+    )
+    parser.add_argument(
+        "--rasa-url",
+        default=os.environ.get("RASA_URL") or f"http://localhost:{port}",
+        help="Rasa server (default: $RASA_URL or http://localhost:$RASA_PORT)",
+    )
+    parser.add_argument(
+        "--base-url",
+        default=os.environ.get("TELEGRAM_BASE_URL") or None,
+        help="Bot API server root, e.g. a local one (default: api.telegram.org)",
+    )
+    parser.add_argument(
+        "--poll-timeout",
+        type=int,
+        default=int(os.environ.get("TELEGRAM_POLL_TIMEOUT", "30")),
+        help="long-polling timeout in seconds (default 30)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     return parser.parse_args(argv)
 
@@ -197,8 +211,9 @@ async def amain(args: argparse.Namespace, token: str) -> int:
 
 def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request, token in the URL
     token = os.environ.get("TELEGRAM_TOKEN", "").strip()
     if not token:

@@ -172,9 +172,7 @@ def resolve_input(line: str, buttons: Sequence[Button]) -> Action:
 def post_message(url: str, sender: str, message: str, timeout: float = 60.0) -> List[BotMessage]:
     """Post one message to the REST webhook and return the bot's answer."""
     body = json.dumps(build_payload(sender, message)).encode("utf-8")
-    request = urllib.request.Request(
-        url, data=body, method="POST", headers={"Content-Type": "application/json"}
-    )
+    request = urllib.request.Request(url, data=body, method="POST", headers={"Content-Type": "application/json"})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             raw = response.read()
@@ -182,9 +180,7 @@ def post_message(url: str, sender: str, message: str, timeout: float = 60.0) -> 
         raise ChatError(f"the server answered HTTP {error.code} at {url}") from error
     except (urllib.error.URLError, OSError) as error:
         reason = getattr(error, "reason", error)
-        raise ChatError(
-            f"cannot reach the Rasa server at {url} ({reason}); is scripts/run running?"
-        ) from error
+        raise ChatError(f"cannot reach the Rasa server at {url} ({reason}); is scripts/run running?") from error
     try:
         data = json.loads(raw) if raw.strip() else []
     except ValueError as error:

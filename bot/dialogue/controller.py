@@ -3,6 +3,7 @@
 The whole conversation state is one JSON-able dict, stored by the caller (a Rasa slot), so a
 conversation resumes after a restart or days later.
 """
+
 from __future__ import annotations
 
 import logging
@@ -13,11 +14,16 @@ from typing import Any, Dict, List, Optional, Tuple
 from bot.dialogue import render
 from bot.dialogue.messages import Incoming, Reply, choice_payload
 from bot.dialogue.understanding import (
-    exact_option, false_fixes_mentioned, joins_clauses, option_from_text, ordinal_from_text, symptoms_in,
+    exact_option,
+    false_fixes_mentioned,
+    joins_clauses,
+    normalise,
+    option_from_text,
+    ordinal_from_text,
+    symptoms_in,
     yes_or_no,
 )
-from bot.engine import Ask, DiagnosisEngine, DiagnosisState, Finished, InvalidAnswer, Verify
-from bot.dialogue.understanding import normalise
+from bot.engine import Ask, DiagnosisEngine, DiagnosisState, InvalidAnswer, Verify
 from bot.handoff.summary import case_summary
 
 logger = logging.getLogger(__name__)
@@ -96,9 +102,15 @@ class Controller:
             return self._restart(conv)
         if msg.intent == "start_over":
             if conv.phase == "diagnosing":
-                return [Reply(text="Start over? We would drop what we found so far.", buttons=[
-                    ("Yes, start over", choice_payload("meta", "restart")),
-                    ("No, let's continue", choice_payload("meta", "resume"))])]
+                return [
+                    Reply(
+                        text="Start over? We would drop what we found so far.",
+                        buttons=[
+                            ("Yes, start over", choice_payload("meta", "restart")),
+                            ("No, let's continue", choice_payload("meta", "resume")),
+                        ],
+                    )
+                ]
             return self._restart(conv)
         if msg.intent == "human_handoff":
             return self._handoff(conv, "customer asked for a person", msg)
@@ -134,9 +146,15 @@ class Controller:
         state = DiagnosisState.from_dict(conv.engine)
         problem = ", ".join(self.k.symptom(s).says for s in state.symptoms) or "your camera"
         conv.phase = "resume_offer"
-        return [Reply(text=f"Welcome back. Last time we were working on: {problem}. Shall we continue where we left off?",
-                      buttons=[("Continue", choice_payload("meta", "resume")),
-                               ("Start over", choice_payload("meta", "restart"))])]
+        return [
+            Reply(
+                text=f"Welcome back. Last time we were working on: {problem}. Shall we continue where we left off?",
+                buttons=[
+                    ("Continue", choice_payload("meta", "resume")),
+                    ("Start over", choice_payload("meta", "restart")),
+                ],
+            )
+        ]
 
     # -- phases --------------------------------------------------------------------------
     def _opening(self, conv: Conversation, msg: Incoming) -> List[Reply]:
@@ -236,16 +254,23 @@ class Controller:
                 return replies + self._answer(conv, state, step, named)
         if msg.intent in ("skip", "go_back") and msg.confidence < COMMAND_CONFIDENCE:
             msg = replace(msg, intent="nlu_fallback")
-        unsure_without_option = (msg.intent == "not_sure" and isinstance(step, Ask)
-                                 and self._option_from_message(step, msg) is None)
+        unsure_without_option = (
+            msg.intent == "not_sure" and isinstance(step, Ask) and self._option_from_message(step, msg) is None
+        )
         if (msg.intent == "skip" or unsure_without_option) and isinstance(step, Ask):
             skipped = self.engine.skip(state)
             after = self.engine.next_step(state)
             if isinstance(after, Ask) and after.move.id == skipped:
-                note = ("I need this one before I can wrap up. Can you do it now? "
-                        "If not, skip it again and I'll go with what we have so far.")
+                note = (
+                    "I need this one before I can wrap up. Can you do it now? "
+                    "If not, skip it again and I'll go with what we have so far."
+                )
                 return replies + [Reply(text=note)] + self._next(conv, state, repeat_note=False)
-            return replies + [Reply(text="No problem, we'll come back to that one if we need it.")] + self._next(conv, state)
+            return (
+                replies
+                + [Reply(text="No problem, we'll come back to that one if we need it.")]
+                + self._next(conv, state)
+            )
         if msg.intent == "go_back":
             if self.engine.undo(state):
                 return replies + [Reply(text="OK, I took back your last answer.")] + self._next(conv, state)
@@ -264,12 +289,19 @@ class Controller:
         if new and msg.intent in self.symptom_ids:
             return replies + self._new_symptom(conv, state, new[0])
         if choice:
-            return replies + [Reply(text="That button belongs to an earlier question. Here is where we are now:")] + self._next(conv, state)
+            return (
+                replies
+                + [Reply(text="That button belongs to an earlier question. Here is where we are now:")]
+                + self._next(conv, state)
+            )
         conv.misunderstood += 1
         if conv.misunderstood >= MISUNDERSTOOD_LIMIT:
             return replies + self._handoff(conv, "repeated misunderstanding", msg)
-        return replies + [Reply(text="Sorry, I didn't catch that. Please pick one of the options, or ask me how to do it.")] \
+        return (
+            replies
+            + [Reply(text="Sorry, I didn't catch that. Please pick one of the options, or ask me how to do it.")]
             + self._next(conv, state, repeat_note=False)
+        )
 
     # -- helpers -------------------------------------------------------------------------
     def _start(self, conv: Conversation, symptoms: List[str], msg: Incoming) -> List[Reply]:
@@ -280,8 +312,11 @@ class Controller:
         conv.phase, conv.candidates, conv.misunderstood, conv.recorded = "diagnosing", [], 0, False
         intro = f"Understood: {self.k.symptom(first).says}."
         if rest:
-            intro += " You also mentioned: " + "; ".join(self.k.symptom(s).says for s in rest) \
-                     + ". We'll start with the first one and come back to the other."
+            intro += (
+                " You also mentioned: "
+                + "; ".join(self.k.symptom(s).says for s in rest)
+                + ". We'll start with the first one and come back to the other."
+            )
         return [Reply(text=intro)] + self._next(conv, state)
 
     def _new_symptom(self, conv: Conversation, state: DiagnosisState, symptom: str) -> List[Reply]:
@@ -290,8 +325,9 @@ class Controller:
             return self._next(conv, state)
         if symptom not in conv.queue:
             conv.queue.append(symptom)
-        return [Reply(text=f"Noted: {self.k.symptom(symptom).says}. "
-                           "We'll look at that right after this.")] + self._next(conv, state, repeat_note=False)
+        return [
+            Reply(text=f"Noted: {self.k.symptom(symptom).says}. We'll look at that right after this.")
+        ] + self._next(conv, state, repeat_note=False)
 
     def _answer(self, conv: Conversation, state: DiagnosisState, step: Ask, option: str) -> List[Reply]:
         try:
@@ -315,9 +351,15 @@ class Controller:
         if conv.queue:
             nxt = conv.queue[0]
             conv.offer = f"symptom:{nxt}"
-            replies.append(Reply(text=f"You also mentioned: {self.k.symptom(nxt).says}. Shall we look at it now?",
-                                 buttons=[("Yes, let's do it", choice_payload("symptom", nxt)),
-                                          ("No, thanks", choice_payload("meta", "no_next"))]))
+            replies.append(
+                Reply(
+                    text=f"You also mentioned: {self.k.symptom(nxt).says}. Shall we look at it now?",
+                    buttons=[
+                        ("Yes, let's do it", choice_payload("symptom", nxt)),
+                        ("No, thanks", choice_payload("meta", "no_next")),
+                    ],
+                )
+            )
         return replies
 
     def _stray_choice(self, conv: Conversation, msg: Incoming) -> List[Reply]:
@@ -346,11 +388,15 @@ class Controller:
 
     def _handoff(self, conv: Conversation, reason: str, msg: Incoming) -> List[Reply]:
         state = DiagnosisState.from_dict(conv.engine) if conv.engine else DiagnosisState()
-        summary = case_summary(self.engine, state, {k: v for k, v in conv.context.items() if not k.startswith("_")}, reason)
+        summary = case_summary(
+            self.engine, state, {k: v for k, v in conv.context.items() if not k.startswith("_")}, reason
+        )
         reference, stored = None, False
         if self.tickets is not None:
             try:
-                reference = self.tickets.open_ticket(msg.sender or "unknown", msg.channel or "unknown", summary, msg.events)
+                reference = self.tickets.open_ticket(
+                    msg.sender or "unknown", msg.channel or "unknown", summary, msg.events
+                )
                 stored = True
             except Exception:  # the customer still gets a person; the agent finds the reference in the logs
                 logger.exception("could not store the hand-off ticket for %s", msg.sender)
@@ -358,11 +404,15 @@ class Controller:
         resume = "diagnosing" if conv.engine and not state.finished else "idle"
         conv.handoff = {"reference": reference, "summary": summary, "resume_phase": resume, "stored": stored}
         conv.phase = "handoff"
-        return [Reply(text=f"I'm passing your case to our support team (reference {reference}). "
-                           "An agent will answer here and sees everything we did, so you won't have to repeat it. "
-                           "Until then I'll stay quiet and keep your messages for them.",
-                      buttons=[("Cancel, back to the bot", choice_payload("meta", "cancel_handoff"))]),
-                Reply(text=render.summary_text(summary))]
+        return [
+            Reply(
+                text=f"I'm passing your case to our support team (reference {reference}). "
+                "An agent will answer here and sees everything we did, so you won't have to repeat it. "
+                "Until then I'll stay quiet and keep your messages for them.",
+                buttons=[("Cancel, back to the bot", choice_payload("meta", "cancel_handoff"))],
+            ),
+            Reply(text=render.summary_text(summary)),
+        ]
 
     def _during_handoff(self, conv: Conversation, msg: Incoming) -> List[Reply]:
         """While a person has the case the bot is quiet; it comes back when handed back or cancelled."""
@@ -408,8 +458,12 @@ class Controller:
         conv.recorded = True
         kind = "resolved" if outcome.get("type") == "fix" else "escalated"
         try:
-            self.tickets.record_outcome(msg_sender or "unknown", kind, cause=outcome.get("cause"),
-                                        step=outcome.get("action") or outcome.get("route"))
+            self.tickets.record_outcome(
+                msg_sender or "unknown",
+                kind,
+                cause=outcome.get("cause"),
+                step=outcome.get("action") or outcome.get("route"),
+            )
         except Exception:
             logger.exception("could not record the outcome")
 
@@ -463,8 +517,10 @@ class Controller:
         return option_from_text(step.move, step.options, msg.text, msg.intent)
 
     def _false_fix_replies(self, msg: Incoming) -> List[Reply]:
-        return [Reply(text=f"About \"{ff.fix.lower()}\": that won't help here. {ff.reason}")
-                for ff in false_fixes_mentioned(self.k, msg.text)]
+        return [
+            Reply(text=f'About "{ff.fix.lower()}": that won\'t help here. {ff.reason}')
+            for ff in false_fixes_mentioned(self.k, msg.text)
+        ]
 
     def _remember_context(self, conv: Conversation, msg: Incoming) -> None:
         if msg.sender:

@@ -1,10 +1,11 @@
 """What comes in (a parsed customer message) and what goes out (replies with buttons)."""
+
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
 
 import yaml

@@ -1,4 +1,5 @@
 """Engine steps and outcomes as chat replies (plain text, buttons)."""
+
 from __future__ import annotations
 
 from typing import Dict, List
@@ -53,10 +54,15 @@ def verify(k: Knowledge, step: Verify) -> List[Reply]:
     lines.append("Before we call it fixed, please run these checks:")
     lines.extend(f"• {c['name']}: {c['check']}" for c in out["post_fix_checks"])
     lines.append("Did everything pass?")
-    return [Reply(text="\n".join(lines), buttons=[
-        ("Yes, all good", choice_payload("verify", "yes")),
-        ("No, something failed", choice_payload("verify", "no")),
-    ])]
+    return [
+        Reply(
+            text="\n".join(lines),
+            buttons=[
+                ("Yes, all good", choice_payload("verify", "yes")),
+                ("No, something failed", choice_payload("verify", "no")),
+            ],
+        )
+    ]
 
 
 # A hand-off mentions the guide's fix for a cause at least this likely.
@@ -67,8 +73,16 @@ def _lead(k: Knowledge, out):
     """For a hand-off to a person: the guide's fix scenario for the likely cause, when its step was not done."""
     if out["recommendation"] != "human_support" or (out.get("probability") or 0) < LEAD_BELIEF:
         return None
-    return next((sc for sc in k.fix_scenarios if sc.cause == out.get("cause") and sc.realised_by.move is not None
-                 and sc.realised_by.move not in out.get("tried", ())), None)
+    return next(
+        (
+            sc
+            for sc in k.fix_scenarios
+            if sc.cause == out.get("cause")
+            and sc.realised_by.move is not None
+            and sc.realised_by.move not in out.get("tried", ())
+        ),
+        None,
+    )
 
 
 def finished(k: Knowledge, step: Finished) -> List[Reply]:
@@ -85,7 +99,9 @@ def finished(k: Knowledge, step: Finished) -> List[Reply]:
     opener = RECOMMENDATION_OPENERS.get(out["recommendation"], "")
     lead = _lead(k, out)
     if lead is not None:
-        opener = f"This looks most like {out['cause_name']} ({out['probability']:.0%}), but I can't settle it from here."
+        opener = (
+            f"This looks most like {out['cause_name']} ({out['probability']:.0%}), but I can't settle it from here."
+        )
     lines = [opener, out["text"]]
     if lead is not None:
         lines.append(f"The guide's fix for that (scenario {lead.id}): {lead.fix} You can try it while you wait.")
@@ -107,10 +123,13 @@ def finished(k: Knowledge, step: Finished) -> List[Reply]:
         lines.append("⚠️ " + " ".join(dict.fromkeys(hazards)))
     return [
         Reply(text="\n".join(line for line in lines if line)),
-        Reply(text="Would you like me to pass this to our support team now, with everything we found?", buttons=[
-            ("Yes, connect me", "/human_handoff"),
-            ("No, thanks", choice_payload("meta", "no_handoff")),
-        ]),
+        Reply(
+            text="Would you like me to pass this to our support team now, with everything we found?",
+            buttons=[
+                ("Yes, connect me", "/human_handoff"),
+                ("No, thanks", choice_payload("meta", "no_handoff")),
+            ],
+        ),
     ]
 
 
@@ -141,8 +160,10 @@ def summary_text(summary: Dict) -> str:
     for s in summary["steps_tried"]:
         lines.append(f"• Tried: {s['ref']}: {s['answer']}")
     for q in summary["questions"]:
-        said = {"symptom": " (assumed from the problem you described: tell the agent if that is wrong)",
-                "entity": " (from what you wrote)"}.get(q.get("source"), "")
+        said = {
+            "symptom": " (assumed from the problem you described: tell the agent if that is wrong)",
+            "entity": " (from what you wrote)",
+        }.get(q.get("source"), "")
         lines.append(f"• {q['asked']} {q['answer']}{said}")
     if summary.get("outcome"):
         lines.append(f"• Assessment: {summary['outcome'].get('cause_name', '')}")

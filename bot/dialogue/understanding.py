@@ -1,4 +1,5 @@
 """Reading a free-text reply against the question that is open, and spotting false fixes."""
+
 from __future__ import annotations
 
 import re
@@ -13,13 +14,50 @@ NO_INTENTS = {"deny"}
 UNSURE_INTENTS = {"not_sure"}
 UNSURE_OPTIONS = ("not_sure", "not_available")
 _WORD = re.compile(r"[a-z0-9.]+")
-_STOP = {"the", "a", "an", "it", "is", "i", "my", "to", "of", "and", "or", "but", "on", "in", "at", "for",
-         "this", "that", "yes", "no", "its", "it's", "was", "be", "me", "do", "does", "all",
-         # fillers that say nothing about which option is meant ("I can't do that right now")
-         "now", "right", "just", "then", "so", "really", "very", "not"}
+_STOP = {
+    "the",
+    "a",
+    "an",
+    "it",
+    "is",
+    "i",
+    "my",
+    "to",
+    "of",
+    "and",
+    "or",
+    "but",
+    "on",
+    "in",
+    "at",
+    "for",
+    "this",
+    "that",
+    "yes",
+    "no",
+    "its",
+    "it's",
+    "was",
+    "be",
+    "me",
+    "do",
+    "does",
+    "all",
+    # fillers that say nothing about which option is meant ("I can't do that right now")
+    "now",
+    "right",
+    "just",
+    "then",
+    "so",
+    "really",
+    "very",
+    "not",
+}
 _NEGATION = re.compile(
     r"\b(no|not|nope|nah|never|nothing|none|cannot|can'?t|don'?t|doesn'?t|didn'?t|won'?t|isn'?t|"
-    r"aren'?t|wasn'?t|haven'?t|hasn'?t|hadn'?t|couldn'?t|wouldn'?t|without)\b", re.IGNORECASE)
+    r"aren'?t|wasn'?t|haven'?t|hasn'?t|hadn'?t|couldn'?t|wouldn'?t|without)\b",
+    re.IGNORECASE,
+)
 
 
 def negated(text: str) -> bool:
@@ -37,7 +75,7 @@ def _denied_words(text: str) -> List[str]:
         tokens = _TOKEN.findall(clause)
         for i, token in enumerate(tokens):
             if _NEGATION.fullmatch(token):
-                denied.extend(t for t in tokens[i + 1: i + 1 + _SCOPE] if not _NEGATION.fullmatch(t))
+                denied.extend(t for t in tokens[i + 1 : i + 1 + _SCOPE] if not _NEGATION.fullmatch(t))
     return denied
 
 
@@ -148,13 +186,30 @@ def false_fixes_mentioned(knowledge: Knowledge, text: str) -> List[FalseFix]:
     return found
 
 
-def symptoms_in(ranking: Iterable[Tuple[str, float]], symptom_ids: Iterable[str], floor: float) -> List[Tuple[str, float]]:
+def symptoms_in(
+    ranking: Iterable[Tuple[str, float]], symptom_ids: Iterable[str], floor: float
+) -> List[Tuple[str, float]]:
     ids = set(symptom_ids)
     return [(i, c) for i, c in ranking if i in ids and c >= floor]
 
 
-_ORDINALS = {"first": 1, "1st": 1, "one": 1, "second": 2, "2nd": 2, "two": 2, "third": 3, "3rd": 3, "three": 3,
-             "fourth": 4, "4th": 4, "four": 4, "fifth": 5, "5th": 5, "five": 5}
+_ORDINALS = {
+    "first": 1,
+    "1st": 1,
+    "one": 1,
+    "second": 2,
+    "2nd": 2,
+    "two": 2,
+    "third": 3,
+    "3rd": 3,
+    "three": 3,
+    "fourth": 4,
+    "4th": 4,
+    "four": 4,
+    "fifth": 5,
+    "5th": 5,
+    "five": 5,
+}
 
 
 def ordinal_from_text(text: str, count: int) -> Optional[int]:

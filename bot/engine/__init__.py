@@ -1,4 +1,5 @@
 """Decision-theoretic troubleshooting over the field guide (no Rasa imports)."""
+
 from bot.engine.engine import FIXED, Ask, DiagnosisEngine, Finished, InvalidAnswer, Verify
 from bot.engine.state import DiagnosisState
 

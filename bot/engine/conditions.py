@@ -1,4 +1,5 @@
 """Evaluate the guide's any-of/all-of conditions against a diagnosis state."""
+
 from __future__ import annotations
 
 from typing import Optional

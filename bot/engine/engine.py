@@ -4,6 +4,7 @@ The dialogue layer calls `next_step` to learn what to say, then `answer`, `skip`
 `confirm_fix` or `restart` with what the customer said. Only an answer to the move that was
 asked, with one of its options, changes the evidence.
 """
+
 from __future__ import annotations
 
 import math
@@ -180,9 +181,14 @@ class DiagnosisEngine:
         swapped = [i for i, o in enumerate(state.observations) if o.move == SAFETY_ACTION and o.kind == "failed"]
         if not swapped:
             return False
-        hazards = [i for i, o in enumerate(state.observations)
-                   if o.move in state.safety and o.kind == "answer" and not o.stale
-                   and o.option in self.k.move(o.move).safety_options]
+        hazards = [
+            i
+            for i, o in enumerate(state.observations)
+            if o.move in state.safety
+            and o.kind == "answer"
+            and not o.stale
+            and o.option in self.k.move(o.move).safety_options
+        ]
         return bool(hazards) and max(hazards) > swapped[-1]
 
     def _stop_for_hazard(self, state: DiagnosisState, p) -> Step:
@@ -221,8 +227,14 @@ class DiagnosisEngine:
                 notices.insert(0, self.k.move("adapter_temperature").safety)
         return " ".join(dict.fromkeys(n for n in notices if n))
 
-    def _ask(self, state: DiagnosisState, move_id: str, safety: Optional[str] = None, closing: bool = False,
-             safety_stop: bool = False) -> Ask:
+    def _ask(
+        self,
+        state: DiagnosisState,
+        move_id: str,
+        safety: Optional[str] = None,
+        closing: bool = False,
+        safety_stop: bool = False,
+    ) -> Ask:
         move = self.k.move(move_id)
         options = tuple((o.id, o.label) for o in move.answer_options)
         if move.kind == "action":

@@ -1,6 +1,7 @@
 """How a diagnosis ends: a confirmed fix (with the guide's scenario and post-fix checks) or an
 escalation (with the thresholds met and the guide's recommendation). Plain dicts: they are
 stored in the state and rendered by the dialogue and hand-off layers."""
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Sequence
@@ -19,9 +20,7 @@ CLOUD_SYMPTOMS = {"green_blinking_no_cloud", "live_view_timeout", "offline_after
 def _post_fix_checks(k: Knowledge, state: DiagnosisState, cause: str) -> List[Dict[str, str]]:
     checks = []
     for check in k.post_fix_checks:
-        if check.only_if and not (
-            set(check.only_if.symptoms) & set(state.symptoms) or cause in check.only_if.causes
-        ):
+        if check.only_if and not (set(check.only_if.symptoms) & set(state.symptoms) or cause in check.only_if.causes):
             continue
         checks.append({"id": check.id, "name": check.name, "check": check.check})
     return checks
@@ -71,8 +70,10 @@ def thresholds_met(k: Knowledge, state: DiagnosisState, named: str, recommendati
     for group in ("replacement_required", "no_repair_possible", "return_recommended"):
         for th in getattr(k.thresholds, group):
             if group == "no_repair_possible":
-                applies = named in th.causes and recommendation in ("replace", "contact_support") and (
-                    th.when is None or holds(th.when, state)
+                applies = (
+                    named in th.causes
+                    and recommendation in ("replace", "contact_support")
+                    and (th.when is None or holds(th.when, state))
                 )
             elif group == "replacement_required" and not th.annotation:
                 applies = th.when is not None and holds(th.when, state) and named in th.causes

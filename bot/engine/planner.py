@@ -12,16 +12,17 @@ lambda is the knowledge's `question_cost`, the price of the question budget: the
 questions is capped, and pricing each question is the Lagrange relaxation of that cap.
 All look-ahead states are evaluated in one batch of array operations.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Dict, Iterable, List, Optional, Tuple
 
 import numpy as np
 
 from bot.engine.conditions import holds
 from bot.engine.posterior import posterior
-from bot.engine.state import DiagnosisState, Observation
+from bot.engine.state import DiagnosisState
 from bot.engine.tables import Tables
 from bot.knowledge.model import Knowledge, Route
 
@@ -99,15 +100,16 @@ class Planner:
         # per route: (condition, causes it names, moves the condition mentions)
         self.route_items = []
         for r in self.routes:
-            items = [(knowledge.threshold(tid).when, tuple(knowledge.threshold(tid).causes))
-                     for tid in r.thresholds if knowledge.threshold(tid).when is not None]
+            items = [
+                (knowledge.threshold(tid).when, tuple(knowledge.threshold(tid).causes))
+                for tid in r.thresholds
+                if knowledge.threshold(tid).when is not None
+            ]
             if r.when is not None:
                 items.append((r.when, tuple(r.covers)))
             self.route_items.append([(w, c, _condition_moves(w)) for w, c in items])
         self._route_cache: Dict[tuple, Tuple[np.ndarray, np.ndarray, list]] = {}
-        self.action_moves = {
-            a: _condition_moves(tables.moves[a].move.requires) | {a} for a in tables.action_ids
-        }
+        self.action_moves = {a: _condition_moves(tables.moves[a].move.requires) | {a} for a in tables.action_ids}
 
     # -- availability ----------------------------------------------------------------------
     def _move_available(self, move_id: str, state, skipped_ok: bool, base: DiagnosisState) -> bool:
@@ -151,7 +153,7 @@ class Planner:
                 covers.append(tuple(self.t.causes))
                 continue
             names: List[str] = []
-            for (w, causes, _), ok in zip(items, hit):
+            for (_, causes, _), ok in zip(items, hit):
                 if ok:
                     names.extend(c for c in causes if c not in names)
             covers.append(tuple(names) or None)
@@ -202,11 +204,10 @@ class Planner:
     def _choose(self, state: DiagnosisState, p: np.ndarray, skipped_ok: bool) -> Choice:
         t = self.t
         action_pos = {a: i for i, a in enumerate(t.action_ids)}
-        base_actions = np.array(
-            [self._move_available(a, state, skipped_ok, state) for a in t.action_ids], dtype=float
-        )
+        base_actions = np.array([self._move_available(a, state, skipped_ok, state) for a in t.action_ids], dtype=float)
         questions = [
-            m for m, tab in t.moves.items()
+            m
+            for m, tab in t.moves.items()
             if tab.move.kind == "question" and self._move_available(m, state, skipped_ok, state)
         ]
         actions = [a for a in t.action_ids if base_actions[action_pos[a]]]
@@ -242,16 +243,23 @@ class Planner:
             L = t.moves[q].likelihood
             joint = L * p[None, :]
             probs = joint.sum(axis=1)
-            add_rows(q, "answer", [
-                (opt, float(w), joint[i] / max(w, 1e-12)) for i, (opt, w) in enumerate(zip(t.moves[q].option_ids, probs))
-            ])
+            add_rows(
+                q,
+                "answer",
+                [
+                    (opt, float(w), joint[i] / max(w, 1e-12))
+                    for i, (opt, w) in enumerate(zip(t.moves[q].option_ids, probs))
+                ],
+            )
         for a in actions:
             tab = t.moves[a]
             joint = tab.likelihood * ((1.0 - tab.fixes) * p)[None, :]
             probs = joint.sum(axis=1)
-            add_rows(a, "failed", [
-                (opt, float(w), joint[i] / max(w, 1e-12)) for i, (opt, w) in enumerate(zip(tab.option_ids, probs))
-            ])
+            add_rows(
+                a,
+                "failed",
+                [(opt, float(w), joint[i] / max(w, 1e-12)) for i, (opt, w) in enumerate(zip(tab.option_ids, probs))],
+            )
 
         choices: List[Choice] = []
         if rows_P:
@@ -259,7 +267,7 @@ class Planner:
             row = 0
             for move_id, own_cost, weights in plan:
                 n = len(weights)
-                value = own_cost + float(np.dot(weights, ecr[row: row + n]))
+                value = own_cost + float(np.dot(weights, ecr[row : row + n]))
                 row += n
                 choices.append(Choice("move", move_id, value))
 

@@ -1,4 +1,5 @@
 """P(cause | evidence): prior x symptom likelihoods x answers x failed repairs (single fault)."""
+
 from __future__ import annotations
 
 from typing import Dict, List, Tuple

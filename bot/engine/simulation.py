@@ -6,6 +6,7 @@ answers replaced by a different option at random (customers misread LEDs and mis
 Whether a repair fixes the camera is drawn from P(fixes | true cause) and reported truthfully:
 the post-fix checklist is what catches a false "it works now".
 """
+
 from __future__ import annotations
 
 import math
@@ -93,8 +94,12 @@ def _ending_cost(knowledge: Knowledge, route: str, named: Optional[str], cause: 
 
 
 def run_engine_case(
-    engine: DiagnosisEngine, cause: str, symptom: str, rng: np.random.Generator,
-    wrong_rate: float = 0.05, max_moves: int = 80,
+    engine: DiagnosisEngine,
+    cause: str,
+    symptom: str,
+    rng: np.random.Generator,
+    wrong_rate: float = 0.05,
+    max_moves: int = 80,
 ) -> CaseResult:
     k = engine.k
     customer = Customer(k, cause, rng, wrong_rate)
@@ -129,8 +134,15 @@ def run_engine_case(
 
 
 # -- the static flowchart: the guide's steps 0-6 in order, with each step's own decision ----
-FLOWCHART = ["led_check", "swap_adapter", "factory_reset", "band_segregation", "sd_slot_inspection",
-             "motion_sensitivity", "cloud_status"]
+FLOWCHART = [
+    "led_check",
+    "swap_adapter",
+    "factory_reset",
+    "band_segregation",
+    "sd_slot_inspection",
+    "motion_sensitivity",
+    "cloud_status",
+]
 
 
 def symptom_table_cause(knowledge: Knowledge, symptom: str) -> str:

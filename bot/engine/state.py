@@ -1,4 +1,5 @@
 """The whole state of one diagnosis. Plain data, so it serialises to JSON and back."""
+
 from __future__ import annotations
 
 import json
@@ -23,9 +24,13 @@ class Observation:
 def _check_types(state: "DiagnosisState") -> None:
     """A stored state is read back days later, maybe by another version: fail clearly, not later."""
     ok = (
-        isinstance(state.symptoms, list) and all(isinstance(s, str) for s in state.symptoms)
-        and isinstance(state.skipped, dict) and all(isinstance(v, int) for v in state.skipped.values())
-        and isinstance(state.asked, list) and isinstance(state.safety, list) and isinstance(state.history, list)
+        isinstance(state.symptoms, list)
+        and all(isinstance(s, str) for s in state.symptoms)
+        and isinstance(state.skipped, dict)
+        and all(isinstance(v, int) for v in state.skipped.values())
+        and isinstance(state.asked, list)
+        and isinstance(state.safety, list)
+        and isinstance(state.history, list)
         and (state.pending is None or isinstance(state.pending, str))
         and state.status in ("active", "verifying", "fixed", "escalated")
         and all(isinstance(o.move, str) and o.kind in ("answer", "failed", "fixed") for o in state.observations)

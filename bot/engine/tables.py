@@ -1,4 +1,5 @@
 """Numeric tables derived once from the knowledge: the planner runs on every chat turn."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

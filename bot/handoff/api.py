@@ -12,6 +12,7 @@ All output is redacted (bot.handoff.render).
 
     HANDOFF_API_TOKEN=... python -m bot.handoff.api --port 5056 [--host 127.0.0.1] [--db URL]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -86,7 +87,7 @@ async def _body(request: web.Request) -> dict:
     try:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
-        raise ValueError("the body must be a JSON object")
+        raise ValueError("the body must be a JSON object") from None
     if not isinstance(data, dict):
         raise ValueError("the body must be a JSON object")
     return data
@@ -152,7 +153,9 @@ def main(argv: Optional[list] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.handoff.api", description=__doc__.split("\n\n")[0])
     parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=5056)
-    parser.add_argument("--db", metavar="URL", help="database URL (default $HANDOFF_DB_URL or sqlite:///var/tracker.db)")
+    parser.add_argument(
+        "--db", metavar="URL", help="database URL (default $HANDOFF_DB_URL or sqlite:///var/tracker.db)"
+    )
     args = parser.parse_args(argv)
     token = os.environ.get(TOKEN_ENV, "")
     if not token.strip():

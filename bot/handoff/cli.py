@@ -13,6 +13,7 @@ from the directory the Rasa server runs in). Everything printed is redacted.
 Exit codes: 0 done; 1 an unexpected error (database unreachable, ...); 2 unknown reference or
 bad usage; 3 the ticket's status does not allow it (e.g. claimed by someone else).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,10 +34,15 @@ class CliError(Exception):
 
 def _parser() -> argparse.ArgumentParser:
     db = argparse.ArgumentParser(add_help=False)
-    db.add_argument("--db", metavar="URL", default=argparse.SUPPRESS,
-                    help="SQLAlchemy URL of the database (default: $HANDOFF_DB_URL or sqlite:///var/tracker.db)")
+    db.add_argument(
+        "--db",
+        metavar="URL",
+        default=argparse.SUPPRESS,
+        help="SQLAlchemy URL of the database (default: $HANDOFF_DB_URL or sqlite:///var/tracker.db)",
+    )
     parser = argparse.ArgumentParser(
-        prog="python -m bot.handoff.cli", parents=[db],
+        prog="python -m bot.handoff.cli",
+        parents=[db],
         description="Hand-off tickets of the Kasa camera assistant: list, read, claim, resolve, hand back, report.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -85,12 +91,19 @@ def _list(store: TicketStore, args: argparse.Namespace, out: TextIO) -> None:
         camera = d["camera_model"] or "-"
         if d["in_use_for"]:
             camera += f" ({d['in_use_for']})"
-        rows.append([
-            d["reference"], d["status"], (d["created_at"] or "").replace("T", " ").rstrip("Z")[:16],
-            d["channel"] or "-", camera, ("⚠ " if d["safety"] else "") + (d["recommendation"] or "-"),
-            d["claimed_by"] or "-", str(d["waiting_messages"]),
-            _short("; ".join(s.replace("Kasa camera ", "") for s in d["symptoms"]) or "-", 48),
-        ])
+        rows.append(
+            [
+                d["reference"],
+                d["status"],
+                (d["created_at"] or "").replace("T", " ").rstrip("Z")[:16],
+                d["channel"] or "-",
+                camera,
+                ("⚠ " if d["safety"] else "") + (d["recommendation"] or "-"),
+                d["claimed_by"] or "-",
+                str(d["waiting_messages"]),
+                _short("; ".join(s.replace("Kasa camera ", "") for s in d["symptoms"]) or "-", 48),
+            ]
+        )
     widths = [max(len(str(r[i])) for r in [header] + rows) for i in range(len(header))]
     for row in [header] + rows:
         out.write("  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip() + "\n")
@@ -159,8 +172,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     except SystemExit as exit_:  # argparse: usage errors are exit code 2, --help 0
         return exit_.code if isinstance(exit_.code, int) else EXIT_UNKNOWN
     except TicketNotFound as error:
-        print(f"error: no ticket with reference {error.reference!r}. "
-              "Check the reference; `list` shows every ticket.", file=sys.stderr)
+        print(
+            f"error: no ticket with reference {error.reference!r}. Check the reference; `list` shows every ticket.",
+            file=sys.stderr,
+        )
         return EXIT_UNKNOWN
     except TicketStateError as error:
         print(f"error: {error}", file=sys.stderr)

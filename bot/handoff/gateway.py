@@ -1,4 +1,5 @@
 """What the conversation needs from the ticket system, over bot.handoff.store."""
+
 from __future__ import annotations
 
 import logging
@@ -22,8 +23,9 @@ class Tickets:
         self.url = url or db_url()
         self.store = TicketStore(self.url)
 
-    def open_ticket(self, conversation_id: str, channel: str, case: Dict[str, Any],
-                    events: Iterable[Dict[str, Any]] = ()) -> str:
+    def open_ticket(
+        self, conversation_id: str, channel: str, case: Dict[str, Any], events: Iterable[Dict[str, Any]] = ()
+    ) -> str:
         from bot.handoff.transcript import full_transcript
 
         transcript = full_transcript(self.url, conversation_id, events)
@@ -52,8 +54,9 @@ class Tickets:
     def cancel(self, reference: str) -> None:
         self.store.cancel(reference)
 
-    def record_outcome(self, conversation_id: str, outcome: str, cause: Optional[str] = None,
-                       step: Optional[str] = None) -> None:
+    def record_outcome(
+        self, conversation_id: str, outcome: str, cause: Optional[str] = None, step: Optional[str] = None
+    ) -> None:
         self.store.record_outcome(conversation_id, outcome, cause=cause, step=step)
 
 

@@ -5,6 +5,7 @@ Sent only when a bot token and a chat id are known: the arguments, else
 ``TELEGRAM_SUPPORT_CHAT_ID``. The text is the redacted ticket summary (bot.handoff.render).
 A failed notice is logged and never breaks the hand-off.
 """
+
 from __future__ import annotations
 
 import asyncio

@@ -20,6 +20,7 @@ Rules (applied in this order):
 Markers are single tokens (``[redacted-password]``, ``[redacted-email]``, ``[redacted-phone]``), so
 redacting twice changes nothing.
 """
+
 from __future__ import annotations
 
 import re
@@ -44,19 +45,21 @@ _KEYWORD = (
 _QUALIFIER = r"(?:\s+(?:for|of|to|on|at)\b(?:\s+[^\s:=]+){1,4}?)?"
 _CONNECTOR = r"(?:\s*(?:[:=]+|->|=>)|\s+(?:is|was|are|were)\b:?(?:\s+(?:now|still|just|set\s+to))?|['’]s\b)"
 
-URL_CREDENTIALS = re.compile(r"(?P<lead>(?<![a-z0-9+.-])[a-z][a-z0-9+.-]{0,30}://[^\s:/@]+:)(?P<secret>[^\s@/]+)(?=@)", re.I)
+URL_CREDENTIALS = re.compile(
+    r"(?P<lead>(?<![a-z0-9+.-])[a-z][a-z0-9+.-]{0,30}://[^\s:/@]+:)(?P<secret>[^\s@/]+)(?=@)", re.I
+)
 SSID_THEN_PASS = re.compile(
     r"(?P<lead>(?:\bssid\b|\b(?:wi-?fi|wlan|network)\b(?:\s+name)?\s*[:=])\s*(?:[:=]|\bis\b)?\s*"
     r"(?:\"[^\"\n]*\"|'[^'\n]*'|[^\s,;]+)[\s,;/|]+(?:and\s+)?(?:the\s+|its\s+)?"
-    r"(?:pass|pw|pwd|psk|key|code|pass[\s_-]?word|passwd|passcode|passphrase)\b"
-    + _CONNECTOR + r"?\s*)" + _SECRET,
+    r"(?:pass|pw|pwd|psk|key|code|pass[\s_-]?word|passwd|passcode|passphrase)\b" + _CONNECTOR + r"?\s*)" + _SECRET,
     re.I,
 )
 KEYWORD_CONNECTOR = re.compile(r"(?P<lead>" + _KEYWORD + _QUALIFIER + _CONNECTOR + r"\s*)" + _SECRET, re.I)
 KEYWORD_WORD = re.compile(r"(?P<lead>" + _KEYWORD + r"[ \t]+)" + _SECRET, re.I)
 
 # Words that follow "password" in ordinary sentences; after a bare keyword they are not a secret.
-ORDINARY = frozenset("""
+ORDINARY = frozenset(
+    """
 a about above after again against all also always an and any anymore app are as at back be because been before
 being below but by can can't cannot change changed changes changing check checked correct correctly could
 did didn't does doesn't doing done during each either else entered even ever every field fine for forgot
@@ -66,8 +69,11 @@ once only or other our out over page please prompt protected recently reset righ
 settings she should since so some still such than thanks that the their them then there these they this
 those though through to today too twice under until up us used using very via was wasn't we were weren't what
 when where which while who why will with without won't would wrong yes yesterday yet you your
-""".split())
-PLACEHOLDERS = frozenset({"password", "pass", "pwd", "pw", "<password>", "[password]", "xxx", "xxxx", "***", "****", "..."})
+""".split()
+)
+PLACEHOLDERS = frozenset(
+    {"password", "pass", "pwd", "pw", "<password>", "[password]", "xxx", "xxxx", "***", "****", "..."}
+)
 
 EMAIL = re.compile(
     r"(?<![A-Za-z0-9!#$%&'*+/=?^_`{|}~.-])"
@@ -76,9 +82,7 @@ EMAIL = re.compile(
     r"(?:\[[0-9A-Fa-f:.]+\]|(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)",
 )
 # A run of digits with the separators people write phone numbers with (one at a time).
-PHONE = re.compile(
-    r"(?<![\w+@.])(?:\+[ \t]?)?(?:\(\d{1,5}\)|\d)(?:[ \t.\-/]?(?:\(\d{1,5}\)|\d))*(?![\w@])"
-)
+PHONE = re.compile(r"(?<![\w+@.])(?:\+[ \t]?)?(?:\(\d{1,5}\)|\d)(?:[ \t.\-/]?(?:\(\d{1,5}\)|\d))*(?![\w@])")
 IPV4 = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
 
 
@@ -138,7 +142,7 @@ def _replace_phone(match: "re.Match[str]") -> str:
         if run:
             joined = "".join(run)
             stripped = joined.rstrip(" \t")
-            out.append(_phone_or_not(stripped) + joined[len(stripped):])
+            out.append(_phone_or_not(stripped) + joined[len(stripped) :])
             run.clear()
 
     for i, piece in enumerate(pieces):

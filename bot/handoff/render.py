@@ -5,6 +5,7 @@ docs/handoff-schema.json (``schema_version`` below), with every free text redact
 (bot.handoff.redact). Identifiers (reference, conversation id, channel, customer reference)
 and timestamps are kept as they are: the agent needs them to reach the customer.
 """
+
 from __future__ import annotations
 
 import html
@@ -21,11 +22,24 @@ SCHEMA_ID = "https://kasa-camera-troubleshooter.example/schemas/handoff-ticket-1
 FORMATS = ("md", "html", "json")
 
 #: Keys whose values are identifiers or timestamps, never redacted.
-KEEP = frozenset({
-    "schema_version", "reference", "status", "conversation_id", "channel", "customer_ref",
-    "created_at", "updated_at", "claimed_at", "resolved_at", "cancelled_at", "handed_back_at",
-    "timestamp", "at",
-})
+KEEP = frozenset(
+    {
+        "schema_version",
+        "reference",
+        "status",
+        "conversation_id",
+        "channel",
+        "customer_ref",
+        "created_at",
+        "updated_at",
+        "claimed_at",
+        "resolved_at",
+        "cancelled_at",
+        "handed_back_at",
+        "timestamp",
+        "at",
+    }
+)
 
 RECOMMENDATION_LABELS = {
     "replace": "Replace the camera",
@@ -55,7 +69,11 @@ STATUS_LABELS = {
     "handed_back": "Handed back to the bot",
 }
 WHO_LABELS = {"customer": "Customer", "bot": "Bot", "agent": "Agent", "system": "System"}
-SOURCE_NOTES = {"entity": "from the customer's own words", "symptom": "follows from the symptom, not asked", "inferred": "inferred"}
+SOURCE_NOTES = {
+    "entity": "from the customer's own words",
+    "symptom": "follows from the symptom, not asked",
+    "inferred": "inferred",
+}
 
 
 def _label(mapping: Dict[str, str], value: Optional[str]) -> Optional[str]:
@@ -99,7 +117,9 @@ def ticket_document(ticket: Ticket, redacted: bool = True) -> Dict[str, Any]:
         "steps_tried": [_entry(s) for s in ticket.steps_tried],
         "skipped": list(ticket.skipped),
         "assessment": {
-            "outcome": (ticket.case.get("outcome") or {}).get("type") if isinstance(ticket.case.get("outcome"), dict) else None,
+            "outcome": (ticket.case.get("outcome") or {}).get("type")
+            if isinstance(ticket.case.get("outcome"), dict)
+            else None,
             "cause": ticket.cause,
             "cause_name": ticket.cause_name,
             "probability": ticket.probability,
@@ -112,7 +132,8 @@ def ticket_document(ticket: Ticket, redacted: bool = True) -> Dict[str, Any]:
                     "cause": cause,
                     "name": names.get(cause, cause),
                     "evidence": [
-                        {"kind": e.get("kind"), "evidence": e.get("evidence"), "ratio": e.get("ratio")} for e in evidence
+                        {"kind": e.get("kind"), "evidence": e.get("evidence"), "ratio": e.get("ratio")}
+                        for e in evidence
                     ],
                 }
                 for cause, evidence in ticket.ruled_out.items()
@@ -134,8 +155,9 @@ def ticket_document(ticket: Ticket, redacted: bool = True) -> Dict[str, Any]:
             "status_label": _label(WARRANTY_LABELS, ticket.warranty),
             "hint": ticket.warranty_hint,
         },
-        "customer_messages": [{"who": m.get("who", "customer"), "text": m.get("text", ""), "at": m.get("at")}
-                              for m in ticket.messages],
+        "customer_messages": [
+            {"who": m.get("who", "customer"), "text": m.get("text", ""), "at": m.get("at")} for m in ticket.messages
+        ],
         "transcript": [_event(e) for e in ticket.transcript],
     }
     return redact_data(doc, keep=KEEP) if redacted else doc
@@ -262,8 +284,11 @@ def _camera_line(doc: Dict[str, Any]) -> str:
 
 
 def _other_context(doc: Dict[str, Any]) -> List[tuple]:
-    return [(k.replace("_", " ").capitalize(), v) for k, v in doc["context"].items()
-            if k not in ("camera_model", "duration")]
+    return [
+        (k.replace("_", " ").capitalize(), v)
+        for k, v in doc["context"].items()
+        if k not in ("camera_model", "duration")
+    ]
 
 
 def _overview(doc: Dict[str, Any]) -> List[tuple]:
@@ -359,7 +384,10 @@ def render_markdown(ticket: Ticket) -> str:
         out.append("")
     if a.get("scenario"):
         sc = a["scenario"]
-        out += [f"Guide scenario {md(sc.get('id'))}: {md(sc.get('fix'))} Verification: {md(sc.get('verification'))}", ""]
+        out += [
+            f"Guide scenario {md(sc.get('id'))}: {md(sc.get('fix'))} Verification: {md(sc.get('verification'))}",
+            "",
+        ]
     if a["notes"]:
         out += ["Good to know:", ""] + [f"- {md(n, '  ')}" for n in a["notes"]] + [""]
 
@@ -375,10 +403,14 @@ def render_markdown(ticket: Ticket) -> str:
         out.append("No diagnosis yet.")
     out.append("")
     if a["ruled_out"]:
-        out += ["What ruled the others out (how likely the evidence is under that cause, "
-                "compared with the likeliest one):", ""]
+        out += [
+            "What ruled the others out (how likely the evidence is under that cause, compared with the likeliest one):",
+            "",
+        ]
         for item in a["ruled_out"]:
-            evidence = "; ".join(f"{md(e['kind'])} {md(e['evidence'])} ({_ratio(e['ratio'])})" for e in item["evidence"])
+            evidence = "; ".join(
+                f"{md(e['kind'])} {md(e['evidence'])} ({_ratio(e['ratio'])})" for e in item["evidence"]
+            )
             out.append(f"- {md(item['name'])}: {evidence}")
         out.append("")
 
@@ -423,15 +455,24 @@ def _md_entries(entries: Iterable[Dict[str, Any]]) -> List[str]:
 # HTML
 # --------------------------------------------------------------------------------------------
 
-CSS = """
-body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem auto;max-width:60rem;padding:0 1rem;color:#1d1d1f;line-height:1.45}
-h1{font-size:1.6rem;margin-bottom:.5rem}h2{font-size:1.2rem;margin-top:1.8rem;border-bottom:1px solid #ddd;padding-bottom:.2rem}
-table{border-collapse:collapse;margin:.5rem 0}th,td{border:1px solid #ddd;padding:.3rem .6rem;text-align:left;vertical-align:top}
-th{background:#f5f5f7}td.num{text-align:right}.safety{background:#fff4e5;border-left:4px solid #e67e00;padding:.5rem 1rem}
-.reco{font-weight:600}.muted{color:#6e6e73}.who{font-weight:600}.buttons span{display:inline-block;border:1px solid #bbb;border-radius:.3rem;padding:0 .4rem;margin:.1rem .2rem;font-size:.9em}
-ol.transcript{list-style:none;padding-left:0}ol.transcript li{margin:.4rem 0;padding:.3rem .6rem;border-radius:.4rem}
-li.customer{background:#eef5ff}li.bot{background:#f5f5f7}li.agent{background:#eefbea}li.system{color:#6e6e73}
-"""
+CSS = (  # one stylesheet, split only to keep lines short
+    "\n"
+    'body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem auto;'
+    "max-width:60rem;padding:0 1rem;color:#1d1d1f;line-height:1.45}\n"
+    "h1{font-size:1.6rem;margin-bottom:.5rem}h2{font-size:1.2rem;margin-top:1.8rem;"
+    "border-bottom:1px solid #ddd;padding-bottom:.2rem}\n"
+    "table{border-collapse:collapse;margin:.5rem 0}th,td{border:1px solid #ddd;padding:.3rem .6rem;"
+    "text-align:left;vertical-align:top}\n"
+    "th{background:#f5f5f7}td.num{text-align:right}.safety{background:#fff4e5;"
+    "border-left:4px solid #e67e00;padding:.5rem 1rem}\n"
+    ".reco{font-weight:600}.muted{color:#6e6e73}.who{font-weight:600}"
+    ".buttons span{display:inline-block;border:1px solid #bbb;border-radius:.3rem;padding:0 .4rem;"
+    "margin:.1rem .2rem;font-size:.9em}\n"
+    "ol.transcript{list-style:none;padding-left:0}ol.transcript li{margin:.4rem 0;"
+    "padding:.3rem .6rem;border-radius:.4rem}\n"
+    "li.customer{background:#eef5ff}li.bot{background:#f5f5f7}li.agent{background:#eefbea}"
+    "li.system{color:#6e6e73}\n"
+)
 
 
 def h(text: Any) -> str:
@@ -450,7 +491,7 @@ def render_html(ticket: Ticket) -> str:
         '<html lang="en">',
         "<head>",
         '<meta charset="utf-8">',
-        '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; style-src \'unsafe-inline\'">',
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">",
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>Support ticket {ref}</title>",
         f"<style>{CSS.strip()}</style>",
@@ -473,16 +514,21 @@ def render_html(ticket: Ticket) -> str:
     out += [f"<li>{h(s)}</li>" for s in doc["symptoms"]] or ["<li>none recorded</li>"]
     out.append("</ul>")
 
-    out += ["<h2>Recommendation</h2>",
-            f'<p><span class="reco">{h(a["recommendation_label"])}</span>'
-            + (f": {h(a['recommendation_text'])}" if a.get("recommendation_text") else "") + "</p>"]
+    out += [
+        "<h2>Recommendation</h2>",
+        f'<p><span class="reco">{h(a["recommendation_label"])}</span>'
+        + (f": {h(a['recommendation_text'])}" if a.get("recommendation_text") else "")
+        + "</p>",
+    ]
     if a["thresholds"]:
         out += ["<p>Threshold met (the guide's escalation thresholds):</p>", "<ul>"]
         out += [f"<li>{h(_label(THRESHOLD_GROUPS, t['group']))}: {h(t['text'])}</li>" for t in a["thresholds"]]
         out.append("</ul>")
     if a.get("scenario"):
         sc = a["scenario"]
-        out.append(f"<p>Guide scenario {h(sc.get('id'))}: {h(sc.get('fix'))} Verification: {h(sc.get('verification'))}</p>")
+        out.append(
+            f"<p>Guide scenario {h(sc.get('id'))}: {h(sc.get('fix'))} Verification: {h(sc.get('verification'))}</p>"
+        )
     if a["notes"]:
         out += ["<p>Good to know:</p>", "<ul>"] + [f"<li>{h(n)}</li>" for n in a["notes"]] + ["</ul>"]
 
@@ -493,16 +539,23 @@ def render_html(ticket: Ticket) -> str:
     out.append("<h2>Likely causes</h2>")
     if a["ranking"]:
         out += ["<table>", "<tr><th>Cause</th><th>Probability</th></tr>"]
-        out += [f'<tr><td>{h(r["name"] or r["cause"])}</td><td class="num">{h(_percent(r["probability"]))}</td></tr>'
-                for r in a["ranking"]]
+        out += [
+            f'<tr><td>{h(r["name"] or r["cause"])}</td><td class="num">{h(_percent(r["probability"]))}</td></tr>'
+            for r in a["ranking"]
+        ]
         out.append("</table>")
     else:
         out.append("<p>No diagnosis yet.</p>")
     if a["ruled_out"]:
-        out += ["<p>What ruled the others out (how likely the evidence is under that cause, "
-                "compared with the likeliest one):</p>", "<ul>"]
+        out += [
+            "<p>What ruled the others out (how likely the evidence is under that cause, "
+            "compared with the likeliest one):</p>",
+            "<ul>",
+        ]
         for item in a["ruled_out"]:
-            evidence = "; ".join(f"{h(e['kind'])} {h(e['evidence'])} ({h(_ratio(e['ratio']))})" for e in item["evidence"])
+            evidence = "; ".join(
+                f"{h(e['kind'])} {h(e['evidence'])} ({h(_ratio(e['ratio']))})" for e in item["evidence"]
+            )
             out.append(f"<li>{h(item['name'])}: {evidence}</li>")
         out.append("</ul>")
 
@@ -515,7 +568,9 @@ def render_html(ticket: Ticket) -> str:
 
     if doc["customer_messages"]:
         out += ["<h2>Messages while waiting for an agent</h2>", "<ul>"]
-        out += [f'<li><span class="muted">{h(_clock(m["at"]))}</span> {h(m["text"])}</li>' for m in doc["customer_messages"]]
+        out += [
+            f'<li><span class="muted">{h(_clock(m["at"]))}</span> {h(m["text"])}</li>' for m in doc["customer_messages"]
+        ]
         out.append("</ul>")
 
     out += ["<h2>Transcript</h2>"]
@@ -532,8 +587,11 @@ def render_html(ticket: Ticket) -> str:
         out.append("</ol>")
     else:
         out.append("<p>No transcript.</p>")
-    out += [f'<p class="muted">Schema {SCHEMA_VERSION}; e-mail addresses, phone numbers and passwords are redacted.</p>',
-            "</body>", "</html>"]
+    out += [
+        f'<p class="muted">Schema {SCHEMA_VERSION}; e-mail addresses, phone numbers and passwords are redacted.</p>',
+        "</body>",
+        "</html>",
+    ]
     return "\n".join(out) + "\n"
 
 
@@ -544,8 +602,11 @@ def _html_entries(entries: List[Dict[str, Any]], empty: str) -> List[str]:
     for e in entries:
         note = _answer_note(e)
         ref = f' <span class="muted">({h(e["ref"])})</span>' if e.get("ref") and e["ref"] != "questions" else ""
-        out.append(f"<li>{h(e['asked'])}{ref} → <strong>{h(e['answer'])}</strong>"
-                   + (f' <span class="muted">({h(note)})</span>' if note else "") + "</li>")
+        out.append(
+            f"<li>{h(e['asked'])}{ref} → <strong>{h(e['answer'])}</strong>"
+            + (f' <span class="muted">({h(note)})</span>' if note else "")
+            + "</li>"
+        )
     out.append("</ol>")
     return out
 
@@ -590,6 +651,13 @@ def render(ticket: Ticket, fmt: str = "md") -> str:
 
 
 __all__ = [
-    "FORMATS", "SCHEMA_VERSION", "render", "render_html", "render_json", "render_markdown", "summary_document",
-    "summary_text", "ticket_document",
+    "FORMATS",
+    "SCHEMA_VERSION",
+    "render",
+    "render_html",
+    "render_json",
+    "render_markdown",
+    "summary_document",
+    "summary_text",
+    "ticket_document",
 ]

@@ -7,6 +7,7 @@ ticket without one (the customer asked for a person mid-diagnosis) is an escalat
 
 ``fix rate`` of a cause = resolved / all ended diagnoses naming that cause.
 """
+
 from __future__ import annotations
 
 from collections import Counter, defaultdict
@@ -60,8 +61,14 @@ class OutcomeReport:
             "outcomes": dict(self.counts),
             "abandoned_steps": [{"step": s, "count": n} for s, n in self.abandoned_steps],
             "causes": [
-                {"cause": c.cause, "name": c.name, "resolved": c.resolved, "escalated": c.escalated,
-                 "abandoned": c.abandoned, "fix_rate": round(c.fix_rate, 4)}
+                {
+                    "cause": c.cause,
+                    "name": c.name,
+                    "resolved": c.resolved,
+                    "escalated": c.escalated,
+                    "abandoned": c.abandoned,
+                    "fix_rate": round(c.fix_rate, 4),
+                }
                 for c in self.causes
             ],
             "tickets": self.tickets,
@@ -89,20 +96,33 @@ def build_report(store: TicketStore, cause_names: Optional[Dict[str, str]] = Non
         names.update({k: v for k, v in row.get("cause_names", {}).items() if k not in names})
 
     ended: List[Dict[str, Any]] = []  # {outcome, cause, step, via, merged}
-    for conversation, items in events.items():
+    for items in events.values():
         items.sort(key=lambda item: (item[0], item[1]))
         last: Optional[Dict[str, Any]] = None
         for _, _, kind, row in items:
             if kind == "outcome":
-                if (row["outcome"] == "escalated" and last is not None and last["via"] == "ticket"
-                        and not last["merged"]):
+                if (
+                    row["outcome"] == "escalated"
+                    and last is not None
+                    and last["via"] == "ticket"
+                    and not last["merged"]
+                ):
                     last.update(merged=True, cause=row["cause"] or last["cause"], step=row["step"])
                     continue
-                last = {"outcome": row["outcome"], "cause": row["cause"], "step": row["step"], "via": "outcome",
-                        "merged": False}
+                last = {
+                    "outcome": row["outcome"],
+                    "cause": row["cause"],
+                    "step": row["step"],
+                    "via": "outcome",
+                    "merged": False,
+                }
             else:
-                if (last is not None and last["via"] == "outcome" and last["outcome"] == "escalated"
-                        and not last["merged"]):
+                if (
+                    last is not None
+                    and last["via"] == "outcome"
+                    and last["outcome"] == "escalated"
+                    and not last["merged"]
+                ):
                     last.update(merged=True, cause=last["cause"] or row["cause"])
                     continue
                 last = {"outcome": "escalated", "cause": row["cause"], "step": None, "via": "ticket", "merged": False}
@@ -139,8 +159,11 @@ def report_text(report: OutcomeReport) -> str:
         f"{report.tickets} hand-off tickets",
         "",
     ]
-    out += _table(["Outcome", "Count", "Share"],
-                  [[o, str(report.counts[o]), f"{report.share(o):.0%}"] for o in OUTCOMES], right=(1, 2))
+    out += _table(
+        ["Outcome", "Count", "Share"],
+        [[o, str(report.counts[o]), f"{report.share(o):.0%}"] for o in OUTCOMES],
+        right=(1, 2),
+    )
     out += ["", "Where abandoned conversations stopped"]
     if report.abandoned_steps:
         out += _table(["Step", "Count"], [[s, str(n)] for s, n in report.abandoned_steps], right=(1,))
@@ -150,15 +173,26 @@ def report_text(report: OutcomeReport) -> str:
     if report.causes:
         out += _table(
             ["Cause", "Resolved", "Escalated", "Abandoned", "Fix rate"],
-            [[c.name if c.name == c.cause else f"{c.name} ({c.cause})", str(c.resolved), str(c.escalated),
-              str(c.abandoned), f"{c.fix_rate:.0%}"] for c in report.causes],
+            [
+                [
+                    c.name if c.name == c.cause else f"{c.name} ({c.cause})",
+                    str(c.resolved),
+                    str(c.escalated),
+                    str(c.abandoned),
+                    f"{c.fix_rate:.0%}",
+                ]
+                for c in report.causes
+            ],
             right=(1, 2, 3, 4),
         )
     else:
         out.append("(no outcomes recorded yet)")
     if report.tickets:
-        out += ["", "Tickets by status: " + ", ".join(f"{s.replace('_', ' ')} {n}"
-                                                       for s, n in report.ticket_status.items() if n)]
+        out += [
+            "",
+            "Tickets by status: "
+            + ", ".join(f"{s.replace('_', ' ')} {n}" for s, n in report.ticket_status.items() if n),
+        ]
     return "\n".join(out) + "\n"
 
 
@@ -205,8 +239,13 @@ def report_chart(report: OutcomeReport, path: Path | str) -> Path:
 
     causes = report.causes[:12]
     if causes:
-        rows(ax3, [c.name for c in causes], [c.fix_rate * 100 for c in causes], colours["resolved"],
-             [f"{c.fix_rate:.0%} of {c.total}" for c in causes])
+        rows(
+            ax3,
+            [c.name for c in causes],
+            [c.fix_rate * 100 for c in causes],
+            colours["resolved"],
+            [f"{c.fix_rate:.0%} of {c.total}" for c in causes],
+        )
         ax3.set_xlim(0, 130)
     else:
         ax3.text(0.5, 0.5, "no outcomes yet", ha="center", va="center", transform=ax3.transAxes)
@@ -214,8 +253,10 @@ def report_chart(report: OutcomeReport, path: Path | str) -> Path:
     ax3.set_title("Fix rate per cause")
     ax3.set_xlabel("% of diagnoses resolved")
 
-    fig.suptitle(f"Kasa camera assistant: {report.diagnoses} diagnoses in {report.conversations} conversations, "
-                 f"{report.tickets} hand-off tickets")
+    fig.suptitle(
+        f"Kasa camera assistant: {report.diagnoses} diagnoses in {report.conversations} conversations, "
+        f"{report.tickets} hand-off tickets"
+    )
     fig.savefig(path, format="png")
     return path
 

@@ -15,6 +15,7 @@ conversation, and rows are locked (``SELECT ... FOR UPDATE``) while their status
 
 Stored data is raw (what the customer typed); every rendering redacts it (bot.handoff.render).
 """
+
 from __future__ import annotations
 
 import builtins
@@ -28,8 +29,20 @@ from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence
 
 from sqlalchemy import (
-    JSON, Column, DateTime, Float, ForeignKey, Index, Integer, String, Text, TypeDecorator, create_engine, event,
-    select, text,
+    JSON,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    create_engine,
+    event,
+    select,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine, make_url
@@ -139,7 +152,9 @@ class TicketRow:
     __table_args__ = (
         # An escalation creates exactly one ticket: at most one open/claimed ticket per conversation.
         Index(
-            "handoff_tickets_one_active_per_conversation", "conversation_id", unique=True,
+            "handoff_tickets_one_active_per_conversation",
+            "conversation_id",
+            unique=True,
             sqlite_where=text("status IN ('open', 'claimed')"),
             postgresql_where=text("status IN ('open', 'claimed')"),
         ),
@@ -383,8 +398,9 @@ def _details(case: Dict[str, Any]) -> Dict[str, Any]:
     labels = {c: n for c, n in names.items() if c and n}
     if cause and cause_name:
         labels[cause] = cause_name
-    missing = [c for c in list(ruled_out) + [r.get("cause") for r in _entries(outcome.get("ranking"))]
-               if c and c not in labels]
+    missing = [
+        c for c in list(ruled_out) + [r.get("cause") for r in _entries(outcome.get("ranking"))] if c and c not in labels
+    ]
     if missing:
         known = _guide_cause_names()
         labels.update({c: known[c] for c in missing if c in known})
@@ -423,7 +439,7 @@ def _details(case: Dict[str, Any]) -> Dict[str, Any]:
 def resolve_url(url: Optional[str] = None) -> str:
     url = url or os.environ.get(DB_URL_ENV) or DEFAULT_DB_URL
     if url.startswith("postgres://"):  # Heroku-style; SQLAlchemy 1.4 wants postgresql://
-        url = "postgresql://" + url[len("postgres://"):]
+        url = "postgresql://" + url[len("postgres://") :]
     return url
 
 
@@ -547,7 +563,9 @@ class TicketStore:
                         reason=_text(details["reason"]),
                         camera_model=_text(context.get("camera_model")),
                         in_use_for=in_use_words(duration),
-                        in_use_days=float(duration) if isinstance(duration, (int, float)) and not isinstance(duration, bool) else None,
+                        in_use_days=float(duration)
+                        if isinstance(duration, (int, float)) and not isinstance(duration, bool)
+                        else None,
                         recommendation=details["recommendation"],
                         cause=details["cause"],
                         details=details,
@@ -678,37 +696,60 @@ class TicketStore:
         if outcome not in OUTCOMES:
             raise ValueError(f"unknown outcome {outcome!r}; one of {', '.join(OUTCOMES)}")
         with Session(self.engine) as session, session.begin():
-            session.add(OutcomeRow(
-                conversation_id=str(conversation_id or "unknown"), outcome=outcome,
-                cause=_text(cause), step=_text(step), recorded_at=self._now(),
-            ))
+            session.add(
+                OutcomeRow(
+                    conversation_id=str(conversation_id or "unknown"),
+                    outcome=outcome,
+                    cause=_text(cause),
+                    step=_text(step),
+                    recorded_at=self._now(),
+                )
+            )
 
     def outcomes(self) -> List[Dict[str, Any]]:
         """Every recorded outcome, oldest first: {conversation_id, outcome, cause, step, at}."""
         with Session(self.engine) as session, session.begin():
             rows = session.execute(select(OutcomeRow).order_by(OutcomeRow.recorded_at, OutcomeRow.id)).scalars().all()
-            return [{"conversation_id": r.conversation_id, "outcome": r.outcome, "cause": r.cause,
-                     "step": r.step, "at": r.recorded_at} for r in rows]
+            return [
+                {
+                    "conversation_id": r.conversation_id,
+                    "outcome": r.outcome,
+                    "cause": r.cause,
+                    "step": r.step,
+                    "at": r.recorded_at,
+                }
+                for r in rows
+            ]
 
     def ticket_events(self) -> List[Dict[str, Any]]:
         """Every ticket's creation, oldest first, for the report:
         {conversation_id, reference, status, cause (named by a diagnosis outcome, else None), cause_names, at}."""
         with Session(self.engine) as session, session.begin():
             rows = session.execute(
-                select(TicketRow.conversation_id, TicketRow.reference, TicketRow.status, TicketRow.details,
-                       TicketRow.created_at)
-                .order_by(TicketRow.created_at, TicketRow.id)
+                select(
+                    TicketRow.conversation_id,
+                    TicketRow.reference,
+                    TicketRow.status,
+                    TicketRow.details,
+                    TicketRow.created_at,
+                ).order_by(TicketRow.created_at, TicketRow.id)
             ).all()
         events = []
         for conversation_id, reference, status, details, created_at in rows:
             details = details or {}
             named = details.get("outcome_type") in ("escalation", "fix")
-            events.append({
-                "conversation_id": conversation_id, "reference": reference, "status": status,
-                "cause": details.get("cause") if named else None,
-                "cause_names": {r.get("cause"): r.get("name") for r in details.get("ranking") or [] if r.get("cause")},
-                "at": created_at,
-            })
+            events.append(
+                {
+                    "conversation_id": conversation_id,
+                    "reference": reference,
+                    "status": status,
+                    "cause": details.get("cause") if named else None,
+                    "cause_names": {
+                        r.get("cause"): r.get("name") for r in details.get("ranking") or [] if r.get("cause")
+                    },
+                    "at": created_at,
+                }
+            )
         return events
 
     # -- internals ---------------------------------------------------------------------------
@@ -749,7 +790,7 @@ class TicketStore:
         if not ids:
             return out
         for chunk_start in range(0, len(ids), 500):
-            chunk = ids[chunk_start:chunk_start + 500]
+            chunk = ids[chunk_start : chunk_start + 500]
             rows = session.execute(
                 select(MessageRow).where(MessageRow.ticket_id.in_(chunk)).order_by(MessageRow.at, MessageRow.id)
             ).scalars()
@@ -806,6 +847,17 @@ class TicketStore:
 
 
 __all__ = [
-    "ACTIVE", "DEFAULT_DB_URL", "HandoffError", "OUTCOMES", "STATUSES", "Ticket", "TicketNotFound",
-    "TicketStateError", "TicketStore", "in_use_words", "iso", "normalize_reference", "normalize_transcript",
+    "ACTIVE",
+    "DEFAULT_DB_URL",
+    "HandoffError",
+    "OUTCOMES",
+    "STATUSES",
+    "Ticket",
+    "TicketNotFound",
+    "TicketStateError",
+    "TicketStore",
+    "in_use_words",
+    "iso",
+    "normalize_reference",
+    "normalize_transcript",
 ]

@@ -1,4 +1,5 @@
 """A structured case summary built from the diagnosis state, so an agent never re-asks."""
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional
@@ -16,7 +17,9 @@ def _label(engine: DiagnosisEngine, move_id: str, option: Optional[str]) -> str:
     return found.label if found else option
 
 
-def case_summary(engine: DiagnosisEngine, state: DiagnosisState, context: Dict[str, Any], reason: str) -> Dict[str, Any]:
+def case_summary(
+    engine: DiagnosisEngine, state: DiagnosisState, context: Dict[str, Any], reason: str
+) -> Dict[str, Any]:
     k = engine.k
     questions: List[Dict[str, str]] = []
     steps: List[Dict[str, str]] = []
@@ -25,7 +28,9 @@ def case_summary(engine: DiagnosisEngine, state: DiagnosisState, context: Dict[s
         entry = {
             "ref": k.move_section(obs.move),
             "asked": move.prompt,
-            "answer": _label(engine, obs.move, obs.option if obs.kind == "answer" else (FIXED if obs.kind == "fixed" else obs.option)),
+            "answer": _label(
+                engine, obs.move, obs.option if obs.kind == "answer" else (FIXED if obs.kind == "fixed" else obs.option)
+            ),
             "source": obs.source,
         }
         if obs.stale:
@@ -40,7 +45,9 @@ def case_summary(engine: DiagnosisEngine, state: DiagnosisState, context: Dict[s
         "questions": questions,
         "steps_tried": steps,
         "skipped": sorted(state.skipped),
-        "ranking": [{"cause": c, "name": k.cause(c).name, "probability": round(p, 3)} for c, p in engine.ranking(state)[:4]],
+        "ranking": [
+            {"cause": c, "name": k.cause(c).name, "probability": round(p, 3)} for c, p in engine.ranking(state)[:4]
+        ],
         "outcome": outcome,
         "safety": [k.move(m).safety for m in state.safety if k.move(m).safety],
     }

@@ -3,6 +3,7 @@
 Rasa hands the action server only the latest session, so the hand-off reads the `events`
 table itself (same database) and adds the events of the current turn not stored yet.
 """
+
 from __future__ import annotations
 
 import json
@@ -16,12 +17,20 @@ def entry(event: Dict[str, Any]) -> Dict[str, Any] | None:
     kind = event.get("event")
     stamp = event.get("timestamp")
     if kind == "user":
-        return {"who": "customer", "text": event.get("text") or "", "timestamp": stamp,
-                "intent": (event.get("parse_data") or {}).get("intent", {}).get("name")}
+        return {
+            "who": "customer",
+            "text": event.get("text") or "",
+            "timestamp": stamp,
+            "intent": (event.get("parse_data") or {}).get("intent", {}).get("name"),
+        }
     if kind == "bot":
         buttons = ((event.get("data") or {}).get("buttons")) or []
-        return {"who": "bot", "text": event.get("text") or "", "timestamp": stamp,
-                "buttons": [b.get("title") for b in buttons if isinstance(b, dict)]}
+        return {
+            "who": "bot",
+            "text": event.get("text") or "",
+            "timestamp": stamp,
+            "buttons": [b.get("title") for b in buttons if isinstance(b, dict)],
+        }
     if kind == "session_started":
         return {"who": "system", "text": "session started", "timestamp": stamp}
     return None

@@ -3,6 +3,7 @@
 Every error names the file, the item and what is wrong, so a typo in the guide data is found
 from the message alone.
 """
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -35,7 +36,13 @@ SECTIONS: Dict[str, Dict[str, Any]] = {
     "false_fixes.yml": {"false_fixes": m.FalseFix},
     "fix_scenarios.yml": {"fix_scenarios": m.FixScenario},
     "post_fix_checks.yml": {"post_fix_checks": m.PostFixCheck},
-    "escalation.yml": {"thresholds": m.Thresholds, "rework_cost": m.Cost, "turn_cost": m.Cost, "question_cost": m.Cost, "routes": m.Route},
+    "escalation.yml": {
+        "thresholds": m.Thresholds,
+        "rework_cost": m.Cost,
+        "turn_cost": m.Cost,
+        "question_cost": m.Cost,
+        "routes": m.Route,
+    },
     "cloud_dependency.yml": {"cloud_dependency": str},
 }
 

@@ -3,6 +3,7 @@
 Pydantic 1.x (the version Rasa 3.6 pins) validates field types; cross-references and
 probability sums are checked in `bot.knowledge.validation` once everything is loaded.
 """
+
 from __future__ import annotations
 
 from typing import Dict, List, Literal, Optional, Union

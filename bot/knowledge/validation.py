@@ -1,4 +1,5 @@
 """Cross-reference and probability checks that no single item can make on its own."""
+
 from __future__ import annotations
 
 from typing import Iterable, List, Optional
@@ -51,9 +52,7 @@ def _check_condition(k: m.Knowledge, cond: Optional[m.Condition], file: str, whe
                     _fail(file, where, f"condition names {atom.failed!r}, which is not an action")
 
 
-def _check_distribution(
-    options: Iterable[m.Option], causes: List[str], file: str, where: str
-) -> None:
+def _check_distribution(options: Iterable[m.Option], causes: List[str], file: str, where: str) -> None:
     options = list(options)
     for opt in options:
         for key in opt.likelihood:

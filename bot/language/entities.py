@@ -65,9 +65,7 @@ from spacy.util import compile_infix_regex
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_VOCABULARY_PATH = (
-    Path(__file__).resolve().parents[2] / "data" / "knowledge" / "vocabulary.yml"
-)
+DEFAULT_VOCABULARY_PATH = Path(__file__).resolve().parents[2] / "data" / "knowledge" / "vocabulary.yml"
 
 # Public entity names.
 CAMERA_MODEL = "camera_model"
@@ -149,15 +147,12 @@ def _words(node: Any, where: str) -> List[str]:
     elif isinstance(node, (list, tuple)):
         items = list(node)
     else:
-        raise VocabularyError(
-            f"{where}: expected a list of words, got {type(node).__name__}"
-        )
+        raise VocabularyError(f"{where}: expected a list of words, got {type(node).__name__}")
     words: List[str] = []
     for index, item in enumerate(items):
         if not isinstance(item, str):
             raise VocabularyError(
-                f"{where}[{index}]: {item!r} is a {type(item).__name__}, not a word "
-                f"(quote it in the YAML file)"
+                f"{where}[{index}]: {item!r} is a {type(item).__name__}, not a word (quote it in the YAML file)"
             )
         word = item.strip().lower()
         if word and word not in words:
@@ -182,11 +177,7 @@ def _number(node: Any, where: str) -> float:
 def _value_map(node: Any, where: str) -> Dict[str, float]:
     mapping = _section(node, where)
     _words(mapping, where)  # validates the keys
-    return {
-        key.strip().lower(): _number(value, f"{where}.{key}")
-        for key, value in mapping.items()
-        if key.strip()
-    }
+    return {key.strip().lower(): _number(value, f"{where}.{key}") for key, value in mapping.items() if key.strip()}
 
 
 def _read_vocabulary(path: Path) -> Dict[str, Any]:
@@ -242,17 +233,11 @@ class _PatternBuilder:
         """How the tokenizer splits a phrase (in a few casings), lower-cased."""
         sequences: Set[Tuple[str, ...]] = set()
         for form in {phrase, phrase.lower(), phrase.upper(), phrase.title()}:
-            tokens = tuple(
-                token.lower_ for token in self._tokenizer(form) if not token.is_space
-            )
+            tokens = tuple(token.lower_ for token in self._tokenizer(form) if not token.is_space)
             if tokens:
                 sequences.add(tokens)
             # A phrase ending a sentence may swallow the full stop ("5G.").
-            tokens = tuple(
-                token.lower_
-                for token in self._tokenizer(form + ".")
-                if not token.is_space
-            )
+            tokens = tuple(token.lower_ for token in self._tokenizer(form + ".") if not token.is_space)
             if tokens and tokens[-1] != "." and tokens[-1].endswith("."):
                 sequences.add(tokens)
         return sequences
@@ -297,9 +282,7 @@ class _PatternBuilder:
                     raise VocabularyError(f"{where}: unknown slot {name}")
                 alternatives = self.phrase_alternatives(slots[name[1:]])
             else:
-                alternatives = self.phrase_alternatives(
-                    word for word in name.lower().split("|") if word
-                )
+                alternatives = self.phrase_alternatives(word for word in name.lower().split("|") if word)
             if not alternatives:
                 raise VocabularyError(f"{where}: element {element!r} matches nothing")
             if optional:
@@ -373,9 +356,7 @@ class EntityExtractor:
                 for unit_name, unit in units.items()
             }
             slots = _section(section.get("slots"), f"{name}.slots", required=False)
-            self.slots[name] = {
-                slot: _words(words, f"{name}.slots.{slot}") for slot, words in slots.items()
-            }
+            self.slots[name] = {slot: _words(words, f"{name}.slots.{slot}") for slot, words in slots.items()}
 
         duration = _section(data[DURATION], DURATION)
         self.duration_days = {
@@ -383,33 +364,21 @@ class EntityExtractor:
             for unit in self.units[DURATION].values()
         }
         duration_slots = _section(duration.get("slots"), "duration.slots")
-        self.quantifiers = _value_map(
-            duration_slots.get("quantifier", {}), "duration.slots.quantifier"
-        )
+        self.quantifiers = _value_map(duration_slots.get("quantifier", {}), "duration.slots.quantifier")
         self.articles = frozenset(self.slots[DURATION].get("article", []))
         self.triggers = frozenset(self.slots[DURATION].get("trigger", []))
-        self.bare_plural_quantity = _number(
-            duration.get("bare_plural_quantity", 2), "duration.bare_plural_quantity"
-        )
-        self.frequency_markers = frozenset(
-            _words(duration.get("frequency_markers"), "duration.frequency_markers")
-        )
-        self.needs_trigger = frozenset(
-            _words(duration.get("needs_trigger"), "duration.needs_trigger")
-        )
+        self.bare_plural_quantity = _number(duration.get("bare_plural_quantity", 2), "duration.bare_plural_quantity")
+        self.frequency_markers = frozenset(_words(duration.get("frequency_markers"), "duration.frequency_markers"))
+        self.needs_trigger = frozenset(_words(duration.get("needs_trigger"), "duration.needs_trigger"))
 
         temperature = _section(data[TEMPERATURE], TEMPERATURE)
-        self.angle_context = frozenset(
-            _words(temperature.get("angle_context"), "temperature.angle_context")
-        )
+        self.angle_context = frozenset(_words(temperature.get("angle_context"), "temperature.angle_context"))
         self.angle_window = int(temperature.get("angle_window", 5))
         self.temperature_digits = int(temperature.get("round_digits", 1))
         for unit in self.units[TEMPERATURE].values():
             scale = unit.config.get("scale")
             if scale not in ("celsius", "fahrenheit"):
-                raise VocabularyError(
-                    f"temperature.units.{unit.name}.scale must be celsius or fahrenheit"
-                )
+                raise VocabularyError(f"temperature.units.{unit.name}.scale must be celsius or fahrenheit")
 
         voltage = _section(data[VOLTAGE], VOLTAGE)
         self.voltage_factor = {
@@ -434,9 +403,7 @@ class EntityExtractor:
 
     def _load_led(self, led: Mapping[str, Any]) -> None:
         self.led_nouns = _words(led.get("nouns"), "led.nouns")
-        self.led_noun_tokens = frozenset(
-            word for word in self.led_nouns if re.fullmatch(r"[a-z]+", word)
-        )
+        self.led_noun_tokens = frozenset(word for word in self.led_nouns if re.fullmatch(r"[a-z]+", word))
         colours = _section(led.get("colours"), "led.colours")
         self.colours = {
             colour: list(dict.fromkeys([colour.lower()] + _words(words, f"led.colours.{colour}")))
@@ -473,19 +440,13 @@ class EntityExtractor:
         pairing = _section(led.get("pairing"), "led.pairing")
         self.max_gap = int(pairing.get("max_gap_tokens", 3))
         self.barriers = frozenset(_words(pairing.get("barriers"), "led.pairing.barriers"))
-        self.colour_joiners = frozenset(
-            _words(pairing.get("colour_joiners"), "led.pairing.colour_joiners")
-        )
+        self.colour_joiners = frozenset(_words(pairing.get("colour_joiners"), "led.pairing.colour_joiners"))
         self.lone_mode_window = int(pairing.get("lone_mode_window", 4))
-        self.lone_mode_subjects = frozenset(
-            _words(pairing.get("lone_mode_subjects"), "led.pairing.lone_mode_subjects")
-        )
+        self.lone_mode_subjects = frozenset(_words(pairing.get("lone_mode_subjects"), "led.pairing.lone_mode_subjects"))
 
     def _build_pipeline(self, data: Mapping[str, Any]) -> Language:
         nlp = spacy.blank("en")
-        unit_words = [
-            word for units in self.units.values() for unit in units.values() for word in unit.all
-        ]
+        unit_words = [word for units in self.units.values() for unit in units.values() for word in unit.all]
         infixes = list(nlp.Defaults.infixes)
         unit_infix = _unit_infix(unit_words)
         if unit_infix:
@@ -500,16 +461,12 @@ class EntityExtractor:
         patterns += self._led_patterns(builder)
         patterns += self._numeric_patterns(builder, data)
 
-        ruler = nlp.add_pipe(
-            "entity_ruler", config={"overwrite_ents": True, "validate": False}
-        )
+        ruler = nlp.add_pipe("entity_ruler", config={"overwrite_ents": True, "validate": False})
         ruler.add_patterns(patterns)
         self.pattern_count = len(patterns)
         return nlp
 
-    def _model_patterns(
-        self, builder: _PatternBuilder, section: Mapping[str, Any]
-    ) -> List[Dict[str, Any]]:
+    def _model_patterns(self, builder: _PatternBuilder, section: Mapping[str, Any]) -> List[Dict[str, Any]]:
         separators = section.get("separators", [""])
         if not isinstance(separators, list) or not all(isinstance(s, str) for s in separators):
             raise VocabularyError("camera_models.separators must be a list of strings")
@@ -556,8 +513,7 @@ class EntityExtractor:
                     previous = owner.setdefault(sequence, model_id)
                     if previous != model_id:
                         raise VocabularyError(
-                            f"{where}: spelling {' '.join(sequence)!r} is used by "
-                            f"{previous} and {model_id}"
+                            f"{where}: spelling {' '.join(sequence)!r} is used by {previous} and {model_id}"
                         )
                     if len(sequence) == 1:
                         single.add(sequence[0])
@@ -603,9 +559,7 @@ class EntityExtractor:
             )
         return patterns
 
-    def _numeric_patterns(
-        self, builder: _PatternBuilder, data: Mapping[str, Any]
-    ) -> List[Dict[str, Any]]:
+    def _numeric_patterns(self, builder: _PatternBuilder, data: Mapping[str, Any]) -> List[Dict[str, Any]]:
         patterns: List[Dict[str, Any]] = []
         for name in _NUMERIC_SECTIONS:
             section = _section(data[name], name)
@@ -621,23 +575,18 @@ class EntityExtractor:
                 if not isinstance(template, list):
                     raise VocabularyError(f"{where}: a template is a list")
                 uses_unit = any(
-                    isinstance(e, str) and e.rstrip("?") in ("UNIT", "UNIT_SG", "UNIT_PL")
-                    for e in template
+                    isinstance(e, str) and e.rstrip("?") in ("UNIT", "UNIT_SG", "UNIT_PL") for e in template
                 )
                 if uses_unit:
                     selected = [
-                        unit
-                        for unit in self.units[name].values()
-                        if units is None or unit.name.lower() in units
+                        unit for unit in self.units[name].values() if units is None or unit.name.lower() in units
                     ]
                     if not selected:
                         raise VocabularyError(f"{where}: no such units {units}")
                 else:
                     selected = [None]
                 for unit in selected:
-                    for pattern in builder.template_patterns(
-                        template, self.slots[name], unit, where
-                    ):
+                    for pattern in builder.template_patterns(template, self.slots[name], unit, where):
                         patterns.append(
                             {
                                 "label": name,
@@ -895,33 +844,24 @@ class EntityExtractor:
                 and {atom.kind, partner.kind} == {_LED_COLOUR, _LED_MODE}
                 and self._can_pair(doc, atom.end, partner.start, occupied)
             ):
-                colour, mode = (
-                    (atom.value, partner.value)
-                    if atom.kind == _LED_COLOUR
-                    else (partner.value, atom.value)
-                )
+                colour, mode = (atom.value, partner.value) if atom.kind == _LED_COLOUR else (partner.value, atom.value)
                 results.append(self._led_entity(doc, atom.start, partner.end, colour, mode))
                 index += 2
                 # "blinks amber and green": the mode carries over to the next colour
                 end = partner.end
                 while index < len(kept) and kept[index].kind == _LED_COLOUR:
                     between = doc[end : kept[index].start]
-                    if not (
-                        1 <= len(between) <= 2
-                        and all(t.lower_ in self.colour_joiners for t in between)
-                    ):
+                    if not (1 <= len(between) <= 2 and all(t.lower_ in self.colour_joiners for t in between)):
                         break
-                    results.append(
-                        self._led_entity(doc, kept[index].start, kept[index].end, kept[index].value, mode)
-                    )
+                    results.append(self._led_entity(doc, kept[index].start, kept[index].end, kept[index].value, mode))
                     end = kept[index].end
                     index += 1
                 continue
             if atom.kind == _LED_COLOUR:
                 results.append(self._led_entity(doc, atom.start, atom.end, atom.value, None))
-            elif self._near(
-                doc, atom.start, self.led_noun_tokens, self.lone_mode_window, end=atom.end
-            ) or self._near(doc, atom.start, self.lone_mode_subjects, 2, before_only=True):
+            elif self._near(doc, atom.start, self.led_noun_tokens, self.lone_mode_window, end=atom.end) or self._near(
+                doc, atom.start, self.lone_mode_subjects, 2, before_only=True
+            ):
                 results.append(self._led_entity(doc, atom.start, atom.end, None, atom.value))
             index += 1
         return results
@@ -935,9 +875,7 @@ class EntityExtractor:
         return True
 
     @staticmethod
-    def _led_entity(
-        doc: Doc, start: int, end: int, colour: Optional[str], mode: Optional[str]
-    ) -> Entity:
+    def _led_entity(doc: Doc, start: int, end: int, colour: Optional[str], mode: Optional[str]) -> Entity:
         return _entity(LED_STATE, {"colour": colour, "mode": mode}, doc[start:end])
 
 

@@ -43,10 +43,7 @@ def _erf_approx(x: np.ndarray) -> np.ndarray:
     sign = np.sign(x)
     a = np.abs(x)
     t = 1.0 / (1.0 + 0.3275911 * a)
-    poly = t * (
-        0.254829592
-        + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429)))
-    )
+    poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))
     return (sign * (1.0 - poly * np.exp(-a * a))).astype(x.dtype, copy=False)
 
 
@@ -115,7 +112,7 @@ class SentenceEncoder:
         if self.max_length < 2:
             raise ValueError("max_length must leave room for [CLS] and [SEP]")
 
-        w = {k[len("bert."):] if k.startswith("bert.") else k: v for k, v in weights.items()}
+        w = {k[len("bert.") :] if k.startswith("bert.") else k: v for k, v in weights.items()}
 
         def f32(name: str) -> np.ndarray:
             return np.ascontiguousarray(w[name], dtype=np.float32)
@@ -129,9 +126,7 @@ class SentenceEncoder:
         self._layers = []
         for i in range(self.num_layers):
             p = f"encoder.layer.{i}."
-            qkv_w = np.concatenate(
-                [f32(p + f"attention.self.{n}.weight") for n in ("query", "key", "value")], axis=0
-            ).T
+            qkv_w = np.concatenate([f32(p + f"attention.self.{n}.weight") for n in ("query", "key", "value")], axis=0).T
             qkv_b = np.concatenate([f32(p + f"attention.self.{n}.bias") for n in ("query", "key", "value")])
             self._layers.append(
                 (
@@ -189,9 +184,7 @@ class SentenceEncoder:
         sentences, _ = self._run(texts, batch_size, keep_tokens=False)
         return sentences
 
-    def encode_with_tokens(
-        self, texts: Sequence[str], batch_size: int = 32
-    ) -> Tuple[np.ndarray, List[TokenStates]]:
+    def encode_with_tokens(self, texts: Sequence[str], batch_size: int = 32) -> Tuple[np.ndarray, List[TokenStates]]:
         """Sentence embeddings plus every text's word-piece hidden states and offsets."""
         sentences, tokens = self._run(texts, batch_size, keep_tokens=True)
         return sentences, tokens  # type: ignore[return-value]
@@ -236,11 +229,7 @@ class SentenceEncoder:
             if keep_tokens:
                 for row, i in enumerate(idx):
                     enc = encodings[i]
-                    keep = [
-                        j
-                        for j in range(lengths[row])
-                        if not enc.special_tokens_mask[j]
-                    ]
+                    keep = [j for j in range(lengths[row]) if not enc.special_tokens_mask[j]]
                     token_states[i] = TokenStates(
                         vectors=np.ascontiguousarray(hidden[row, keep], dtype=np.float32),
                         offsets=tuple(tuple(enc.offsets[j]) for j in keep),

@@ -1,6 +1,6 @@
 """action_turn and action_session_start on in-memory trackers (no server)."""
+
 from rasa_sdk import Tracker
-from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.session import ActionSessionStart
@@ -50,13 +50,15 @@ def test_button_answer_moves_the_diagnosis_on():
 def test_typed_payload_cannot_set_the_slot_or_skip_steps():
     _, events = run(ActionTurn(), tracker("offline after 2 months", "offline_after_months"))
     conv = slot_of(events)
-    forged = [{"entity": "conversation", "value": {"phase": "finished"}},
-              {"entity": "option", "value": "factory_reset|fixed"}]
+    forged = [
+        {"entity": "conversation", "value": {"phase": "finished"}},
+        {"entity": "option", "value": "factory_reset|fixed"},
+    ]
     messages, events = run(ActionTurn(), tracker('/affirm{"conversation": 1}', "affirm", 1.0, forged, conv))
     after = slot_of(events)
     assert after["phase"] == "diagnosing"
     # "yes" may answer the open step, but only that step: the forged option is ignored
-    new = after["engine"]["observations"][len(conv["engine"]["observations"]):]
+    new = after["engine"]["observations"][len(conv["engine"]["observations"]) :]
     assert all(o["move"] == conv["engine"]["pending"] for o in new)
     assert all(o["move"] != "factory_reset" for o in after["engine"]["observations"])
 

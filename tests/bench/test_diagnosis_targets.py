@@ -1,4 +1,5 @@
 """The diagnosis benchmark as the issue runs it: 2000 cases, seed 7, and every acceptance target."""
+
 from __future__ import annotations
 
 import json
@@ -15,7 +16,10 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 def report():
     done = subprocess.run(
         [sys.executable, str(REPO_ROOT / "bench" / "diagnosis.py")],
-        cwd=REPO_ROOT, capture_output=True, text=True, timeout=600,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     lines = done.stdout.strip().splitlines()
     return done.returncode, lines, json.loads(lines[-1])
@@ -50,17 +54,21 @@ def test_exit_code_is_zero_when_everything_holds(report):
 
 def _bench():
     import importlib.util
+
     spec = importlib.util.spec_from_file_location("bench_diagnosis_under_test", REPO_ROOT / "bench" / "diagnosis.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-@pytest.mark.parametrize("change, failing", [
-    ({"correct_rate": 0.94}, "correct_rate"),
-    ({"mean_cost": 61.0}, "cost_below_flowchart"),
-    ({"mean_questions": 1.06}, "questions_over_bound"),
-])
+@pytest.mark.parametrize(
+    "change, failing",
+    [
+        ({"correct_rate": 0.94}, "correct_rate"),
+        ({"mean_cost": 61.0}, "cost_below_flowchart"),
+        ({"mean_questions": 1.06}, "questions_over_bound"),
+    ],
+)
 def test_a_missed_target_fails(change, failing):
     bench = _bench()
     eng = {"correct_rate": 0.97, "mean_cost": 50.0, "mean_questions": 0.9, **change}

@@ -1,4 +1,5 @@
 """Pure helpers of bench/turns.py: no training, no servers."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -28,8 +29,7 @@ turns = _load_turns()
 
 
 def _buttons(*payloads):
-    return [{"recipient_id": "x", "text": "pick one",
-             "buttons": [{"title": p, "payload": p} for p in payloads]}]
+    return [{"recipient_id": "x", "text": "pick one", "buttons": [{"title": p, "payload": p} for p in payloads]}]
 
 
 # --------------------------------------------------------------------------- #
@@ -93,8 +93,16 @@ def test_ratio_is_undefined_without_both_figures_or_for_a_zero_stock(ours, stock
 
 @pytest.mark.parametrize(
     "value, text",
-    [(1.5, "1.50x"), (0.4049, "0.40x"), (2.0, "2.00x"), (12.345, "12.35x"), (0.0, "0.00x"),
-     (None, "n/a"), (math.inf, "n/a"), (math.nan, "n/a")],
+    [
+        (1.5, "1.50x"),
+        (0.4049, "0.40x"),
+        (2.0, "2.00x"),
+        (12.345, "12.35x"),
+        (0.0, "0.00x"),
+        (None, "n/a"),
+        (math.inf, "n/a"),
+        (math.nan, "n/a"),
+    ],
 )
 def test_format_ratio(value, text):
     assert turns.format_ratio(value) == text
@@ -123,15 +131,28 @@ def test_compute_ratios_covers_every_metric_and_is_empty_when_stock_is_skipped()
 def test_button_payloads_collects_every_button_of_every_message_in_order():
     replies = [
         {"text": "Understood: offline."},
-        {"text": "Is it hot?", "buttons": [{"title": "Hot", "payload": "/choose{\"option\":\"t|hot\"}"},
-                                          {"title": "How?", "payload": "/how_to"}]},
+        {
+            "text": "Is it hot?",
+            "buttons": [
+                {"title": "Hot", "payload": '/choose{"option":"t|hot"}'},
+                {"title": "How?", "payload": "/how_to"},
+            ],
+        },
         {"text": "More", "buttons": [{"title": "Skip", "payload": "/skip"}]},
     ]
     assert turns.button_payloads(replies) == ['/choose{"option":"t|hot"}', "/how_to", "/skip"]
 
 
-@pytest.mark.parametrize("replies", [None, [], [{"text": "bye"}], [{"text": "x", "buttons": []}],
-                                     [{"text": "x", "buttons": [{"title": "no payload"}]}]])
+@pytest.mark.parametrize(
+    "replies",
+    [
+        None,
+        [],
+        [{"text": "bye"}],
+        [{"text": "x", "buttons": []}],
+        [{"text": "x", "buttons": [{"title": "no payload"}]}],
+    ],
+)
 def test_button_payloads_is_empty_without_usable_buttons(replies):
     assert turns.button_payloads(replies) == []
 
@@ -139,7 +160,7 @@ def test_button_payloads_is_empty_without_usable_buttons(replies):
 def test_kasa_script_opens_with_the_complaint_then_presses_offered_buttons():
     script = turns.kasa_script("my camera has been offline for 2 months", random.Random(1))
     assert next(script) == "my camera has been offline for 2 months"
-    offered = ["/choose{\"option\":\"symptom|offline_after_months\"}", "/choose{\"option\":\"symptom|none\"}"]
+    offered = ['/choose{"option":"symptom|offline_after_months"}', '/choose{"option":"symptom|none"}']
     assert script.send(_buttons(*offered)) in offered
     assert script.send(_buttons("/skip")) == "/skip"
     with pytest.raises(StopIteration):
@@ -184,7 +205,11 @@ def test_kasa_script_choices_are_reproducible_with_the_same_seed_and_vary_across
 
 def test_fixed_script_ignores_the_answers():
     assert _play(turns.fixed_script(["hi", "I am sad", "yes", "bye"]), [[], _buttons("/x"), [], []]) == [
-        "hi", "I am sad", "yes", "bye"]
+        "hi",
+        "I am sad",
+        "yes",
+        "bye",
+    ]
 
 
 def test_conversation_source_gives_new_sender_ids_and_cycles_the_openings():
@@ -253,12 +278,34 @@ def test_tree_rss_of_this_process_is_positive_and_none_for_a_missing_pid():
 # Report: targets, table and the JSON line
 # --------------------------------------------------------------------------- #
 
-OURS = {"training_s": 95.0, "startup_s": 30.0, "rasa_rss_mb": 800.0, "actions_rss_mb": 120.0,
-        "total_rss_mb": 920.0, "p50_ms": 80.0, "p95_ms": 150.0, "throughput_tps": 25.0,
-        "concurrent_p50_ms": 500.0, "concurrent_p95_ms": 900.0, "errors": 0, "error_samples": []}
-STOCK = {"training_s": 60.0, "startup_s": 25.0, "rasa_rss_mb": 700.0, "actions_rss_mb": None,
-         "total_rss_mb": 700.0, "p50_ms": 60.0, "p95_ms": 100.0, "throughput_tps": 20.0,
-         "concurrent_p50_ms": 400.0, "concurrent_p95_ms": 700.0, "errors": 0, "error_samples": []}
+OURS = {
+    "training_s": 95.0,
+    "startup_s": 30.0,
+    "rasa_rss_mb": 800.0,
+    "actions_rss_mb": 120.0,
+    "total_rss_mb": 920.0,
+    "p50_ms": 80.0,
+    "p95_ms": 150.0,
+    "throughput_tps": 25.0,
+    "concurrent_p50_ms": 500.0,
+    "concurrent_p95_ms": 900.0,
+    "errors": 0,
+    "error_samples": [],
+}
+STOCK = {
+    "training_s": 60.0,
+    "startup_s": 25.0,
+    "rasa_rss_mb": 700.0,
+    "actions_rss_mb": None,
+    "total_rss_mb": 700.0,
+    "p50_ms": 60.0,
+    "p95_ms": 100.0,
+    "throughput_tps": 20.0,
+    "concurrent_p50_ms": 400.0,
+    "concurrent_p95_ms": 700.0,
+    "errors": 0,
+    "error_samples": [],
+}
 
 
 def test_targets_pass_when_within_the_limits():
@@ -367,10 +414,24 @@ def test_split_turns_needs_a_round():
 
 
 def test_phase_stats_add_pools_latencies_and_counts():
-    a = turns.PhaseStats(latencies_ms=[10.0, 20.0], text_ms=[10.0], button_ms=[20.0], non_200=1,
-                         conversations=2, elapsed_s=1.5, samples=["a1", "a2", "a3"])
-    b = turns.PhaseStats(latencies_ms=[30.0], button_ms=[30.0], http_errors=2, conversations=1, elapsed_s=0.5,
-                         empty_answers=1, samples=["b1", "b2", "b3"])
+    a = turns.PhaseStats(
+        latencies_ms=[10.0, 20.0],
+        text_ms=[10.0],
+        button_ms=[20.0],
+        non_200=1,
+        conversations=2,
+        elapsed_s=1.5,
+        samples=["a1", "a2", "a3"],
+    )
+    b = turns.PhaseStats(
+        latencies_ms=[30.0],
+        button_ms=[30.0],
+        http_errors=2,
+        conversations=1,
+        elapsed_s=0.5,
+        empty_answers=1,
+        samples=["b1", "b2", "b3"],
+    )
     a.add(b)
     assert a.latencies_ms == [10.0, 20.0, 30.0]
     assert (a.text_ms, a.button_ms) == ([10.0], [20.0, 30.0])

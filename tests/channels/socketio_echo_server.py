@@ -8,6 +8,7 @@ It is wired like `rasa run` wires a channel (rasa.server.configure_cors with
 through the channel's output channel to the message's sender id: exactly the
 path Rasa's replies take. No training needed, starts in a few seconds.
 """
+
 from __future__ import annotations
 
 import argparse

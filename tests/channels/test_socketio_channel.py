@@ -10,6 +10,7 @@ The bug being fixed: Rasa 3.6's channel calls ``sio.enter_room(...)`` without
 ``session_persistence: true`` the client never joins its session's room and
 every bot reply is dropped.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -49,8 +50,7 @@ class EchoServer:
         self.port = free_port()
         self.process = ManagedProcess(
             name=name,
-            args=[sys.executable, "-m", "tests.channels.socketio_echo_server",
-                  "--port", str(self.port), *args],
+            args=[sys.executable, "-m", "tests.channels.socketio_echo_server", "--port", str(self.port), *args],
             cwd=REPO_ROOT,
             env=server_env(REPO_ROOT, {ORIGINS_ENV: ""}),
             log_path=workdir / f"{name}.log",
@@ -339,10 +339,16 @@ def test_allowed_origins_from_credentials_and_environment(monkeypatch):
 
 
 def test_credentials_keep_rasas_options():
-    channel = SocketIOInput.from_credentials({
-        "user_message_evt": "u", "bot_message_evt": "b", "session_persistence": True,
-        "socketio_path": "/sio", "namespace": "/kasa", "webchat_path": False,
-    })
+    channel = SocketIOInput.from_credentials(
+        {
+            "user_message_evt": "u",
+            "bot_message_evt": "b",
+            "session_persistence": True,
+            "socketio_path": "/sio",
+            "namespace": "/kasa",
+            "webchat_path": False,
+        }
+    )
     assert (channel.user_message_evt, channel.bot_message_evt) == ("u", "b")
     assert channel.session_persistence and channel.socketio_path == "/sio"
     assert channel.namespace == "/kasa" and channel.webchat_path is None
@@ -382,8 +388,12 @@ def test_the_chat_page_and_its_files_are_served(echo_servers):
         assert headers["Content-Type"].startswith(kind), path
         assert body
 
-    for path in ("/chat/static/index.html", "/chat/static/../../credentials.yml",
-                 "/chat/static/%2e%2e/%2e%2e/credentials.yml", "/chat/static/vendor/README.md"):
+    for path in (
+        "/chat/static/index.html",
+        "/chat/static/../../credentials.yml",
+        "/chat/static/%2e%2e/%2e%2e/credentials.yml",
+        "/chat/static/vendor/README.md",
+    ):
         assert _get(url + path)[0] == 404, path
 
 

@@ -2,6 +2,7 @@
 process, registered the way `rasa run` registers channels, with a stand-in agent instead of a
 trained model, a real telegram.Bot and the fake Bot API server. Fast; the real Rasa server is in
 test_telegram_e2e.py."""
+
 import asyncio
 import contextlib
 import itertools
@@ -10,13 +11,13 @@ from types import SimpleNamespace
 
 import httpx
 import pytest
-from sanic import Sanic
-
-from channels import telegram_channel
-from channels.telegram_channel import SECRET_HEADER, TelegramInput, TelegramOutput
 from rasa.core.channels.channel import register
 from rasa.shared.exceptions import RasaException
+from sanic import Sanic
+
 from bot.channels.telegram import MAX_MESSAGE_LENGTH, split_text, utf16_len
+from channels import telegram_channel
+from channels.telegram_channel import SECRET_HEADER, TelegramInput, TelegramOutput
 from tests.support.fake_telegram import FakeTelegram
 from tests.support.servers import REPO_ROOT, free_port
 from tests.support.telegram_updates import non_text_updates, text_update
@@ -29,8 +30,15 @@ _apps = itertools.count()
 
 def bot_uttered(text=None, buttons=None):
     """What Rasa's processor hands an output channel (BotUttered.message())."""
-    return {"text": text, "elements": None, "quick_replies": None, "buttons": buttons, "attachment": None,
-            "image": None, "custom": None}
+    return {
+        "text": text,
+        "elements": None,
+        "quick_replies": None,
+        "buttons": buttons,
+        "attachment": None,
+        "image": None,
+        "custom": None,
+    }
 
 
 class StubAgent:
@@ -55,8 +63,10 @@ def fake_tg():
 @contextlib.asynccontextmanager
 async def running_channel(fake_tg, credentials=None):
     """A Sanic app with the channel under /webhooks/telegram/, started like `rasa run` does."""
-    channel = TelegramInput.from_credentials(credentials or {
-        "access_token": fake_tg.token, "secret_token": SECRET, "webhook_url": WEBHOOK, "base_url": fake_tg.url})
+    channel = TelegramInput.from_credentials(
+        credentials
+        or {"access_token": fake_tg.token, "secret_token": SECRET, "webhook_url": WEBHOOK, "base_url": fake_tg.url}
+    )
     app = Sanic(f"telegram_channel_test_{next(_apps)}")
     app.ctx.agent = StubAgent()
     register([channel], app, route="/webhooks/")
@@ -103,22 +113,26 @@ async def server(fake_tg):
 # --------------------------------------------------------------------------- #
 
 
-@pytest.mark.parametrize("credentials, complaint", [
-    (None, "credentials"),
-    ({"secret_token": SECRET}, "access_token"),
-    ({"access_token": "1:x", "secret_token": ""}, "secret_token"),
-    ({"access_token": "1:x"}, "secret_token"),
-    ({"access_token": "1:x", "secret_token": "has spaces"}, "secret_token"),
-    ({"access_token": "1:x", "secret_token": "x" * 257}, "secret_token"),
-])
+@pytest.mark.parametrize(
+    "credentials, complaint",
+    [
+        (None, "credentials"),
+        ({"secret_token": SECRET}, "access_token"),
+        ({"access_token": "1:x", "secret_token": ""}, "secret_token"),
+        ({"access_token": "1:x"}, "secret_token"),
+        ({"access_token": "1:x", "secret_token": "has spaces"}, "secret_token"),
+        ({"access_token": "1:x", "secret_token": "x" * 257}, "secret_token"),
+    ],
+)
 def test_bad_credentials_stop_the_start(credentials, complaint):
     with pytest.raises(RasaException, match=complaint):
         TelegramInput.from_credentials(credentials)
 
 
 def test_empty_optional_settings_are_none():
-    channel = TelegramInput.from_credentials({"access_token": "1:x", "secret_token": SECRET, "webhook_url": "",
-                                              "base_url": None})
+    channel = TelegramInput.from_credentials(
+        {"access_token": "1:x", "secret_token": SECRET, "webhook_url": "", "base_url": None}
+    )
     assert channel.webhook_url is None
     assert channel.bot.base_url == "https://api.telegram.org/bot1:x"
     assert TelegramInput.name() == "telegram"
@@ -127,8 +141,9 @@ def test_empty_optional_settings_are_none():
 def merged_credentials(tmp_path):
     """What scripts/run gives the Rasa server in webhook mode."""
     merged = tmp_path / "credentials.yml"
-    merged.write_text((REPO_ROOT / "credentials.yml").read_text() + "\n"
-                      + (REPO_ROOT / "credentials.telegram.yml").read_text())
+    merged.write_text(
+        (REPO_ROOT / "credentials.yml").read_text() + "\n" + (REPO_ROOT / "credentials.telegram.yml").read_text()
+    )
     return str(merged)
 
 
@@ -280,9 +295,13 @@ async def test_telegram_failing_is_still_200(server, fake_tg):
 async def test_proactive_messages_use_the_output_channel(server, fake_tg):
     output = server.channel.get_output_channel()
     assert isinstance(output, TelegramOutput) and not output.collecting
-    await output.send_response(str(CHAT), bot_uttered("Your ticket was answered.", [{"title": "Show", "payload": "/show"}]))
+    await output.send_response(
+        str(CHAT), bot_uttered("Your ticket was answered.", [{"title": "Show", "payload": "/show"}])
+    )
     [sent] = fake_tg.sent_messages(CHAT)
-    assert sent["text"] == "Your ticket was answered." and sent["reply_markup"]["inline_keyboard"][0][0]["text"] == "Show"
+    assert (
+        sent["text"] == "Your ticket was answered." and sent["reply_markup"]["inline_keyboard"][0][0]["text"] == "Show"
+    )
     await output.send_response("not-a-chat-id", bot_uttered("x"))  # logged, not raised
 
 

@@ -5,10 +5,11 @@ real-shaped updates posted to /webhooks/telegram/webhook. One server start for t
 (A reply longer than 4096 characters cannot be provoked from the real bot, whose replies are
 short; splitting through the channel is tested in test_telegram_channel.py with a stand-in agent.)
 """
+
 import json
 import urllib.error
 import urllib.request
-from typing import Any, Dict, List, Optional
+from typing import Any, List, Optional
 
 import pytest
 
@@ -38,8 +39,12 @@ def telegram_servers(trained_model, tmp_path_factory, fake_tg):
         f"  webhook_url: {json.dumps(WEBHOOK)}\n"
         f"  base_url: {json.dumps(fake_tg.url)}\n"
     )
-    servers = RasaServers(project_dir=REPO_ROOT, model_path=trained_model,
-                          workdir=tmp_path_factory.mktemp("telegram-servers"), extra_credentials=extra)
+    servers = RasaServers(
+        project_dir=REPO_ROOT,
+        model_path=trained_model,
+        workdir=tmp_path_factory.mktemp("telegram-servers"),
+        extra_credentials=extra,
+    )
     servers.start()
     try:
         yield servers
@@ -52,8 +57,9 @@ def post(servers: RasaServers, update: Any, secret: Optional[str] = SECRET, raw:
     if secret is not None:
         headers["X-Telegram-Bot-Api-Secret-Token"] = secret
     body = raw if raw is not None else json.dumps(update).encode()
-    request = urllib.request.Request(f"{servers.rasa_url}/webhooks/telegram/webhook", data=body, method="POST",
-                                     headers=headers)
+    request = urllib.request.Request(
+        f"{servers.rasa_url}/webhooks/telegram/webhook", data=body, method="POST", headers=headers
+    )
     try:
         with urllib.request.urlopen(request, timeout=120) as answer:
             return answer.status
@@ -134,8 +140,13 @@ def test_non_text_updates_are_all_200(telegram_servers, fake_tg):
 
 def test_a_whole_diagnosis_by_button_presses(telegram_servers, fake_tg):
     chat = 9100004
-    assert post(telegram_servers, text_update(
-        chat, "the sd card in my kc120 is not recognized anymore, it works fine in my laptop")) == 200
+    assert (
+        post(
+            telegram_servers,
+            text_update(chat, "the sd card in my kc120 is not recognized anymore, it works fine in my laptop"),
+        )
+        == 200
+    )
     assert "SD card is not recognized" in all_text(sent_calls(fake_tg, chat))
     assert fake_tg.calls_of("sendChatAction", chat_id=chat, action="typing")
 

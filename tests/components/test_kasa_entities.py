@@ -70,18 +70,54 @@ def test_entities_in_rasa_format(create) -> None:
     text = "my kc-105 has been blinking green for 2 months, adapter 150 F at 4.6V on 5ghz"
     entities = entities_of(component, text)
     assert entities == [
-        {"entity": "camera_model", "value": "KC105", "start": 3, "end": 9,
-         "confidence": 1.0, "extractor": "KasaEntityExtractor"},
-        {"entity": "led_state", "value": {"colour": "green", "mode": "blinking"},
-         "start": 19, "end": 33, "confidence": 1.0, "extractor": "KasaEntityExtractor"},
-        {"entity": "duration", "value": 60.0, "start": 38, "end": 46,
-         "confidence": 1.0, "extractor": "KasaEntityExtractor"},
-        {"entity": "temperature", "value": 65.6, "start": 56, "end": 61,
-         "confidence": 1.0, "extractor": "KasaEntityExtractor"},
-        {"entity": "voltage", "value": 4.6, "start": 65, "end": 69,
-         "confidence": 1.0, "extractor": "KasaEntityExtractor"},
-        {"entity": "wifi_band", "value": "5", "start": 73, "end": 77,
-         "confidence": 1.0, "extractor": "KasaEntityExtractor"},
+        {
+            "entity": "camera_model",
+            "value": "KC105",
+            "start": 3,
+            "end": 9,
+            "confidence": 1.0,
+            "extractor": "KasaEntityExtractor",
+        },
+        {
+            "entity": "led_state",
+            "value": {"colour": "green", "mode": "blinking"},
+            "start": 19,
+            "end": 33,
+            "confidence": 1.0,
+            "extractor": "KasaEntityExtractor",
+        },
+        {
+            "entity": "duration",
+            "value": 60.0,
+            "start": 38,
+            "end": 46,
+            "confidence": 1.0,
+            "extractor": "KasaEntityExtractor",
+        },
+        {
+            "entity": "temperature",
+            "value": 65.6,
+            "start": 56,
+            "end": 61,
+            "confidence": 1.0,
+            "extractor": "KasaEntityExtractor",
+        },
+        {
+            "entity": "voltage",
+            "value": 4.6,
+            "start": 65,
+            "end": 69,
+            "confidence": 1.0,
+            "extractor": "KasaEntityExtractor",
+        },
+        {
+            "entity": "wifi_band",
+            "value": "5",
+            "start": 73,
+            "end": 77,
+            "confidence": 1.0,
+            "extractor": "KasaEntityExtractor",
+        },
     ]
     for entity in entities:
         assert text[entity["start"] : entity["end"]]

@@ -5,7 +5,6 @@ from typing import List
 
 import numpy as np
 import pytest
-
 from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.local_model_storage import LocalModelStorage
@@ -137,8 +136,12 @@ def test_empty_message_is_classified_not_crashing(tokenizer, featurizer, model_s
 
     examples = [
         Message(data={TEXT: t, INTENT: i})
-        for t, i in [("sd card missing", "sd"), ("card not found", "sd"),
-                     ("adapter hot", "heat"), ("plug overheating", "heat")]
+        for t, i in [
+            ("sd card missing", "sd"),
+            ("card not found", "sd"),
+            ("adapter hot", "heat"),
+            ("plug overheating", "heat"),
+        ]
     ]
     data = TrainingData(training_examples=examples)
     counts = CountVectorsFeaturizer.create(
@@ -185,12 +188,24 @@ def test_align_to_tokens_averages_overlapping_word_pieces():
 def test_features_train_a_rasa_classifier(tokenizer, featurizer, model_storage):
     examples: List[Message] = []
     for intent, texts in {
-        "sd_card_not_recognized": ["sd card not recognized", "camera does not see the memory card",
-                                   "micro sd card is not detected", "it says no sd card inserted"],
-        "adapter_overheating": ["the power adapter is very hot", "plug is burning hot",
-                                "charger overheats", "the power supply gets too hot to touch"],
-        "pet_not_detected": ["my dog does not trigger motion", "no alerts when the cat walks by",
-                             "pets are not detected", "it ignores my dog completely"],
+        "sd_card_not_recognized": [
+            "sd card not recognized",
+            "camera does not see the memory card",
+            "micro sd card is not detected",
+            "it says no sd card inserted",
+        ],
+        "adapter_overheating": [
+            "the power adapter is very hot",
+            "plug is burning hot",
+            "charger overheats",
+            "the power supply gets too hot to touch",
+        ],
+        "pet_not_detected": [
+            "my dog does not trigger motion",
+            "no alerts when the cat walks by",
+            "pets are not detected",
+            "it ignores my dog completely",
+        ],
     }.items():
         examples += [Message(data={TEXT: t, INTENT: intent}) for t in texts]
     data = TrainingData(training_examples=examples)

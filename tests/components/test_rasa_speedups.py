@@ -1,4 +1,5 @@
 """The cached action-response validator accepts and rejects exactly what Rasa's own does."""
+
 import jsonschema
 import pytest
 from rasa.core.actions.action import RemoteAction
@@ -8,8 +9,10 @@ from components.rasa_speedups import _validate_action_result
 
 GOOD = [
     {"events": [], "responses": []},
-    {"events": [{"event": "slot", "name": "conversation", "value": {"phase": "idle"}}],
-     "responses": [{"text": "hi", "buttons": [{"title": "a", "payload": "/b"}]}]},
+    {
+        "events": [{"event": "slot", "name": "conversation", "value": {"phase": "idle"}}],
+        "responses": [{"text": "hi", "buttons": [{"title": "a", "payload": "/b"}]}],
+    },
     {},
 ]
 BAD = [

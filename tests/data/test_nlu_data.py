@@ -79,7 +79,7 @@ def _load_entries() -> list[tuple[str, str, str]]:
         with path.open(encoding="utf-8") as handle:
             doc = yaml.safe_load(handle)
         assert isinstance(doc, dict), f"{name}: top level must be a mapping"
-        assert str(doc.get("version")) == "3.1", f"{name}: version must be \"3.1\""
+        assert str(doc.get("version")) == "3.1", f'{name}: version must be "3.1"'
         items = doc.get("nlu")
         assert isinstance(items, list) and items, f"{name}: 'nlu' must be a non-empty list"
         for item in items:
@@ -159,9 +159,5 @@ def test_no_example_under_two_intents(entries):
 
 
 def test_no_entity_annotations_or_empty_examples(entries):
-    bad = [
-        (intent, text)
-        for _, intent, text in entries
-        if not text or re.search(r"\[[^\]]*\]\s*[({]", text)
-    ]
+    bad = [(intent, text) for _, intent, text in entries if not text or re.search(r"\[[^\]]*\]\s*[({]", text)]
     assert not bad, f"empty or annotated examples: {bad}"

@@ -1,5 +1,6 @@
 """A whole diagnosis over the REST channel, with the real Rasa server, action server and SQLite
 tracker store; a restart of the Rasa server mid-diagnosis; a returning customer."""
+
 import subprocess
 
 import pytest
@@ -70,7 +71,9 @@ def test_returning_customer_is_asked_whether_to_continue(bot_servers):
     msgs = bot_servers.send(sender, "pan and tilt stopped working, the camera does not move when i press the arrows")
     pending = conversation_slot(bot_servers, sender)["engine"]["pending"]
     # what Rasa runs when the session has expired (after 60 minutes)
-    reply = http_json("POST", f"{bot_servers.rasa_url}/conversations/{sender}/execute", {"name": "action_session_start"})
+    reply = http_json(
+        "POST", f"{bot_servers.rasa_url}/conversations/{sender}/execute", {"name": "action_session_start"}
+    )
     offer = reply["messages"]
     assert "continue where we left off" in texts(offer)
     msgs = press(bot_servers, sender, offer, "Continue")
@@ -82,12 +85,24 @@ def test_returning_customer_is_asked_whether_to_continue(bot_servers):
 def test_story_per_symptom_has_no_prediction_errors(trained_model, tmp_path):
     """rasa test on tests/stories: every symptom's opening is understood and every turn runs action_turn."""
     result = subprocess.run(
-        [str(venv_executable("rasa")), "test", "core", "--model", str(trained_model),
-         "--stories", "tests/stories/test_symptoms.yml", "--fail-on-prediction-errors",
-         "--out", str(tmp_path / "results")],
-        cwd=REPO_ROOT, capture_output=True, text=True, timeout=800,
+        [
+            str(venv_executable("rasa")),
+            "test",
+            "core",
+            "--model",
+            str(trained_model),
+            "--stories",
+            "tests/stories/test_symptoms.yml",
+            "--fail-on-prediction-errors",
+            "--out",
+            str(tmp_path / "results"),
+        ],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=800,
     )
-    assert result.returncode == 0, (result.stdout[-3000:] + result.stderr[-3000:])
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
 
 
 def _store(servers):

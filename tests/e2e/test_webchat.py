@@ -8,6 +8,7 @@ by the `chromium` fixture when missing), not a Playwright download.
 Screenshots go to test-artifacts/ (git-ignored): webchat-finished.png (the
 finished diagnosis), webchat-phone.png, webchat-widget.png.
 """
+
 from __future__ import annotations
 
 import functools
@@ -18,7 +19,6 @@ import re
 import shutil
 import subprocess
 import threading
-import time
 from pathlib import Path
 from typing import Iterator
 
@@ -31,8 +31,14 @@ expect = playwright_sync.expect
 
 CHROMIUM = Path(os.environ.get("KASA_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
     # a foreign site for the origin test; everything else resolves normally
     "--host-resolver-rules=MAP shop.example 127.0.0.1",
 ]
@@ -113,9 +119,11 @@ def bot_says(page, text: str, timeout: int = BOT_TIMEOUT):
 
 def choice(page, title_start: str):
     """The enabled answer button whose title starts with ``title_start``."""
-    return page.locator("button.kc-choice:enabled").filter(
-        has_text=re.compile("^" + re.escape(title_start), re.IGNORECASE)
-    ).last
+    return (
+        page.locator("button.kc-choice:enabled")
+        .filter(has_text=re.compile("^" + re.escape(title_start), re.IGNORECASE))
+        .last
+    )
 
 
 def user_said(page, text: str):
@@ -132,8 +140,7 @@ def session_id(page) -> str:
 
 
 def transport(page) -> str:
-    return page.evaluate(
-        "() => document.querySelector('#kasa-webchat').kasaWebchat.socket.io.engine.transport.name")
+    return page.evaluate("() => document.querySelector('#kasa-webchat').kasaWebchat.socket.io.engine.transport.name")
 
 
 def focused(page) -> dict:
@@ -246,7 +253,8 @@ def test_keyboard_only(new_page, chat_url):
     expect(choice(page, "Under warranty")).to_be_visible(timeout=BOT_TIMEOUT)
     page.wait_for_function(
         """() => { const r = document.querySelector('#kasa-webchat').shadowRoot;
-                   const a = r.activeElement; return a && a.classList.contains('kc-choice') && !a.disabled; }""")
+                   const a = r.activeElement; return a && a.classList.contains('kc-choice') && !a.disabled; }"""
+    )
     now = focused(page)
     if not now["text"].startswith("Under warranty"):
         now = tab_to(page, lambda f: f.get("text", "").startswith("Under warranty"))
@@ -264,8 +272,7 @@ def test_keyboard_only(new_page, chat_url):
 
 
 def test_phone_sized_screen(new_page, chat_url):
-    page = new_page(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True,
-                    device_scale_factor=2)
+    page = new_page(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True, device_scale_factor=2)
     page.goto(chat_url)
     box = page.get_by_role("textbox", name="Message to Kasa camera help")
     box.fill(COMPLAINT)
@@ -275,8 +282,7 @@ def test_phone_sized_screen(new_page, chat_url):
 
     width = page.evaluate("() => document.documentElement.scrollWidth")
     assert width <= 360, f"horizontal scrolling: page is {width}px wide"
-    for element in [box, page.get_by_role("button", name="Send"),
-                    *page.locator("button.kc-choice:enabled").all()]:
+    for element in [box, page.get_by_role("button", name="Send"), *page.locator("button.kc-choice:enabled").all()]:
         rect = element.bounding_box()
         assert rect and rect["x"] >= 0 and rect["x"] + rect["width"] <= 360, rect
         assert rect["height"] >= 40, f"touch target too small: {rect}"
@@ -298,13 +304,16 @@ def test_text_is_never_html(new_page, chat_url):
     box.press("Enter")
     expect(user_said(page, evil)).to_be_visible()
     # a bot message with markup, as if the server had sent it (through the stored transcript)
-    page.evaluate("""(evil) => {
+    page.evaluate(
+        """(evil) => {
         const key = Object.keys(localStorage).find(k => k.startsWith('kasa-webchat:'));
         const data = JSON.parse(localStorage.getItem(key));
         data.messages.push({from: 'bot', text: evil,
                             buttons: [{title: evil, payload: '/how_to'}], chosen: null});
         localStorage.setItem(key, JSON.stringify(data));
-    }""", evil)
+    }""",
+        evil,
+    )
     page.reload()
     expect(page.locator(".kc-msg-bot .kc-bubble").filter(has_text=evil)).to_be_visible()
     expect(page.locator("button.kc-choice", has_text=evil)).to_be_visible()
@@ -326,9 +335,12 @@ def test_new_chat_starts_a_new_session(new_page, chat_url, bot_servers):
     expect(page.locator(".kc-msg-user")).to_have_count(0)
     expect(page.locator(".kc-intro")).to_be_visible()
     expect(box).to_be_focused()
-    page.wait_for_function("""() => { const k = Object.keys(localStorage).find(k => k.startsWith('kasa-webchat:'));
+    page.wait_for_function(
+        """() => { const k = Object.keys(localStorage).find(k => k.startsWith('kasa-webchat:'));
                                      const id = JSON.parse(localStorage.getItem(k)).sessionId;
-                                     return id && id !== %s; }""" % json.dumps(first))
+                                     return id && id !== %s; }"""
+        % json.dumps(first)
+    )
     second = session_id(page)
     box.fill("my camera keeps going offline after a few months")
     box.press("Enter")

@@ -17,6 +17,7 @@ Messages get increasing ids; sendMessage checks Telegram's limits (text 1-4096
 UTF-16 units, callback_data 1-64 bytes, parse_mode entities are not checked)
 and answers 400 like Telegram when they are broken.
 """
+
 from __future__ import annotations
 
 import json
@@ -29,8 +30,15 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 JSON_PARAMS = {"reply_markup", "allowed_updates", "commands", "scope", "reply_parameters", "link_preview_options"}
 INT_PARAMS = {"chat_id", "message_id", "offset", "limit", "timeout", "max_connections"}
-BOT_USER = {"id": 700000001, "is_bot": True, "first_name": "Kasa Helper", "username": "kasa_helper_bot",
-            "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": False}
+BOT_USER = {
+    "id": 700000001,
+    "is_bot": True,
+    "first_name": "Kasa Helper",
+    "username": "kasa_helper_bot",
+    "can_join_groups": True,
+    "can_read_all_group_messages": False,
+    "supports_inline_queries": False,
+}
 
 
 @dataclass
@@ -95,8 +103,9 @@ class FakeTelegram:
 
         self._server = ThreadingHTTPServer((self.host, 0), Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="fake-telegram",
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), name="fake-telegram", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -133,13 +142,15 @@ class FakeTelegram:
 
     def calls_of(self, method: str, **match: Any) -> List[Call]:
         with self._lock:
-            return [c for c in self.calls if c.method == method
-                    and all(c.params.get(k) == v for k, v in match.items())]
+            return [c for c in self.calls if c.method == method and all(c.params.get(k) == v for k, v in match.items())]
 
     def sent_messages(self, chat_id: Optional[int] = None) -> List[Dict[str, Any]]:
         """Parameters of the successful sendMessage calls (to ``chat_id``)."""
-        return [c.params for c in self.calls_of("sendMessage")
-                if c.status == 200 and (chat_id is None or c.params.get("chat_id") == chat_id)]
+        return [
+            c.params
+            for c in self.calls_of("sendMessage")
+            if c.status == 200 and (chat_id is None or c.params.get("chat_id") == chat_id)
+        ]
 
     def wait_for(self, predicate: Callable[[], Any], timeout: float = 30.0) -> Any:
         deadline = time.monotonic() + timeout
@@ -161,8 +172,14 @@ class FakeTelegram:
             self._updates.append(update)
             self._lock.notify_all()
 
-    def fail(self, method: str, status: int = 403, description: str = "Forbidden: bot was blocked by the user",
-             times: int = 1, parameters: Optional[Dict[str, Any]] = None) -> None:
+    def fail(
+        self,
+        method: str,
+        status: int = 403,
+        description: str = "Forbidden: bot was blocked by the user",
+        times: int = 1,
+        parameters: Optional[Dict[str, Any]] = None,
+    ) -> None:
         """Make the next ``times`` calls of ``method`` fail with this error."""
         with self._lock:
             self._failures.setdefault(method, []).extend([(status, description, parameters)] * times)
@@ -178,7 +195,9 @@ class FakeTelegram:
         if body and ctype == "application/json":
             params.update(json.loads(body))
         elif body and ctype == "application/x-www-form-urlencoded":
-            params.update({k: v[-1] for k, v in urllib.parse.parse_qs(body.decode("utf-8"), keep_blank_values=True).items()})
+            params.update(
+                {k: v[-1] for k, v in urllib.parse.parse_qs(body.decode("utf-8"), keep_blank_values=True).items()}
+            )
         elif body:
             raise ValueError(f"unsupported content type {ctype!r}")
         return _decode(params)
@@ -192,8 +211,11 @@ class FakeTelegram:
             self._reply(handler, 400, {"ok": False, "error_code": 400, "description": f"Bad Request: {error}"})
             return
         if prefix != f"/bot{self.token}":
-            self._reply(handler, 401 if prefix.startswith("/bot") else 404,
-                        {"ok": False, "error_code": 401, "description": "Unauthorized"})
+            self._reply(
+                handler,
+                401 if prefix.startswith("/bot") else 404,
+                {"ok": False, "error_code": 401, "description": "Unauthorized"},
+            )
             return
         call = Call(method, params)
         with self._lock:

@@ -38,7 +38,7 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, IO, List, Optional, Sequence
+from typing import IO, Any, Dict, List, Optional, Sequence
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 MODEL_NAME = "kasa"
@@ -110,18 +110,14 @@ def server_env(project_dir: Path, extra: Optional[Dict[str, str]] = None) -> Dic
             "PYTHONUNBUFFERED": "1",
             # rasa_sdk's action server reads its bind address from SANIC_HOST.
             "SANIC_HOST": HOST,
-            "PYTHONPATH": os.pathsep.join(
-                p for p in (str(project_dir), env.get("PYTHONPATH", "")) if p
-            ),
+            "PYTHONPATH": os.pathsep.join(p for p in (str(project_dir), env.get("PYTHONPATH", "")) if p),
         }
     )
     env.update(extra or {})
     return env
 
 
-def http_json(
-    method: str, url: str, payload: Any = None, timeout: float = REQUEST_TIMEOUT
-) -> Any:
+def http_json(method: str, url: str, payload: Any = None, timeout: float = REQUEST_TIMEOUT) -> Any:
     """Send a JSON request and decode the JSON answer (stdlib only)."""
     data = None if payload is None else json.dumps(payload).encode("utf-8")
     request = urllib.request.Request(
@@ -190,9 +186,7 @@ def run_train(
     return result
 
 
-def train_model(
-    project_dir: Path = REPO_ROOT, *, force: bool = False, timeout: float = TRAIN_TIMEOUT
-) -> Path:
+def train_model(project_dir: Path = REPO_ROOT, *, force: bool = False, timeout: float = TRAIN_TIMEOUT) -> Path:
     """Make sure ``<project>/models/kasa.tar.gz`` is trained from the current inputs."""
     run_train(project_dir, force=force, timeout=timeout)
     model = Path(project_dir).resolve() / "models" / f"{MODEL_NAME}.tar.gz"
@@ -394,14 +388,21 @@ class RasaServers:
         self.rasa = ManagedProcess(
             name="rasa server",
             args=[
-                rasa_bin, "run",
+                rasa_bin,
+                "run",
                 "--enable-api",
-                "--interface", HOST,
-                "--port", str(self.rasa_port),
-                "--model", str(self.model_path),
-                "--endpoints", str(self.endpoints_path),
-                "--credentials", str(self.credentials_path),
-                "--cors", "*",
+                "--interface",
+                HOST,
+                "--port",
+                str(self.rasa_port),
+                "--model",
+                str(self.model_path),
+                "--endpoints",
+                str(self.endpoints_path),
+                "--credentials",
+                str(self.credentials_path),
+                "--cors",
+                "*",
             ],
             cwd=self.project_dir,
             env=env,
@@ -411,9 +412,13 @@ class RasaServers:
             self.actions = ManagedProcess(
                 name="action server",
                 args=[
-                    rasa_bin, "run", "actions",
-                    "--port", str(self.actions_port),
-                    "--actions", self.actions_module,
+                    rasa_bin,
+                    "run",
+                    "actions",
+                    "--port",
+                    str(self.actions_port),
+                    "--actions",
+                    self.actions_module,
                 ],
                 cwd=self.project_dir,
                 env=env,
@@ -514,8 +519,7 @@ class RasaServers:
         parts = []
         for process in self.processes:
             parts.append(
-                f"---- last {lines} lines of {process.name} log ({process.log_path}) ----\n"
-                f"{process.log_tail(lines)}"
+                f"---- last {lines} lines of {process.name} log ({process.log_path}) ----\n{process.log_tail(lines)}"
             )
         return "\n".join(parts)
 

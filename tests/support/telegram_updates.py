@@ -3,6 +3,7 @@
 Plain dicts, so tests can post them to the webhook, queue them on the fake
 server for getUpdates, or parse them with ``telegram.Update.de_json``.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -29,8 +30,13 @@ def private_chat(chat_id: int, first_name: str = "Dana") -> Dict[str, Any]:
 
 def message(chat_id: int, **content: Any) -> Dict[str, Any]:
     """A message from the user ``chat_id`` in their private chat with the bot."""
-    return {"message_id": next(_message_ids), "from": user(chat_id), "chat": private_chat(chat_id),
-            "date": int(time.time()), **content}
+    return {
+        "message_id": next(_message_ids),
+        "from": user(chat_id),
+        "chat": private_chat(chat_id),
+        "date": int(time.time()),
+        **content,
+    }
 
 
 def update(**content: Any) -> Dict[str, Any]:
@@ -48,19 +54,28 @@ def text_update(chat_id: int, text: str) -> Dict[str, Any]:
 def callback_update(chat_id: int, sent: Dict[str, Any], data: str) -> Dict[str, Any]:
     """The user pressed a button with ``data`` under ``sent`` (a message the bot sent, as the
     Bot API returned it: message_id, chat, from, text, reply_markup)."""
-    return update(callback_query={
-        "id": str(next_update_id() * 7),
-        "from": user(chat_id),
-        "message": sent,
-        "chat_instance": f"-{chat_id}42",
-        "data": data,
-    })
+    return update(
+        callback_query={
+            "id": str(next_update_id() * 7),
+            "from": user(chat_id),
+            "message": sent,
+            "chat_instance": f"-{chat_id}42",
+            "data": data,
+        }
+    )
 
 
-def bot_message(chat_id: int, message_id: int, text: str, reply_markup: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+def bot_message(
+    chat_id: int, message_id: int, text: str, reply_markup: Optional[Dict[str, Any]] = None
+) -> Dict[str, Any]:
     """A message of the bot as a callback query carries it."""
-    sent = {"message_id": message_id, "from": BOT_USER, "chat": private_chat(chat_id), "date": int(time.time()),
-            "text": text}
+    sent = {
+        "message_id": message_id,
+        "from": BOT_USER,
+        "chat": private_chat(chat_id),
+        "date": int(time.time()),
+        "text": text,
+    }
     if reply_markup:
         sent["reply_markup"] = reply_markup
     return sent
@@ -81,8 +96,16 @@ def _poll(api_9_6: bool = True) -> Dict[str, Any]:
     """A poll; ``api_9_6=False`` leaves out the options' persistent_id (older Bot API), which PTB 22.8
     refuses to read."""
     options = [{"text": "KC120", "voter_count": 0}, {"text": "KC110", "voter_count": 0}]
-    poll = {"id": "5512", "question": "Which camera?", "options": options, "total_voter_count": 0,
-            "is_closed": False, "is_anonymous": True, "type": "regular", "allows_multiple_answers": False}
+    poll = {
+        "id": "5512",
+        "question": "Which camera?",
+        "options": options,
+        "total_voter_count": 0,
+        "is_closed": False,
+        "is_anonymous": True,
+        "type": "regular",
+        "allows_multiple_answers": False,
+    }
     if api_9_6:
         for i, option in enumerate(options):
             option["persistent_id"] = f"opt{i}"
@@ -100,78 +123,221 @@ def non_text_updates(chat_id: int) -> List[Tuple[str, Dict[str, Any], Optional[s
     channel = {"id": -1001234567890, "title": "Shop news", "type": "channel"}
     now = int(time.time())
     cases: List[Tuple[str, Callable[[], Dict[str, Any]], Optional[str]]] = [
-        ("photo", lambda: update(message=message(chat_id, photo=[
-            _file("p1", width=90, height=67, file_size=1000), _file("p2", width=1280, height=960, file_size=90000)])),
-         "only read text"),
-        ("sticker", lambda: update(message=message(chat_id, sticker=_file(
-            "s", type="regular", width=512, height=512, is_animated=False, is_video=False, emoji="👍"))),
-         "only read text"),
-        ("voice", lambda: update(message=message(chat_id, voice=_file("v", duration=3, mime_type="audio/ogg"))),
-         "can't listen"),
-        ("audio", lambda: update(message=message(chat_id, audio=_file("a", duration=100, title="beep"))),
-         "can't listen"),
-        ("video", lambda: update(message=message(chat_id, video=_file("vd", width=640, height=480, duration=7))),
-         "only read text"),
-        ("video_note", lambda: update(message=message(chat_id, video_note=_file("vn", length=240, duration=5))),
-         "only read text"),
-        ("animation", lambda: update(message=message(
-            chat_id, animation=_file("an", width=320, height=240, duration=2),
-            document=_file("an", file_name="blink.gif.mp4", mime_type="video/mp4"))),
-         "only read text"),
-        ("document", lambda: update(message=message(chat_id, document=_file(
-            "d", file_name="camera-log.txt", mime_type="text/plain", file_size=2048))),
-         "only read text"),
-        ("location", lambda: update(message=message(chat_id, location={"latitude": 52.52, "longitude": 13.405})),
-         "don't need a location"),
-        ("venue", lambda: update(message=message(
-            chat_id, location={"latitude": 52.52, "longitude": 13.405},
-            venue={"location": {"latitude": 52.52, "longitude": 13.405}, "title": "Shop", "address": "Main St 1"})),
-         "don't need a location"),
-        ("contact", lambda: update(message=message(chat_id, contact={
-            "phone_number": "+4915112345678", "first_name": "Dana", "user_id": chat_id})),
-         "can't use contacts"),
+        (
+            "photo",
+            lambda: update(
+                message=message(
+                    chat_id,
+                    photo=[
+                        _file("p1", width=90, height=67, file_size=1000),
+                        _file("p2", width=1280, height=960, file_size=90000),
+                    ],
+                )
+            ),
+            "only read text",
+        ),
+        (
+            "sticker",
+            lambda: update(
+                message=message(
+                    chat_id,
+                    sticker=_file(
+                        "s", type="regular", width=512, height=512, is_animated=False, is_video=False, emoji="👍"
+                    ),
+                )
+            ),
+            "only read text",
+        ),
+        (
+            "voice",
+            lambda: update(message=message(chat_id, voice=_file("v", duration=3, mime_type="audio/ogg"))),
+            "can't listen",
+        ),
+        (
+            "audio",
+            lambda: update(message=message(chat_id, audio=_file("a", duration=100, title="beep"))),
+            "can't listen",
+        ),
+        (
+            "video",
+            lambda: update(message=message(chat_id, video=_file("vd", width=640, height=480, duration=7))),
+            "only read text",
+        ),
+        (
+            "video_note",
+            lambda: update(message=message(chat_id, video_note=_file("vn", length=240, duration=5))),
+            "only read text",
+        ),
+        (
+            "animation",
+            lambda: update(
+                message=message(
+                    chat_id,
+                    animation=_file("an", width=320, height=240, duration=2),
+                    document=_file("an", file_name="blink.gif.mp4", mime_type="video/mp4"),
+                )
+            ),
+            "only read text",
+        ),
+        (
+            "document",
+            lambda: update(
+                message=message(
+                    chat_id, document=_file("d", file_name="camera-log.txt", mime_type="text/plain", file_size=2048)
+                )
+            ),
+            "only read text",
+        ),
+        (
+            "location",
+            lambda: update(message=message(chat_id, location={"latitude": 52.52, "longitude": 13.405})),
+            "don't need a location",
+        ),
+        (
+            "venue",
+            lambda: update(
+                message=message(
+                    chat_id,
+                    location={"latitude": 52.52, "longitude": 13.405},
+                    venue={
+                        "location": {"latitude": 52.52, "longitude": 13.405},
+                        "title": "Shop",
+                        "address": "Main St 1",
+                    },
+                )
+            ),
+            "don't need a location",
+        ),
+        (
+            "contact",
+            lambda: update(
+                message=message(
+                    chat_id, contact={"phone_number": "+4915112345678", "first_name": "Dana", "user_id": chat_id}
+                )
+            ),
+            "can't use contacts",
+        ),
         ("poll message", lambda: update(message=message(chat_id, poll=_poll())), "only read text"),
-        ("poll message PTB cannot read", lambda: update(message=message(chat_id, poll=_poll(api_9_6=False))),
-         "only read text"),
+        (
+            "poll message PTB cannot read",
+            lambda: update(message=message(chat_id, poll=_poll(api_9_6=False))),
+            "only read text",
+        ),
         ("dice", lambda: update(message=message(chat_id, dice={"emoji": "🎲", "value": 3})), "only read text"),
-        ("edited_message", lambda: update(edited_message={
-            **message(chat_id, text="my camera is offline since yesterday"), "edit_date": now}),
-         "not edits"),
-        ("my_chat_member: user blocked the bot", lambda: update(my_chat_member={
-            "chat": chat, "from": u, "date": now,
-            "old_chat_member": _member("member", BOT_USER), "new_chat_member": _member("kicked", BOT_USER)}),
-         None),
-        ("my_chat_member: user unblocked the bot", lambda: update(my_chat_member={
-            "chat": chat, "from": u, "date": now,
-            "old_chat_member": _member("kicked", BOT_USER), "new_chat_member": _member("member", BOT_USER)}),
-         None),
-        ("channel_post", lambda: update(channel_post={
-            "message_id": 7, "sender_chat": channel, "chat": channel, "date": now, "text": "New cameras in stock"}),
-         None),
-        ("edited_channel_post", lambda: update(edited_channel_post={
-            "message_id": 7, "sender_chat": channel, "chat": channel, "date": now, "edit_date": now,
-            "text": "New cameras in stock!"}),
-         None),
+        (
+            "edited_message",
+            lambda: update(
+                edited_message={**message(chat_id, text="my camera is offline since yesterday"), "edit_date": now}
+            ),
+            "not edits",
+        ),
+        (
+            "my_chat_member: user blocked the bot",
+            lambda: update(
+                my_chat_member={
+                    "chat": chat,
+                    "from": u,
+                    "date": now,
+                    "old_chat_member": _member("member", BOT_USER),
+                    "new_chat_member": _member("kicked", BOT_USER),
+                }
+            ),
+            None,
+        ),
+        (
+            "my_chat_member: user unblocked the bot",
+            lambda: update(
+                my_chat_member={
+                    "chat": chat,
+                    "from": u,
+                    "date": now,
+                    "old_chat_member": _member("kicked", BOT_USER),
+                    "new_chat_member": _member("member", BOT_USER),
+                }
+            ),
+            None,
+        ),
+        (
+            "channel_post",
+            lambda: update(
+                channel_post={
+                    "message_id": 7,
+                    "sender_chat": channel,
+                    "chat": channel,
+                    "date": now,
+                    "text": "New cameras in stock",
+                }
+            ),
+            None,
+        ),
+        (
+            "edited_channel_post",
+            lambda: update(
+                edited_channel_post={
+                    "message_id": 7,
+                    "sender_chat": channel,
+                    "chat": channel,
+                    "date": now,
+                    "edit_date": now,
+                    "text": "New cameras in stock!",
+                }
+            ),
+            None,
+        ),
         ("poll", lambda: update(poll=_poll()), None),
         ("poll PTB cannot read", lambda: update(poll=_poll(api_9_6=False)), None),
-        ("poll_answer", lambda: update(poll_answer={
-            "poll_id": "5512", "user": u, "option_ids": [0], "option_persistent_ids": ["opt0"]}), None),
+        (
+            "poll_answer",
+            lambda: update(
+                poll_answer={"poll_id": "5512", "user": u, "option_ids": [0], "option_persistent_ids": ["opt0"]}
+            ),
+            None,
+        ),
         ("inline_query", lambda: update(inline_query={"id": "881", "from": u, "query": "kc120", "offset": ""}), None),
-        ("chat_member", lambda: update(chat_member={
-            "chat": {"id": -100555, "title": "Kasa owners", "type": "supergroup"}, "from": u, "date": now,
-            "old_chat_member": _member("left", u), "new_chat_member": _member("member", u)}),
-         None),
-        ("chat_join_request", lambda: update(chat_join_request={
-            "chat": {"id": -100555, "title": "Kasa owners", "type": "supergroup"}, "from": u,
-            "user_chat_id": chat_id, "date": now}),
-         None),
-        ("message_reaction", lambda: update(message_reaction={
-            "chat": chat, "message_id": 5, "user": u, "date": now, "old_reaction": [],
-            "new_reaction": [{"type": "emoji", "emoji": "👍"}]}),
-         None),
-        ("service: pinned message", lambda: update(message=message(
-            chat_id, pinned_message=bot_message(chat_id, 5, "Hi!"))),
-         None),
+        (
+            "chat_member",
+            lambda: update(
+                chat_member={
+                    "chat": {"id": -100555, "title": "Kasa owners", "type": "supergroup"},
+                    "from": u,
+                    "date": now,
+                    "old_chat_member": _member("left", u),
+                    "new_chat_member": _member("member", u),
+                }
+            ),
+            None,
+        ),
+        (
+            "chat_join_request",
+            lambda: update(
+                chat_join_request={
+                    "chat": {"id": -100555, "title": "Kasa owners", "type": "supergroup"},
+                    "from": u,
+                    "user_chat_id": chat_id,
+                    "date": now,
+                }
+            ),
+            None,
+        ),
+        (
+            "message_reaction",
+            lambda: update(
+                message_reaction={
+                    "chat": chat,
+                    "message_id": 5,
+                    "user": u,
+                    "date": now,
+                    "old_reaction": [],
+                    "new_reaction": [{"type": "emoji", "emoji": "👍"}],
+                }
+            ),
+            None,
+        ),
+        (
+            "service: pinned message",
+            lambda: update(message=message(chat_id, pinned_message=bot_message(chat_id, 5, "Hi!"))),
+            None,
+        ),
         ("unknown update type", lambda: update(some_future_update={"id": 1, "what": "not in the Bot API yet"}), None),
     ]
     return [(name, make(), expected) for name, make, expected in cases]

@@ -20,6 +20,7 @@ import pytest
 from tests.support import servers as harness
 from tests.support.servers import HarnessError, RasaServers, start_servers, train_model
 
+
 def e2e(test):
     """Mark a test that trains a model or starts servers."""
     return pytest.mark.e2e(pytest.mark.slow(test))
@@ -138,9 +139,7 @@ def test_generated_endpoints_are_read_by_rasa(tmp_path: Path) -> None:
     from rasa.utils.endpoints import read_endpoint_config
 
     db = tmp_path / "odd $dir" / "tracker.db"
-    path = harness.write_endpoints(
-        tmp_path / "endpoints.yml", db_path=db, actions_url="http://127.0.0.1:6055/webhook"
-    )
+    path = harness.write_endpoints(tmp_path / "endpoints.yml", db_path=db, actions_url="http://127.0.0.1:6055/webhook")
     action = read_endpoint_config(str(path), "action_endpoint")
     store = read_endpoint_config(str(path), "tracker_store")
     assert action.url == "http://127.0.0.1:6055/webhook"
@@ -183,9 +182,7 @@ def test_train_failure_is_reported_with_the_log(tmp_path: Path) -> None:
 
 @e2e
 def test_rest_round_trip(tiny_servers: RasaServers) -> None:
-    assert tiny_servers.send("alice", "/greet") == [
-        {"recipient_id": "alice", "text": "Hello from the tiny bot!"}
-    ]
+    assert tiny_servers.send("alice", "/greet") == [{"recipient_id": "alice", "text": "Hello from the tiny bot!"}]
     # Goes through the action server via the generated action endpoint.
     assert tiny_servers.texts("alice", "/ping") == ["pong"]
     assert tiny_servers.status()["model_file"] == "kasa.tar.gz"
@@ -226,9 +223,7 @@ def _gone(pid: int, timeout: float = 5.0) -> bool:
 
 
 @e2e
-def test_factory_stops_everything(
-    tiny_project: Path, tiny_model: Path, start_rasa_servers
-) -> None:
+def test_factory_stops_everything(tiny_project: Path, tiny_model: Path, start_rasa_servers) -> None:
     servers = start_rasa_servers(tiny_project, tiny_model, actions_module=None)
     assert servers.actions is None
     assert servers.texts("carol", "/greet") == ["Hello from the tiny bot!"]

@@ -1,15 +1,27 @@
 """Pure Telegram logic (bot/channels/telegram.py): splitting, plain text, keyboards, callback
 tokens, duplicates, what each update means. No network."""
+
 import json
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from telegram import InlineKeyboardMarkup, Update
 
 from bot.channels import telegram as tg
 from bot.channels.telegram import (
-    MAX_CALLBACK_DATA, MAX_MESSAGE_LENGTH, CallbackData, Outgoing, SeenUpdates, interpret, keyboard,
-    outgoing_messages, parse_command, parse_update, split_text, utf16_len,
+    MAX_CALLBACK_DATA,
+    MAX_MESSAGE_LENGTH,
+    CallbackData,
+    Outgoing,
+    SeenUpdates,
+    interpret,
+    keyboard,
+    outgoing_messages,
+    parse_command,
+    parse_update,
+    split_text,
+    utf16_len,
 )
 from bot.dialogue.messages import choice_payload
 from tests.support.telegram_updates import bot_message, callback_update, non_text_updates, text_update
@@ -73,7 +85,9 @@ def test_keeps_an_emoji_with_its_variation_selector():
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.text(alphabet=st.sampled_from(list("ab c\n.é📷⚠\ufe0f")), max_size=400), st.integers(min_value=2, max_value=60))
+@given(
+    st.text(alphabet=st.sampled_from(list("ab c\n.é📷⚠\ufe0f")), max_size=400), st.integers(min_value=2, max_value=60)
+)
 def test_split_properties(text, limit):
     parts = split_text(text, limit=limit)
     assert all(part and part == part.strip() for part in parts)
@@ -89,14 +103,22 @@ def test_split_properties(text, limit):
 def test_texts_before_a_question_join_its_message():
     messages = [
         {"recipient_id": "1", "text": "Understood: SD card not recognized."},
-        {"recipient_id": "1", "text": "Does the camera detect the card?", "buttons": [
-            {"title": "Yes", "payload": "/choose{\"option\":\"sd|yes\"}"}, {"title": "Skip for now", "payload": "/skip"}]},
+        {
+            "recipient_id": "1",
+            "text": "Does the camera detect the card?",
+            "buttons": [
+                {"title": "Yes", "payload": '/choose{"option":"sd|yes"}'},
+                {"title": "Skip for now", "payload": "/skip"},
+            ],
+        },
         {"recipient_id": "1", "text": "Anything else?"},
     ]
     out = outgoing_messages(messages)
     assert out == [
-        Outgoing("Understood: SD card not recognized.\n\nDoes the camera detect the card?",
-                 (("Yes", "/choose{\"option\":\"sd|yes\"}"), ("Skip for now", "/skip"))),
+        Outgoing(
+            "Understood: SD card not recognized.\n\nDoes the camera detect the card?",
+            (("Yes", '/choose{"option":"sd|yes"}'), ("Skip for now", "/skip")),
+        ),
         Outgoing("Anything else?"),
     ]
     assert outgoing_messages(messages, merge=False)[0] == Outgoing("Understood: SD card not recognized.")
@@ -108,13 +130,19 @@ def test_messages_are_not_joined_beyond_the_limit():
 
 
 def test_images_attachments_quick_replies_and_custom():
-    out = outgoing_messages([
-        {"text": "See:", "image": "https://example.com/led.png"},
-        {"attachment": "https://example.com/manual.pdf"},
-        {"custom": {"anything": 1}},
-        {"text": "Pick", "quick_replies": [{"title": "A", "payload": "/a"}],
-         "buttons": [{"title": "Open", "url": "https://kasa"}, {"title": "", "payload": "/b"}]},
-    ], merge=False)
+    out = outgoing_messages(
+        [
+            {"text": "See:", "image": "https://example.com/led.png"},
+            {"attachment": "https://example.com/manual.pdf"},
+            {"custom": {"anything": 1}},
+            {
+                "text": "Pick",
+                "quick_replies": [{"title": "A", "payload": "/a"}],
+                "buttons": [{"title": "Open", "url": "https://kasa"}, {"title": "", "payload": "/b"}],
+            },
+        ],
+        merge=False,
+    )
     assert out == [
         Outgoing("See:\nhttps://example.com/led.png"),
         Outgoing("https://example.com/manual.pdf"),
@@ -183,13 +211,14 @@ def test_token_store_is_bounded_per_chat_and_in_chats():
 def test_keyboard_one_button_per_row():
     store = CallbackData()
     long = "/choose" + json.dumps({"option": "x|" + "y" * 100})
-    markup = keyboard([("Still not detected with a different card", "/choose{\"option\":\"sd|no\"}"),
-                       ("Long one", long)], CHAT, store)
+    markup = keyboard(
+        [("Still not detected with a different card", '/choose{"option":"sd|no"}'), ("Long one", long)], CHAT, store
+    )
     assert isinstance(markup, InlineKeyboardMarkup)
     rows = markup.inline_keyboard
     assert [len(r) for r in rows] == [1, 1]
     assert rows[0][0].text == "Still not detected with a different card"
-    assert rows[0][0].callback_data == "/choose{\"option\":\"sd|no\"}"
+    assert rows[0][0].callback_data == '/choose{"option":"sd|no"}'
     assert store.payload_for(CHAT, rows[1][0].callback_data) == long
     assert keyboard([], CHAT, store) is None
 
@@ -219,24 +248,32 @@ def parsed(data):
 
 def test_text_goes_to_rasa_with_the_chat_as_sender():
     inbound = interpret(parsed(text_update(CHAT, "  my kc120 is offline since monday ")), BOT_NAME)
-    assert (inbound.action, inbound.kind, inbound.text, inbound.sender_id) == ("rasa", "text", "my kc120 is offline since monday", str(CHAT))
+    assert (inbound.action, inbound.kind, inbound.text, inbound.sender_id) == (
+        "rasa",
+        "text",
+        "my kc120 is offline since monday",
+        str(CHAT),
+    )
     info = inbound.metadata["telegram"]
     assert info["chat_id"] == CHAT and info["user_id"] == CHAT and info["chat_type"] == "private"
 
 
-@pytest.mark.parametrize("text, action, sent", [
-    ("/start", "reply", "Kasa security cameras"),
-    ("/start deep-link-param", "reply", "Kasa security cameras"),
-    ("/help", "reply", "/restart"),
-    ("/help@kasa_helper_bot", "reply", "/restart"),
-    ("/restart", "rasa", "/start_over"),
-    ("/RESTART", "rasa", "/start_over"),
-    ("/human", "rasa", "/human_handoff"),
-    ("/human please, now", "rasa", "/human_handoff"),
-    ("/skip", "rasa", "/skip"),  # Rasa's own intent payloads pass through
-    ("/choose{\"option\":\"sd|no\"}", "rasa", "/choose{\"option\":\"sd|no\"}"),
-    ("/restart@another_bot", "rasa", "/restart@another_bot"),
-])
+@pytest.mark.parametrize(
+    "text, action, sent",
+    [
+        ("/start", "reply", "Kasa security cameras"),
+        ("/start deep-link-param", "reply", "Kasa security cameras"),
+        ("/help", "reply", "/restart"),
+        ("/help@kasa_helper_bot", "reply", "/restart"),
+        ("/restart", "rasa", "/start_over"),
+        ("/RESTART", "rasa", "/start_over"),
+        ("/human", "rasa", "/human_handoff"),
+        ("/human please, now", "rasa", "/human_handoff"),
+        ("/skip", "rasa", "/skip"),  # Rasa's own intent payloads pass through
+        ('/choose{"option":"sd|no"}', "rasa", '/choose{"option":"sd|no"}'),
+        ("/restart@another_bot", "rasa", "/restart@another_bot"),
+    ],
+)
 def test_commands(text, action, sent):
     inbound = interpret(parsed(text_update(CHAT, text)), BOT_NAME)
     assert inbound.action == action
@@ -271,8 +308,9 @@ def test_a_caption_is_read_as_text():
     data = text_update(CHAT, "x")
     message = data["message"]
     del message["text"]
-    message.update(photo=[{"file_id": "f", "file_unique_id": "u", "width": 9, "height": 9}],
-                   caption="the led looks like this")
+    message.update(
+        photo=[{"file_id": "f", "file_unique_id": "u", "width": 9, "height": 9}], caption="the led looks like this"
+    )
     inbound = interpret(parsed(data), BOT_NAME)
     assert (inbound.action, inbound.kind, inbound.text) == ("rasa", "caption:photo", "the led looks like this")
 
@@ -287,7 +325,7 @@ def test_messages_from_bots_and_empty_texts_are_ignored():
 def test_an_update_ptb_cannot_read_keeps_its_text():
     data = text_update(CHAT, "my camera is offline")
     data["message"]["poll"] = {"id": "1", "broken": True}  # PTB refuses this
-    with pytest.raises(Exception):
+    with pytest.raises(Exception):  # noqa: B017 - PTB raises several types here
         Update.de_json(json.loads(json.dumps(data)), None)
     inbound = interpret(parsed(data), BOT_NAME)
     assert (inbound.action, inbound.text) == ("rasa", "my camera is offline")

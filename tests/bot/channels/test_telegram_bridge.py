@@ -1,4 +1,5 @@
 """TelegramBridge against the fake Bot API server, with a real telegram.Bot and a stand-in for Rasa."""
+
 import asyncio
 import json
 from typing import Any, Dict, List
@@ -6,8 +7,16 @@ from typing import Any, Dict, List
 import pytest
 
 from bot.channels.telegram import (
-    BUTTON_EXPIRED, BUTTON_USED, HELP_TEXT, MAX_MESSAGE_LENGTH, SORRY, TelegramBridge, make_bot, parse_update,
-    split_text, utf16_len,
+    BUTTON_EXPIRED,
+    BUTTON_USED,
+    HELP_TEXT,
+    MAX_MESSAGE_LENGTH,
+    SORRY,
+    TelegramBridge,
+    make_bot,
+    parse_update,
+    split_text,
+    utf16_len,
 )
 from bot.dialogue.messages import choice_payload
 from tests.support.fake_telegram import FakeTelegram
@@ -15,11 +24,14 @@ from tests.support.telegram_updates import callback_update, non_text_updates, te
 
 CHAT = 31337
 LONG_PAYLOAD = "/choose" + json.dumps({"option": "a_really_long_move_identifier|and_an_even_longer_option_identifier"})
-QUESTION = {"text": "Does the camera detect a different card?", "buttons": [
-    {"title": "Still not detected with a different card", "payload": choice_payload("sd_card_swap", "still_not")},
-    {"title": "A long one", "payload": LONG_PAYLOAD},
-    {"title": "How do I do that?", "payload": "/how_to"},
-]}
+QUESTION = {
+    "text": "Does the camera detect a different card?",
+    "buttons": [
+        {"title": "Still not detected with a different card", "payload": choice_payload("sd_card_swap", "still_not")},
+        {"title": "A long one", "payload": LONG_PAYLOAD},
+        {"title": "How do I do that?", "payload": "/how_to"},
+    ],
+}
 
 
 class FakeRasa:
@@ -93,9 +105,14 @@ async def test_a_button_press_sends_the_exact_payload_once(fake_tg, make_bridge)
     await handle(bridge, text_update(CHAT, "sd card"))
     [sent_call] = fake_tg.calls_of("sendMessage")
     sent = sent_call.params
-    message = {"message_id": 1001, "from": {"id": 1, "is_bot": True, "first_name": "B"},
-               "chat": {"id": CHAT, "type": "private"}, "date": 0, "text": sent["text"],
-               "reply_markup": sent["reply_markup"]}
+    message = {
+        "message_id": 1001,
+        "from": {"id": 1, "is_bot": True, "first_name": "B"},
+        "chat": {"id": CHAT, "type": "private"},
+        "date": 0,
+        "text": sent["text"],
+        "reply_markup": sent["reply_markup"],
+    }
     long_button = keyboard_of(sent)[1]
     assert long_button["callback_data"] != LONG_PAYLOAD
 
@@ -106,7 +123,11 @@ async def test_a_button_press_sends_the_exact_payload_once(fake_tg, make_bridge)
     assert answer.params == {"callback_query_id": press["callback_query"]["id"]}
     [edit] = fake_tg.calls_of("editMessageReplyMarkup")
     assert edit.params == {"chat_id": CHAT, "message_id": 1001}, "no reply_markup: the keyboard goes"
-    assert fake_tg.calls.index(answer) < fake_tg.calls.index(edit) < fake_tg.calls.index(fake_tg.calls_of("sendMessage")[1])
+    assert (
+        fake_tg.calls.index(answer)
+        < fake_tg.calls.index(edit)
+        < fake_tg.calls.index(fake_tg.calls_of("sendMessage")[1])
+    )
 
     # a second tap on the same message (before the keyboard vanished on the phone)
     again = callback_update(CHAT, message, keyboard_of(sent)[0]["callback_data"])
@@ -157,12 +178,15 @@ async def test_a_long_reply_is_split_with_the_keyboard_under_the_last_part(fake_
     assert [bool(s.get("reply_markup")) for s in sent] == [False] * (len(sent) - 1) + [True]
 
 
-@pytest.mark.parametrize("command, to_rasa, says", [
-    ("/start", None, "Kasa security cameras"),
-    ("/help", None, HELP_TEXT[:40]),
-    ("/restart", "/start_over", "You said: /start_over"),
-    ("/human", "/human_handoff", "You said: /human_handoff"),
-])
+@pytest.mark.parametrize(
+    "command, to_rasa, says",
+    [
+        ("/start", None, "Kasa security cameras"),
+        ("/help", None, HELP_TEXT[:40]),
+        ("/restart", "/start_over", "You said: /start_over"),
+        ("/human", "/human_handoff", "You said: /human_handoff"),
+    ],
+)
 async def test_commands(fake_tg, make_bridge, command, to_rasa, says):
     rasa = FakeRasa()
     bridge = make_bridge(rasa)
@@ -186,7 +210,9 @@ async def test_non_text_updates_never_reach_rasa(fake_tg, make_bridge):
 
 
 async def test_a_blocked_user_stops_the_replies_without_an_error(fake_tg, make_bridge):
-    bridge = make_bridge(FakeRasa(lambda text: [{"text": "one"}, QUESTION, {"text": "three", "buttons": QUESTION["buttons"]}]))
+    bridge = make_bridge(
+        FakeRasa(lambda text: [{"text": "one"}, QUESTION, {"text": "three", "buttons": QUESTION["buttons"]}])
+    )
     fake_tg.fail("sendMessage", 403, "Forbidden: bot was blocked by the user")
     assert await handle(bridge, text_update(CHAT, "hello")) == "text"
     assert len(fake_tg.calls_of("sendMessage")) == 1, "nothing more is tried after a 403"
@@ -220,8 +246,11 @@ async def test_typing_is_repeated_while_rasa_thinks(fake_tg, make_bridge):
 async def test_one_chat_in_order_other_chats_side_by_side(fake_tg, make_bridge):
     rasa = FakeRasa(delay=0.3)
     bridge = make_bridge(rasa)
-    await asyncio.gather(handle(bridge, text_update(CHAT, "first")), handle(bridge, text_update(CHAT, "second")),
-                         handle(bridge, text_update(CHAT + 1, "other")))
+    await asyncio.gather(
+        handle(bridge, text_update(CHAT, "first")),
+        handle(bridge, text_update(CHAT, "second")),
+        handle(bridge, text_update(CHAT + 1, "other")),
+    )
     assert [m["text"] for m in fake_tg.sent_messages(CHAT)] == ["You said: first", "You said: second"]
     sends = fake_tg.calls_of("sendMessage")
     other = next(c for c in sends if c.params["chat_id"] == CHAT + 1)

@@ -1,5 +1,6 @@
 """Polling mode (bot/channels/telegram_polling.py) against the fake Bot API and a stand-in Rasa REST
 channel, in process and as `python -m bot.channels.telegram_polling`."""
+
 import asyncio
 import json
 import os
@@ -7,13 +8,12 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from bot.channels.telegram_polling import Poller, RasaRest, main
 from bot.channels.telegram import make_bot
+from bot.channels.telegram_polling import Poller, RasaRest, main
 from tests.support.fake_telegram import FakeTelegram
 from tests.support.servers import REPO_ROOT
 from tests.support.telegram_updates import bot_message, callback_update, non_text_updates, text_update
@@ -35,8 +35,13 @@ class FakeRasaRest:
             def do_POST(self):
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 fake.posts.append((self.path, body))
-                answer = [{"recipient_id": body["sender"], "text": f"Rasa got: {body['message']}",
-                           "buttons": [{"title": "Under warranty", "payload": "/choose{\"option\":\"warranty|in_warranty\"}"}]}]
+                answer = [
+                    {
+                        "recipient_id": body["sender"],
+                        "text": f"Rasa got: {body['message']}",
+                        "buttons": [{"title": "Under warranty", "payload": '/choose{"option":"warranty|in_warranty"}'}],
+                    }
+                ]
                 data = json.dumps(answer).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
@@ -103,14 +108,22 @@ async def test_polls_asks_rasa_over_rest_and_answers(fake_tg, fake_rasa, poller)
 
 async def test_button_presses_and_non_text_updates(fake_tg, fake_rasa, poller):
     await poller.start()
-    sent = bot_message(CHAT, 900, "Warranty?", {"inline_keyboard": [[
-        {"text": "Under warranty", "callback_data": "/choose{\"option\":\"warranty|in_warranty\"}"}]]})
-    fake_tg.push_update(callback_update(CHAT, sent, "/choose{\"option\":\"warranty|in_warranty\"}"))
+    sent = bot_message(
+        CHAT,
+        900,
+        "Warranty?",
+        {
+            "inline_keyboard": [
+                [{"text": "Under warranty", "callback_data": '/choose{"option":"warranty|in_warranty"}'}]
+            ]
+        },
+    )
+    fake_tg.push_update(callback_update(CHAT, sent, '/choose{"option":"warranty|in_warranty"}'))
     for _, update, _ in non_text_updates(CHAT):
         fake_tg.push_update(update)
     await poller.poll_once()
     await poller.drain()
-    assert [body["message"] for _, body in fake_rasa.posts] == ["/choose{\"option\":\"warranty|in_warranty\"}"]
+    assert [body["message"] for _, body in fake_rasa.posts] == ['/choose{"option":"warranty|in_warranty"}']
     assert fake_tg.calls_of("answerCallbackQuery") and fake_tg.calls_of("editMessageReplyMarkup", message_id=900)
     assert any("only read text" in m["text"] for m in fake_tg.sent_messages(CHAT))
 
@@ -154,11 +167,22 @@ def test_main_needs_a_token(monkeypatch, capsys):
 
 
 def test_the_module_runs_and_stops_on_sigterm(fake_tg, fake_rasa, tmp_path):
-    env = dict(os.environ, TELEGRAM_TOKEN=fake_tg.token, TELEGRAM_BASE_URL=fake_tg.url, RASA_URL=fake_rasa.url,
-               TELEGRAM_POLL_TIMEOUT="1", PYTHONPATH=str(REPO_ROOT))
+    env = dict(
+        os.environ,
+        TELEGRAM_TOKEN=fake_tg.token,
+        TELEGRAM_BASE_URL=fake_tg.url,
+        RASA_URL=fake_rasa.url,
+        TELEGRAM_POLL_TIMEOUT="1",
+        PYTHONPATH=str(REPO_ROOT),
+    )
     log = open(tmp_path / "poller.log", "wb")
-    process = subprocess.Popen([sys.executable, "-m", "bot.channels.telegram_polling"], cwd=REPO_ROOT, env=env,
-                               stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.channels.telegram_polling"],
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     try:
         fake_tg.push_update(text_update(CHAT, "hello from polling"))
         fake_tg.wait_for(lambda: fake_tg.sent_messages(CHAT), timeout=60)
@@ -173,9 +197,20 @@ def test_the_module_runs_and_stops_on_sigterm(fake_tg, fake_rasa, tmp_path):
 
 
 def test_a_wrong_token_exits_2(fake_tg, fake_rasa, tmp_path):
-    env = dict(os.environ, TELEGRAM_TOKEN="999:wrong", TELEGRAM_BASE_URL=fake_tg.url, RASA_URL=fake_rasa.url,
-               PYTHONPATH=str(REPO_ROOT))
-    result = subprocess.run([sys.executable, "-m", "bot.channels.telegram_polling"], cwd=REPO_ROOT, env=env,
-                            capture_output=True, text=True, timeout=60)
+    env = dict(
+        os.environ,
+        TELEGRAM_TOKEN="999:wrong",
+        TELEGRAM_BASE_URL=fake_tg.url,
+        RASA_URL=fake_rasa.url,
+        PYTHONPATH=str(REPO_ROOT),
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.channels.telegram_polling"],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2, result.stderr[-2000:]
     assert "rejected the token" in result.stderr

@@ -61,9 +61,7 @@ def test_parse_reply_reads_texts_and_buttons() -> None:
 
 
 def test_parse_reply_reads_images_attachments_and_custom() -> None:
-    (message,) = parse_reply(
-        [{"recipient_id": "u", "image": "http://x/y.png", "custom": {"kind": "ticket", "id": 7}}]
-    )
+    (message,) = parse_reply([{"recipient_id": "u", "image": "http://x/y.png", "custom": {"kind": "ticket", "id": 7}}])
     assert message.text is None
     assert message.image == "http://x/y.png"
     assert message.custom == {"kind": "ticket", "id": 7}
@@ -277,9 +275,7 @@ def stub_rest_server() -> Iterator[Tuple[str, list]]:
 def test_post_message_round_trip(stub_rest_server) -> None:
     url, received = stub_rest_server
     messages = post_message(url, "u1", "camera offline")
-    assert received == [
-        ("/webhooks/rest/webhook", "application/json", {"sender": "u1", "message": "camera offline"})
-    ]
+    assert received == [("/webhooks/rest/webhook", "application/json", {"sender": "u1", "message": "camera offline"})]
     assert messages == parse_reply(CAMERA_REPLY)
 
 

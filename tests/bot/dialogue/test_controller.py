@@ -1,4 +1,5 @@
 """The conversation controller, driven like a customer would, without Rasa."""
+
 import json
 
 import pytest
@@ -36,7 +37,7 @@ class Chat:
 
     def say_payload(self, payload):
         if payload.startswith("/choose"):
-            value = json.loads(payload[len("/choose"):])["option"]
+            value = json.loads(payload[len("/choose") :])["option"]
             return self.say(payload, "choose", 1.0, entities=[{"entity": "option", "value": value}])
         return self.say(payload, payload[1:], 1.0)
 
@@ -67,8 +68,11 @@ class Chat:
 
 def test_symptom_starts_diagnosis_with_buttons(controller):
     chat = Chat(controller)
-    chat.say("my kc120 is offline since 2 months", "offline_after_months",
-             entities=[{"entity": "camera_model", "value": "KC120"}])
+    chat.say(
+        "my kc120 is offline since 2 months",
+        "offline_after_months",
+        entities=[{"entity": "camera_model", "value": "KC120"}],
+    )
     assert chat.conv.phase == "diagnosing"
     assert chat.texts[0].startswith("Understood: your camera worked for a while, then went offline")
     assert chat.last[-1].buttons, "a question comes with its options as buttons"
@@ -104,8 +108,23 @@ def test_escalation_offers_a_person_and_hands_over_a_summary(controller):
         if chat.conv.phase == "finished":
             break
         titles = [t for r in chat.last for t, _ in r.buttons]
-        pick = next(t for t in titles if t.startswith(("Completely silent", "Cool", "Solid green", "No change",
-                                                        "Under warranty", "Evenly", "No cracks", "Yes, they", "It looks")))
+        pick = next(
+            t
+            for t in titles
+            if t.startswith(
+                (
+                    "Completely silent",
+                    "Cool",
+                    "Solid green",
+                    "No change",
+                    "Under warranty",
+                    "Evenly",
+                    "No cracks",
+                    "Yes, they",
+                    "It looks",
+                )
+            )
+        )
         chat.press(pick)
     assert chat.conv.phase == "finished"
     assert any("replac" in t.lower() for t in chat.texts)
@@ -139,12 +158,19 @@ def test_unknown_option_for_the_open_question_is_refused(controller):
 
 def test_low_confidence_asks_did_you_mean(controller):
     chat = Chat(controller)
-    chat.say("camera weird", "nlu_fallback", 0.3,
-             ranking=[("nlu_fallback", 0.3), ("live_view_timeout", 0.28), ("green_blinking_no_cloud", 0.2)])
+    chat.say(
+        "camera weird",
+        "nlu_fallback",
+        0.3,
+        ranking=[("nlu_fallback", 0.3), ("live_view_timeout", 0.28), ("green_blinking_no_cloud", 0.2)],
+    )
     assert chat.conv.phase == "clarify"
     titles = [t for t, _ in chat.last[-1].buttons]
-    assert titles == ["Live view times out in the app",
-                      "The LED blinks green but the app can't reach the camera", "Something else"]
+    assert titles == [
+        "Live view times out in the app",
+        "The LED blinks green but the app can't reach the camera",
+        "Something else",
+    ]
     chat.press("The LED blinks green")
     assert chat.conv.phase == "diagnosing"
     state = DiagnosisState.from_dict(chat.conv.engine)
@@ -154,8 +180,12 @@ def test_low_confidence_asks_did_you_mean(controller):
 
 def test_typed_number_picks_an_option(controller):
     chat = Chat(controller)
-    chat.say("camera weird", "nlu_fallback", 0.3,
-             ranking=[("nlu_fallback", 0.3), ("live_view_timeout", 0.28), ("green_blinking_no_cloud", 0.2)])
+    chat.say(
+        "camera weird",
+        "nlu_fallback",
+        0.3,
+        ranking=[("nlu_fallback", 0.3), ("live_view_timeout", 0.28), ("green_blinking_no_cloud", 0.2)],
+    )
     chat.say("2", "choose")
     assert DiagnosisState.from_dict(chat.conv.engine).symptoms == ["green_blinking_no_cloud"]
 
@@ -170,8 +200,12 @@ def test_out_of_scope_says_what_the_bot_does_and_offers_a_person(controller):
 
 def test_two_symptoms_safety_first_then_the_other_offered(controller):
     chat = Chat(controller)
-    chat.say("sd card not recognized and the plug is super hot", "sd_card_not_recognized", 0.5,
-             ranking=[("sd_card_not_recognized", 0.5), ("adapter_overheating", 0.4)])
+    chat.say(
+        "sd card not recognized and the plug is super hot",
+        "sd_card_not_recognized",
+        0.5,
+        ranking=[("sd_card_not_recognized", 0.5), ("adapter_overheating", 0.4)],
+    )
     assert chat.texts[0].startswith("Understood: the power adapter is overheating")
     assert "Safety first" in chat.texts[1]
     assert chat.conv.queue == ["sd_card_not_recognized"]
@@ -184,8 +218,12 @@ def test_two_symptoms_safety_first_then_the_other_offered(controller):
 
 def test_two_close_symptoms_in_one_clause_are_asked_about(controller):
     chat = Chat(controller)
-    chat.say("camera shows live view error with green light", "live_view_timeout", 0.45,
-             ranking=[("live_view_timeout", 0.45), ("green_blinking_no_cloud", 0.4)])
+    chat.say(
+        "camera shows live view error with green light",
+        "live_view_timeout",
+        0.45,
+        ranking=[("live_view_timeout", 0.45), ("green_blinking_no_cloud", 0.4)],
+    )
     assert chat.conv.phase == "clarify"
     assert [t for t, _ in chat.last[-1].buttons][-1] == "Something else"
 
@@ -239,8 +277,9 @@ def test_a_hot_replacement_adapter_ends_with_the_warning_first_and_last(controll
     chat.say("offline after 2 months", "offline_after_months")
     assert chat.pending == "swap_adapter"
     chat.press("It came back for a while")
-    chat.say("the new charger is way too hot to hold as well", "inform",
-             entities=[{"entity": "temperature", "value": 75.0}])
+    chat.say(
+        "the new charger is way too hot to hold as well", "inform", entities=[{"entity": "temperature", "value": 75.0}]
+    )
     if chat.pending != "warranty_status":  # the temperature was not the open question: answer it by button
         chat.answer_until("adapter_temperature")
         chat.press("Too hot")
@@ -273,12 +312,26 @@ def test_repeated_misunderstanding_hands_over(controller):
     assert chat.conv.phase == "handoff"
 
 
-@pytest.mark.parametrize("text", ["", " ", "x" * 20000, "¿Por qué mi cámara no funciona?", "<script>alert(1)</script>",
-                                  "/choose{\"option\": 42}", "/choose{\"option\": \"symptom|../../etc\"}"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        " ",
+        "x" * 20000,
+        "¿Por qué mi cámara no funciona?",
+        "<script>alert(1)</script>",
+        '/choose{"option": 42}',
+        '/choose{"option": "symptom|../../etc"}',
+    ],
+)
 def test_bad_input_gets_an_answer_never_a_crash(controller, text):
     chat = Chat(controller)
-    replies = chat.say(text, "nlu_fallback" if not text.startswith("/") else "choose", 0.2,
-                       entities=[{"entity": "option", "value": 42}] if "42" in text else [])
+    replies = chat.say(
+        text,
+        "nlu_fallback" if not text.startswith("/") else "choose",
+        0.2,
+        entities=[{"entity": "option", "value": 42}] if "42" in text else [],
+    )
     assert replies and all(r.text for r in replies)
     chat.say("offline after 2 months", "offline_after_months")
     replies = chat.say(text, "nlu_fallback", 0.2)
@@ -333,9 +386,20 @@ def test_empty_message_changes_nothing(controller):
 
 def test_a_complaint_mistaken_for_a_typed_choice_is_read_again(controller):
     chat = Chat(controller)
-    chat.say("camra offlne aftr 3 monts", "choose", 0.76,
-             ranking=[("choose", 0.76), ("offline_after_months", 0.09), ("out_of_scope", 0.05), ("pan_tilt_stopped", 0.03),
-                      ("greet", 0.03), ("deny", 0.02), ("affirm", 0.02)])
+    chat.say(
+        "camra offlne aftr 3 monts",
+        "choose",
+        0.76,
+        ranking=[
+            ("choose", 0.76),
+            ("offline_after_months", 0.09),
+            ("out_of_scope", 0.05),
+            ("pan_tilt_stopped", 0.03),
+            ("greet", 0.03),
+            ("deny", 0.02),
+            ("affirm", 0.02),
+        ],
+    )
     assert chat.conv.phase == "clarify"
     assert chat.last[-1].buttons[0][0] == "Your camera worked for a while, then went offline"
 
@@ -383,8 +447,14 @@ def test_a_duration_said_during_the_diagnosis_is_not_the_cameras_age(controller)
 
 def test_the_customer_summary_shows_durations_in_words():
     from bot.dialogue import render
-    summary = {"symptoms": [], "context": {"duration": 21.0, "camera_model": "KC120"}, "steps_tried": [],
-               "questions": [], "outcome": None}
+
+    summary = {
+        "symptoms": [],
+        "context": {"duration": 21.0, "camera_model": "KC120"},
+        "steps_tried": [],
+        "questions": [],
+        "outcome": None,
+    }
     text = render.summary_text(summary)
     assert "• Time you mentioned: 3 weeks" in text and "21.0" not in text
     assert "• Camera model: KC120" in text

@@ -1,4 +1,5 @@
 """Hand-off in the conversation: one ticket, quiet while a person has the case, cancel, hand-back."""
+
 import pytest
 
 from bot.dialogue.controller import Controller, Conversation
@@ -140,11 +141,18 @@ def _escalate(chat):
     assert chat.conv.phase == "finished"
 
 
-@pytest.mark.parametrize("text, intent, ranking", [
-    ("yes", "affirm", None),
-    ("yes please connect me", "nlu_fallback", [("nlu_fallback", 0.4), ("human_handoff", 0.38), ("out_of_scope", 0.29)]),
-    ("sure, go ahead", "affirm", None),
-])
+@pytest.mark.parametrize(
+    "text, intent, ranking",
+    [
+        ("yes", "affirm", None),
+        (
+            "yes please connect me",
+            "nlu_fallback",
+            [("nlu_fallback", 0.4), ("human_handoff", 0.38), ("out_of_scope", 0.29)],
+        ),
+        ("sure, go ahead", "affirm", None),
+    ],
+)
 def test_a_typed_yes_to_the_offer_hands_over(chat, tickets, text, intent, ranking):
     _escalate(chat)
     assert "pass this to our support team" in chat.last[-1].text
@@ -163,8 +171,11 @@ def test_a_typed_no_to_the_offer_closes_politely(chat, tickets):
 
 
 def test_a_typed_yes_to_the_next_symptom_starts_it(chat, tickets):
-    chat.say("app freezes in settings and the sd card is not recognized", "app_freezes_settings",
-             ranking=[("app_freezes_settings", 0.6), ("sd_card_not_recognized", 0.35)])
+    chat.say(
+        "app freezes in settings and the sd card is not recognized",
+        "app_freezes_settings",
+        ranking=[("app_freezes_settings", 0.6), ("sd_card_not_recognized", 0.35)],
+    )
     queued = list(chat.conv.queue)
     assert queued, "the second symptom waits in the queue"
     for _ in range(10):

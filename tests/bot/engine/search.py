@@ -6,6 +6,7 @@ engine offers (for a repair action that includes "fixed"; at a post-fix check bo
 until an ending satisfies the goal. The depth bound is raised in a few steps (3, 8, 12), so short
 paths are found first without walking the whole tree to the deepest bound.
 """
+
 from __future__ import annotations
 
 import json
@@ -105,6 +106,7 @@ class Searcher:
     ) -> Optional[FoundPath]:
         """A path from one of `openings` (symptom lists, tried in order) to an ending whose outcome
         meets `goal`. `prefer` scores a state: higher-scoring branches are tried first."""
+
         def hit(step, state) -> bool:
             return isinstance(step, Finished) and goal(step.outcome)
 
@@ -148,8 +150,9 @@ class Searcher:
         if prefer is not None:
             branches.sort(key=lambda b: -prefer(b[1]))
         for action, child in branches:
-            found = self._dfs(child, FoundPath(path.symptoms, path.actions + [action]), hit, depth - 1,
-                              explored, prefer, allow_skip)
+            found = self._dfs(
+                child, FoundPath(path.symptoms, path.actions + [action]), hit, depth - 1, explored, prefer, allow_skip
+            )
             if found is not None:
                 return found
         return None

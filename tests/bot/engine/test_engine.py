@@ -1,5 +1,6 @@
 """Behaviour of the diagnosis engine's API (start, next_step, answer, confirm_fix, skip, undo,
 restart, observe_entities) and of the serialised state."""
+
 from __future__ import annotations
 
 import json
@@ -81,12 +82,17 @@ def _implying(k):
 
 
 def test_symptoms_with_implications_are_the_expected_ones(k):
-    assert set(_implying(k)) == {"offline_after_months", "wont_connect_after_reset", "green_blinking_no_cloud",
-                                 "adapter_overheating"}
+    assert set(_implying(k)) == {
+        "offline_after_months",
+        "wont_connect_after_reset",
+        "green_blinking_no_cloud",
+        "adapter_overheating",
+    }
 
 
-@pytest.mark.parametrize("symptom", ["offline_after_months", "wont_connect_after_reset", "green_blinking_no_cloud",
-                                     "adapter_overheating"])
+@pytest.mark.parametrize(
+    "symptom", ["offline_after_months", "wont_connect_after_reset", "green_blinking_no_cloud", "adapter_overheating"]
+)
 def test_symptom_implications_are_recorded_as_answers(engine, k, symptom):
     state = engine.start([symptom])
     assert state.symptoms == [symptom]
@@ -142,11 +148,14 @@ def test_green_blinking_no_cloud_never_asks_led_check_until_a_repair_makes_it_st
 
 
 # -- safety -----------------------------------------------------------------------------------
-@pytest.mark.parametrize("symptoms", [
-    ["adapter_overheating"],
-    ["pet_not_detected", "adapter_overheating"],
-    ["sd_card_not_recognized", "app_freezes_settings", "adapter_overheating"],
-])
+@pytest.mark.parametrize(
+    "symptoms",
+    [
+        ["adapter_overheating"],
+        ["pet_not_detected", "adapter_overheating"],
+        ["sd_card_not_recognized", "app_freezes_settings", "adapter_overheating"],
+    ],
+)
 def test_adapter_overheating_forces_the_safety_step_first(engine, k, symptoms):
     state = engine.start(symptoms)
     step = ask(engine, state, "swap_adapter")
@@ -230,11 +239,13 @@ def test_a_safety_answer_is_recorded_and_reported(engine, k):
     assert "adapter_condition" in end.outcome["safety"]
 
 
-
-@pytest.mark.parametrize("move, option", [("adapter_temperature", "too_hot"), ("adapter_condition", "damaged"),
-                                          ("cable_condition", "damaged")])
+@pytest.mark.parametrize(
+    "move, option",
+    [("adapter_temperature", "too_hot"), ("adapter_condition", "damaged"), ("cable_condition", "damaged")],
+)
 def test_a_hazard_reported_after_the_adapter_swap_ends_the_case_with_the_warning(engine, k, move, option):
     """The new adapter is the one in use: swapping again cannot help, and nothing else is asked."""
+
     def asked_after_swap(step, state) -> bool:
         return isinstance(step, Ask) and step.move.id == move and state.failed("swap_adapter")
 
@@ -259,7 +270,6 @@ def test_a_hazard_reported_after_the_adapter_swap_ends_the_case_with_the_warning
     if move == "adapter_temperature":  # the guide's threshold: still overheating with a replacement
         assert out["route"] == "replace_camera"
         assert "adapter_overheating_still_unstable" in [t["id"] for t in out["thresholds"]]
-
 
 
 HOT = [{"entity": "temperature", "value": 72.0}]
@@ -291,8 +301,12 @@ def test_volunteered_facts_that_are_not_hazards_wait_for_their_question(engine):
     state = engine.start(["sd_card_not_recognized"])
     ask(engine, state)
     before = state.to_json()
-    assert engine.report_hazards(state, [{"entity": "temperature", "value": 35.0},
-                                         {"entity": "camera_model", "value": "KC110"}]) == []
+    assert (
+        engine.report_hazards(
+            state, [{"entity": "temperature", "value": 35.0}, {"entity": "camera_model", "value": "KC110"}]
+        )
+        == []
+    )
     assert state.to_json() == before
 
 
@@ -304,6 +318,7 @@ def test_a_hazard_report_can_be_taken_back_and_is_not_recorded_twice(engine):
     assert engine.report_hazards(state, HOT) == []
     assert engine.undo(state)
     assert state.to_json() == before
+
 
 # -- entities ---------------------------------------------------------------------------------
 def test_temperature_entity_answers_the_adapter_test_and_stops_for_safety(engine, k):
@@ -325,22 +340,34 @@ def test_entities_given_at_start_are_answers(engine):
     ask(engine, state, "swap_adapter")
 
 
-@pytest.mark.parametrize("value,option", [
-    (70, "too_hot"), (60, "too_hot"), (59.9, "warm"), (45, "warm"), (39.5, "cool"), (20, "cool"), ("65", "too_hot"),
-])
+@pytest.mark.parametrize(
+    "value,option",
+    [
+        (70, "too_hot"),
+        (60, "too_hot"),
+        (59.9, "warm"),
+        (45, "warm"),
+        (39.5, "cool"),
+        (20, "cool"),
+        ("65", "too_hot"),
+    ],
+)
 def test_temperature_ranges(engine, value, option):
     state = engine.start(["live_view_timeout"])
     engine.observe_entities(state, [{"entity": "temperature", "value": value}])
     assert state.answer("adapter_temperature") == option
 
 
-@pytest.mark.parametrize("value,option", [
-    ({"colour": "green", "mode": "blinking"}, "blinking_green"),
-    ({"colour": "green", "mode": "solid"}, "solid_green"),
-    ({"colour": "none", "mode": None}, "no_led"),
-    ({"colour": "amber", "mode": "blinking"}, "amber_or_red"),
-    ({"colour": "red", "mode": "solid"}, "amber_or_red"),
-])
+@pytest.mark.parametrize(
+    "value,option",
+    [
+        ({"colour": "green", "mode": "blinking"}, "blinking_green"),
+        ({"colour": "green", "mode": "solid"}, "solid_green"),
+        ({"colour": "none", "mode": None}, "no_led"),
+        ({"colour": "amber", "mode": "blinking"}, "amber_or_red"),
+        ({"colour": "red", "mode": "solid"}, "amber_or_red"),
+    ],
+)
 def test_led_state_entity_answers_the_led_check(engine, value, option):
     state = engine.start(["live_view_timeout"])
     assert engine.observe_entities(state, [{"entity": "led_state", "value": value}]) == ["led_check"]
@@ -348,14 +375,17 @@ def test_led_state_entity_answers_the_led_check(engine, value, option):
     assert obs.option == option and obs.source == "entity"
 
 
-@pytest.mark.parametrize("entity", [
-    {"entity": "led_state", "value": {"colour": "green"}},  # colour without a mode says nothing
-    {"entity": "led_state", "value": "green"},
-    {"entity": "temperature", "value": "hot"},
-    {"entity": "temperature", "value": None},
-    {"entity": "camera_model", "value": "EC70"},
-    {"value": 5},
-])
+@pytest.mark.parametrize(
+    "entity",
+    [
+        {"entity": "led_state", "value": {"colour": "green"}},  # colour without a mode says nothing
+        {"entity": "led_state", "value": "green"},
+        {"entity": "temperature", "value": "hot"},
+        {"entity": "temperature", "value": None},
+        {"entity": "camera_model", "value": "EC70"},
+        {"value": 5},
+    ],
+)
 def test_entities_that_answer_nothing(engine, entity):
     state = engine.start(["live_view_timeout"])
     before = state.to_json()
@@ -370,14 +400,17 @@ def test_a_temperature_that_is_not_a_number_answers_nothing(engine, value):
     assert state.safety == []
 
 
-@pytest.mark.parametrize("entity,move,option", [
-    ({"entity": "duration", "value": 10}, "camera_age", "under_a_month"),
-    ({"entity": "duration", "value": 120}, "camera_age", "one_to_twelve_months"),
-    ({"entity": "duration", "value": 400}, "camera_age", "over_a_year"),
-    ({"entity": "voltage", "value": 4.5}, "adapter_voltage", "low"),
-    ({"entity": "voltage", "value": 5.1}, "adapter_voltage", "ok"),
-    ({"entity": "voltage", "value": 5.4}, "adapter_voltage", "high"),
-])
+@pytest.mark.parametrize(
+    "entity,move,option",
+    [
+        ({"entity": "duration", "value": 10}, "camera_age", "under_a_month"),
+        ({"entity": "duration", "value": 120}, "camera_age", "one_to_twelve_months"),
+        ({"entity": "duration", "value": 400}, "camera_age", "over_a_year"),
+        ({"entity": "voltage", "value": 4.5}, "adapter_voltage", "low"),
+        ({"entity": "voltage", "value": 5.1}, "adapter_voltage", "ok"),
+        ({"entity": "voltage", "value": 5.4}, "adapter_voltage", "high"),
+    ],
+)
 def test_duration_and_voltage_entities(engine, entity, move, option):
     state = engine.start(["live_view_timeout"])
     assert engine.observe_entities(state, [entity]) == [move]
@@ -455,10 +488,12 @@ def test_answers_after_the_end_are_rejected(engine):
     engine.skip(state)
     assert isinstance(engine.next_step(state), Finished)
     before = state.to_json()
-    for call in (lambda: engine.answer(state, "swap_adapter", "no_change"),
-                 lambda: engine.answer(state, "swap_adapter", FIXED),
-                 lambda: engine.skip(state),
-                 lambda: engine.confirm_fix(state, False)):
+    for call in (
+        lambda: engine.answer(state, "swap_adapter", "no_change"),
+        lambda: engine.answer(state, "swap_adapter", FIXED),
+        lambda: engine.skip(state),
+        lambda: engine.confirm_fix(state, False),
+    ):
         with pytest.raises(InvalidAnswer):
             call()
     assert state.to_json() == before
@@ -513,7 +548,8 @@ def test_a_step_skipped_twice_is_not_offered_again(engine, symptom):
     engine.skip(state)
     path = Searcher(engine).find_step(
         lambda step, s: isinstance(step, Ask) and step.move.id == first,
-        [(state, FoundPath((symptom,), [("skip", first)]))])
+        [(state, FoundPath((symptom,), [("skip", first)]))],
+    )
     assert path is not None
     step, state = replay(engine, path)
     assert step.repeat
@@ -529,8 +565,12 @@ def test_a_postponed_step_is_offered_again_before_handing_over_to_human_support(
     engine.skip(state)
 
     def gave_up(step, s) -> bool:
-        return (isinstance(step, Finished) and step.outcome.get("route") == "human_support"
-                and s.asked.count(first) == 1 and engine.planner._move_available(first, s, True, s))
+        return (
+            isinstance(step, Finished)
+            and step.outcome.get("route") == "human_support"
+            and s.asked.count(first) == 1
+            and engine.planner._move_available(first, s, True, s)
+        )
 
     start = [(state, FoundPath(("reset_button_hard",), [("skip", first)]))]
     path = Searcher(engine).find_step(gave_up, start, depths=(5,))
@@ -693,8 +733,11 @@ def test_factory_reset_makes_the_power_cycle_answer_stale(engine, k):
     assert "power_cycle_restores" in k.move("factory_reset").stales
 
     def asked_again(step, state) -> bool:
-        return (isinstance(step, Ask) and step.move.id == "power_cycle_restores"
-                and "power_cycle_restores" in state.asked[:-1])
+        return (
+            isinstance(step, Ask)
+            and step.move.id == "power_cycle_restores"
+            and "power_cycle_restores" in state.asked[:-1]
+        )
 
     _, state = reach(engine, asked_again, ["offline_after_months", "degrades_over_time", "wont_connect_after_reset"])
     assert state.failed("factory_reset")
@@ -760,8 +803,9 @@ def test_from_json_rejects_another_version(engine):
         DiagnosisState.from_json(json.dumps(data))
 
 
-@pytest.mark.parametrize("text", ["", "not json", "{", "[]", "[1, 2]", "null", "42", '"state"', '{"version": 0}',
-                                  '{"version": "1"}'])
+@pytest.mark.parametrize(
+    "text", ["", "not json", "{", "[]", "[1, 2]", "null", "42", '"state"', '{"version": 0}', '{"version": "1"}']
+)
 def test_from_json_rejects_garbage_with_value_error(text):
     with pytest.raises(ValueError):
         DiagnosisState.from_json(text)
@@ -774,8 +818,9 @@ def test_from_json_rejects_malformed_observations_with_value_error(text):
 
 
 def test_current_step_is_the_open_question_as_asked(engine):
-    from bot.engine.simulation import Customer, draw_case
     import numpy as np
+
+    from bot.engine.simulation import Customer, draw_case
 
     rng = np.random.default_rng(3)
     for _ in range(30):

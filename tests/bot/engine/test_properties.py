@@ -9,6 +9,7 @@ out not to work.
   drawn choices run out a customer who never gets a fix still reaches an ending;
 * next_step never raises, and the state survives a JSON round trip at the end.
 """
+
 from __future__ import annotations
 
 from typing import List, Tuple
@@ -25,7 +26,6 @@ K = load_knowledge()
 ENGINE = DiagnosisEngine(K)
 SYMPTOMS = [s.id for s in K.symptoms]
 ROUTES = {r.id for r in K.routes}
-
 
 
 def derived_bound() -> int:
@@ -82,7 +82,8 @@ def check_new_ask(state: DiagnosisState, step: Ask, asked_before: List[str]) -> 
         assert skipped > 0 or made_stale, f"{move} asked twice in {state.asked}"
     offered = [o for o, _ in step.options]
     assert offered == [o.id for o in step.move.answer_options] or offered == [FIXED] + [
-        o.id for o in step.move.answer_options]
+        o.id for o in step.move.answer_options
+    ]
 
 
 def check_finished(state: DiagnosisState, step: Finished) -> None:
@@ -161,8 +162,10 @@ def test_a_customer_who_always_gives_the_last_option_reaches_an_ending(symptoms)
 @PROPERTY_SETTINGS
 @given(symptoms=symptom_lists, choices=choice_lists)
 def test_posterior_of_the_initial_state_and_after_entities(symptoms, choices):
-    entities = [{"entity": "temperature", "value": 30 + 5 * (len(choices) % 8)},
-                {"entity": "led_state", "value": {"colour": "green", "mode": "blinking"}}]
+    entities = [
+        {"entity": "temperature", "value": 30 + 5 * (len(choices) % 8)},
+        {"entity": "led_state", "value": {"colour": "green", "mode": "blinking"}},
+    ]
     state = ENGINE.start(symptoms, entities)
     check_posterior(state)
     step = ENGINE.next_step(state)

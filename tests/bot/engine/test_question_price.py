@@ -1,4 +1,5 @@
 """The question budget's price: the planner weighs it, the customer's reported cost does not include it."""
+
 from __future__ import annotations
 
 import statistics

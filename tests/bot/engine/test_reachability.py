@@ -1,6 +1,7 @@
 """Every cause, every fix scenario A-H, every escalation threshold and every route is reachable:
 for each target a depth-first search over the engine's own offers (tests/bot/engine/search.py)
 finds a conversation that ends there, and the conversation is replayed from scratch to check it."""
+
 from __future__ import annotations
 
 from typing import Any, Callable, Dict, List, NamedTuple, Sequence
@@ -14,8 +15,15 @@ from tests.bot.engine.search import Searcher, replay
 
 K = load_knowledge()
 SYMPTOMS = [s.id for s in K.symptoms]
-ROUTES = ["replace_camera", "clear_cloud_registration", "wait_for_outage", "report_app_bug", "sensor_faulty",
-          "safety_stop", "human_support"]
+ROUTES = [
+    "replace_camera",
+    "clear_cloud_registration",
+    "wait_for_outage",
+    "report_app_bug",
+    "sensor_faulty",
+    "safety_stop",
+    "human_support",
+]
 
 
 class Target(NamedTuple):
@@ -36,8 +44,9 @@ def _scenario(outcome):
 def _targets() -> List[Target]:
     targets = [Target(f"cause-{c.id}", lambda o, c=c.id: o["cause"] == c, [c.id]) for c in K.causes]
     targets += [Target(f"scenario-{s.id}", lambda o, s=s.id: _scenario(o) == s, [s.cause]) for s in K.fix_scenarios]
-    targets += [Target(f"threshold-{t.id}", lambda o, t=t.id: t in _thresholds(o), t.causes)
-                for t in K.thresholds.all()]
+    targets += [
+        Target(f"threshold-{t.id}", lambda o, t=t.id: t in _thresholds(o), t.causes) for t in K.thresholds.all()
+    ]
     for r in K.routes:
         causes = [] if r.covers == "all" else list(r.covers) or [c for t in r.thresholds for c in K.threshold(t).causes]
         # the safety stop is the ending for a customer who will not swap the hot adapter
@@ -54,7 +63,7 @@ def test_the_targets_are_the_guides():
     assert len([i for i in ids if i.startswith("cause-")]) == 9
     assert [i for i in ids if i.startswith("scenario-")] == [f"scenario-{x}" for x in "ABCDEFGH"]
     assert len([i for i in ids if i.startswith("threshold-")]) == 7 + 4 + 3
-    assert sorted(i[len("route-"):] for i in ids if i.startswith("route-")) == sorted(ROUTES)
+    assert sorted(i[len("route-") :] for i in ids if i.startswith("route-")) == sorted(ROUTES)
 
 
 @pytest.fixture(scope="module")

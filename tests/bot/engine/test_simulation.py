@@ -1,4 +1,5 @@
 """Benchmark smoke test: on simulated customers the engine beats the guide's static flowchart."""
+
 from __future__ import annotations
 
 import math
@@ -9,7 +10,12 @@ import pytest
 
 from bot.engine import DiagnosisEngine
 from bot.engine.simulation import (
-    FLOWCHART, Customer, draw_case, entropy_lower_bound, run_engine_case, run_flowchart_case,
+    FLOWCHART,
+    Customer,
+    draw_case,
+    entropy_lower_bound,
+    run_engine_case,
+    run_flowchart_case,
 )
 from bot.knowledge import load_knowledge
 
@@ -74,7 +80,10 @@ def test_the_simulation_is_reproducible(engine):
     def run():
         rng = np.random.default_rng(123)
         cases = [draw_case(engine.k, rng) for _ in range(10)]
-        return [(r.ending, r.named_cause, r.moves, r.cost) for r in (run_engine_case(engine, c, s, rng) for c, s in cases)]
+        return [
+            (r.ending, r.named_cause, r.moves, r.cost) for r in (run_engine_case(engine, c, s, rng) for c, s in cases)
+        ]
+
     assert run() == run()
 
 

@@ -4,6 +4,7 @@ clock, stores on SQLite (always) and PostgreSQL (when HANDOFF_TEST_PG_URL points
 Golden files: ``pytest tests/bot/handoff --update-golden`` (or ``UPDATE_GOLDEN=1``) rewrites
 tests/bot/handoff/golden/ from the current renderings; review the diff before committing.
 """
+
 from __future__ import annotations
 
 import json
@@ -25,8 +26,12 @@ T0 = datetime(2026, 3, 2, 9, 10, tzinfo=timezone.utc)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--update-golden", action="store_true", default=False,
-                     help="rewrite tests/bot/handoff/golden/* from the current renderings")
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        default=False,
+        help="rewrite tests/bot/handoff/golden/* from the current renderings",
+    )
 
 
 def load_case(name: str) -> Dict[str, Any]:
@@ -58,49 +63,97 @@ def _at(minutes: float) -> float:
 def pan_tilt_transcript() -> List[Dict[str, Any]]:
     """The conversation behind data/case_pan_tilt_return.json, with things that must be redacted/escaped."""
     return [
-        {"who": "customer", "text": "Hi, my KC120 pan tilt does not move anymore. I've had it 3 weeks.",
-         "timestamp": _at(0), "intent": "pan_tilt_stopped"},
+        {
+            "who": "customer",
+            "text": "Hi, my KC120 pan tilt does not move anymore. I've had it 3 weeks.",
+            "timestamp": _at(0),
+            "intent": "pan_tilt_stopped",
+        },
         {"who": "bot", "text": "Understood: pan tilt stopped working.", "timestamp": _at(0.1)},
-        {"who": "bot", "text": "When you press the pan/tilt arrows in the app, does the camera stay completely silent, "
-                               "or can you hear the motor try to move?", "timestamp": _at(0.1),
-         "buttons": ["Completely silent, no movement", "I hear it try, but it jams", "How do I do that?", "Skip for now"]},
+        {
+            "who": "bot",
+            "text": "When you press the pan/tilt arrows in the app, does the camera stay completely silent, "
+            "or can you hear the motor try to move?",
+            "timestamp": _at(0.1),
+            "buttons": [
+                "Completely silent, no movement",
+                "I hear it try, but it jams",
+                "How do I do that?",
+                "Skip for now",
+            ],
+        },
         {"who": "customer", "text": "Completely silent, no movement", "timestamp": _at(1), "intent": "choose"},
-        {"who": "bot", "text": "Please touch the camera's power adapter (the plug). Is it too hot to hold, warm but "
-                               "comfortable, or cool?", "timestamp": _at(1.1),
-         "buttons": ["Too hot to hold", "Warm but comfortable", "Cool", "How do I do that?", "Skip for now"]},
+        {
+            "who": "bot",
+            "text": "Please touch the camera's power adapter (the plug). Is it too hot to hold, warm but "
+            "comfortable, or cool?",
+            "timestamp": _at(1.1),
+            "buttons": ["Too hot to hold", "Warm but comfortable", "Cool", "How do I do that?", "Skip for now"],
+        },
         {"who": "customer", "text": "Cool", "timestamp": _at(2), "intent": "choose"},
-        {"who": "bot", "text": "So support can tell you the right route, is the camera still within its return period "
-                               "or warranty?", "timestamp": _at(2.1),
-         "buttons": ["Still within the return period", "Under warranty", "Out of warranty", "Not sure"]},
+        {
+            "who": "bot",
+            "text": "So support can tell you the right route, is the camera still within its return period "
+            "or warranty?",
+            "timestamp": _at(2.1),
+            "buttons": ["Still within the return period", "Under warranty", "Out of warranty", "Not sure"],
+        },
         {"who": "customer", "text": "Under warranty", "timestamp": _at(3), "intent": "choose"},
-        {"who": "bot", "text": "The guide recommends returning the camera.\nThe camera needs replacing; there is no "
-                               "repair you can do at home.", "timestamp": _at(3.1)},
-        {"who": "bot", "text": "Would you like me to pass this to our support team now, with everything we found?",
-         "timestamp": _at(3.1), "buttons": ["Yes, connect me", "No, thanks"]},
-        {"who": "customer", "text": "you can reach me at jane.doe@example.com or +1 (555) 010-4477, "
-                                    "my wifi password is hunter2 if you need it", "timestamp": _at(4)},
-        {"who": "customer", "text": "<script>alert('x')</script> **not bold** # not a heading\n- not a list | pipe",
-         "timestamp": _at(4.5)},
+        {
+            "who": "bot",
+            "text": "The guide recommends returning the camera.\nThe camera needs replacing; there is no "
+            "repair you can do at home.",
+            "timestamp": _at(3.1),
+        },
+        {
+            "who": "bot",
+            "text": "Would you like me to pass this to our support team now, with everything we found?",
+            "timestamp": _at(3.1),
+            "buttons": ["Yes, connect me", "No, thanks"],
+        },
+        {
+            "who": "customer",
+            "text": "you can reach me at jane.doe@example.com or +1 (555) 010-4477, "
+            "my wifi password is hunter2 if you need it",
+            "timestamp": _at(4),
+        },
+        {
+            "who": "customer",
+            "text": "<script>alert('x')</script> **not bold** # not a heading\n- not a list | pipe",
+            "timestamp": _at(4.5),
+        },
         {"who": "customer", "text": "Yes, connect me", "timestamp": _at(5), "intent": "human_handoff"},
-        {"who": "bot", "text": "I'm passing your case to our support team (reference K7QM4XPA).", "timestamp": _at(5.1),
-         "buttons": ["Cancel, back to the bot"]},
+        {
+            "who": "bot",
+            "text": "I'm passing your case to our support team (reference K7QM4XPA).",
+            "timestamp": _at(5.1),
+            "buttons": ["Cancel, back to the bot"],
+        },
     ]
 
 
 def safety_transcript() -> List[Dict[str, Any]]:
     return [
         {"event": "user", "text": "the power adapter of my EC70 gets really hot", "timestamp": _at(0)},
-        {"event": "bot", "text": "⚠️ Safety first: An adapter that is too hot to hold is a fire risk. Unplug it "
-                                 "straight away.", "timestamp": _at(0.2),
-         "buttons": [{"title": "Yes, it works now", "payload": "/choose{}"}, ("No change", "/choose{}")]},
-        {"event": "user", "text": "i want a human. SSID Home pass Secret123, call me on 07700 900123", "timestamp": _at(1)},
+        {
+            "event": "bot",
+            "text": "⚠️ Safety first: An adapter that is too hot to hold is a fire risk. Unplug it straight away.",
+            "timestamp": _at(0.2),
+            "buttons": [{"title": "Yes, it works now", "payload": "/choose{}"}, ("No change", "/choose{}")],
+        },
+        {
+            "event": "user",
+            "text": "i want a human. SSID Home pass Secret123, call me on 07700 900123",
+            "timestamp": _at(1),
+        },
     ]
 
 
 def make_golden_tickets(store: TicketStore):
     """The fixed tickets behind the golden files (the store must use Clock() and references(...))."""
-    escalation = store.create("81234567", "telegram", "81234567", load_case("case_pan_tilt_return"),
-                              pan_tilt_transcript())
+    escalation = store.create(
+        "81234567", "telegram", "81234567", load_case("case_pan_tilt_return"), pan_tilt_transcript()
+    )
     store.add_customer_message(escalation.reference, "hello? is anyone there")
     store.add_customer_message(escalation.reference, "pw: Tr0ub4dor&3 (the new one)")
     escalation = store.claim(escalation.reference, "alice")
@@ -160,8 +213,9 @@ def store(db_url: str) -> Iterator[TicketStore]:
 
 @pytest.fixture
 def golden_store(tmp_path: Path) -> Iterator[TicketStore]:
-    s = TicketStore(f"sqlite:///{tmp_path / 'golden.db'}", clock=Clock(),
-                    reference_factory=references("K7QM4XPA", "R2D2C3PX"))
+    s = TicketStore(
+        f"sqlite:///{tmp_path / 'golden.db'}", clock=Clock(), reference_factory=references("K7QM4XPA", "R2D2C3PX")
+    )
     yield s
     s.close()
 

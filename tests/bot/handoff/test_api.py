@@ -1,4 +1,5 @@
 """The agents' HTTP API: bearer token, the same operations as the CLI, redacted output."""
+
 from __future__ import annotations
 
 import json
@@ -22,8 +23,9 @@ AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 @pytest.fixture
 def store(tmp_path):
-    s = TicketStore(f"sqlite:///{tmp_path / 'tracker.db'}", clock=Clock(),
-                    reference_factory=references("K7QM4XPA", "R2D2C3PX"))
+    s = TicketStore(
+        f"sqlite:///{tmp_path / 'tracker.db'}", clock=Clock(), reference_factory=references("K7QM4XPA", "R2D2C3PX")
+    )
     make_golden_tickets(s)
     yield s
     s.close()
@@ -35,12 +37,26 @@ async def client(store):
         yield c
 
 
-ENDPOINTS = [("GET", "/tickets"), ("GET", "/tickets/K7QM4XPA"), ("GET", "/tickets/K7QM4XPA?format=html"),
-             ("POST", "/tickets/K7QM4XPA/claim"), ("POST", "/tickets/K7QM4XPA/resolve"),
-             ("POST", "/tickets/K7QM4XPA/hand_back"), ("GET", "/tickets/NOPE2345"), ("GET", "/nowhere")]
-BAD_HEADERS = [{}, {"Authorization": "Bearer wrong"}, {"Authorization": TOKEN}, {"Authorization": f"Basic {TOKEN}"},
-               {"Authorization": f"Bearer {TOKEN}x"}, {"Authorization": f"Bearer {TOKEN[:-1]}"},
-               {"Authorization": "Bearer "}, {"Authorization": "Bearer"}]
+ENDPOINTS = [
+    ("GET", "/tickets"),
+    ("GET", "/tickets/K7QM4XPA"),
+    ("GET", "/tickets/K7QM4XPA?format=html"),
+    ("POST", "/tickets/K7QM4XPA/claim"),
+    ("POST", "/tickets/K7QM4XPA/resolve"),
+    ("POST", "/tickets/K7QM4XPA/hand_back"),
+    ("GET", "/tickets/NOPE2345"),
+    ("GET", "/nowhere"),
+]
+BAD_HEADERS = [
+    {},
+    {"Authorization": "Bearer wrong"},
+    {"Authorization": TOKEN},
+    {"Authorization": f"Basic {TOKEN}"},
+    {"Authorization": f"Bearer {TOKEN}x"},
+    {"Authorization": f"Bearer {TOKEN[:-1]}"},
+    {"Authorization": "Bearer "},
+    {"Authorization": "Bearer"},
+]
 
 
 async def test_401_without_the_right_token(client, store):
@@ -76,8 +92,9 @@ async def test_list(client):
     assert (await client.get("/tickets?status=nonsense", headers=AUTH)).status == 400
 
 
-@pytest.mark.parametrize("fmt, content_type", [("json", "application/json"), ("md", "text/markdown"),
-                                               ("html", "text/html")])
+@pytest.mark.parametrize(
+    "fmt, content_type", [("json", "application/json"), ("md", "text/markdown"), ("html", "text/html")]
+)
 async def test_show_in_every_format(client, fmt, content_type):
     response = await client.get(f"/tickets/k7qm4xpa?format={fmt}", headers=AUTH)
     assert response.status == 200 and response.content_type == content_type
@@ -94,8 +111,12 @@ async def test_show_defaults_to_json_and_rejects_unknown_formats(client):
 
 
 async def test_unknown_reference_is_404(client):
-    for method, path in [("GET", "/tickets/NOPE2345"), ("POST", "/tickets/NOPE2345/claim"),
-                         ("POST", "/tickets/NOPE2345/resolve"), ("POST", "/tickets/NOPE2345/hand_back")]:
+    for method, path in [
+        ("GET", "/tickets/NOPE2345"),
+        ("POST", "/tickets/NOPE2345/claim"),
+        ("POST", "/tickets/NOPE2345/resolve"),
+        ("POST", "/tickets/NOPE2345/hand_back"),
+    ]:
         response = await client.request(method, path, headers=AUTH, json={"agent": "bob"})
         assert response.status == 404
         assert "NOPE2345" in (await response.json())["error"]
@@ -111,8 +132,9 @@ async def test_claim_resolve_hand_back(client, store):
     for body in (None, {}, {"agent": ""}, {"agent": 5}, [1]):
         bad = await client.post("/tickets/K7QM4XPA/claim", headers=AUTH, json=body)
         assert bad.status == 400
-    bad = await client.post("/tickets/K7QM4XPA/claim", headers={**AUTH, "Content-Type": "application/json"},
-                            data=b"{not json")
+    bad = await client.post(
+        "/tickets/K7QM4XPA/claim", headers={**AUTH, "Content-Type": "application/json"}, data=b"{not json"
+    )
     assert bad.status == 400
 
     resolved = await client.post("/tickets/K7QM4XPA/resolve", headers=AUTH, json={"note": "Replacement sent"})
@@ -128,14 +150,26 @@ async def test_claim_resolve_hand_back(client, store):
 
 def test_runs_as_a_module_on_a_real_port(tmp_path):
     db = f"sqlite:///{tmp_path / 'tracker.db'}"
-    ref = TicketStore(db).create("conv", "rest", None, {"symptoms": ["Kasa camera offline after 2 months"]}, []).reference
+    ref = (
+        TicketStore(db).create("conv", "rest", None, {"symptoms": ["Kasa camera offline after 2 months"]}, []).reference
+    )
     port = free_port()
-    missing = subprocess.run([sys.executable, "-m", "bot.handoff.api", "--port", str(port), "--db", db],
-                             capture_output=True, text=True, timeout=60, env=subprocess_env(HANDOFF_API_TOKEN=""))
+    missing = subprocess.run(
+        [sys.executable, "-m", "bot.handoff.api", "--port", str(port), "--db", db],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=subprocess_env(HANDOFF_API_TOKEN=""),
+    )
     assert missing.returncode == 2 and "HANDOFF_API_TOKEN" in missing.stderr
-    proc = subprocess.Popen([sys.executable, "-m", "bot.handoff.api", "--port", str(port), "--db", db],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            env=subprocess_env(HANDOFF_API_TOKEN=TOKEN), cwd=REPO_ROOT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot.handoff.api", "--port", str(port), "--db", db],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=subprocess_env(HANDOFF_API_TOKEN=TOKEN),
+        cwd=REPO_ROOT,
+    )
     try:
         url = f"http://127.0.0.1:{port}/tickets"
         deadline = time.monotonic() + 30
@@ -152,8 +186,12 @@ def test_runs_as_a_module_on_a_real_port(tmp_path):
         request = urllib.request.Request(url, headers=AUTH)
         with urllib.request.urlopen(request, timeout=10) as response:
             assert [t["reference"] for t in json.load(response)["tickets"]] == [ref]
-        claim = urllib.request.Request(f"{url}/{ref}/claim", data=json.dumps({"agent": "dana"}).encode(),
-                                       headers={**AUTH, "Content-Type": "application/json"}, method="POST")
+        claim = urllib.request.Request(
+            f"{url}/{ref}/claim",
+            data=json.dumps({"agent": "dana"}).encode(),
+            headers={**AUTH, "Content-Type": "application/json"},
+            method="POST",
+        )
         with urllib.request.urlopen(claim, timeout=10) as response:
             assert json.load(response)["claimed_by"] == "dana"
     finally:

@@ -1,4 +1,5 @@
 """The agent's CLI, run as a subprocess like an agent would."""
+
 from __future__ import annotations
 
 import json
@@ -8,12 +9,18 @@ import sys
 import pytest
 
 from bot.handoff.store import TicketStore
-from tests.bot.handoff.conftest import Clock, REPO_ROOT, make_golden_tickets, references, subprocess_env
+from tests.bot.handoff.conftest import REPO_ROOT, Clock, make_golden_tickets, references, subprocess_env
 
 
 def cli(*args: str, cwd=None, **env: str) -> subprocess.CompletedProcess:
-    result = subprocess.run([sys.executable, "-m", "bot.handoff.cli", *args], capture_output=True, text=True,
-                            timeout=120, cwd=cwd or REPO_ROOT, env=subprocess_env(**env))
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.handoff.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=cwd or REPO_ROOT,
+        env=subprocess_env(**env),
+    )
     assert "Traceback" not in result.stderr, result.stderr
     return result
 
@@ -24,9 +31,12 @@ def db(tmp_path):
     store = TicketStore(url, clock=Clock(), reference_factory=references("K7QM4XPA", "R2D2C3PX"))
     make_golden_tickets(store)
     for conversation, outcome, cause, step in [
-        ("81234567", "escalated", "motor_driver", "replace_camera"), ("a", "resolved", "power_supply", "swap_adapter"),
-        ("b", "abandoned", None, "factory_reset"), ("c", "abandoned", None, "factory_reset"),
-        ("d", "resolved", "app_bug", "update_app"), ("e", "abandoned", None, "sd_slot_inspection"),
+        ("81234567", "escalated", "motor_driver", "replace_camera"),
+        ("a", "resolved", "power_supply", "swap_adapter"),
+        ("b", "abandoned", None, "factory_reset"),
+        ("c", "abandoned", None, "factory_reset"),
+        ("d", "resolved", "app_bug", "update_app"),
+        ("e", "abandoned", None, "sd_slot_inspection"),
     ]:
         store.record_outcome(conversation, outcome, cause=cause, step=step)
     store.close()
@@ -77,8 +87,10 @@ def test_claim_resolve_hand_back(db):
     assert store.get("R2D2C3PX").status == "handed_back"
 
 
-@pytest.mark.parametrize("command", [["show", "NOPE2345"], ["claim", "NOPE2345", "--agent", "a"],
-                                     ["resolve", "NOPE2345"], ["hand-back", "NOPE2345"]])
+@pytest.mark.parametrize(
+    "command",
+    [["show", "NOPE2345"], ["claim", "NOPE2345", "--agent", "a"], ["resolve", "NOPE2345"], ["hand-back", "NOPE2345"]],
+)
 def test_unknown_reference_is_a_clear_error(db, command):
     result = cli("--db", db, *command)
     assert result.returncode == 2

@@ -1,4 +1,5 @@
 """The Telegram notice to the support group, against a tiny fake Bot API on loopback."""
+
 from __future__ import annotations
 
 import asyncio
@@ -39,13 +40,31 @@ class FakeTelegram:
                 if fake.fail and method == "sendMessage":
                     body, status = {"ok": False, "error_code": 400, "description": "Bad Request: chat not found"}, 400
                 elif method == "getMe":
-                    body, status = {"ok": True, "result": {"id": 123456, "is_bot": True, "first_name": "Support",
-                                                           "username": "kasa_support_bot"}}, 200
+                    body, status = (
+                        {
+                            "ok": True,
+                            "result": {
+                                "id": 123456,
+                                "is_bot": True,
+                                "first_name": "Support",
+                                "username": "kasa_support_bot",
+                            },
+                        },
+                        200,
+                    )
                 elif method == "sendMessage":
-                    body, status = {"ok": True, "result": {
-                        "message_id": 77, "date": 1772442600,
-                        "chat": {"id": int(params.get("chat_id", 0)), "type": "supergroup", "title": "Support"},
-                        "text": params.get("text", "")}}, 200
+                    body, status = (
+                        {
+                            "ok": True,
+                            "result": {
+                                "message_id": 77,
+                                "date": 1772442600,
+                                "chat": {"id": int(params.get("chat_id", 0)), "type": "supergroup", "title": "Support"},
+                                "text": params.get("text", ""),
+                            },
+                        },
+                        200,
+                    )
                 else:
                     body, status = {"ok": False, "error_code": 404, "description": "Not Found"}, 404
                 data = json.dumps(body).encode()
@@ -79,8 +98,9 @@ class FakeTelegram:
 
 @pytest.fixture
 def tickets(tmp_path):
-    store = TicketStore(f"sqlite:///{tmp_path / 'tracker.db'}", clock=Clock(),
-                        reference_factory=references("K7QM4XPA", "R2D2C3PX"))
+    store = TicketStore(
+        f"sqlite:///{tmp_path / 'tracker.db'}", clock=Clock(), reference_factory=references("K7QM4XPA", "R2D2C3PX")
+    )
     return make_golden_tickets(store)
 
 

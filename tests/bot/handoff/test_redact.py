@@ -1,4 +1,5 @@
 """Redaction: e-mail addresses, phone numbers and Wi-Fi passwords never reach a rendering."""
+
 from __future__ import annotations
 
 import glob
@@ -15,18 +16,49 @@ from tests.bot.handoff.conftest import REPO_ROOT
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 # Ordinary chat around the secret: words without digits or '@', so they cannot form one themselves.
-WORDS = st.sampled_from([
-    "my", "camera", "is", "offline", "again", "since", "Tuesday", "the", "app", "says", "call", "timed", "out", "and",
-    "I", "tried", "a", "reset", "thanks", "please", "help", "here", "it", "works", "not", "router", "Kasa", "ok", "so",
-])
+WORDS = st.sampled_from(
+    [
+        "my",
+        "camera",
+        "is",
+        "offline",
+        "again",
+        "since",
+        "Tuesday",
+        "the",
+        "app",
+        "says",
+        "call",
+        "timed",
+        "out",
+        "and",
+        "I",
+        "tried",
+        "a",
+        "reset",
+        "thanks",
+        "please",
+        "help",
+        "here",
+        "it",
+        "works",
+        "not",
+        "router",
+        "Kasa",
+        "ok",
+        "so",
+    ]
+)
 CHAT = st.lists(WORDS, min_size=0, max_size=8).map(" ".join)
 SECRET = st.text(alphabet=string.ascii_letters + string.digits + "!#$%&*+-.?^_~", min_size=6, max_size=24).filter(
-    lambda s: any(c.isdigit() for c in s) and any(c.isalpha() for c in s) and s[0] not in "-.:=")
+    lambda s: any(c.isdigit() for c in s) and any(c.isalpha() for c in s) and s[0] not in "-.:="
+)
 
 
 @st.composite
 def phones(draw):
     """Phone numbers as people type them: international, national, grouped, bracketed, plain."""
+
     def digits(n):
         return "".join(draw(st.lists(st.sampled_from(string.digits), min_size=n, max_size=n)))
 
@@ -121,18 +153,21 @@ def test_ordinary_chat_is_left_alone(text):
     assert redact(text) == text
 
 
-@pytest.mark.parametrize("text", [
-    "i hit reset because i changed my wifi password and now it will not connect to anything",
-    "i cant log in to the kasa app, it says wrong password",
-    "i forgot my kasa account password",
-    "did all the checks pass? yes",
-    "camera at 192.168.100.200, DNS 8.8.8.8, RSSI -67 dBm",
-    "since 2024-05-01 it goes offline every 10-15 seconds",
-    "Use a 5V/2A adapter; the SD card should read 3.3V; after 1-6 months",
-    "Wi-Fi radio dead (no SSID after factory reset).",
-    "rtsp://USER:PASSWORD@CAMERA-IP:554/stream1",
-    "Firmware 1.2.3 Build 210617",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i hit reset because i changed my wifi password and now it will not connect to anything",
+        "i cant log in to the kasa app, it says wrong password",
+        "i forgot my kasa account password",
+        "did all the checks pass? yes",
+        "camera at 192.168.100.200, DNS 8.8.8.8, RSSI -67 dBm",
+        "since 2024-05-01 it goes offline every 10-15 seconds",
+        "Use a 5V/2A adapter; the SD card should read 3.3V; after 1-6 months",
+        "Wi-Fi radio dead (no SSID after factory reset).",
+        "rtsp://USER:PASSWORD@CAMERA-IP:554/stream1",
+        "Firmware 1.2.3 Build 210617",
+    ],
+)
 def test_no_false_alarms_on_camera_talk(text):
     assert redact(text) == text
 
@@ -163,22 +198,41 @@ def test_examples():
     assert redact("pw: xyz") == "pw: [redacted-password]"
     assert redact("password = s3cr3t") == "password = [redacted-password]"
     assert redact("SSID Home pass Secret123") == "SSID Home pass [redacted-password]"
-    assert redact("mail jane@example.com or call +1 (555) 010-4477.") == \
-        "mail [redacted-email] or call [redacted-phone]."
+    assert (
+        redact("mail jane@example.com or call +1 (555) 010-4477.") == "mail [redacted-email] or call [redacted-phone]."
+    )
     assert redact("8.8.8.8 5551234567 2024-01-02") == "8.8.8.8 [redacted-phone] 2024-01-02"
     assert redact(None) is None and redact("") == ""
 
 
 def test_redact_data_walks_json_and_keeps_identifiers():
-    data = {"reference": "K7QM4XPA", "customer_ref": "+4477009001234", "text": "pw: abc123",
-            "list": [{"t": "a@b.co"}, 5, None, ("x", "call 0612345678")]}
+    data = {
+        "reference": "K7QM4XPA",
+        "customer_ref": "+4477009001234",
+        "text": "pw: abc123",
+        "list": [{"t": "a@b.co"}, 5, None, ("x", "call 0612345678")],
+    }
     assert redact_data(data, keep={"reference", "customer_ref"}) == {
-        "reference": "K7QM4XPA", "customer_ref": "+4477009001234", "text": "pw: [redacted-password]",
-        "list": [{"t": "[redacted-email]"}, 5, None, ["x", "call [redacted-phone]"]]}
+        "reference": "K7QM4XPA",
+        "customer_ref": "+4477009001234",
+        "text": "pw: [redacted-password]",
+        "list": [{"t": "[redacted-email]"}, 5, None, ["x", "call [redacted-phone]"]],
+    }
 
 
 @pytest.mark.timeout(10)
-@pytest.mark.parametrize("text", ["a." * 20000 + "@", "1" * 50000 + "a", "password " * 5000, "ssid x " * 5000,
-                                  "1 " * 20000 + "x", "ab://c:" * 5000, "a@" * 20000, "+(1) " * 10000])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a." * 20000 + "@",
+        "1" * 50000 + "a",
+        "password " * 5000,
+        "ssid x " * 5000,
+        "1 " * 20000 + "x",
+        "ab://c:" * 5000,
+        "a@" * 20000,
+        "+(1) " * 10000,
+    ],
+)
 def test_pathological_input_is_fast(text):
     redact(text)

@@ -1,4 +1,5 @@
 """Renderings of a ticket: golden files, escaping, redaction, the JSON schema."""
+
 from __future__ import annotations
 
 import json
@@ -7,7 +8,15 @@ import re
 import jsonschema
 import pytest
 
-from bot.handoff.render import SCHEMA_VERSION, render, render_html, render_markdown, summary_document, summary_text, ticket_document
+from bot.handoff.render import (
+    SCHEMA_VERSION,
+    render,
+    render_html,
+    render_markdown,
+    summary_document,
+    summary_text,
+    ticket_document,
+)
 from tests.bot.handoff.conftest import GOLDEN, REPO_ROOT, make_golden_tickets
 
 SCHEMA = json.loads((REPO_ROOT / "docs" / "handoff-schema.json").read_text(encoding="utf-8"))
@@ -29,8 +38,9 @@ def test_golden(tickets, name, fmt, update_golden):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
     assert path.exists(), f"{path} missing: run pytest tests/bot/handoff --update-golden"
-    assert text == path.read_text(encoding="utf-8"), \
+    assert text == path.read_text(encoding="utf-8"), (
         f"{path.name} differs; if the change is intended: pytest tests/bot/handoff --update-golden (or UPDATE_GOLDEN=1)"
+    )
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
@@ -65,9 +75,15 @@ def test_the_json_carries_the_whole_case(tickets):
     assert a["recommendation"] == "return" and a["ranking"][0]["probability"] == 0.98
     assert {r["cause"] for r in a["ruled_out"]} >= {"power_supply", "wifi_radio_crash"}
     assert [t["id"] for t in a["thresholds"]] == ["pan_tilt_motor_failed", "motor_driver_sealed", "first_month"]
-    assert doc["warranty"] == {"status": "in_warranty", "status_label": "under warranty",
-                               "hint": "Camera fails within first month (infant mortality)."}
-    assert [m["text"] for m in doc["customer_messages"]] == ["hello? is anyone there", "pw: [redacted-password] (the new one)"]
+    assert doc["warranty"] == {
+        "status": "in_warranty",
+        "status_label": "under warranty",
+        "hint": "Camera fails within first month (infant mortality).",
+    }
+    assert [m["text"] for m in doc["customer_messages"]] == [
+        "hello? is anyone there",
+        "pw: [redacted-password] (the new one)",
+    ]
     assert doc["created_at"] == "2026-03-02T09:30:00Z"
     safety = ticket_document(tickets["safety"])
     assert safety["safety"] and safety["assessment"]["outcome"] == "fix"

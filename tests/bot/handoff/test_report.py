@@ -1,4 +1,5 @@
 """The outcome report: counts, where abandoned conversations stopped, fix rate per cause, the chart."""
+
 from __future__ import annotations
 
 import pytest
@@ -33,8 +34,12 @@ def test_counts_steps_and_fix_rates(store):
     assert report.counts == {"resolved": 3, "escalated": 2, "abandoned": 4}
     assert report.abandoned_steps == [("factory_reset", 2), ("(not recorded)", 1), ("sd_slot_inspection", 1)]
     rates = {c.cause: (c.resolved, c.escalated, c.abandoned, round(c.fix_rate, 3)) for c in report.causes}
-    assert rates == {"power_supply": (2, 1, 0, 0.667), "motor_driver": (0, 1, 0, 0.0), "app_bug": (1, 0, 0, 1.0),
-                     "(undetermined)": (0, 0, 4, 0.0)}
+    assert rates == {
+        "power_supply": (2, 1, 0, 0.667),
+        "motor_driver": (0, 1, 0, 0.0),
+        "app_bug": (1, 0, 0, 1.0),
+        "(undetermined)": (0, 0, 4, 0.0),
+    }
     assert report.causes[0].cause == "power_supply" and report.causes[-1].cause == "(undetermined)"
 
     text = report_text(report)

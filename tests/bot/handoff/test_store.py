@@ -1,4 +1,5 @@
 """TicketStore: one ticket per escalation, the case in full, statuses, messages, outcomes, durability."""
+
 from __future__ import annotations
 
 import os
@@ -12,11 +13,21 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from bot.handoff.store import (
-    REFERENCE_ALPHABET, HandoffError, TicketNotFound, TicketStateError, TicketStore, in_use_words,
+    REFERENCE_ALPHABET,
+    HandoffError,
+    TicketNotFound,
+    TicketStateError,
+    TicketStore,
+    in_use_words,
     normalize_transcript,
 )
 from tests.bot.handoff.conftest import (
-    load_case, pan_tilt_transcript, pg_url, references, safety_transcript, subprocess_env,
+    load_case,
+    pan_tilt_transcript,
+    pg_url,
+    references,
+    safety_transcript,
+    subprocess_env,
 )
 
 CASE = load_case("case_pan_tilt_return")
@@ -36,8 +47,12 @@ def test_a_ticket_holds_the_whole_case(store):
     assert (t.conversation_id, t.channel, t.customer_ref, t.status) == ("conv-1", "telegram", "81234567", "open")
     assert t.camera_model == "KC120" and t.in_use_for == "3 weeks" and t.in_use_days == 21.0
     assert t.symptoms == ["Kasa camera pan tilt stopped working"]
-    assert [q["answer"] for q in t.questions] == ["Less than a month", "Completely silent, no movement", "Cool",
-                                                 "Under warranty"]
+    assert [q["answer"] for q in t.questions] == [
+        "Less than a month",
+        "Completely silent, no movement",
+        "Cool",
+        "Under warranty",
+    ]
     assert all(q["asked"] for q in t.questions)
     assert t.ranking[0] == {"cause": "motor_driver", "name": "Pan/tilt motor driver failure", "probability": 0.98}
     assert t.ruled_out["power_supply"][0]["evidence"] == "adapter_temperature=cool"
@@ -88,9 +103,14 @@ def test_references_are_forgiving_when_quoted(store):
 
 def test_unknown_references(store):
     assert store.get("NOPE2345") is None
-    for call in (lambda: store.claim("NOPE2345", "a"), lambda: store.resolve("NOPE2345"),
-                 lambda: store.hand_back("NOPE2345"), lambda: store.cancel("NOPE2345"),
-                 lambda: store.add_customer_message("NOPE2345", "hi"), lambda: store.messages("NOPE2345")):
+    for call in (
+        lambda: store.claim("NOPE2345", "a"),
+        lambda: store.resolve("NOPE2345"),
+        lambda: store.hand_back("NOPE2345"),
+        lambda: store.cancel("NOPE2345"),
+        lambda: store.add_customer_message("NOPE2345", "hi"),
+        lambda: store.messages("NOPE2345"),
+    ):
         with pytest.raises(TicketNotFound, match="NOPE2345"):
             call()
 
@@ -106,8 +126,11 @@ def test_status_changes_with_timestamps(store):
     assert resolved.status == "resolved" and resolved.resolved_at > claimed.claimed_at
     assert resolved.resolution_note == "Sent a replacement" and resolved.claimed_by == "alice"
     assert store.resolve(t.reference).resolved_at == resolved.resolved_at
-    for call in (lambda: store.claim(t.reference, "bob"), lambda: store.cancel(t.reference),
-                 lambda: store.hand_back(t.reference)):
+    for call in (
+        lambda: store.claim(t.reference, "bob"),
+        lambda: store.cancel(t.reference),
+        lambda: store.hand_back(t.reference),
+    ):
         with pytest.raises(TicketStateError):
             call()
 
@@ -147,14 +170,18 @@ def test_outcomes_are_recorded(store):
     store.record_outcome("c", "escalated", cause="motor_driver")
     rows = store.outcomes()
     assert [(r["conversation_id"], r["outcome"], r["cause"], r["step"]) for r in rows] == [
-        ("a", "resolved", "power_supply", "swap_adapter"), ("b", "abandoned", None, "factory_reset"),
-        ("c", "escalated", "motor_driver", None)]
+        ("a", "resolved", "power_supply", "swap_adapter"),
+        ("b", "abandoned", None, "factory_reset"),
+        ("c", "escalated", "motor_driver", None),
+    ]
     with pytest.raises(ValueError):
         store.record_outcome("d", "gave_up")
 
 
 def test_a_reference_collision_is_retried(tmp_path):
-    store = TicketStore(f"sqlite:///{tmp_path / 't.db'}", reference_factory=references("AAAAAAAA", "AAAAAAAA", "BBBBBBBB"))
+    store = TicketStore(
+        f"sqlite:///{tmp_path / 't.db'}", reference_factory=references("AAAAAAAA", "AAAAAAAA", "BBBBBBBB")
+    )
     assert store.create("one", "rest", None, CASE, []).reference == "AAAAAAAA"
     assert store.create("two", "rest", None, CASE, []).reference == "BBBBBBBB"
     stuck = TicketStore(store.url, reference_factory=lambda: "AAAAAAAA")
@@ -197,8 +224,16 @@ def test_creates_from_several_processes(db_url):
         "import sys; from bot.handoff.store import TicketStore; s = TicketStore(sys.argv[1]);"
         "[print(s.create(f'p{sys.argv[2]}-{i}', 'rest', None, {'symptoms': ['x']}, []).reference) for i in range(10)]"
     )
-    procs = [subprocess.Popen([sys.executable, "-c", code, db_url, str(n)], stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True, env=subprocess_env()) for n in range(3)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, db_url, str(n)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=subprocess_env(),
+        )
+        for n in range(3)
+    ]
     refs = []
     for p in procs:
         out, err = p.communicate(timeout=60)
@@ -224,8 +259,13 @@ def test_a_ticket_survives_sigkill_right_after_create(db_url):
         " pan_tilt_transcript());"
         "print(t.reference, flush=True); time.sleep(60)"
     )
-    proc = subprocess.Popen([sys.executable, "-c", code, db_url], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env=subprocess_env())
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, db_url],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=subprocess_env(),
+    )
     try:
         reference = proc.stdout.readline().strip()
         assert reference, proc.stderr.read()
@@ -246,8 +286,10 @@ def test_default_database_is_beside_rasas_tracker_store(tmp_path, monkeypatch):
     db = tmp_path / "var" / "tracker.db"
     db.parent.mkdir()
     with sqlite3.connect(db) as conn:  # Rasa's table, as its SQL tracker store makes it
-        conn.execute("CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id VARCHAR(255), type_name VARCHAR(255),"
-                     " timestamp FLOAT, intent_name VARCHAR(255), action_name VARCHAR(255), data TEXT)")
+        conn.execute(
+            "CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id VARCHAR(255), type_name VARCHAR(255),"
+            " timestamp FLOAT, intent_name VARCHAR(255), action_name VARCHAR(255), data TEXT)"
+        )
         conn.execute("INSERT INTO events (sender_id, type_name, timestamp, data) VALUES ('s', 'user', 1.0, '{}')")
     store = TicketStore()
     assert store.url == "sqlite:///var/tracker.db"
@@ -266,12 +308,19 @@ def test_url_from_the_environment(tmp_path, monkeypatch):
 
 
 def test_transcript_normalisation():
-    events = normalize_transcript([
-        {"event": "user", "text": "hi", "timestamp": 1772442600.25},
-        {"who": "bot", "text": None, "buttons": [("A", "/a"), {"title": "B"}, "C"], "timestamp": "2026-03-02T09:10:00+01:00"},
-        {"who": "martian", "text": 42, "timestamp": "yesterday"},
-        "not an event",
-    ])
+    events = normalize_transcript(
+        [
+            {"event": "user", "text": "hi", "timestamp": 1772442600.25},
+            {
+                "who": "bot",
+                "text": None,
+                "buttons": [("A", "/a"), {"title": "B"}, "C"],
+                "timestamp": "2026-03-02T09:10:00+01:00",
+            },
+            {"who": "martian", "text": 42, "timestamp": "yesterday"},
+            "not an event",
+        ]
+    )
     assert events == [
         {"who": "customer", "text": "hi", "buttons": [], "timestamp": "2026-03-02T09:10:00Z"},
         {"who": "bot", "text": "", "buttons": ["A", "B", "C"], "timestamp": "2026-03-02T08:10:00Z"},
@@ -279,16 +328,31 @@ def test_transcript_normalisation():
     ]
 
 
-@pytest.mark.parametrize("days, words", [(None, None), (0.5, "less than a day"), (1, "1 day"), (10, "10 days"),
-                                         (21.0, "3 weeks"), (60, "2 months"), (365, "12 months"), (1000, "2.7 years"),
-                                         ("a while", "a while")])
+@pytest.mark.parametrize(
+    "days, words",
+    [
+        (None, None),
+        (0.5, "less than a day"),
+        (1, "1 day"),
+        (10, "10 days"),
+        (21.0, "3 weeks"),
+        (60, "2 months"),
+        (365, "12 months"),
+        (1000, "2.7 years"),
+        ("a while", "a while"),
+    ],
+)
 def test_time_in_use_in_words(days, words):
     assert in_use_words(days) == words
 
 
 def test_odd_case_data_is_stored_safely(store):
-    case = {"context": {"camera_model": None, "duration": float("nan"), "_sender": "x"}, "symptoms": ("a",),
-            "outcome": "not a dict", "questions": ["junk", {"asked": "Q?", "answer": "A"}]}
+    case = {
+        "context": {"camera_model": None, "duration": float("nan"), "_sender": "x"},
+        "symptoms": ("a",),
+        "outcome": "not a dict",
+        "questions": ["junk", {"asked": "Q?", "answer": "A"}],
+    }
     t = store.create("odd", None, None, case, None)
     assert t.questions == [{"asked": "Q?", "answer": "A"}]
     assert "_sender" not in t.context and t.camera_model is None

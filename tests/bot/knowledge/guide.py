@@ -4,6 +4,7 @@
 from (/work/shared/seeds/000_d16a21bbe715a633.txt); a test checks the two stay identical when the
 shared copy is present.
 """
+
 from __future__ import annotations
 
 import os
@@ -74,7 +75,7 @@ def _sections(lines: List[str]) -> Dict[str, List[str]]:
         positions.append(matches[0])
     assert positions == sorted(positions), "guide headings out of order"
     bounds = positions + [len(lines)]
-    return {h: [l for l in lines[bounds[i] + 1: bounds[i + 1]] if l] for i, h in enumerate(HEADINGS)}
+    return {h: [line for line in lines[bounds[i] + 1 : bounds[i + 1]] if line] for i, h in enumerate(HEADINGS)}
 
 
 def _bullet(line: str) -> str:
@@ -99,7 +100,7 @@ def parse(text: str) -> Guide:
     s = _sections(lines)
     g = Guide()
 
-    g.phrases = [normalise_quotes(_bullet(l)) for l in s["Users commonly describe this as:"]]
+    g.phrases = [normalise_quotes(_bullet(line)) for line in s["Users commonly describe this as:"]]
 
     current = None
     for line in s["Observed Failure Patterns"]:
@@ -137,10 +138,10 @@ def parse(text: str) -> Guide:
             label, value = _labelled(line)
             g.steps[-1][label] = value
 
-    g.physical_inspection = [_labelled(l) for l in s["Physical Layer Inspection"]]
-    g.electrical_checks = [_labelled(l) for l in s["Electrical / Signal Verification"]]
-    g.reset_behaviours = [_labelled(l) for l in s["Reset and Recovery Behavior Mapping"]]
-    g.false_fixes = [_labelled(l) for l in s["False Fixes That Do Not Work"]]
+    g.physical_inspection = [_labelled(line) for line in s["Physical Layer Inspection"]]
+    g.electrical_checks = [_labelled(line) for line in s["Electrical / Signal Verification"]]
+    g.reset_behaviours = [_labelled(line) for line in s["Reset and Recovery Behavior Mapping"]]
+    g.false_fixes = [_labelled(line) for line in s["False Fixes That Do Not Work"]]
 
     for line in s["Confirmed Fix Scenarios"]:
         if line.startswith("Scenario "):
@@ -149,7 +150,7 @@ def parse(text: str) -> Guide:
             label, value = _labelled(line)
             current[label] = value
 
-    g.post_fix_checks = [_labelled(l) for l in s["Post-Fix Verification Checklist"]]
+    g.post_fix_checks = [_labelled(line) for line in s["Post-Fix Verification Checklist"]]
 
     group = None
     for line in s["Escalation Threshold"]:

@@ -4,6 +4,7 @@ Texts are compared with the guide file itself (parsed by tests/bot/knowledge/gui
 sequences, so punctuation, typographic quotes and capitalisation may differ but a dropped, added
 or reworded item fails. The counts are also written down, as a check on the parser.
 """
+
 from __future__ import annotations
 
 import re
@@ -20,10 +21,20 @@ from tests.bot.knowledge.guide import SHARED, VENDORED, load_guide, normalise_qu
 REPO = Path(__file__).resolve().parents[3]
 
 INTENTS = [
-    "offline_after_months", "wont_connect_after_reset", "live_view_timeout", "sd_card_not_recognized",
-    "clips_not_saving", "pan_tilt_stopped", "green_blinking_no_cloud", "reset_button_hard",
-    "app_freezes_settings", "already_configured", "adapter_overheating", "pet_not_detected",
-    "night_vision_slow", "degrades_over_time",
+    "offline_after_months",
+    "wont_connect_after_reset",
+    "live_view_timeout",
+    "sd_card_not_recognized",
+    "clips_not_saving",
+    "pan_tilt_stopped",
+    "green_blinking_no_cloud",
+    "reset_button_hard",
+    "app_freezes_settings",
+    "already_configured",
+    "adapter_overheating",
+    "pet_not_detected",
+    "night_vision_slow",
+    "degrades_over_time",
 ]
 FREQUENCIES = [30, 20, 15, 10, 10, 5, 5, 5]
 
@@ -59,7 +70,9 @@ def test_parser_finds_every_section_with_the_guide_counts(guide):
     assert sorted(guide.fix_scenarios) == list("ABCDEFGH")
     assert len(guide.post_fix_checks) == 8
     assert {g: len(v) for g, v in guide.escalation.items()} == {
-        "replacement_required": 7, "no_repair_possible": 4, "return_recommended": 3,
+        "replacement_required": 7,
+        "no_repair_possible": 4,
+        "return_recommended": 3,
     }
 
 
@@ -86,8 +99,12 @@ def test_symptom_patterns_exist_and_every_pattern_has_a_symptom(k):
 
 
 # -- patterns ---------------------------------------------------------------------------------
-FIELDS = {"symptom": "Visible symptom", "when": "When it occurs", "indicates": "Usually indicates",
-          "does_not_indicate": "Usually does NOT indicate"}
+FIELDS = {
+    "symptom": "Visible symptom",
+    "when": "When it occurs",
+    "indicates": "Usually indicates",
+    "does_not_indicate": "Usually does NOT indicate",
+}
 
 
 def test_ten_patterns_a_to_j(k, guide):
@@ -138,7 +155,9 @@ def test_cause_text_matches_the_guide(k, guide, rank):
     assert words(" ".join(ours.confirms)) == words(theirs["Confirms"])
     assert words(" ".join(ours.disproves)) == words(theirs["Disproves"])
     # "Confirms: Pattern A." / "Patterns C and D.": those patterns are the cause's
-    named = {p for pair in re.findall(r"\bPatterns? ([A-J])\b(?: and ([A-J])\b)?", theirs["Confirms"]) for p in pair if p}
+    named = {
+        p for pair in re.findall(r"\bPatterns? ([A-J])\b(?: and ([A-J])\b)?", theirs["Confirms"]) for p in pair if p
+    }
     assert named <= set(ours.patterns)
 
 
@@ -229,8 +248,16 @@ def test_seven_false_fixes(k, guide):
 
 
 # -- fix scenarios, post-fix checks -----------------------------------------------------------
-SCENARIO_CAUSES = {"A": "wifi_radio_crash", "B": "config_corruption", "C": "sd_slot_failure", "D": "power_supply",
-                   "E": "app_bug", "F": "motor_driver", "G": "motion_sensitivity", "H": "cloud_dns"}
+SCENARIO_CAUSES = {
+    "A": "wifi_radio_crash",
+    "B": "config_corruption",
+    "C": "sd_slot_failure",
+    "D": "power_supply",
+    "E": "app_bug",
+    "F": "motor_driver",
+    "G": "motion_sensitivity",
+    "H": "cloud_dns",
+}
 
 
 def test_fix_scenarios_a_to_h(k, guide):
@@ -269,7 +296,9 @@ def test_eight_post_fix_checks(k, guide):
 def test_escalation_thresholds_seven_four_three(k, guide):
     groups = {g: getattr(k.thresholds, g) for g in ("replacement_required", "no_repair_possible", "return_recommended")}
     assert {g: len(v) for g, v in groups.items()} == {
-        "replacement_required": 7, "no_repair_possible": 4, "return_recommended": 3,
+        "replacement_required": 7,
+        "no_repair_possible": 4,
+        "return_recommended": 3,
     }
     for group, items in groups.items():
         assert [words(t.text) for t in items] == [words(x) for x in guide.escalation[group]], group
@@ -286,6 +315,11 @@ def test_every_replacement_threshold_leads_to_a_route(k):
 
 def test_routes_needed_by_the_engine(k):
     assert {r.id for r in k.routes} == {
-        "replace_camera", "clear_cloud_registration", "wait_for_outage", "report_app_bug",
-        "sensor_faulty", "safety_stop", "human_support",
+        "replace_camera",
+        "clear_cloud_registration",
+        "wait_for_outage",
+        "report_app_bug",
+        "sensor_faulty",
+        "safety_stop",
+        "human_support",
     }

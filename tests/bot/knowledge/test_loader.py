@@ -1,5 +1,6 @@
 """The loader: the shipped data loads, every move is complete, and a broken copy is rejected with a
 message that names the file, the item and the problem."""
+
 from __future__ import annotations
 
 import shutil
@@ -181,8 +182,11 @@ def _threshold(data, group, threshold_id):
 BROKEN: Dict[str, Dict[str, Any]] = {
     "likelihood_sum_not_one": dict(
         file="diagnostic_steps.yml",
-        change=lambda d: _set(option(_led(d), "no_led")["likelihood"], "power_supply",
-                              option(_led(d), "no_led")["likelihood"]["power_supply"] + 0.1),
+        change=lambda d: _set(
+            option(_led(d), "no_led")["likelihood"],
+            "power_supply",
+            option(_led(d), "no_led")["likelihood"]["power_supply"] + 0.1,
+        ),
         expect=["diagnostic_steps.yml", "move led_check", "'power_supply'", "not 1"],
     ),
     "likelihood_not_a_probability": dict(
@@ -197,9 +201,16 @@ BROKEN: Dict[str, Dict[str, Any]] = {
     ),
     "likelihood_missing_without_default": dict(
         file="diagnostic_steps.yml",
-        change=lambda d: option(move(d, "steps", "sd_slot_inspection"), "other_card_works")["likelihood"].pop("default"),
-        expect=["diagnostic_steps.yml", "move sd_slot_inspection", "option 'other_card_works'", "no likelihood for",
-                "no default"],
+        change=lambda d: option(move(d, "steps", "sd_slot_inspection"), "other_card_works")["likelihood"].pop(
+            "default"
+        ),
+        expect=[
+            "diagnostic_steps.yml",
+            "move sd_slot_inspection",
+            "option 'other_card_works'",
+            "no likelihood for",
+            "no default",
+        ],
     ),
     "fixes_unknown_cause": dict(
         file="diagnostic_steps.yml",
@@ -214,7 +225,11 @@ BROKEN: Dict[str, Dict[str, Any]] = {
     "requires_unknown_option": dict(
         file="diagnostic_steps.yml",
         change=lambda d: _band(d)["requires"].append([{"answer": "factory_reset", "in": ["pairing_wont_conect"]}]),
-        expect=["diagnostic_steps.yml", "move band_segregation", "unknown option 'pairing_wont_conect' of 'factory_reset'"],
+        expect=[
+            "diagnostic_steps.yml",
+            "move band_segregation",
+            "unknown option 'pairing_wont_conect' of 'factory_reset'",
+        ],
     ),
     "requires_unknown_symptom": dict(
         file="diagnostic_steps.yml",
@@ -233,7 +248,9 @@ BROKEN: Dict[str, Dict[str, Any]] = {
     ),
     "frequencies_not_100": dict(
         file="causes.yml",
-        change=lambda d: _set(_cause(d, "wifi_radio_crash"), "frequency", _cause(d, "wifi_radio_crash")["frequency"] + 5),
+        change=lambda d: _set(
+            _cause(d, "wifi_radio_crash"), "frequency", _cause(d, "wifi_radio_crash")["frequency"] + 5
+        ),
         expect=["causes.yml", "causes", "frequencies sum to 105", "not 100%"],
     ),
     "frequency_not_a_number": dict(
@@ -248,9 +265,14 @@ BROKEN: Dict[str, Dict[str, Any]] = {
     ),
     "symptom_likelihood_unknown_symptom": dict(
         file="causes.yml",
-        change=lambda d: _set(_cause(d, "motor_driver"), "symptom_likelihood",
-                              {"pan_tilt_stoped" if s == "pan_tilt_stopped" else s: p
-                               for s, p in _cause(d, "motor_driver")["symptom_likelihood"].items()}),
+        change=lambda d: _set(
+            _cause(d, "motor_driver"),
+            "symptom_likelihood",
+            {
+                "pan_tilt_stoped" if s == "pan_tilt_stopped" else s: p
+                for s, p in _cause(d, "motor_driver")["symptom_likelihood"].items()
+            },
+        ),
         expect=["causes.yml", "motor_driver", "unknown symptom 'pan_tilt_stoped'"],
     ),
     "extra_field_in_pattern": dict(
@@ -300,8 +322,11 @@ BROKEN: Dict[str, Dict[str, Any]] = {
     ),
     "implies_unknown_answer": dict(
         file="symptoms.yml",
-        change=lambda d: _set(item(d["symptoms"], "green_blinking_no_cloud"), "implies",
-                              [{"move": "led_check", "option": "blinking_gren"}]),
+        change=lambda d: _set(
+            item(d["symptoms"], "green_blinking_no_cloud"),
+            "implies",
+            [{"move": "led_check", "option": "blinking_gren"}],
+        ),
         expect=["symptoms.yml", "green_blinking_no_cloud", "implies unknown answer led_check=blinking_gren"],
     ),
     "symptom_unknown_pattern": dict(
@@ -317,7 +342,8 @@ BROKEN: Dict[str, Dict[str, Any]] = {
     "threshold_condition_unknown_option": dict(
         file="escalation.yml",
         change=lambda d: _threshold(d, "replacement_required", "pan_tilt_motor_failed")["when"].append(
-            [{"answer": "motor_sound", "in": ["quiet"]}]),
+            [{"answer": "motor_sound", "in": ["quiet"]}]
+        ),
         expect=["escalation.yml", "threshold pan_tilt_motor_failed", "unknown option 'quiet' of 'motor_sound'"],
     ),
     "route_unknown_threshold": dict(
@@ -352,8 +378,9 @@ BROKEN: Dict[str, Dict[str, Any]] = {
     ),
     "scenario_with_move_and_route": dict(
         file="fix_scenarios.yml",
-        change=lambda d: _set(item(d["fix_scenarios"], "B"), "realised_by",
-                              {"route": "clear_cloud_registration", "move": "factory_reset"}),
+        change=lambda d: _set(
+            item(d["fix_scenarios"], "B"), "realised_by", {"route": "clear_cloud_registration", "move": "factory_reset"}
+        ),
         expect=["fix_scenarios.yml", "fix_scenarios item 1 (B)", "exactly one of move or route"],
     ),
     "post_fix_check_unknown_symptom": dict(
@@ -363,13 +390,22 @@ BROKEN: Dict[str, Dict[str, Any]] = {
     ),
     "reset_behaviour_unknown_option": dict(
         file="reset_behaviour.yml",
-        change=lambda d: _set(item(d["reset_behaviours"], "failed_button_dead"), "factory_reset_options", ["no_answer"]),
+        change=lambda d: _set(
+            item(d["reset_behaviours"], "failed_button_dead"), "factory_reset_options", ["no_answer"]
+        ),
         expect=["reset_behaviour.yml", "failed_button_dead", "unknown factory_reset option 'no_answer'"],
     ),
     "reset_option_unknown_behaviour": dict(
         file="diagnostic_steps.yml",
-        change=lambda d: _set(option(move(d, "steps", "factory_reset"), "no_response"), "reset_behaviour", "button_gone"),
-        expect=["diagnostic_steps.yml", "move factory_reset", "option 'no_response'", "unknown reset behaviour 'button_gone'"],
+        change=lambda d: _set(
+            option(move(d, "steps", "factory_reset"), "no_response"), "reset_behaviour", "button_gone"
+        ),
+        expect=[
+            "diagnostic_steps.yml",
+            "move factory_reset",
+            "option 'no_response'",
+            "unknown reset behaviour 'button_gone'",
+        ],
     ),
     "from_entity_unknown_option": dict(
         file="questions.yml",
@@ -440,8 +476,11 @@ def test_empty_section_is_named(copy):
 
 
 def test_duplicate_move_ids_are_named(copy):
-    mutate(copy, "physical_inspection.yml",
-           lambda d: _set(move(d, "physical_inspection", "lens_clear"), "id", "housing_cracks"))
+    mutate(
+        copy,
+        "physical_inspection.yml",
+        lambda d: _set(move(d, "physical_inspection", "lens_clear"), "id", "housing_cracks"),
+    )
     message = rejected(copy)
     assert "duplicate move ids ['housing_cracks']" in message
 
