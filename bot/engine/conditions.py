@@ -1,18 +1,25 @@
-"""Evaluate the guide's any-of/all-of conditions against a diagnosis state."""
+"""Evaluate the guide's any-of/all-of conditions against a diagnosis state.
+
+Conditions read only evidence: what the customer said and what the steps showed. An answer merely
+assumed from the symptom ("offline after months" suggests resets did not help) never meets a
+threshold, a route, a step's precondition or a "Confirms"/"Disproves" line.
+"""
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import List, Optional
 
-from bot.engine.state import DiagnosisState
+from bot.engine.state import DiagnosisState, Observation
 from bot.knowledge import model as m
 
 
 def atom_holds(atom: m.Atom, state: DiagnosisState) -> bool:
     if isinstance(atom, m.AnswerAtom):
-        return state.answer(atom.answer) in atom.in_
+        return state.evidence_answer(atom.answer) in atom.in_
     if isinstance(atom, m.SymptomAtom):
         return atom.symptom in state.symptoms
+    if isinstance(atom, m.FixedAtom):
+        return state.fixed(atom.fixed)
     return state.failed(atom.failed)
 
 
@@ -21,3 +28,24 @@ def holds(condition: Optional[m.Condition], state: DiagnosisState) -> bool:
     if condition is None:
         return True
     return any(all(atom_holds(a, state) for a in clause) for clause in condition)
+
+
+def witnesses(condition: Optional[m.Condition], state: DiagnosisState) -> Optional[List[Observation]]:
+    """The observations behind the first clause that holds (symptoms are the complaint itself and add
+    none), or None when the condition does not hold."""
+    for clause in condition or ():
+        if all(atom_holds(a, state) for a in clause):
+            found: List[Observation] = []
+            for atom in clause:
+                if isinstance(atom, m.AnswerAtom):
+                    obs = state.evidence(atom.answer)
+                elif isinstance(atom, (m.FailedAtom, m.FixedAtom)):
+                    move = atom.failed if isinstance(atom, m.FailedAtom) else atom.fixed
+                    kind = "failed" if isinstance(atom, m.FailedAtom) else "fixed"
+                    obs = next((o for o in reversed(state.observations) if o.move == move and o.kind == kind), None)
+                else:
+                    obs = None
+                if obs is not None:
+                    found.append(obs)
+            return found
+    return None

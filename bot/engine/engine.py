@@ -3,24 +3,39 @@
 The dialogue layer calls `next_step` to learn what to say, then `answer`, `skip`, `undo`,
 `confirm_fix` or `restart` with what the customer said. Only an answer to the move that was
 asked, with one of its options, changes the evidence.
+
+Evidence has a source (`bot.engine.state`): what the customer said, what a step showed, and what
+is merely assumed from the symptom. Only the first two move the belief beyond the symptom, meet a
+threshold or appear as a reason.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Dict, Iterable, List, Optional, Tuple
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple, Union
 
-from bot.engine.outcome import escalation_outcome, fix_outcome
+import numpy as np
+
+from bot.engine.evidence import disproved
+from bot.engine.outcome import (
+    FIXED,
+    EscalationOutcome,
+    FixOutcome,
+    Outcome,
+    escalation_outcome,
+    fix_outcome,
+    outcome_from_dict,
+)
 from bot.engine.planner import Planner, route_covers
 from bot.engine.posterior import posterior, ranked
-from bot.engine.state import DiagnosisState, Observation
+from bot.engine.state import ASSUMED, OBSERVED, QUOTE_LIMIT, SAID, DiagnosisState, Observation
 from bot.engine.tables import tables_for
 from bot.knowledge import load_knowledge
-from bot.knowledge.model import Knowledge, Move
+from bot.knowledge.model import EntityRule, Knowledge, Move
 
-FIXED = "fixed"
 SAFETY_ACTION = "swap_adapter"
+AGE_QUESTION = "camera_age"
 
 
 class InvalidAnswer(ValueError):
@@ -36,6 +51,7 @@ class Ask:
     closing: bool = False
     repeat: bool = False  # asked before and postponed
     safety_stop: bool = False  # everything else waits until this step is done
+    note: Optional[str] = None  # the guide's reading of the previous answer
 
     @property
     def is_action(self) -> bool:
@@ -44,15 +60,26 @@ class Ask:
 
 @dataclass(frozen=True)
 class Verify:
-    outcome: Dict[str, Any]
+    outcome: FixOutcome
+    note: Optional[str] = None
 
 
 @dataclass(frozen=True)
 class Finished:
-    outcome: Dict[str, Any]
+    outcome: Outcome
+    note: Optional[str] = None
 
 
-Step = Any  # Ask | Verify | Finished
+Step = Union[Ask, Verify, Finished]
+
+
+def _quote(text: Optional[str]) -> Optional[str]:
+    if not isinstance(text, str):
+        return None
+    text = " ".join(text.split())
+    if not text:
+        return None
+    return text if len(text) <= QUOTE_LIMIT else text[: QUOTE_LIMIT - 1] + "…"
 
 
 class DiagnosisEngine:
@@ -61,47 +88,94 @@ class DiagnosisEngine:
         self.t = tables_for(self.k)
         self.planner = Planner(self.k, self.t)
         self._symptoms = {s.id for s in self.k.symptoms}
+        self._moves = {m.id: m for m in self.k.moves}
 
     # -- starting ------------------------------------------------------------------------
-    def start(self, symptoms: Iterable[str], entities: Iterable[Dict[str, Any]] = ()) -> DiagnosisState:
+    def start(
+        self, symptoms: Iterable[str], entities: Iterable[Dict[str, Any]] = (), said: Optional[str] = None
+    ) -> DiagnosisState:
+        """A new diagnosis from the customer's complaint: `said` is their opening message, quoted
+        where it states an answer ("blinking green")."""
         state = DiagnosisState()
         for s in symptoms:
-            self.add_symptom(state, s)
+            self.add_symptom(state, s, said)
         self.observe_entities(state, entities)
         return state
 
-    def add_symptom(self, state: DiagnosisState, symptom: str) -> None:
+    def add_symptom(self, state: DiagnosisState, symptom: str, said: Optional[str] = None) -> None:
         if symptom not in self._symptoms:
             raise InvalidAnswer(f"unknown symptom {symptom!r}")
         if symptom in state.symptoms:
             return
         state.symptoms.append(symptom)
         spec = self.k.symptom(symptom)
+        for imp in spec.states:
+            if state.current(imp.move) is None:
+                self._record(state, imp.move, imp.option, SAID, quote=said, from_symptom=True)
         for imp in spec.implies:
             if state.current(imp.move) is None:
-                self._record_answer(state, imp.move, imp.option, source="symptom")
+                self._record(state, imp.move, imp.option, ASSUMED, from_symptom=True)
 
-    def _entity_answers(self, entities: Iterable[Dict[str, Any]]):
-        """(move, option) for every question an entity answers."""
+    def _entity_answers(self, entities: Iterable[Dict[str, Any]]) -> Iterator[Tuple[Move, Optional[str], Dict]]:
+        """(move, option, entity) for every question an entity answers or action it reports tried."""
         for ent in entities or ():
+            if not isinstance(ent, dict):
+                continue
+            if ent.get("entity") == "fact":
+                value = ent.get("value")
+                if not isinstance(value, dict):
+                    continue
+                move = self._moves.get(value.get("move"))
+                option = value.get("option")
+                if move is None or (option is not None and move.option(option) is None):
+                    continue
+                if move.kind == "question" and option is None:
+                    continue
+                yield move, option, ent
+                continue
             for move in self.k.moves:
                 rule = move.from_entity
                 if move.kind != "question" or rule is None or rule.entity != ent.get("entity"):
                     continue
-                option = self._option_from_entity(rule, ent.get("value"))
+                option = self._option_from_entity(rule, ent)
                 if option is not None:
-                    yield move, option
+                    yield move, option, ent
 
     def observe_entities(self, state: DiagnosisState, entities: Iterable[Dict[str, Any]]) -> List[str]:
-        """Turn entities the language pipeline found into answers, so they are never asked."""
+        """Turn what the customer's words say (entities, statements of fact) into evidence, so it is
+        never asked. A volunteered answer overrides an assumed one and an earlier volunteered one, never
+        an answer the customer gave to the question itself."""
         answered = []
-        for move, option in self._entity_answers(entities):
-            current = state.current(move.id)
-            if current is not None and current.source != "entity":
+        entities = list(entities or ())
+        for move, option, ent in self._entity_answers(entities):
+            quote = ent.get("text")
+            if move.kind == "action":
+                if not state.tried(move.id):
+                    state.observations.append(
+                        Observation(move.id, "failed", option, SAID, quote=_quote(quote), before=True)
+                    )
+                    answered.append(move.id)
                 continue
-            self._record_answer(state, move.id, option, source="entity")
+            current = state.current(move.id)
+            if current is not None and current.asked:
+                continue
+            self._record(state, move.id, option, SAID, quote=quote)
+            state.hints.pop(move.id, None)
             answered.append(move.id)
+        self._note_hints(state, entities)
         return answered
+
+    def _note_hints(self, state: DiagnosisState, entities: List[Dict[str, Any]]) -> None:
+        """A short time whose meaning the words leave open ("2 weeks") may be the camera's age; when
+        it would decide the ending (a first-month return), the customer is asked."""
+        rule = self._moves[AGE_QUESTION].from_entity if AGE_QUESTION in self._moves else None
+        if rule is None or state.evidence(AGE_QUESTION) is not None:
+            return
+        for ent in entities:
+            if isinstance(ent, dict) and ent.get("entity") == rule.entity and ent.get("role") is None:
+                option = self._option_from_entity(rule, {**ent, **rule.when})
+                if option is not None and option == rule.ranges[0].option:
+                    state.hints[AGE_QUESTION] = option
 
     def report_hazards(self, state: DiagnosisState, entities: Iterable[Dict[str, Any]]) -> List[str]:
         """A hazard mentioned out of turn ("the adapter is at 70 degrees") is heeded at once, whatever
@@ -109,17 +183,21 @@ class DiagnosisEngine:
         if state.finished or state.status == "verifying":
             return []
         found = []
-        for move, option in self._entity_answers(entities):
-            if option not in move.safety_options or state.answer(move.id) == option:
+        for move, option, ent in self._entity_answers(entities):
+            if move.kind != "question" or option not in move.safety_options or state.answer(move.id) == option:
                 continue
             if not found:
                 state.snapshot()
-            self._record_answer(state, move.id, option, source="entity")
+            self._record(state, move.id, option, SAID, quote=ent.get("text"))
             found.append(move.id)
         return found
 
     @staticmethod
-    def _option_from_entity(rule, value) -> Optional[str]:
+    def _option_from_entity(rule: EntityRule, ent: Dict[str, Any]) -> Optional[str]:
+        for key, wanted in rule.when.items():
+            if ent.get(key) != wanted:
+                return None
+        value = ent.get("value")
         if rule.ranges:
             try:
                 number = float(value)
@@ -141,12 +219,18 @@ class DiagnosisEngine:
                     return r.option
         return None
 
+    # -- belief ----------------------------------------------------------------------------
+    def belief(self, state: DiagnosisState) -> np.ndarray:
+        """P(cause | evidence), with the causes a "Disproves" line rules out at zero."""
+        gone = disproved(self.k, state)
+        return posterior(self.t, state, [self.t.cause_index(c) for c in gone])
+
     # -- what to do next -----------------------------------------------------------------
     def current_step(self, state: DiagnosisState) -> Step:
         """The step the customer is looking at: the open question as asked, without planning again."""
         if state.status == "active" and state.pending is not None:
             pending = state.pending
-            closing = bool(state.closing_route) and pending in self.k.route(state.closing_route).closing_questions
+            closing = self._is_closing(state, pending)
             if pending == SAFETY_ACTION and state.safety and not state.tried(SAFETY_ACTION):
                 return self._ask(state, pending, safety=self._safety_notice(state), safety_stop=True)
             if closing and state.safety and self._hazard_after_swap(state):
@@ -154,12 +238,20 @@ class DiagnosisEngine:
             return self._ask(state, pending, closing=closing)
         return self.next_step(state)
 
+    def _is_closing(self, state: DiagnosisState, move_id: str) -> bool:
+        if not state.closing_route:
+            return False
+        return move_id in self._closing_questions(state, state.closing_route)
+
     def next_step(self, state: DiagnosisState) -> Step:
+        note = state.note
         if state.status in ("fixed", "escalated"):
-            return Finished(state.outcome)
+            return Finished(self.outcome(state), note)
         if state.status == "verifying":
-            return Verify(state.outcome)
-        p = posterior(self.t, state)
+            outcome = self.outcome(state)
+            assert isinstance(outcome, FixOutcome)
+            return Verify(outcome, note)
+        p = self.belief(state)
         # safety first, even when the ending is already decided
         if state.safety and not state.tried(SAFETY_ACTION):
             if state.skipped.get(SAFETY_ACTION, 0) >= 1:
@@ -175,6 +267,12 @@ class DiagnosisEngine:
         state.closing_route = choice.id
         state.outcome = {"covers": list(choice.covers)}
         return self._closing(state, choice.id, p)
+
+    def outcome(self, state: DiagnosisState) -> Outcome:
+        found = outcome_from_dict(state.outcome)
+        if found is None:
+            raise ValueError("the diagnosis has no readable outcome")
+        return found
 
     def _hazard_after_swap(self, state: DiagnosisState) -> bool:
         """A hazard reported after the adapter was swapped is about the adapter in use now."""
@@ -195,8 +293,7 @@ class DiagnosisEngine:
         """Swapping the adapter again cannot help, and no other step may be asked with a hazard in use:
         end on the best route the evidence opens (a replacement when the new adapter overheats too),
         or on the safety stop."""
-        self.planner.choose(state, p)
-        routes = [c for c in self.planner.last_choices if c.kind == "route" and c.id != "human_support"]
+        routes = [c for c in self.planner.routes(state, p) if c.id != "human_support"]
         if not routes:
             return self._finish(state, "safety_stop", ("power_supply", "other"), p)
         best = min(routes, key=lambda c: c.value)
@@ -204,21 +301,33 @@ class DiagnosisEngine:
         state.outcome = {"covers": list(best.covers)}
         return self._closing(state, best.id, p)
 
-    def _closing(self, state: DiagnosisState, route_id: str, p) -> Step:
+    def _closing_questions(self, state: DiagnosisState, route_id: str) -> List[str]:
+        """The route's closing questions; before a replacement, also the camera's age when the customer
+        gave a short time without saying of what, as it decides between a return and a replacement."""
         route = self.k.route(route_id)
+        found = list(route.closing_questions)
+        if route.recommendation == "replace" and AGE_QUESTION in state.hints:
+            found.insert(0, AGE_QUESTION)
+        return found
+
+    def _closing(self, state: DiagnosisState, route_id: str, p) -> Step:
         hazard = self._safety_notice(state) if state.safety and self._hazard_after_swap(state) else None
-        for q in route.closing_questions:
-            if state.current(q) is None and state.skipped.get(q, 0) == 0:
+        for q in self._closing_questions(state, route_id):
+            if state.evidence(q) is None and state.skipped.get(q, 0) == 0:
                 return self._ask(state, q, closing=True, safety=hazard or None)
-        covers = tuple((state.outcome or {}).get("covers") or route_covers(self.k, route, state) or ())
+        covers = tuple((state.outcome or {}).get("covers") or route_covers(self.k, self.k.route(route_id), state) or ())
         return self._finish(state, route_id, covers, p)
 
     def _finish(self, state: DiagnosisState, route_id: str, covers, p) -> Finished:
-        state.outcome = escalation_outcome(self.k, self.t, state, route_id, covers, p)
+        outcome = escalation_outcome(self.k, self.t, state, route_id, covers, p, self._symptom_belief(state))
+        state.outcome = outcome.to_dict()
         state.status = "escalated"
         state.pending = None
         state.closing_route = None
-        return Finished(state.outcome)
+        return Finished(outcome, state.note)
+
+    def _symptom_belief(self, state: DiagnosisState) -> np.ndarray:
+        return posterior(self.t, DiagnosisState(symptoms=list(state.symptoms)))
 
     def _safety_notice(self, state: DiagnosisState) -> str:
         notices = [self.k.move(m).safety for m in state.safety if self.k.move(m).safety]
@@ -243,10 +352,21 @@ class DiagnosisEngine:
         if state.pending != move_id:
             state.pending = move_id
             state.asked.append(move_id)
-        return Ask(move, options, self.k.move_section(move_id), safety or move.safety, closing, repeat, safety_stop)
+        return Ask(
+            move,
+            options,
+            self.k.move_section(move_id),
+            safety or move.safety,
+            closing,
+            repeat,
+            safety_stop,
+            state.note,
+        )
 
     # -- what the customer said ----------------------------------------------------------
-    def answer(self, state: DiagnosisState, move_id: str, option_id: str) -> None:
+    def answer(self, state: DiagnosisState, move_id: str, option_id: str, said: Optional[str] = None) -> None:
+        """The customer's answer to the open question. `said` is their own words: the typed reply, or
+        the label of the button they pressed."""
         if state.finished or state.status == "verifying":
             raise InvalidAnswer("no question is open")
         if state.pending is None or move_id != state.pending:
@@ -257,15 +377,18 @@ class DiagnosisEngine:
             raise InvalidAnswer(f"{option_id!r} is not an answer to {move_id!r}; expected one of {allowed}")
         state.snapshot()
         state.pending = None
+        chosen = move.option(option_id)
+        state.note = chosen.note if chosen is not None else None
         if move.kind == "question":
-            self._record_answer(state, move_id, option_id, source="customer")
+            self._record(state, move_id, option_id, SAID, quote=said, asked=True)
+            state.hints.pop(move_id, None)
             return
         if option_id == FIXED:
-            state.observations.append(Observation(move_id, "fixed"))
+            state.observations.append(Observation(move_id, "fixed", None, OBSERVED, quote=_quote(said)))
             state.status = "verifying"
-            state.outcome = fix_outcome(self.k, self.t, state, move_id, posterior(self.t, state))
+            state.outcome = fix_outcome(self.k, self.t, state, move_id, self.belief(state)).to_dict()
         else:
-            state.observations.append(Observation(move_id, "failed", option_id))
+            state.observations.append(Observation(move_id, "failed", option_id, OBSERVED, quote=_quote(said)))
         self._make_stale(state, move)
 
     def confirm_fix(self, state: DiagnosisState, works: bool) -> None:
@@ -273,6 +396,7 @@ class DiagnosisEngine:
         if state.status != "verifying":
             raise InvalidAnswer("there is no fix to confirm")
         state.snapshot()
+        state.note = None
         if works:
             state.status = "fixed"
             return
@@ -285,6 +409,7 @@ class DiagnosisEngine:
         if state.pending is None:
             raise InvalidAnswer("no question is open")
         state.snapshot()
+        state.note = None
         skipped, state.pending = state.pending, None
         state.skipped[skipped] = state.skipped.get(skipped, 0) + 1
         return skipped
@@ -297,11 +422,24 @@ class DiagnosisEngine:
         return DiagnosisState()
 
     # -- helpers -------------------------------------------------------------------------
-    def _record_answer(self, state: DiagnosisState, move_id: str, option_id: str, source: str) -> None:
+    def _record(
+        self,
+        state: DiagnosisState,
+        move_id: str,
+        option_id: str,
+        source: str,
+        quote: Optional[str] = None,
+        asked: bool = False,
+        from_symptom: bool = False,
+    ) -> None:
         for obs in state.observations:
             if obs.move == move_id and not obs.stale:
                 obs.stale = True  # superseded by the newer answer
-        state.observations.append(Observation(move_id, "answer", option_id, source))
+        state.observations.append(
+            Observation(
+                move_id, "answer", option_id, source, quote=_quote(quote), asked=asked, from_symptom=from_symptom
+            )
+        )
         move = self.k.move(move_id)
         if option_id in move.safety_options and move_id not in state.safety:
             state.safety.append(move_id)
@@ -313,4 +451,7 @@ class DiagnosisEngine:
                 obs.stale = True
 
     def ranking(self, state: DiagnosisState) -> List[Tuple[str, float]]:
-        return ranked(self.t, posterior(self.t, state))
+        return ranked(self.t, self.belief(state))
+
+
+__all__ = ["FIXED", "Ask", "DiagnosisEngine", "EscalationOutcome", "Finished", "InvalidAnswer", "Step", "Verify"]

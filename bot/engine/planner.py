@@ -5,12 +5,13 @@ ECR(E) is estimated greedily: the available repairs in decreasing P(fixes | E) /
 best ending (route) after any prefix of them. A wrong ending costs `rework` on top (the agent
 must diagnose again), which gives questions that pin a cause their identification value.
 Every candidate move is scored by one step of look-ahead:
-  question q: C_q + lambda + sum_o P(o | E) * ECR(E + q=o)
+  question q: C_q + sum_o P(o | E) * ECR(E + q=o)
   action a:   C_a + sum_o P(not fixed, o | E) * ECR(E + a failed, o)
-  route r:    C_r + (1 - P(named cause | E)) * rework
-lambda is the knowledge's `question_cost`, the price of the question budget: the mean number of
-questions is capped, and pricing each question is the Lagrange relaxation of that cap.
-All look-ahead states are evaluated in one batch of array operations.
+  route r:    C_r + S_r + (1 - P(named cause | E)) * rework
+C is the customer's cost, S the support team's (a replacement's unit and shipping, an agent's time).
+An ending is never chosen while it is *avoidable*: while a guide fix with a real chance of working for
+a still-likely cause is untried (the knowledge's `avoidable` rule). All look-ahead states are
+evaluated in one batch of array operations.
 """
 
 from __future__ import annotations
@@ -48,13 +49,16 @@ class Overlay:
     def symptoms(self) -> List[str]:
         return self.state.symptoms
 
-    def answer(self, move_id: str) -> Optional[str]:
+    def evidence_answer(self, move_id: str) -> Optional[str]:
         if move_id == self.move:
             return self.option
-        return self.state.answer(move_id)
+        return self.state.evidence_answer(move_id)
 
     def failed(self, action_id: str) -> bool:
         return (action_id == self.move and self.kind == "failed") or self.state.failed(action_id)
+
+    def fixed(self, action_id: str) -> bool:
+        return self.state.fixed(action_id)
 
 
 def route_covers(knowledge: Knowledge, route: Route, state) -> Optional[Tuple[str, ...]]:
@@ -88,7 +92,9 @@ class Planner:
         self.k = knowledge
         self.t = tables
         self.routes = [r for r in knowledge.routes if not r.safety_only]
-        self.route_costs = np.array([r.cost.value for r in self.routes])
+        self.route_costs = np.array([r.value for r in self.routes])
+        self.rule = knowledge.avoidable
+        self.rule_causes = np.array([c not in self.rule.not_for for c in tables.causes])
         self.closing = set(knowledge.closing_move_ids)
         self.cause_pos = {c: i for i, c in enumerate(tables.causes)}
         # look-ahead only re-checks conditions that mention the hypothetical move
@@ -120,9 +126,10 @@ class Planner:
         if move.kind == "action":
             if base.tried(move_id) or (isinstance(state, Overlay) and state.move == move_id):
                 return False
-        else:
-            if state.answer(move_id) is not None:
-                return False
+            if move.tried_if is not None and holds(move.tried_if, state):
+                return False  # the customer already did it before the conversation
+        elif state.evidence_answer(move_id) is not None:
+            return False  # an answer merely assumed from the symptom may still be confirmed
         skips = base.skipped.get(move_id, 0)
         if skips >= 2 or (skips == 1 and not skipped_ok):
             return False
@@ -189,19 +196,43 @@ class Planner:
 
     # -- choosing ------------------------------------------------------------------------
     def choose(self, state: DiagnosisState, p: Optional[np.ndarray] = None) -> Choice:
+        """The next move, or the ending, with the least expected cost that is not avoidable."""
+        return min(self.choices(state, p), key=lambda c: c.value)
+
+    def choices(self, state: DiagnosisState, p: Optional[np.ndarray] = None) -> List[Choice]:
+        """What the planner may do now, scored; `choose` takes the cheapest. Endings are left out while
+        a guide fix is untried (`avoidable`), and a postponed step comes back once before the case ends."""
         if p is None:
             p = posterior(self.t, state)
-        best = self._choose(state, p, skipped_ok=False)
+        found = self._choose(state, p, skipped_ok=False)
+        if self.avoidable_fixes(state, p, skipped_ok=False):
+            found = [c for c in found if c.kind == "move"]
+        best = min(found, key=lambda c: c.value) if found else None
         postponed = [m for m, n in state.skipped.items() if n == 1]
-        if best.kind == "route" and postponed:
-            # a postponed step comes back once before the case ends: the customer may be able to do it now
-            self._choose(state, p, skipped_ok=True)
-            offered = [c for c in self.last_choices if c.kind == "move" and c.id in postponed]
-            if offered:
-                return min(offered, key=lambda c: c.value)
-        return best
+        if postponed and (best is None or best.kind == "route"):
+            # the customer may be able to do it now
+            again = [c for c in self._choose(state, p, skipped_ok=True) if c.kind == "move" and c.id in postponed]
+            if again:
+                return again
+        return found
 
-    def _choose(self, state: DiagnosisState, p: np.ndarray, skipped_ok: bool) -> Choice:
+    def routes(self, state: DiagnosisState, p: np.ndarray) -> List[Choice]:
+        """The endings open now, scored, whether or not a fix is still untried."""
+        return [c for c in self._choose(state, p, skipped_ok=False) if c.kind == "route"]
+
+    def avoidable_fixes(self, state, p: np.ndarray, skipped_ok: bool = True) -> List[str]:
+        """Available, untried repairs with a real chance of working for a still-likely cause: while one
+        is left, ending the case (a replacement, a hand-off) is avoidable."""
+        likely = (p >= self.rule.min_cause_belief) & self.rule_causes
+        found = []
+        for a in self.t.action_ids:
+            if not self._move_available(a, state, skipped_ok, state):
+                continue
+            if np.any(likely & (self.t.moves[a].fixes >= self.rule.min_fix_chance)):
+                found.append(a)
+        return found
+
+    def _choose(self, state: DiagnosisState, p: np.ndarray, skipped_ok: bool) -> List[Choice]:
         t = self.t
         action_pos = {a: i for i, a in enumerate(t.action_ids)}
         base_actions = np.array([self._move_available(a, state, skipped_ok, state) for a in t.action_ids], dtype=float)
@@ -237,7 +268,7 @@ class Planner:
                 rows_cover.append(cover)
                 rows_cost.append(rcost)
                 weights.append(weight)
-            plan.append((move_id, t.moves[move_id].price, weights))
+            plan.append((move_id, t.moves[move_id].cost, weights))
 
         for q in questions:
             L = t.moves[q].likelihood
@@ -276,5 +307,4 @@ class Planner:
         for i, route in enumerate(self.routes):
             if covers[i]:
                 choices.append(Choice("route", route.id, float(rcost[i] + (1 - named[i]) * t.rework), covers[i]))
-        self.last_choices = choices  # kept for explanations and debugging
-        return min(choices, key=lambda c: c.value)
+        return choices

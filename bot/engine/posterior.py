@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Dict, List, Tuple
+from typing import Dict, List, Sequence, Tuple
 
 import numpy as np
 
@@ -21,17 +21,25 @@ def observation_likelihood(tables: Tables, obs: Observation) -> np.ndarray:
     return table.fixes  # "fixed"
 
 
-def posterior(tables: Tables, state: DiagnosisState) -> np.ndarray:
+def posterior(tables: Tables, state: DiagnosisState, disproved: Sequence[int] = ()) -> np.ndarray:
+    """Single-fault posterior. Answers assumed from the symptom, and what the complaint itself stated,
+    are carried by the symptom's likelihood and not counted again. `disproved` causes (by index) get
+    no belief, unless the evidence disproves every cause."""
     log_p = np.log(tables.prior)
     for symptom in state.symptoms:
         log_p = log_p + np.log(np.maximum(tables.symptom_likelihood[symptom], 1e-9))
     for obs in state.observations:
-        if obs.stale or obs.kind == "fixed":
-            continue
-        log_p = log_p + np.log(np.maximum(observation_likelihood(tables, obs), 1e-12))
+        if obs.counts:
+            log_p = log_p + np.log(np.maximum(observation_likelihood(tables, obs), 1e-12))
     log_p -= log_p.max()
     p = np.exp(log_p)
-    return p / p.sum()
+    p /= p.sum()
+    if len(disproved):
+        kept = p.copy()
+        kept[list(disproved)] = 0.0
+        if kept.sum() > 1e-12:
+            p = kept / kept.sum()
+    return p
 
 
 def ranked(tables: Tables, p: np.ndarray) -> List[Tuple[str, float]]:
@@ -47,7 +55,7 @@ def evidence_against(tables: Tables, state: DiagnosisState, top: str) -> Dict[st
         ("symptom", s, np.maximum(tables.symptom_likelihood[s], 1e-9)) for s in state.symptoms
     ]
     for obs in state.observations:
-        if not obs.stale and obs.kind != "fixed":
+        if obs.counts:
             label = f"{obs.move}={obs.option or obs.kind}"
             items.append(("failed" if obs.kind == "failed" else "answer", label, observation_likelihood(tables, obs)))
     for i, cause in enumerate(tables.causes):

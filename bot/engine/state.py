@@ -6,8 +6,18 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any, Dict, List, Optional
 
-STATE_VERSION = 1
+STATE_VERSION = 2
 HISTORY_LIMIT = 40
+QUOTE_LIMIT = 300
+
+# Where a piece of evidence comes from. Only what the customer said and what a step showed may
+# justify an ending; an answer merely assumed from the symptom shapes nothing but the wording.
+SAID = "said"  # the customer's words or button, in answer to a question or unprompted
+OBSERVED = "observed"  # the outcome of a step done in this conversation
+ASSUMED = "assumed"  # implied by the symptom's pattern; the customer never said it
+SOURCES = (SAID, OBSERVED, ASSUMED)
+# version 1 named them by channel
+_V1_SOURCES = {"customer": SAID, "entity": SAID, "symptom": ASSUMED}
 
 
 @dataclass
@@ -17,8 +27,22 @@ class Observation:
     # "fixed": an action the customer says fixed it (pending verification).
     kind: str
     option: Optional[str] = None
-    source: str = "customer"  # customer | symptom | entity
+    source: str = SAID
     stale: bool = False
+    quote: Optional[str] = None  # the customer's own words, when they gave any
+    asked: bool = False  # the answer to the question the bot put (not volunteered in a message)
+    before: bool = False  # an action the customer did before the conversation, by what they said
+    # part of the complaint itself ("blinking green"): the symptom's likelihood already counts it
+    from_symptom: bool = False
+
+    @property
+    def is_evidence(self) -> bool:
+        return self.source != ASSUMED
+
+    @property
+    def counts(self) -> bool:
+        """Whether it moves the belief: not when the symptom already carries it, nor out of date."""
+        return self.source != ASSUMED and not self.from_symptom and not self.stale and self.kind != "fixed"
 
 
 def _check_types(state: "DiagnosisState") -> None:
@@ -33,7 +57,11 @@ def _check_types(state: "DiagnosisState") -> None:
         and isinstance(state.history, list)
         and (state.pending is None or isinstance(state.pending, str))
         and state.status in ("active", "verifying", "fixed", "escalated")
-        and all(isinstance(o.move, str) and o.kind in ("answer", "failed", "fixed") for o in state.observations)
+        and all(
+            isinstance(o.move, str) and o.kind in ("answer", "failed", "fixed") and o.source in SOURCES
+            for o in state.observations
+        )
+        and isinstance(state.hints, dict)
     )
     if not ok:
         raise ValueError("malformed diagnosis state")
@@ -51,6 +79,10 @@ class DiagnosisState:
     outcome: Optional[Dict[str, Any]] = None
     asked: List[str] = field(default_factory=list)  # every move put to the customer, in order
     history: List[Dict[str, Any]] = field(default_factory=list)  # snapshots for undo
+    # answers the customer's words suggest but do not settle ("2 weeks" without saying of what):
+    # move -> option; the engine confirms them when they would decide the ending
+    hints: Dict[str, str] = field(default_factory=dict)
+    note: Optional[str] = None  # the guide's reading of the last answer, said once with the next step
     version: int = STATE_VERSION
 
     # -- evidence views ------------------------------------------------------------------
@@ -65,11 +97,23 @@ class DiagnosisState:
         obs = self.current(move_id)
         return obs.option if obs is not None else None
 
+    def evidence(self, move_id: str) -> Optional[Observation]:
+        """The latest non-stale observation of a move that the customer said or a step showed."""
+        obs = self.current(move_id)
+        return obs if obs is not None and obs.is_evidence else None
+
+    def evidence_answer(self, move_id: str) -> Optional[str]:
+        obs = self.evidence(move_id)
+        return obs.option if obs is not None else None
+
     def tried(self, action_id: str) -> bool:
         return any(o.move == action_id and o.kind in ("failed", "fixed") for o in self.observations)
 
     def failed(self, action_id: str) -> bool:
         return any(o.move == action_id and o.kind == "failed" for o in self.observations)
+
+    def fixed(self, action_id: str) -> bool:
+        return any(o.move == action_id and o.kind == "fixed" for o in self.observations)
 
     @property
     def finished(self) -> bool:
@@ -103,12 +147,17 @@ class DiagnosisState:
         if not isinstance(data, dict):
             raise ValueError("diagnosis state must be a JSON object")
         version = data.get("version", STATE_VERSION)
-        if version != STATE_VERSION:
+        if version == 1:
+            data = _from_version_1(data)
+        elif version != STATE_VERSION:
             raise ValueError(f"diagnosis state version {version} is not supported (expected {STATE_VERSION})")
         known = {f for f in cls.__dataclass_fields__}
         values = {k: v for k, v in data.items() if k in known}
         try:
             values["observations"] = [Observation(**o) for o in data.get("observations", [])]
+            values["history"] = [
+                h if h.get("version") == STATE_VERSION else _from_version_1(h) for h in values.get("history", [])
+            ]
             state = cls(**values)
         except TypeError as error:
             raise ValueError(f"malformed diagnosis state: {error}") from None
@@ -118,3 +167,17 @@ class DiagnosisState:
     @classmethod
     def from_json(cls, text: str) -> "DiagnosisState":
         return cls.from_dict(json.loads(text))
+
+
+def _from_version_1(data: Dict[str, Any]) -> Dict[str, Any]:
+    """A conversation stored before evidence had sources: read its sources from the old channel names."""
+    if not isinstance(data, dict):
+        raise ValueError("diagnosis state must be a JSON object")
+    observations = []
+    for o in data.get("observations", []):
+        if not isinstance(o, dict):
+            raise ValueError("malformed diagnosis state")
+        source = OBSERVED if o.get("kind") in ("failed", "fixed") else _V1_SOURCES.get(o.get("source"), SAID)
+        asked = o.get("source") == "customer" and o.get("kind") == "answer"
+        observations.append({**o, "source": source, "asked": asked, "from_symptom": o.get("source") == "symptom"})
+    return {**data, "observations": observations, "version": STATE_VERSION}

@@ -21,7 +21,6 @@ class MoveTable:
     likelihood: np.ndarray  # (options, causes): P(answer | cause), or P(answer | cause, not fixed)
     fixes: np.ndarray  # (causes,), zeros for questions
     cost: float  # the customer's minutes, reading and answering included
-    price: float  # what the planner weighs: cost, plus the question budget's price for a question
 
 
 @dataclass(frozen=True)
@@ -45,12 +44,12 @@ def _vector(values: Dict[str, float], causes: List[str], default: float | None =
 
 
 def prior_of(knowledge: Knowledge) -> np.ndarray:
-    """Field frequencies, scaled to leave `other_reserve` for the explicit other/unknown cause."""
-    causes = [c.id for c in knowledge.causes]
-    freq = np.array([c.frequency for c in knowledge.causes], dtype=float) / 100.0
-    prior = freq * (1.0 - knowledge.other_reserve)
-    prior[causes.index("other")] = knowledge.other_reserve
-    return prior
+    """Field frequencies, scaled to leave their reserves to the causes outside the ranking."""
+    reserved = sum(c.reserve or 0.0 for c in knowledge.causes)
+    return np.array(
+        [c.reserve if c.reserve is not None else c.frequency / 100.0 * (1.0 - reserved) for c in knowledge.causes],
+        dtype=float,
+    )
 
 
 _CACHE: Dict[int, Tuple[Knowledge, "Tables"]] = {}
@@ -78,8 +77,7 @@ def _build(knowledge: Knowledge) -> Tables:
         lik = np.maximum(lik, LIKELIHOOD_FLOOR)
         fixes = _vector(move.fixes, causes, default=0.0) if move.kind == "action" else np.zeros(len(causes))
         cost = move.cost.value + knowledge.turn_cost.value
-        price = cost + (knowledge.question_cost.value if move.kind == "question" else 0.0)
-        moves[move.id] = MoveTable(move, index, [o.id for o in options], lik, fixes, cost, price)
+        moves[move.id] = MoveTable(move, index, [o.id for o in options], lik, fixes, cost)
     action_ids = [m.id for m in knowledge.moves if m.kind == "action"]
     return Tables(
         causes=causes,

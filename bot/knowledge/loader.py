@@ -24,7 +24,7 @@ class KnowledgeError(ValueError):
 
 # file -> {top-level key: item model (for lists) or None (kept as is)}
 SECTIONS: Dict[str, Dict[str, Any]] = {
-    "causes.yml": {"other_reserve": float, "causes": m.Cause},
+    "causes.yml": {"causes": m.Cause},
     "patterns.yml": {"patterns": m.Pattern},
     "symptoms.yml": {"symptoms": m.Symptom},
     "triage_tests.yml": {"triage_tests": m.TriageTest},
@@ -40,7 +40,7 @@ SECTIONS: Dict[str, Dict[str, Any]] = {
         "thresholds": m.Thresholds,
         "rework_cost": m.Cost,
         "turn_cost": m.Cost,
-        "question_cost": m.Cost,
+        "avoidable": m.AvoidableRule,
         "routes": m.Route,
     },
     "cloud_dependency.yml": {"cloud_dependency": str},
@@ -81,7 +81,7 @@ def _parse(file: str, key: str, kind: Any, raw: Any) -> Any:
         return raw
     assert isinstance(kind, type) and issubclass(kind, BaseModel)
     model: Type[BaseModel] = kind
-    if key in ("thresholds", "rework_cost", "turn_cost", "question_cost"):
+    if key in ("thresholds", "rework_cost", "turn_cost", "avoidable"):
         try:
             return model.parse_obj(raw)
         except ValidationError as error:

@@ -44,7 +44,13 @@ class FailedAtom(Frozen):
     failed: str
 
 
-Atom = Union[AnswerAtom, SymptomAtom, FailedAtom]
+class FixedAtom(Frozen):
+    """Holds when the customer says the repair action fixed the camera."""
+
+    fixed: str
+
+
+Atom = Union[AnswerAtom, SymptomAtom, FailedAtom, FixedAtom]
 # Any-of a list of all-of clauses.
 Condition = List[List[Atom]]
 
@@ -55,6 +61,9 @@ class Option(Frozen):
     likelihood: Dict[str, float]
     safety_stop: bool = False
     reset_behaviour: Optional[str] = None
+    # the guide's reading of this result, told to the customer when they give it
+    # (triage test 5: "Difficult but possible: design flaw, not failure")
+    note: Optional[str] = None
 
     @validator("likelihood")
     def _probabilities(cls, value: Dict[str, float]) -> Dict[str, float]:
@@ -79,6 +88,8 @@ class EntityRule(Frozen):
     """How an entity the language pipeline found answers this move."""
 
     entity: str
+    # keys the entity must carry ({role: age}: a duration that is the camera's age, not the fault's)
+    when: Dict[str, Union[StrictStr, bool]] = {}
     ranges: List[RangeRule] = []
     map: List[LedRule] = []
 
@@ -98,14 +109,17 @@ class Move(Frozen):
     fixes: Dict[str, float] = {}
     failure_options: List[Option] = []
     stales: List[str] = []
+    # an action the customer already did before the conversation, by what they said
+    # ("reset it twice, it came back and failed again" is a factory reset tried)
+    tried_if: Optional[Condition] = None
 
     @root_validator(skip_on_failure=True)
     def _shape(cls, values):
         if values["kind"] == "question":
             if len(values["options"]) < 2:
                 raise ValueError("a question needs at least two options")
-            if values["fixes"] or values["failure_options"]:
-                raise ValueError("a question has no fixes/failure_options")
+            if values["fixes"] or values["failure_options"] or values["tried_if"]:
+                raise ValueError("a question has no fixes/failure_options/tried_if")
         else:
             if not values["fixes"]:
                 raise ValueError("an action needs `fixes`")
@@ -131,17 +145,49 @@ class Move(Frozen):
         return [o.id for o in self.answer_options if o.safety_stop]
 
 
+class Evidence(Frozen):
+    """A "Confirms" or "Disproves" line of the guide, with the evidence that makes it true.
+
+    `when` is checked against what the customer said and what the steps showed, never against
+    answers merely assumed from the symptom. A line that no single conversation can observe
+    ("if reset permanently resolves") says so in `later`: what the bot tells the customer instead.
+    """
+
+    text: str
+    when: Optional[Condition] = None
+    later: Optional[str] = None
+
+    @root_validator(skip_on_failure=True)
+    def _one(cls, values):
+        if (values["when"] is None) == (values["later"] is None):
+            raise ValueError("an evidence line has exactly one of `when` or `later`")
+        return values
+
+
 class Cause(Frozen):
     id: StrictStr
     rank: int
     name: str
+    # the guide's field frequency in percent; 0 for a cause the guide names outside its ranking
     frequency: float = Field(ge=0, le=100)
+    # prior share of a cause outside the ranking (frequency 0); the ranked causes fill the rest
+    reserve: Optional[float] = Field(default=None, gt=0, lt=1)
+    reserve_reason: Optional[str] = None
     why: str
     triggers: List[str]
-    confirms: List[str]
-    disproves: List[str]
+    confirms: List[Evidence]
+    disproves: List[Evidence]
     patterns: List[str]
     symptom_likelihood: Dict[str, float]
+
+    @root_validator(skip_on_failure=True)
+    def _reserve(cls, values):
+        ranked = values["frequency"] > 0
+        if ranked and values["reserve"] is not None:
+            raise ValueError("a ranked cause (frequency > 0) takes no reserve")
+        if not ranked and (values["reserve"] is None or not values["reserve_reason"]):
+            raise ValueError("a cause outside the ranking needs a reserve and a reserve_reason")
+        return values
 
 
 class Pattern(Frozen):
@@ -165,6 +211,9 @@ class Symptom(Frozen):
     pattern: Optional[str]
     urgency: int
     safety: bool = False
+    # what the complaint itself says ("blinking green" is the LED blinking green): the customer's words
+    states: List[Implication] = []
+    # what the guide's pattern suggests but the customer did not say: assumed, never evidence
     implies: List[Implication] = []
 
 
@@ -219,6 +268,8 @@ class FalseFix(Frozen):
     reason: str
     safety: bool = False
     phrases: List[str] = Field(min_items=1)
+    # symptoms for which this is a real fix, not a false one ("reinstall the app" for an app bug)
+    not_for: List[str] = []
 
 
 class Realisation(Frozen):
@@ -263,16 +314,21 @@ class Threshold(Frozen):
     annotation: bool = False
 
 
+THRESHOLD_GROUPS = ("replacement_required", "no_repair_possible", "return_recommended", "step_decisions")
+
+
 class Thresholds(Frozen):
     replacement_required: List[Threshold]
     no_repair_possible: List[Threshold]
     return_recommended: List[Threshold]
+    # the Decision lines of the diagnostic steps that end a case ("If no response, hardware dead (replace)")
+    step_decisions: List[Threshold] = []
 
     def all(self) -> List[Threshold]:
-        return self.replacement_required + self.no_repair_possible + self.return_recommended
+        return self.replacement_required + self.no_repair_possible + self.return_recommended + self.step_decisions
 
     def group_of(self, threshold_id: str) -> str:
-        for group in ("replacement_required", "no_repair_possible", "return_recommended"):
+        for group in THRESHOLD_GROUPS:
             if any(t.id == threshold_id for t in getattr(self, group)):
                 return group
         raise KeyError(threshold_id)
@@ -290,13 +346,28 @@ class Route(Frozen):
     when: Optional[Condition] = None
     closing_questions: List[str] = []
     safety_only: bool = False
-    cost: Cost
+    cost: Cost  # the customer's
+    support_cost: Cost  # the support team's: an agent's time, a unit and its shipping
+
+    @property
+    def value(self) -> float:
+        return self.cost.value + self.support_cost.value
+
+
+class AvoidableRule(Frozen):
+    """When an ending is avoidable: a guide fix with a real chance of working for a still-likely
+    cause is untried. The engine never takes such an ending on its own initiative."""
+
+    min_cause_belief: float = Field(gt=0, lt=1)
+    min_fix_chance: float = Field(gt=0, lt=1)
+    # causes the rule does not speak for: what a step might do for an unknown cause is a guess
+    not_for: List[str] = []
+    reason: str
 
 
 class Knowledge(Frozen):
     """The whole guide. Built by `load_knowledge`; indexes are derived, not stored twice in YAML."""
 
-    other_reserve: float
     causes: List[Cause]
     patterns: List[Pattern]
     symptoms: List[Symptom]
@@ -312,7 +383,7 @@ class Knowledge(Frozen):
     thresholds: Thresholds
     rework_cost: Cost
     turn_cost: Cost
-    question_cost: Cost
+    avoidable: AvoidableRule
     routes: List[Route]
     cloud_dependency: List[str]
 

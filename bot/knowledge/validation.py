@@ -46,10 +46,11 @@ def _check_condition(k: m.Knowledge, cond: Optional[m.Condition], file: str, whe
             elif isinstance(atom, m.SymptomAtom):
                 if atom.symptom not in symptoms:
                     _fail(file, where, f"condition names unknown symptom {atom.symptom!r}")
-            elif isinstance(atom, m.FailedAtom):
-                mv = moves.get(atom.failed)
+            else:
+                action = atom.failed if isinstance(atom, m.FailedAtom) else atom.fixed
+                mv = moves.get(action)
                 if mv is None or mv.kind != "action":
-                    _fail(file, where, f"condition names {atom.failed!r}, which is not an action")
+                    _fail(file, where, f"condition names {action!r}, which is not an action")
 
 
 def _check_distribution(options: Iterable[m.Option], causes: List[str], file: str, where: str) -> None:
@@ -79,8 +80,12 @@ def validate(k: m.Knowledge) -> None:
     total = sum(c.frequency for c in k.causes)
     if abs(total - 100) > TOLERANCE:
         _fail("causes.yml", "causes", f"field frequencies sum to {total}%, not 100%")
-    if not 0 < k.other_reserve < 1:
-        _fail("causes.yml", "other_reserve", "must be between 0 and 1")
+    reserved = sum(c.reserve or 0.0 for c in k.causes)
+    if not 0 < reserved < 0.5:
+        _fail("causes.yml", "causes", f"the reserves of causes outside the ranking sum to {reserved}, not in (0, 0.5)")
+    for c in k.causes:
+        for line in c.confirms + c.disproves:
+            _check_condition(k, line.when, "causes.yml", f"{c.id}: {line.text!r}")
 
     symptom_ids = [s.id for s in k.symptoms]
     if len(set(symptom_ids)) != len(symptom_ids):
@@ -122,6 +127,7 @@ def validate(k: m.Knowledge) -> None:
             if stale not in move_ids:
                 _fail(file, where, f"stales names unknown move {stale!r}")
         _check_condition(k, mv.requires, file, where)
+        _check_condition(k, mv.tried_if, file, where)
         if mv.from_entity is not None:
             known = {o.id for o in mv.answer_options}
             for rule in list(mv.from_entity.ranges) + list(mv.from_entity.map):
@@ -133,15 +139,24 @@ def validate(k: m.Knowledge) -> None:
                 _fail(file, where, f"option {opt.id!r} names unknown reset behaviour {opt.reset_behaviour!r}")
 
     for s in k.symptoms:
-        for imp in s.implies:
-            if imp.move not in move_ids or k.move(imp.move).option(imp.option) is None:
-                _fail("symptoms.yml", s.id, f"implies unknown answer {imp.move}={imp.option}")
+        for key, items in (("states", s.states), ("implies", s.implies)):
+            for imp in items:
+                if imp.move not in move_ids or k.move(imp.move).option(imp.option) is None:
+                    _fail("symptoms.yml", s.id, f"{key} unknown answer {imp.move}={imp.option}")
+    for ff in k.false_fixes:
+        for s_id in ff.not_for:
+            if s_id not in symptom_ids:
+                _fail("false_fixes.yml", ff.id, f"not_for names unknown symptom {s_id!r}")
 
     reset = k.move("factory_reset") if "factory_reset" in move_ids else None
     for b in k.reset_behaviours:
         for opt in b.factory_reset_options:
             if reset is None or reset.option(opt) is None:
                 _fail("reset_behaviour.yml", b.id, f"unknown factory_reset option {opt!r}")
+
+    for c in k.avoidable.not_for:
+        if c not in cause_ids:
+            _fail("escalation.yml", "avoidable", f"not_for names unknown cause {c!r}")
 
     route_ids = [r.id for r in k.routes]
     for sc in k.fix_scenarios:
