@@ -293,7 +293,7 @@ class DiagnosisEngine:
         """Swapping the adapter again cannot help, and no other step may be asked with a hazard in use:
         end on the best route the evidence opens (a replacement when the new adapter overheats too),
         or on the safety stop."""
-        routes = [c for c in self.planner.routes(state, p) if c.id != "human_support"]
+        routes = [c for c in self.planner.endings(state, p) if c.id != "human_support"]
         if not routes:
             return self._finish(state, "safety_stop", ("power_supply", "other"), p)
         best = min(routes, key=lambda c: c.value)

@@ -157,8 +157,9 @@ def outcome_from_dict(data: Optional[Dict[str, Any]]) -> Optional[Outcome]:
             "confirmed": tuple(_reason(r) for r in data.get("confirmed", ())),
         }
         if data["type"] == "fix":
+            plain = ("scenario", "safety", "confirmed", "post_fix_checks", "later")
             return FixOutcome(
-                **{k: v for k, v in data.items() if k not in ("scenario", "safety", "confirmed", "post_fix_checks")},
+                **{k: v for k, v in data.items() if k not in plain},
                 **common,
                 post_fix_checks=tuple(Check(**c) for c in data.get("post_fix_checks", ())),
                 later=tuple(data.get("later", ())),
@@ -331,12 +332,19 @@ def escalation_outcome(
         thresholds=tuple(met),
         scenario=_scenario(k, named, route=route_id),
         safety=tuple(state.safety),
-        tried=tuple(o.move for o in state.observations if o.kind in ("failed", "fixed")),
+        tried=_tried(k, state),
         warranty=state.evidence_answer("warranty_status"),
         warranty_hint=first_month.text if first_month else None,
         notes=notes,
         confirmed=tuple(_reason_from(k, h) for h in confirmed(k, state, named)),
     )
+
+
+def _tried(k: Knowledge, state: DiagnosisState) -> Tuple[str, ...]:
+    """Repair steps done: in this conversation, or before it by what the customer said."""
+    done = [o.move for o in state.observations if o.kind in ("failed", "fixed")]
+    done += [m.id for m in k.moves if m.kind == "action" and m.tried_if is not None and holds(m.tried_if, state)]
+    return tuple(dict.fromkeys(done))
 
 
 def _symptoms_of(k: Knowledge, cause_id: str) -> List[str]:

@@ -37,6 +37,9 @@ class Choice:
     covers: Tuple[str, ...] = ()
 
 
+HUMAN = "human_support"
+
+
 class Overlay:
     """A state plus one hypothetical observation, for condition checks during look-ahead."""
 
@@ -93,8 +96,11 @@ class Planner:
         self.t = tables
         self.routes = [r for r in knowledge.routes if not r.safety_only]
         self.route_costs = np.array([r.value for r in self.routes])
+        self.human = next(i for i, r in enumerate(self.routes) if r.id == HUMAN)
+        self._handover: Dict[Tuple[str, ...], np.ndarray] = {}
         self.rule = knowledge.avoidable
         self.rule_causes = np.array([c not in self.rule.not_for for c in tables.causes])
+        self.held_back = {r.id for r in self.routes if r.recommendation in self.rule.endings}
         self.closing = set(knowledge.closing_move_ids)
         self.cause_pos = {c: i for i, c in enumerate(tables.causes)}
         # look-ahead only re-checks conditions that mention the hypothetical move
@@ -116,6 +122,44 @@ class Planner:
             self.route_items.append([(w, c, _condition_moves(w)) for w, c in items])
         self._route_cache: Dict[tuple, Tuple[np.ndarray, np.ndarray, list]] = {}
         self.action_moves = {a: _condition_moves(tables.moves[a].move.requires) | {a} for a in tables.action_ids}
+
+    def handover(self, symptoms: Sequence[str]) -> np.ndarray:
+        """(routes, causes): after a hand-off the agent still has to end the case the guide's way; only
+        the hand-off's row is non-zero. Per set of symptoms, as routes depend on them."""
+        key = tuple(sorted(symptoms))
+        found = self._handover.get(key)
+        if found is None:
+            found = np.zeros((len(self.routes), len(self.t.causes)))
+            found[self.human] = self._resolution_costs(self.k, self.t, set(key))
+            self._handover[key] = found
+        return found
+
+    def _resolution_costs(self, knowledge: Knowledge, tables: Tables, symptoms: set) -> np.ndarray:
+        """Per cause, what ending it the guide's way costs once an agent has the case and the repairs
+        have failed: the cheapest route that names it and that these symptoms allow. Nothing more for
+        a cause the guide does not document: the agent's own work is the hand-off's cost."""
+
+        def allowed(condition) -> bool:
+            if condition is None:
+                return True
+            return any(
+                all(getattr(atom, "symptom", None) in (None, *symptoms) for atom in clause) for clause in condition
+            )
+
+        cost = np.zeros(len(tables.causes))
+        for j, cause in enumerate(tables.causes):
+            options = []
+            for r in self.routes:
+                if r.id == HUMAN or r.safety_only:
+                    continue
+                if r.covers != "all" and cause in r.covers and allowed(r.when):
+                    options.append(r.value)
+                for tid in r.thresholds:
+                    th = knowledge.threshold(tid)
+                    if cause in th.causes and allowed(th.when):
+                        options.append(r.value)
+            cost[j] = min(options) if options and cause != "other" else 0.0
+        return cost
 
     # -- availability ----------------------------------------------------------------------
     def _move_available(self, move_id: str, state, skipped_ok: bool, base: DiagnosisState) -> bool:
@@ -164,6 +208,9 @@ class Planner:
                 if ok:
                     names.extend(c for c in causes if c not in names)
             covers.append(tuple(names) or None)
+        # a person takes over only when no route of the guide's is open : the agent would take that route anyway, after the customer waited
+        if any(cov for r, cov in zip(self.routes, covers) if r.id != HUMAN):
+            covers = [None if r.id == HUMAN else cov for r, cov in zip(self.routes, covers)]
         mask = np.zeros((len(self.routes), len(self.t.causes)))
         cost = np.full(len(self.routes), np.inf)
         for i, cov in enumerate(covers):
@@ -191,7 +238,8 @@ class Planner:
         spent = np.concatenate([np.zeros((P.shape[0], 1)), np.cumsum(mass[:, :-1] * cs, axis=1)], axis=1)
         Bn = B / np.maximum(mass, 1e-12)[:, :, None]
         named = (Bn[:, :, None, :] * cover[:, None, :, :]).max(axis=3)  # (K, A+1, R)
-        ending = (rcost[:, None, :] + (1.0 - named) * self.t.rework).min(axis=2)
+        handover = np.einsum("kac,rc->kar", Bn, self._row_handover)
+        ending = (rcost[:, None, :] + (1.0 - named) * self.t.rework + handover).min(axis=2)
         return (spent + mass * ending).min(axis=1)
 
     # -- choosing ------------------------------------------------------------------------
@@ -206,7 +254,7 @@ class Planner:
             p = posterior(self.t, state)
         found = self._choose(state, p, skipped_ok=False)
         if self.avoidable_fixes(state, p, skipped_ok=False):
-            found = [c for c in found if c.kind == "move"]
+            found = [c for c in found if c.kind == "move" or c.id not in self.held_back]
         best = min(found, key=lambda c: c.value) if found else None
         postponed = [m for m, n in state.skipped.items() if n == 1]
         if postponed and (best is None or best.kind == "route"):
@@ -216,7 +264,7 @@ class Planner:
                 return again
         return found
 
-    def routes(self, state: DiagnosisState, p: np.ndarray) -> List[Choice]:
+    def endings(self, state: DiagnosisState, p: np.ndarray) -> List[Choice]:
         """The endings open now, scored, whether or not a fix is still untried."""
         return [c for c in self._choose(state, p, skipped_ok=False) if c.kind == "route"]
 
@@ -234,6 +282,7 @@ class Planner:
 
     def _choose(self, state: DiagnosisState, p: np.ndarray, skipped_ok: bool) -> List[Choice]:
         t = self.t
+        self._row_handover = self.handover(state.symptoms)
         action_pos = {a: i for i, a in enumerate(t.action_ids)}
         base_actions = np.array([self._move_available(a, state, skipped_ok, state) for a in t.action_ids], dtype=float)
         questions = [
@@ -304,7 +353,9 @@ class Planner:
 
         mask, rcost, covers = base_routes
         named = (p[None, :] * mask).max(axis=1)
+        handover = self._row_handover @ p
         for i, route in enumerate(self.routes):
             if covers[i]:
-                choices.append(Choice("route", route.id, float(rcost[i] + (1 - named[i]) * t.rework), covers[i]))
+                value = rcost[i] + (1 - named[i]) * t.rework + handover[i]
+                choices.append(Choice("route", route.id, float(value), covers[i]))
         return choices

@@ -362,6 +362,9 @@ class AvoidableRule(Frozen):
     min_fix_chance: float = Field(gt=0, lt=1)
     # causes the rule does not speak for: what a step might do for an unknown cause is a guess
     not_for: List[str] = []
+    # the endings it holds back: those that cost a camera or hand the case over (waiting out an
+    # outage or clearing a cloud registration cost neither)
+    endings: List[Recommendation]
     reason: str
 
 

@@ -1,0 +1,118 @@
+"""Running a policy on a simulated situation and judging the ending.
+
+Policies: the engine (`run_engine`), escalating at once (`run_escalate_at_once`, the floor every
+benchmark prints), and the guide's procedure routed per symptom (`bench.sim.baseline`). Every
+policy is costed the same way: the knowledge's minutes for each question or step (reading and
+answering included), the route's customer and support cost for the ending, and rework when the
+ending is wrong.
+"""
+
+from __future__ import annotations
+
+from typing import List, Optional, Sequence
+
+from bench.sim.judge import ending_cost, verdict
+from bench.sim.types import SKIP, CaseResult, Situation
+from bot.engine import Ask, DiagnosisEngine, Finished, Verify
+from bot.engine.conditions import holds
+from bot.engine.outcome import EscalationOutcome, rests_on_assumption
+from bot.engine.posterior import posterior
+from bot.engine.state import DiagnosisState
+from bot.knowledge.model import Knowledge
+
+MAX_MOVES = 60
+
+
+class NoEnding(RuntimeError):
+    """A policy that never ends a case is a bug, not a benchmark figure."""
+
+
+def new_result(situation: Situation) -> CaseResult:
+    return CaseResult(situation.truth, tuple(situation.symptoms), "", "", None)
+
+
+def run_engine(engine: DiagnosisEngine, situation: Situation, max_moves: int = MAX_MOVES) -> CaseResult:
+    state = engine.start(list(situation.symptoms), list(situation.opening))
+    result = new_result(situation)
+    last_action: Optional[str] = None
+    for _ in range(max_moves):
+        step = engine.next_step(state)
+        if isinstance(step, Verify):
+            engine.confirm_fix(state, situation.checks_pass(last_action or step.outcome.action))
+            continue
+        if isinstance(step, Finished):
+            outcome = step.outcome
+            if not isinstance(outcome, EscalationOutcome):
+                return record_fix(result, outcome.cause)
+            return record_escalation(
+                engine.k,
+                result,
+                outcome.route,
+                outcome.recommendation,
+                outcome.cause,
+                outcome.tried,
+                rests_on_assumption(outcome),
+                excused(engine, state, situation.truth.avoidable_if_untried),
+            )
+        assert isinstance(step, Ask)
+        count_move(engine, result, step.move.id, step.is_action, step.closing)
+        if step.is_action:
+            last_action = step.move.id
+        reply = situation.respond(step.move.id, step.options, step.is_action)
+        if reply == SKIP:
+            engine.skip(state)
+        else:
+            engine.answer(state, step.move.id, reply, said=dict(step.options).get(reply))
+    raise NoEnding(f"no ending after {max_moves} moves: {result.moves}")
+
+
+def excused(engine: DiagnosisEngine, state: DiagnosisState, fixes) -> List[str]:
+    """Fixes that could not be done: what they need never showed (no bent pin to straighten), or the
+    customer set them aside twice (no spare adapter)."""
+    return [a for a in fixes if not holds(engine.k.move(a).requires, state) or state.skipped.get(a, 0) >= 2]
+
+
+def count_move(engine: DiagnosisEngine, result: CaseResult, move_id: str, is_action: bool, closing: bool) -> None:
+    result.moves.append(move_id)
+    result.cost += engine.t.moves[move_id].cost
+    if is_action:
+        result.actions += 1
+    elif closing:
+        result.closing += 1  # asked after the ending is settled, to route it
+    else:
+        result.questions += 1
+
+
+def record_fix(result: CaseResult, named: Optional[str]) -> CaseResult:
+    result.ending, result.recommendation, result.named = "fix", "fix", named
+    result.strict = result.lenient = True
+    return result
+
+
+def record_escalation(
+    k: Knowledge,
+    result: CaseResult,
+    route: str,
+    recommendation: str,
+    named: Optional[str],
+    tried: Sequence[str],
+    assumed: bool,
+    excused_fixes: Sequence[str] = (),
+) -> CaseResult:
+    """The verdict and the ending's cost of an escalated case (the same for every policy)."""
+    truth = result.truth
+    result.ending, result.recommendation, result.named, result.assumed = route, recommendation, named, assumed
+    result.strict, result.lenient, result.avoidable = verdict(
+        truth, route, recommendation, named, tried, assumed, excused_fixes
+    )
+    right_route = route in truth.routes or (route == "human_support" and named in truth.named)
+    result.cost += ending_cost(k, route, right_route, named in truth.named)
+    return result
+
+
+def run_escalate_at_once(engine: DiagnosisEngine, situation: Situation) -> CaseResult:
+    """The do-nothing policy: hand the case to a person at once, naming the likeliest cause for the
+    symptom."""
+    p = posterior(engine.t, DiagnosisState(symptoms=list(situation.symptoms)))
+    named = engine.t.causes[int(p.argmax())]
+    return record_escalation(engine.k, new_result(situation), "human_support", "human_support", named, (), False)
