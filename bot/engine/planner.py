@@ -17,7 +17,7 @@ evaluated in one batch of array operations.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, Iterable, List, Optional, Tuple
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -208,7 +208,8 @@ class Planner:
                 if ok:
                     names.extend(c for c in causes if c not in names)
             covers.append(tuple(names) or None)
-        # a person takes over only when no route of the guide's is open : the agent would take that route anyway, after the customer waited
+        # a person takes over only when no route of the guide's is open: the agent would take that
+        # route anyway, after the customer waited
         if any(cov for r, cov in zip(self.routes, covers) if r.id != HUMAN):
             covers = [None if r.id == HUMAN else cov for r, cov in zip(self.routes, covers)]
         mask = np.zeros((len(self.routes), len(self.t.causes)))
