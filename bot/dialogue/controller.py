@@ -24,6 +24,7 @@ from bot.dialogue.understanding import (
     yes_or_no,
 )
 from bot.engine import Ask, DiagnosisEngine, DiagnosisState, InvalidAnswer, Verify
+from bot.engine.outcome import EscalationOutcome, Outcome
 from bot.handoff.summary import case_summary
 
 logger = logging.getLogger(__name__)
@@ -247,11 +248,11 @@ class Controller:
         if choice == ("meta", "resume"):
             return replies + self._next(conv, state, repeat_note=False)
         if choice and isinstance(step, Ask) and choice[0] == step.move.id:
-            return replies + self._answer(conv, state, step, choice[1])
+            return replies + self._answer(conv, state, step, choice[1], msg)
         if isinstance(step, Ask) and choice is None:
             named = exact_option(step.options, msg.text)
             if named is not None:  # naming an answer beats any guess at the intent ("under warranty")
-                return replies + self._answer(conv, state, step, named)
+                return replies + self._answer(conv, state, step, named, msg)
         if msg.intent in ("skip", "go_back") and msg.confidence < COMMAND_CONFIDENCE:
             msg = replace(msg, intent="nlu_fallback")
         unsure_without_option = (
@@ -282,7 +283,7 @@ class Controller:
         if isinstance(step, Ask):
             option = self._option_from_message(step, msg)
             if option is not None:
-                return replies + self._answer(conv, state, step, option)
+                return replies + self._answer(conv, state, step, option, msg)
         if self.engine.report_hazards(state, msg.entities):
             conv.misunderstood = 0
             return replies + self._next(conv, state, repeat_note=False)
@@ -307,7 +308,7 @@ class Controller:
     def _start(self, conv: Conversation, symptoms: List[str], msg: Incoming) -> List[Reply]:
         ordered = sorted(dict.fromkeys(symptoms), key=lambda s: -self.k.symptom(s).urgency)
         first, rest = ordered[0], ordered[1:]
-        state = self.engine.start([first], msg.entities)
+        state = self.engine.start([first], msg.entities, said=msg.text)
         conv.queue = [s for s in rest if s not in conv.queue] + conv.queue
         conv.phase, conv.candidates, conv.misunderstood, conv.recorded = "diagnosing", [], 0, False
         intro = f"Understood: {self.k.symptom(first).says}."
@@ -329,13 +330,20 @@ class Controller:
             Reply(text=f"Noted: {self.k.symptom(symptom).says}. We'll look at that right after this.")
         ] + self._next(conv, state, repeat_note=False)
 
-    def _answer(self, conv: Conversation, state: DiagnosisState, step: Ask, option: str) -> List[Reply]:
+    def _answer(self, conv: Conversation, state: DiagnosisState, step: Ask, option: str, msg: Incoming) -> List[Reply]:
         try:
-            self.engine.answer(state, step.move.id, option)
+            self.engine.answer(state, step.move.id, option, said=self._words(step, option, msg))
         except InvalidAnswer:
             return [Reply(text="That isn't one of the answers to this question.")] + self._next(conv, state)
         conv.misunderstood = 0
         return self._next(conv, state)
+
+    @staticmethod
+    def _words(step: Ask, option: str, msg: Incoming) -> str:
+        """The customer's own words for an answer: what they typed, or the label of the button they pressed."""
+        if msg.choice() is not None:
+            return dict(step.options).get(option, option)
+        return msg.text
 
     def _next(self, conv: Conversation, state: DiagnosisState, repeat_note: bool = True) -> List[Reply]:
         step = self.engine.next_step(state)
@@ -347,7 +355,8 @@ class Controller:
         conv.phase = "finished"
         self._record(conv, msg_sender=conv.context.get("_sender", ""), outcome=step.outcome)
         replies = render.finished(self.k, step)
-        conv.offer = "handoff" if step.outcome["type"] != "fix" else None  # only an escalation offers a person
+        # only an escalation offers a person
+        conv.offer = "handoff" if isinstance(step.outcome, EscalationOutcome) else None
         if conv.queue:
             nxt = conv.queue[0]
             conv.offer = f"symptom:{nxt}"
@@ -402,7 +411,7 @@ class Controller:
                 logger.exception("could not store the hand-off ticket for %s", msg.sender)
         reference = reference or uuid.uuid4().hex[:8].upper()
         resume = "diagnosing" if conv.engine and not state.finished else "idle"
-        conv.handoff = {"reference": reference, "summary": summary, "resume_phase": resume, "stored": stored}
+        conv.handoff = {"reference": reference, "summary": summary.to_dict(), "resume_phase": resume, "stored": stored}
         conv.phase = "handoff"
         return [
             Reply(
@@ -452,17 +461,17 @@ class Controller:
         conv.phase = "idle"
         return [Reply.fixed("ask_problem")]
 
-    def _record(self, conv: Conversation, msg_sender: str, outcome: Optional[Dict[str, Any]]) -> None:
-        if conv.recorded or self.tickets is None or not outcome:
+    def _record(self, conv: Conversation, msg_sender: str, outcome: Optional[Outcome]) -> None:
+        if conv.recorded or self.tickets is None or outcome is None:
             return
         conv.recorded = True
-        kind = "resolved" if outcome.get("type") == "fix" else "escalated"
+        escalated = isinstance(outcome, EscalationOutcome)
         try:
             self.tickets.record_outcome(
                 msg_sender or "unknown",
-                kind,
-                cause=outcome.get("cause"),
-                step=outcome.get("action") or outcome.get("route"),
+                "escalated" if escalated else "resolved",
+                cause=outcome.cause,
+                step=outcome.route if isinstance(outcome, EscalationOutcome) else outcome.action,
             )
         except Exception:
             logger.exception("could not record the outcome")

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Dict, List
+from typing import List
 
 from bot.dialogue.messages import Reply, choice_payload
 from bot.engine import Ask, Finished, Verify
+from bot.engine.outcome import FixOutcome, Reason
+from bot.engine.state import ASSUMED
 from bot.handoff.store import in_use_words
+from bot.handoff.summary import CaseSummary
 from bot.knowledge.model import Knowledge
 
 HOW_TO = ("How do I do that?", "/how_to")
@@ -26,8 +29,13 @@ RECOMMENDATION_OPENERS = {
 }
 
 
+def _note(step) -> List[Reply]:
+    """The guide's reading of the customer's last answer ("a design flaw, not a failure"), said once."""
+    return [Reply(text=step.note)] if getattr(step, "note", None) else []
+
+
 def ask(step: Ask, repeat_note: bool = True) -> List[Reply]:
-    replies = []
+    replies = _note(step)
     if step.safety_stop:
         replies.append(Reply(text=f"⚠️ Safety first: {step.safety} Then let's replace it."))
     text = step.move.prompt
@@ -47,14 +55,13 @@ def ask(step: Ask, repeat_note: bool = True) -> List[Reply]:
 
 def verify(k: Knowledge, step: Verify) -> List[Reply]:
     out = step.outcome
-    lines = [f"Good news. That points to: {out['cause_name']}."]
-    if out.get("scenario"):
-        sc = out["scenario"]
-        lines.append(f"The guide's fix for this (scenario {sc['id']}): {sc['fix']}")
+    lines = [f"Good news. That points to: {out.cause_name}."]
+    if out.scenario:
+        lines.append(f"The guide's fix for this: {out.scenario.fix}")
     lines.append("Before we call it fixed, please run these checks:")
-    lines.extend(f"• {c['name']}: {c['check']}" for c in out["post_fix_checks"])
+    lines.extend(f"• {c.name}: {c.check}" for c in out.post_fix_checks)
     lines.append("Did everything pass?")
-    return [
+    return _note(step) + [
         Reply(
             text="\n".join(lines),
             buttons=[
@@ -65,63 +72,45 @@ def verify(k: Knowledge, step: Verify) -> List[Reply]:
     ]
 
 
-# A hand-off mentions the guide's fix for a cause at least this likely.
-LEAD_BELIEF = 0.5
-
-
-def _lead(k: Knowledge, out):
-    """For a hand-off to a person: the guide's fix scenario for the likely cause, when its step was not done."""
-    if out["recommendation"] != "human_support" or (out.get("probability") or 0) < LEAD_BELIEF:
-        return None
-    return next(
-        (
-            sc
-            for sc in k.fix_scenarios
-            if sc.cause == out.get("cause")
-            and sc.realised_by.move is not None
-            and sc.realised_by.move not in out.get("tried", ())
-        ),
-        None,
-    )
+def _why(reason: Reason) -> str:
+    """A threshold or a guide line with what met it, in the customer's words where they gave any."""
+    shown = [e.words() for e in reason.evidence if e.source != ASSUMED]
+    return reason.text + (f" ({'; '.join(dict.fromkeys(shown))})" if shown else "")
 
 
 def finished(k: Knowledge, step: Finished) -> List[Reply]:
     out = step.outcome
-    if out["type"] == "fix":
+    if isinstance(out, FixOutcome):
         text = "Great, your camera is working again."
-        if out.get("scenario"):
-            text += f" {out['scenario']['verification']}"
-        if out.get("cause") == "config_corruption":
-            text += " If it stops working again after a power cut, come back: the guide says this can recur."
-        if out.get("safety"):
+        if out.scenario:
+            text += f" {out.scenario.verification}"
+        if out.later:
+            text += " " + " ".join(out.later)
+        if out.safety:
             text += " Please do not use the old adapter again."
-        return [Reply(text=text)]
-    opener = RECOMMENDATION_OPENERS.get(out["recommendation"], "")
-    lead = _lead(k, out)
-    if lead is not None:
-        opener = (
-            f"This looks most like {out['cause_name']} ({out['probability']:.0%}), but I can't settle it from here."
-        )
-    lines = [opener, out["text"]]
-    if lead is not None:
-        lines.append(f"The guide's fix for that (scenario {lead.id}): {lead.fix} You can try it while you wait.")
-    if out["recommendation"] != "human_support":
-        lines.append(f"Most likely cause: {out['cause_name']} ({out['probability']:.0%}).")
-    if out.get("scenario"):
-        lines.append(f"Guide fix scenario {out['scenario']['id']}: {out['scenario']['fix']}")
-    reasons = [t["text"] for t in out.get("thresholds", [])]
+        return _note(step) + [Reply(text=text)]
+    opener = RECOMMENDATION_OPENERS.get(out.recommendation, "")
+    lines = [opener, out.text]
+    if out.recommendation == "human_support":
+        lines.append(f"What I found points most to: {out.cause_name} ({out.probability:.0%}).")
+    else:
+        lines.append(f"Most likely cause: {out.cause_name} ({out.probability:.0%}).")
+    if out.scenario:
+        lines.append(f"The guide's fix for this: {out.scenario.fix}")
+    reasons = [_why(t) for t in out.thresholds if t.group != "no_repair_possible"]
+    reasons += [t.text for t in out.thresholds if t.group == "no_repair_possible"]
     if reasons:
         lines.append("Why: " + " ".join(reasons))
-    if out.get("warranty_hint"):
-        lines.append(out["warranty_hint"])
-    if out["recommendation"] in ("replace", "return") and out.get("warranty") in WARRANTY_NEXT:
-        lines.append(WARRANTY_NEXT[out["warranty"]])
-    if out.get("notes"):
-        lines.append("Good to know: " + "; ".join(out["notes"]) + ".")
-    hazards = [k.move(m).safety for m in out.get("safety", []) if k.move(m).safety]
-    if hazards and out["recommendation"] != "safety":
+    if out.warranty_hint:
+        lines.append(out.warranty_hint)
+    if out.recommendation in ("replace", "return") and out.warranty in WARRANTY_NEXT:
+        lines.append(WARRANTY_NEXT[out.warranty])
+    if out.notes:
+        lines.append("Good to know: " + "; ".join(out.notes) + ".")
+    hazards = [k.move(m).safety for m in out.safety if k.move(m).safety]
+    if hazards and out.recommendation != "safety":
         lines.append("⚠️ " + " ".join(dict.fromkeys(hazards)))
-    return [
+    return _note(step) + [
         Reply(text="\n".join(line for line in lines if line)),
         Reply(
             text="Would you like me to pass this to our support team now, with everything we found?",
@@ -137,34 +126,32 @@ def how_to(step: Ask) -> List[Reply]:
     return [Reply(text=step.move.how_to)] + ask(step, repeat_note=False)
 
 
-def step_replies(k: Knowledge, step) -> List[Reply]:
-    if isinstance(step, Ask):
-        return ask(step)
-    if isinstance(step, Verify):
-        return verify(k, step)
-    return finished(k, step)
+SOURCE_WORDS = {
+    ASSUMED: " (assumed from the problem you described: tell the agent if that is wrong)",
+}
 
 
-def summary_text(summary: Dict) -> str:
-    lines = ["Here is what our support team will see:"]
-    symptoms = summary.get("symptoms_said") or summary["symptoms"]
+def summary_text(summary: CaseSummary) -> str:
+    """What the support team will see, as the customer reads it (no guide references or ids)."""
+    lines = []
+    symptoms = summary.symptoms_said or summary.symptoms
     if symptoms:
         lines.append("• Problem: " + "; ".join(symptoms))
-    for key, value in summary["context"].items():
-        if key.startswith("_"):
-            continue
+    for key, value in summary.context.items():
         if key == "duration":
             lines.append(f"• Time you mentioned: {in_use_words(value)}")
             continue
         lines.append(f"• {key.replace('_', ' ').capitalize()}: {value}")
-    for s in summary["steps_tried"]:
-        lines.append(f"• Tried: {s['ref']}: {s['answer']}")
-    for q in summary["questions"]:
-        said = {
-            "symptom": " (assumed from the problem you described: tell the agent if that is wrong)",
-            "entity": " (from what you wrote)",
-        }.get(q.get("source"), "")
-        lines.append(f"• {q['asked']} {q['answer']}{said}")
-    if summary.get("outcome"):
-        lines.append(f"• Assessment: {summary['outcome'].get('cause_name', '')}")
-    return "\n".join(lines)
+    for entry in summary.steps_tried:
+        done = "Tried before we talked" if entry.before else "Tried"
+        lines.append(f"• {done}: {entry.asked} {entry.answer}")
+    for entry in summary.questions:
+        if entry.note:
+            continue
+        said = SOURCE_WORDS.get(entry.source, " (from what you wrote)" if entry.volunteered else "")
+        lines.append(f"• {entry.asked} {entry.answer}{said}")
+    if summary.outcome is not None:
+        lines.append(f"• Assessment: {summary.outcome.cause_name}")
+    if not lines:
+        lines.append("• Nothing yet: you asked for a person before we started, so the agent will begin with you.")
+    return "\n".join(["Here is what our support team will see:", *dict.fromkeys(lines)])

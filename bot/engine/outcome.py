@@ -36,13 +36,14 @@ class Said:
     source: str  # said | observed | assumed
     quote: Optional[str] = None  # the customer's own words
 
-    def words(self) -> str:
-        """The evidence in a short phrase for a customer or an agent."""
+    def words(self, agent: bool = False) -> str:
+        """The evidence in a short phrase, for the customer ("you said") or an agent ("the customer said")."""
+        who = "the customer" if agent else "you"
         if self.source == OBSERVED:
             return f'the step showed: "{self.label}"'
-        if self.quote:
-            return f'you said: "{self.quote}"'
-        return f'you answered: "{self.label}"'
+        if self.quote and self.quote != self.label:
+            return f'{who} said: "{self.quote}"'
+        return f'{who} answered: "{self.label}"'
 
 
 @dataclass(frozen=True)
@@ -274,14 +275,14 @@ def _ruled_out(k: Knowledge, t: Tables, state: DiagnosisState, named: str, p: np
         name = k.cause(cause).name
         if cause in gone:
             held = gone[cause]
-            why = "; ".join(said(k, o).words() for o in held.observations)
+            why = "; ".join(said(k, o).words(agent=True) for o in held.observations)
             sentence = f'Ruled out by the guide ("{held.line.text}")' + (f": {why}." if why else ".")
         elif against.get(cause):
             move, _, option = against[cause][0]["evidence"].partition("=")
             obs = by_move.get((move, option))
             if obs is None:
                 continue
-            sentence = f"Less likely: {said(k, obs).words()}."
+            sentence = f"Less likely: {said(k, obs).words(agent=True)}."
         elif p[i] < 0.5 * p[t.causes.index(named)]:
             sentence = "Less likely for this problem, though nothing ruled it out."
         else:

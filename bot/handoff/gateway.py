@@ -5,7 +5,10 @@ from __future__ import annotations
 import logging
 import os
 from functools import lru_cache
-from typing import Any, Dict, Iterable, Optional
+from typing import TYPE_CHECKING, Any, Dict, Iterable, Optional, Union
+
+if TYPE_CHECKING:
+    from bot.handoff.summary import CaseSummary
 
 DEFAULT_DB_URL = "sqlite:///var/tracker.db"
 logger = logging.getLogger(__name__)
@@ -24,12 +27,17 @@ class Tickets:
         self.store = TicketStore(self.url)
 
     def open_ticket(
-        self, conversation_id: str, channel: str, case: Dict[str, Any], events: Iterable[Dict[str, Any]] = ()
+        self,
+        conversation_id: str,
+        channel: str,
+        case: Union["CaseSummary", Dict[str, Any]],
+        events: Iterable[Dict[str, Any]] = (),
     ) -> str:
         from bot.handoff.transcript import full_transcript
 
         transcript = full_transcript(self.url, conversation_id, events)
-        ticket = self.store.create(conversation_id, channel, conversation_id, case, transcript)
+        data = case if isinstance(case, dict) else case.to_dict()
+        ticket = self.store.create(conversation_id, channel, conversation_id, data, transcript)
         if os.environ.get("TELEGRAM_SUPPORT_CHAT_ID"):
             self._notify(ticket)
         return ticket.reference

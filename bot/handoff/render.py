@@ -60,6 +60,7 @@ THRESHOLD_GROUPS = {
     "replacement_required": "Camera replacement required",
     "no_repair_possible": "No repair possible",
     "return_recommended": "Return recommended",
+    "step_decisions": "The guide's step decision",
 }
 STATUS_LABELS = {
     "open": "Open",
@@ -70,9 +71,8 @@ STATUS_LABELS = {
 }
 WHO_LABELS = {"customer": "Customer", "bot": "Bot", "agent": "Agent", "system": "System"}
 SOURCE_NOTES = {
-    "entity": "from the customer's own words",
-    "symptom": "follows from the symptom, not asked",
-    "inferred": "inferred",
+    "observed": "what the step showed",
+    "assumed": "assumed from the symptom, not asked: not evidence",
 }
 
 
@@ -128,19 +128,18 @@ def ticket_document(ticket: Ticket, redacted: bool = True) -> Dict[str, Any]:
                 for r in ticket.ranking
             ],
             "ruled_out": [
-                {
-                    "cause": cause,
-                    "name": names.get(cause, cause),
-                    "evidence": [
-                        {"kind": e.get("kind"), "evidence": e.get("evidence"), "ratio": e.get("ratio")}
-                        for e in evidence
-                    ],
-                }
-                for cause, evidence in ticket.ruled_out.items()
-                if evidence
+                {"cause": r.get("cause"), "name": r.get("name") or names.get(r.get("cause")), "why": r.get("sentence")}
+                for r in ticket.ruled_out
+                if isinstance(r, dict)
             ],
             "thresholds": [
-                {"group": t.get("group"), "id": t.get("id"), "text": t.get("text")} for t in ticket.thresholds
+                {
+                    "group": t.get("group"),
+                    "id": t.get("id"),
+                    "text": t.get("text"),
+                    "evidence": [str(e) for e in t.get("evidence") or ()],
+                }
+                for t in ticket.thresholds
             ],
             "route": ticket.route,
             "recommendation": ticket.recommendation,
@@ -170,8 +169,12 @@ def _entry(item: Dict[str, Any]) -> Dict[str, Any]:
         "answer": item.get("answer"),
         "source": item.get("source"),
     }
-    if item.get("note"):
-        entry["note"] = item["note"]
+    for key in ("quote", "note"):
+        if item.get(key):
+            entry[key] = item[key]
+    for key in ("volunteered", "before"):
+        if item.get(key):
+            entry[key] = True
     return entry
 
 
@@ -248,14 +251,6 @@ def _percent(probability: Any) -> str:
     return f"{value:.0f}%"
 
 
-def _ratio(ratio: Any) -> str:
-    if not isinstance(ratio, (int, float)):
-        return ""
-    if ratio == 0:
-        return "rules it out"
-    return f"×{ratio:g} as likely"
-
-
 def _status_line(doc: Dict[str, Any]) -> str:
     status = doc["status"]
     line = STATUS_LABELS.get(status, status)
@@ -326,6 +321,12 @@ def _answer_note(entry: Dict[str, Any]) -> str:
     notes = []
     if entry.get("source") in SOURCE_NOTES:
         notes.append(SOURCE_NOTES[entry["source"]])
+    if entry.get("before"):
+        notes.append("done before the conversation")
+    if entry.get("volunteered"):
+        notes.append("volunteered by the customer")
+    if entry.get("quote") and entry["quote"] != entry.get("answer"):
+        notes.append(f'customer\'s words: "{entry["quote"]}"')
     if entry.get("note"):
         notes.append(entry["note"])
     return "; ".join(notes)
@@ -380,7 +381,7 @@ def render_markdown(ticket: Ticket) -> str:
     out += [line, ""]
     if a["thresholds"]:
         out += ["Threshold met (the guide's escalation thresholds):", ""]
-        out += [f"- {md(_label(THRESHOLD_GROUPS, t['group']))}: {md(t['text'])}" for t in a["thresholds"]]
+        out += [f"- {md(_label(THRESHOLD_GROUPS, t['group']))}: {md(_met(t))}" for t in a["thresholds"]]
         out.append("")
     if a.get("scenario"):
         sc = a["scenario"]
@@ -403,15 +404,8 @@ def render_markdown(ticket: Ticket) -> str:
         out.append("No diagnosis yet.")
     out.append("")
     if a["ruled_out"]:
-        out += [
-            "What ruled the others out (how likely the evidence is under that cause, compared with the likeliest one):",
-            "",
-        ]
-        for item in a["ruled_out"]:
-            evidence = "; ".join(
-                f"{md(e['kind'])} {md(e['evidence'])} ({_ratio(e['ratio'])})" for e in item["evidence"]
-            )
-            out.append(f"- {md(item['name'])}: {evidence}")
+        out += ["Why not the others:", ""]
+        out += [f"- {md(item['name'])}: {md(item['why'])}" for item in a["ruled_out"]]
         out.append("")
 
     out += ["## Questions asked", ""]
@@ -475,6 +469,12 @@ CSS = (  # one stylesheet, split only to keep lines short
 )
 
 
+def _met(threshold: Dict[str, Any]) -> str:
+    """A threshold with what met it."""
+    evidence = "; ".join(threshold.get("evidence") or ())
+    return f"{threshold['text']} ({evidence})" if evidence else str(threshold["text"])
+
+
 def h(text: Any) -> str:
     """Escape free text for HTML; newlines become <br>."""
     if text is None:
@@ -522,7 +522,7 @@ def render_html(ticket: Ticket) -> str:
     ]
     if a["thresholds"]:
         out += ["<p>Threshold met (the guide's escalation thresholds):</p>", "<ul>"]
-        out += [f"<li>{h(_label(THRESHOLD_GROUPS, t['group']))}: {h(t['text'])}</li>" for t in a["thresholds"]]
+        out += [f"<li>{h(_label(THRESHOLD_GROUPS, t['group']))}: {h(_met(t))}</li>" for t in a["thresholds"]]
         out.append("</ul>")
     if a.get("scenario"):
         sc = a["scenario"]
@@ -547,16 +547,8 @@ def render_html(ticket: Ticket) -> str:
     else:
         out.append("<p>No diagnosis yet.</p>")
     if a["ruled_out"]:
-        out += [
-            "<p>What ruled the others out (how likely the evidence is under that cause, "
-            "compared with the likeliest one):</p>",
-            "<ul>",
-        ]
-        for item in a["ruled_out"]:
-            evidence = "; ".join(
-                f"{h(e['kind'])} {h(e['evidence'])} ({h(_ratio(e['ratio']))})" for e in item["evidence"]
-            )
-            out.append(f"<li>{h(item['name'])}: {evidence}</li>")
+        out += ["<p>Why not the others:</p>", "<ul>"]
+        out += [f"<li>{h(item['name'])}: {h(item['why'])}</li>" for item in a["ruled_out"]]
         out.append("</ul>")
 
     out.append("<h2>Questions asked</h2>")

@@ -23,7 +23,7 @@ import logging
 import math
 import os
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence
@@ -49,6 +49,9 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, registry
 from sqlalchemy.pool import StaticPool
+
+from bot.engine.outcome import EscalationOutcome
+from bot.handoff.summary import CaseSummary
 
 logger = logging.getLogger(__name__)
 
@@ -209,8 +212,8 @@ class Ticket:
     cause: Optional[str]
     cause_name: Optional[str]
     probability: Optional[float]
-    ruled_out: Dict[str, List[Dict[str, Any]]]  # cause -> [{kind, evidence, ratio}]
-    thresholds: List[Dict[str, Any]]  # {group, id, text}
+    ruled_out: List[Dict[str, Any]]  # {cause, name, sentence}: why each plausible other cause is not named
+    thresholds: List[Dict[str, Any]]  # {group, id, text, evidence: [what met it, in words]}
     recommendation: str  # replace | return | contact_support | wait_for_outage | safety | human_support
     recommendation_text: Optional[str]
     route: Optional[str]
@@ -358,76 +361,54 @@ def _json_safe(value: Any) -> Any:
     return str(value)
 
 
-def _entries(items: Any) -> List[Dict[str, Any]]:
-    out = []
-    for item in items or ():
-        if isinstance(item, dict):
-            out.append({k: v for k, v in item.items()})
-    return out
-
-
 def _guide_cause_names() -> Dict[str, str]:
     """Cause names from the field guide's knowledge base (cached by its loader); {} if unavailable."""
     try:
         from bot.knowledge.loader import load_knowledge
 
         return {c.id: c.name for c in load_knowledge().causes}
-    except Exception:  # the ticket then shows the cause ids
+    except Exception:  # the report then shows the cause ids
         logger.debug("knowledge base unavailable for cause names", exc_info=True)
         return {}
 
 
 def _details(case: Dict[str, Any]) -> Dict[str, Any]:
-    """The ticket's fields from case_summary() (bot/handoff/summary.py) and its outcome."""
-    outcome = case.get("outcome") if isinstance(case.get("outcome"), dict) else {}
-    escalation = outcome if outcome.get("type") == "escalation" else {}
-    context = case.get("context") if isinstance(case.get("context"), dict) else {}
-    context = {k: v for k, v in context.items() if not str(k).startswith("_")}
-    ranking = [
-        {"cause": r.get("cause"), "name": r.get("name") or r.get("cause"), "probability": r.get("probability")}
-        for r in _entries(case.get("ranking") or outcome.get("ranking"))
-    ]
-    names = {r["cause"]: r["name"] for r in ranking}
-    cause = outcome.get("cause") or (ranking[0]["cause"] if ranking else None)
-    cause_name = outcome.get("cause_name") or names.get(cause)
-    probability = outcome.get("probability")
-    if probability is None and ranking:
-        probability = ranking[0]["probability"]
-    safety = [str(s) for s in (case.get("safety") or []) if s]
-    ruled_out = {str(c): _entries(ev) for c, ev in (escalation.get("ruled_out") or {}).items()}
-    labels = {c: n for c, n in names.items() if c and n}
-    if cause and cause_name:
-        labels[cause] = cause_name
-    missing = [
-        c for c in list(ruled_out) + [r.get("cause") for r in _entries(outcome.get("ranking"))] if c and c not in labels
-    ]
-    if missing:
-        known = _guide_cause_names()
-        labels.update({c: known[c] for c in missing if c in known})
-    recommendation = escalation.get("recommendation") or HUMAN
+    """The ticket's fields, read from the typed case summary (bot/handoff/summary.py)."""
+    summary = CaseSummary.from_dict(case)
+    outcome = summary.outcome
+    escalation = outcome if isinstance(outcome, EscalationOutcome) else None
+    ranking = [asdict(r) for r in (escalation.ranking[:4] if escalation else summary.ranking)]
+    top = summary.ranking[0] if summary.ranking else None
+    labels = {r["cause"]: r["name"] for r in ranking}
+    if outcome is not None:
+        labels[outcome.cause] = outcome.cause_name
     return {
-        "reason": case.get("reason"),
-        "context": context,
-        "symptoms": [str(s) for s in case.get("symptoms") or []],
-        "questions": _entries(case.get("questions")),
-        "steps_tried": _entries(case.get("steps_tried")),
-        "skipped": [str(s) for s in case.get("skipped") or []],
+        "reason": summary.reason or None,
+        "context": dict(summary.context),
+        "symptoms": list(summary.symptoms),
+        "questions": [asdict(q) for q in summary.questions],
+        "steps_tried": [asdict(q) for q in summary.steps_tried],
+        "skipped": list(summary.skipped),
         "ranking": ranking,
-        "outcome_type": outcome.get("type"),
-        "cause": cause,
-        "cause_name": cause_name,
-        "probability": probability,
-        "ruled_out": ruled_out,
+        "outcome_type": outcome.type if outcome is not None else None,
+        "cause": outcome.cause if outcome is not None else (top.cause if top else None),
+        "cause_name": outcome.cause_name if outcome is not None else (top.name if top else None),
+        "probability": outcome.probability if outcome is not None else (top.probability if top else None),
+        # one plain sentence per cause that was plausible and is not named
+        "ruled_out": [asdict(r) for r in escalation.ruled_out] if escalation else [],
         "cause_names": labels,
-        "thresholds": _entries(escalation.get("thresholds")),
-        "recommendation": recommendation,
-        "recommendation_text": escalation.get("text"),
-        "route": escalation.get("route"),
-        "scenario": escalation.get("scenario") or outcome.get("scenario"),
-        "notes": [str(n) for n in escalation.get("notes") or []],
-        "safety": safety,
-        "warranty_hint": escalation.get("warranty_hint"),
-        "warranty": escalation.get("warranty"),
+        "thresholds": [
+            {"group": t.group, "id": t.id, "text": t.text, "evidence": [e.words(agent=True) for e in t.evidence]}
+            for t in (escalation.thresholds if escalation else ())
+        ],
+        "recommendation": escalation.recommendation if escalation else HUMAN,
+        "recommendation_text": escalation.text if escalation else None,
+        "route": escalation.route if escalation else None,
+        "scenario": asdict(outcome.scenario) if outcome is not None and outcome.scenario else None,
+        "notes": list(escalation.notes) if escalation else [],
+        "safety": list(summary.safety),
+        "warranty_hint": escalation.warranty_hint if escalation else None,
+        "warranty": escalation.warranty if escalation else None,
     }
 
 
@@ -821,7 +802,7 @@ class TicketStore:
             cause=d.get("cause"),
             cause_name=d.get("cause_name"),
             probability=d.get("probability"),
-            ruled_out=d.get("ruled_out") or {},
+            ruled_out=d.get("ruled_out") or [],
             thresholds=d.get("thresholds") or [],
             recommendation=d.get("recommendation") or row.recommendation or HUMAN,
             recommendation_text=d.get("recommendation_text"),

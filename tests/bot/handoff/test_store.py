@@ -51,11 +51,14 @@ def test_a_ticket_holds_the_whole_case(store):
         "Less than a month",
         "Completely silent, no movement",
         "Cool",
+        "Solid green",
         "Under warranty",
     ]
     assert all(q["asked"] for q in t.questions)
-    assert t.ranking[0] == {"cause": "motor_driver", "name": "Pan/tilt motor driver failure", "probability": 0.98}
-    assert t.ruled_out["power_supply"][0]["evidence"] == "adapter_temperature=cool"
+    assert t.questions[0]["quote"] == "I've had it 3 weeks" and t.questions[0]["volunteered"]
+    assert t.ranking[0]["cause"] == "motor_driver" and t.ranking[0]["name"] == "Pan/tilt motor driver failure"
+    power = next(r for r in t.ruled_out if r["cause"] == "power_supply")
+    assert power["sentence"] == 'Less likely: the customer answered: "Cool".'
     assert t.recommendation == "return" and t.route == "replace_camera"
     assert {th["id"] for th in t.thresholds} == {"pan_tilt_motor_failed", "motor_driver_sealed", "first_month"}
     assert t.warranty_hint == "Camera fails within first month (infant mortality)."
@@ -354,7 +357,7 @@ def test_odd_case_data_is_stored_safely(store):
         "questions": ["junk", {"asked": "Q?", "answer": "A"}],
     }
     t = store.create("odd", None, None, case, None)
-    assert t.questions == [{"asked": "Q?", "answer": "A"}]
+    assert [(q["asked"], q["answer"]) for q in t.questions] == [("Q?", "A")]
     assert "_sender" not in t.context and t.camera_model is None
     assert t.recommendation == "human_support" and t.transcript == []
     with pytest.raises(ValueError):
