@@ -9,7 +9,7 @@ at random: customers misread LEDs and misremember), and whether a repair works f
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -44,9 +44,11 @@ class ModelCustomer:
     opening: Tuple[Dict[str, Any], ...] = ()
     fixed_by: List[str] = field(default_factory=list)
 
-    def respond(self, move_id: str, options: Sequence[Tuple[str, str]], is_action: bool) -> str:
+    def respond(self, move_id: str, options: Sequence[Tuple[str, str]] = (), is_action: Optional[bool] = None) -> str:
         move = self.k.move(move_id)
         cause = self.truth.cause
+        if is_action is None:
+            is_action = move.kind == "action"
         if is_action and self.rng.random() < move.fixes.get(cause, 0.0):
             self.fixed_by.append(move_id)
             return FIXED
@@ -79,3 +81,8 @@ def situations(k: Knowledge, n: int, seed: int, wrong_rate: float = 0.05) -> Lis
             ModelCustomer(k, truth_for(k, cause), (symptom,), np.random.default_rng(rng.integers(2**32)), wrong_rate)
         )
     return found
+
+
+def customer(k: Knowledge, cause: str, rng: np.random.Generator, wrong_rate: float = 0.05) -> ModelCustomer:
+    """A customer of the engine's own world whose camera has `cause`."""
+    return ModelCustomer(k, truth_for(k, cause), (), rng, wrong_rate)

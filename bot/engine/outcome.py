@@ -104,7 +104,7 @@ class FixOutcome:
     type: str = "fix"
 
     def to_dict(self) -> Dict[str, Any]:
-        return asdict(self)
+        return _plain(asdict(self))
 
 
 @dataclass(frozen=True)
@@ -129,13 +129,22 @@ class EscalationOutcome:
     type: str = "escalation"
 
     def to_dict(self) -> Dict[str, Any]:
-        return asdict(self)
+        return _plain(asdict(self))
 
     def met(self, threshold_id: str) -> bool:
         return any(t.id == threshold_id for t in self.thresholds)
 
 
 Outcome = Union[FixOutcome, EscalationOutcome]
+
+
+def _plain(value: Any) -> Any:
+    """JSON's own shapes (lists, not tuples), so a stored outcome reads back equal."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
 
 
 # -- reading stored outcomes back ---------------------------------------------------------

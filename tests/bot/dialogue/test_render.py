@@ -31,8 +31,8 @@ def test_a_hand_off_with_a_likely_cause_names_it_and_the_guides_untried_fix(engi
         [("cloud_status", "no_reports"), ("swap_adapter", "no_change"), ("factory_reset", "same_problem")],
     )
     out = step.outcome
-    assert out["route"] == "human_support" and out["cause"] == "cloud_dns" and out["probability"] >= 0.5
-    assert "dns_change" not in out["tried"]
+    assert out.route == "human_support" and out.cause == "cloud_dns" and out.probability >= 0.5
+    assert "dns_change" not in out.tried
     text = render.finished(engine.k, step)[0].text
     assert text.startswith("This looks most like Cloud server outage / DNS failure")
     assert "scenario H" in text and "8.8.8.8" in text

@@ -9,9 +9,11 @@ from typing import List, Optional
 import numpy as np
 import pytest
 
+from bench.sim.model_world import customer as Customer
+from bench.sim.model_world import draw_case
 from bot.engine import FIXED, Ask, DiagnosisEngine, DiagnosisState, Finished, InvalidAnswer, Verify
+from bot.engine.conditions import holds
 from bot.engine.posterior import posterior
-from bot.engine.simulation import Customer, draw_case
 from bot.engine.state import STATE_VERSION
 from tests.bot.engine.search import FoundPath, Searcher, apply, replay
 
@@ -51,7 +53,7 @@ def play(engine: DiagnosisEngine, state: DiagnosisState, answers: List[tuple]) -
 def describe(step) -> tuple:
     if isinstance(step, Ask):
         return ("ask", step.move.id, step.options, step.section, step.safety, step.closing, step.repeat)
-    return (type(step).__name__, json.dumps(step.outcome, sort_keys=True))
+    return (type(step).__name__, json.dumps(step.outcome.to_dict(), sort_keys=True))
 
 
 def reach(engine: DiagnosisEngine, hit, symptoms) -> tuple:
@@ -77,29 +79,32 @@ def overheating_safety_step(engine: DiagnosisEngine) -> DiagnosisState:
 
 
 # -- symptoms ---------------------------------------------------------------------------------
-def _implying(k):
-    return [s.id for s in k.symptoms if s.implies]
+def test_symptoms_that_state_or_imply_answers_are_the_expected_ones(k):
+    assert {s.id for s in k.symptoms if s.states} == {"green_blinking_no_cloud", "adapter_overheating"}
+    assert {s.id for s in k.symptoms if s.implies} == {"offline_after_months"}
 
 
-def test_symptoms_with_implications_are_the_expected_ones(k):
-    assert set(_implying(k)) == {
-        "offline_after_months",
-        "wont_connect_after_reset",
-        "green_blinking_no_cloud",
-        "adapter_overheating",
-    }
-
-
-@pytest.mark.parametrize(
-    "symptom", ["offline_after_months", "wont_connect_after_reset", "green_blinking_no_cloud", "adapter_overheating"]
-)
-def test_symptom_implications_are_recorded_as_answers(engine, k, symptom):
-    state = engine.start([symptom])
-    assert state.symptoms == [symptom]
-    for imp in k.symptom(symptom).implies:
+@pytest.mark.parametrize("symptom", ["green_blinking_no_cloud", "adapter_overheating"])
+def test_what_the_complaint_states_is_the_customers_words(engine, k, symptom):
+    state = engine.start([symptom], said="my camera's light blinks green and the plug is hot")
+    for imp in k.symptom(symptom).states:
         obs = state.current(imp.move)
-        assert obs is not None and obs.option == imp.option and obs.source == "symptom"
-        assert not obs.stale
+        assert obs.option == imp.option and obs.source == "said" and obs.from_symptom and not obs.asked
+        assert obs.quote == "my camera's light blinks green and the plug is hot"
+        assert not obs.counts, "the symptom's likelihood already carries it"
+
+
+def test_what_the_symptom_only_implies_is_assumed_and_is_no_evidence(engine, k):
+    state = engine.start(["offline_after_months"])
+    for imp in k.symptom("offline_after_months").implies:
+        obs = state.current(imp.move)
+        assert obs.option == imp.option and obs.source == "assumed" and not obs.is_evidence and not obs.counts
+        assert state.evidence(imp.move) is None
+    # the belief is the symptom's alone: the assumption adds nothing on top
+    bare = DiagnosisState(symptoms=["offline_after_months"])
+    assert np.allclose(engine.belief(state), engine.belief(bare))
+    # and an assumed "resets did not help" meets no threshold
+    assert not any(t.when and holds(t.when, state) for t in k.thresholds.all())
 
 
 def test_the_same_symptom_twice_is_recorded_once(engine):
@@ -174,12 +179,12 @@ def test_skipping_the_safety_step_ends_in_a_safety_stop(engine, k):
     step = engine.next_step(state)
     assert isinstance(step, Finished)
     out = step.outcome
-    assert out["type"] == "escalation"
-    assert out["route"] == "safety_stop"
-    assert out["recommendation"] == "safety"
-    assert out["text"] == k.route("safety_stop").text
-    assert out["cause"] in ("power_supply", "other")
-    assert out["safety"] == ["adapter_temperature"]
+    assert out.type == "escalation"
+    assert out.route == "safety_stop"
+    assert out.recommendation == "safety"
+    assert out.text == k.route("safety_stop").text
+    assert out.cause in ("power_supply", "other")
+    assert out.safety == ("adapter_temperature",)
     assert state.status == "escalated" and state.finished
     assert engine.next_step(state) == step  # finished stays finished
 
@@ -190,10 +195,10 @@ def test_safety_step_fixed_is_scenario_d_with_post_fix_checks(engine, k):
     step = engine.next_step(state)
     assert isinstance(step, Verify)
     out = step.outcome
-    assert out["type"] == "fix" and out["action"] == "swap_adapter" and out["cause"] == "power_supply"
-    assert out["scenario"]["id"] == "D"
-    assert out["action_ref"] == "Step 1"
-    checks = [c["id"] for c in out["post_fix_checks"]]
+    assert out.type == "fix" and out.action == "swap_adapter" and out.cause == "power_supply"
+    assert out.scenario.id == "D"
+    assert out.action_ref == "Step 1"
+    checks = [c.id for c in out.post_fix_checks]
     assert "temperature" in checks and "pan_tilt" not in checks  # pan/tilt only "if applicable"
     assert len(checks) == 7
     engine.confirm_fix(state, True)
@@ -204,7 +209,7 @@ def test_safety_step_fixed_is_scenario_d_with_post_fix_checks(engine, k):
 def test_pan_tilt_post_fix_check_when_applicable(engine):
     state = engine.start(["pan_tilt_stopped", "adapter_overheating"])
     play(engine, state, [("swap_adapter", FIXED)])
-    checks = [c["id"] for c in engine.next_step(state).outcome["post_fix_checks"]]
+    checks = [c.id for c in engine.next_step(state).outcome.post_fix_checks]
     assert "pan_tilt" in checks and len(checks) == 8
 
 
@@ -236,7 +241,7 @@ def test_a_safety_answer_is_recorded_and_reported(engine, k):
         step = ask(engine, state, "swap_adapter")
         assert k.move("adapter_condition").safety in step.safety
     end = finish_without_fix(engine, state)
-    assert "adapter_condition" in end.outcome["safety"]
+    assert "adapter_condition" in end.outcome.safety
 
 
 @pytest.mark.parametrize(
@@ -265,11 +270,11 @@ def test_a_hazard_reported_after_the_adapter_swap_ends_the_case_with_the_warning
         step = engine.next_step(state)
     assert isinstance(step, Finished), step
     out = step.outcome
-    assert move in out["safety"]
-    assert out["route"] != "human_support"
+    assert move in out.safety
+    assert out.route != "human_support"
     if move == "adapter_temperature":  # the guide's threshold: still overheating with a replacement
-        assert out["route"] == "replace_camera"
-        assert "adapter_overheating_still_unstable" in [t["id"] for t in out["thresholds"]]
+        assert out.route == "replace_camera"
+        assert "adapter_overheating_still_unstable" in [t.id for t in out.thresholds]
 
 
 HOT = [{"entity": "temperature", "value": 72.0}]
@@ -326,12 +331,12 @@ def test_temperature_entity_answers_the_adapter_test_and_stops_for_safety(engine
     answered = engine.observe_entities(state, [{"entity": "temperature", "value": 70}])
     assert answered == ["adapter_temperature"]
     obs = state.current("adapter_temperature")
-    assert obs.option == "too_hot" and obs.source == "entity"
+    assert obs.option == "too_hot" and obs.source == "said" and not obs.asked
     assert state.safety == ["adapter_temperature"]
     step = ask(engine, state, "swap_adapter")
     assert k.move("adapter_temperature").safety in step.safety
     engine.skip(state)
-    assert engine.next_step(state).outcome["route"] == "safety_stop"
+    assert engine.next_step(state).outcome.route == "safety_stop"
 
 
 def test_entities_given_at_start_are_answers(engine):
@@ -372,7 +377,7 @@ def test_led_state_entity_answers_the_led_check(engine, value, option):
     state = engine.start(["live_view_timeout"])
     assert engine.observe_entities(state, [{"entity": "led_state", "value": value}]) == ["led_check"]
     obs = state.current("led_check")
-    assert obs.option == option and obs.source == "entity"
+    assert obs.option == option and obs.source == "said" and not obs.asked
 
 
 @pytest.mark.parametrize(
@@ -403,12 +408,12 @@ def test_a_temperature_that_is_not_a_number_answers_nothing(engine, value):
 @pytest.mark.parametrize(
     "entity,move,option",
     [
-        ({"entity": "duration", "value": 10}, "camera_age", "under_a_month"),
-        ({"entity": "duration", "value": 120}, "camera_age", "one_to_twelve_months"),
-        ({"entity": "duration", "value": 400}, "camera_age", "over_a_year"),
-        ({"entity": "voltage", "value": 4.5}, "adapter_voltage", "low"),
-        ({"entity": "voltage", "value": 5.1}, "adapter_voltage", "ok"),
-        ({"entity": "voltage", "value": 5.4}, "adapter_voltage", "high"),
+        ({"entity": "duration", "value": 10, "role": "age"}, "camera_age", "under_a_month"),
+        ({"entity": "duration", "value": 120, "role": "age"}, "camera_age", "one_to_twelve_months"),
+        ({"entity": "duration", "value": 400, "role": "age"}, "camera_age", "over_a_year"),
+        ({"entity": "voltage", "value": 4.5, "measured": True}, "adapter_voltage", "low"),
+        ({"entity": "voltage", "value": 5.1, "measured": True}, "adapter_voltage", "ok"),
+        ({"entity": "voltage", "value": 5.4, "measured": True}, "adapter_voltage", "high"),
     ],
 )
 def test_duration_and_voltage_entities(engine, entity, move, option):
@@ -417,10 +422,45 @@ def test_duration_and_voltage_entities(engine, entity, move, option):
     assert state.answer(move) == option
 
 
-def test_an_entity_does_not_override_the_customer_or_the_symptom(engine):
-    state = engine.start(["green_blinking_no_cloud"])  # implies led_check = blinking_green
-    assert engine.observe_entities(state, [{"entity": "led_state", "value": {"colour": "red", "mode": "solid"}}]) == []
-    assert state.answer("led_check") == "blinking_green"
+@pytest.mark.parametrize(
+    "entity",
+    [
+        # how long the fault has lasted, or the time since an event, is not the camera's age
+        {"entity": "duration", "value": 2, "role": "problem"},
+        {"entity": "duration", "value": 2, "role": "since_event"},
+        {"entity": "duration", "value": 60},
+        # a voltage printed on a label ("my 5V 2A adapter") is no measurement
+        {"entity": "voltage", "value": 5.0, "measured": False},
+        {"entity": "voltage", "value": 4.5},
+    ],
+)
+def test_a_time_that_is_not_the_age_and_a_rating_that_is_no_reading_answer_nothing(engine, entity):
+    state = engine.start(["live_view_timeout"])
+    assert engine.observe_entities(state, [entity]) == []
+    assert state.answer("camera_age") is None and state.answer("adapter_voltage") is None
+
+
+def test_a_short_time_of_unclear_meaning_is_asked_before_a_replacement(engine):
+    """ "2 weeks" may be the camera's age, and then it is a first-month return: asked, not guessed."""
+    state = engine.start(["pan_tilt_stopped"], [{"entity": "duration", "value": 14, "role": None}])
+    assert state.answer("camera_age") is None and state.hints == {"camera_age": "under_a_month"}
+    asked = []
+    for _ in range(20):
+        step = engine.next_step(state)
+        if isinstance(step, Finished):
+            break
+        asked.append(step.move.id)
+        answer = {"motor_sound": "silent", "camera_age": "under_a_month", "warranty_status": "in_warranty"}
+        engine.answer(state, step.move.id, answer.get(step.move.id, step.options[-1][0]))
+    assert asked.index("camera_age") > asked.index("motor_sound"), "asked only once the ending is a replacement"
+    assert step.outcome.recommendation == "return" and step.outcome.met("first_month")
+
+
+def test_an_entity_overrides_the_complaint_but_not_an_answer_to_the_question(engine):
+    state = engine.start(["green_blinking_no_cloud"])  # states led_check = blinking_green
+    red = [{"entity": "led_state", "value": {"colour": "red", "mode": "solid"}, "text": "actually it is red"}]
+    assert engine.observe_entities(state, red) == ["led_check"]
+    assert state.answer("led_check") == "amber_or_red" and state.current("led_check").quote == "actually it is red"
 
     _, state = reach(engine, asks("adapter_temperature"), ["offline_after_months", "night_vision_slow"])
     engine.answer(state, "adapter_temperature", "cool")
@@ -430,8 +470,8 @@ def test_an_entity_does_not_override_the_customer_or_the_symptom(engine):
 
 def test_a_newer_entity_replaces_an_older_one(engine):
     state = engine.start(["live_view_timeout"])
-    engine.observe_entities(state, [{"entity": "duration", "value": 10}])
-    engine.observe_entities(state, [{"entity": "duration", "value": 100}])
+    engine.observe_entities(state, [{"entity": "duration", "value": 10, "role": "age"}])
+    engine.observe_entities(state, [{"entity": "duration", "value": 100, "role": "age"}])
     assert state.answer("camera_age") == "one_to_twelve_months"
     assert [o.stale for o in state.observations if o.move == "camera_age"] == [True, False]
 
@@ -567,7 +607,7 @@ def test_a_postponed_step_is_offered_again_before_handing_over_to_human_support(
     def gave_up(step, s) -> bool:
         return (
             isinstance(step, Finished)
-            and step.outcome.get("route") == "human_support"
+            and getattr(step.outcome, "route", None) == "human_support"
             and s.asked.count(first) == 1
             and engine.planner._move_available(first, s, True, s)
         )
@@ -656,7 +696,7 @@ def test_a_failed_fix_reopens_the_diagnosis_with_the_repair_failed(engine):
     p_before = posterior(engine.t, state)
     engine.answer(state, "swap_adapter", FIXED)
     verify = engine.next_step(state)
-    assert isinstance(verify, Verify) and verify.outcome["scenario"]["id"] == "D"
+    assert isinstance(verify, Verify) and verify.outcome.scenario.id == "D"
     engine.confirm_fix(state, False)
     assert state.status == "active" and state.outcome is None
     assert state.failed("swap_adapter") and state.tried("swap_adapter")
@@ -666,10 +706,10 @@ def test_a_failed_fix_reopens_the_diagnosis_with_the_repair_failed(engine):
     step = engine.next_step(state)
     # neither the same repair again, nor the safety stop: the adapter was swapped
     assert not (isinstance(step, Ask) and step.move.id == "swap_adapter")
-    assert not (isinstance(step, Finished) and step.outcome.get("route") == "safety_stop")
+    assert not (isinstance(step, Finished) and getattr(step.outcome, "route", None) == "safety_stop")
     end = finish_without_fix(engine, state)
     assert state.asked.count("swap_adapter") == 1
-    assert end.outcome["type"] == "escalation"
+    assert end.outcome.type == "escalation"
 
 
 @pytest.mark.parametrize("symptom", ["pet_not_detected", "app_freezes_settings", "sd_card_not_recognized"])
@@ -677,7 +717,7 @@ def test_any_failed_fix_reopens_the_diagnosis(engine, symptom):
     step, state = reach(engine, lambda st, s: isinstance(st, Ask) and st.is_action, [symptom])
     action = step.move.id
     engine.answer(state, action, FIXED)
-    assert engine.next_step(state).outcome["action"] == action
+    assert engine.next_step(state).outcome.action == action
     engine.confirm_fix(state, False)
     assert state.failed(action) and state.status == "active"
     finish_without_fix(engine, state)
@@ -701,7 +741,7 @@ def test_a_repair_makes_the_led_answer_stale_and_askable_again(engine, k):
     tried = [a for a in stalers if state.tried(a)]
     assert tried, path.describe()
     led = [o for o in state.observations if o.move == "led_check"]
-    assert led[0].source == "symptom" and led[0].stale and state.answer("led_check") is None
+    assert led[0].from_symptom and led[0].stale and state.answer("led_check") is None
 
     # the answer went stale right when the first of those repairs failed
     replayed = engine.start(["green_blinking_no_cloud"])
@@ -714,7 +754,7 @@ def test_a_repair_makes_the_led_answer_stale_and_askable_again(engine, k):
             break
     engine.answer(state, "led_check", "blinking_green")
     assert state.answer("led_check") == "blinking_green"
-    assert state.current("led_check").source == "customer"
+    assert state.current("led_check").source == "said" and state.current("led_check").asked
 
 
 def test_swapping_the_adapter_makes_the_led_answer_stale(engine):
@@ -746,15 +786,17 @@ def test_factory_reset_makes_the_power_cycle_answer_stale(engine, k):
 
 
 def test_outage_ending_tells_the_cloud_dependency(engine, k):
-    path = Searcher(engine).find(lambda o: o.get("route") == "wait_for_outage", [["green_blinking_no_cloud"]])
+    path = Searcher(engine).find(
+        lambda o: getattr(o, "route", None) == "wait_for_outage", [["green_blinking_no_cloud"]]
+    )
     assert path is not None
     out = replay(engine, path)[0].outcome
-    assert out["route"] == "wait_for_outage" and out["cause"] == "cloud_dns"
-    assert out["recommendation"] == "wait_for_outage"
-    assert out["notes"] == k.cloud_dependency
-    ranking = out["ranking"]
-    assert [r["cause"] for r in ranking][0] == "cloud_dns"
-    assert sum(r["probability"] for r in ranking) == pytest.approx(1.0, abs=1e-3)
+    assert out.route == "wait_for_outage" and out.cause == "cloud_dns"
+    assert out.recommendation == "wait_for_outage"
+    assert list(out.notes) == k.cloud_dependency
+    ranking = out.ranking
+    assert [r.cause for r in ranking][0] == "cloud_dns"
+    assert sum(r.probability for r in ranking) == pytest.approx(1.0, abs=1e-3)
 
 
 # -- JSON -------------------------------------------------------------------------------------
@@ -819,8 +861,6 @@ def test_from_json_rejects_malformed_observations_with_value_error(text):
 
 def test_current_step_is_the_open_question_as_asked(engine):
     import numpy as np
-
-    from bot.engine.simulation import Customer, draw_case
 
     rng = np.random.default_rng(3)
     for _ in range(30):

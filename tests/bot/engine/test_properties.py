@@ -89,12 +89,12 @@ def check_new_ask(state: DiagnosisState, step: Ask, asked_before: List[str]) -> 
 def check_finished(state: DiagnosisState, step: Finished) -> None:
     out = step.outcome
     assert state.finished and out == state.outcome
-    assert out["cause"] in ENGINE.t.causes
-    if out["type"] == "escalation":
-        assert out["route"] in ROUTES
-        assert abs(sum(r["probability"] for r in out["ranking"]) - 1.0) < 1e-3
+    assert out.cause in ENGINE.t.causes
+    if out.type == "escalation":
+        assert out.route in ROUTES
+        assert abs(sum(r["probability"] for r in out.ranking) - 1.0) < 1e-3
     else:
-        assert out["type"] == "fix" and state.status == "fixed"
+        assert out.type == "fix" and state.status == "fixed"
 
 
 def converse(symptoms: List[str], choices: List[Tuple]) -> DiagnosisState:

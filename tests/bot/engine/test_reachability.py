@@ -9,6 +9,7 @@ from typing import Any, Callable, Dict, List, NamedTuple, Sequence
 import pytest
 
 from bot.engine import DiagnosisEngine, Finished
+from bot.engine.outcome import outcome_from_dict
 from bot.engine.posterior import posterior
 from bot.knowledge import load_knowledge
 from tests.bot.engine.search import Searcher, replay
@@ -34,15 +35,15 @@ class Target(NamedTuple):
 
 
 def _thresholds(outcome) -> List[str]:
-    return [t["id"] for t in outcome.get("thresholds") or []]
+    return [t.id for t in getattr(outcome, "thresholds", ())]
 
 
 def _scenario(outcome):
-    return (outcome.get("scenario") or {}).get("id")
+    return outcome.scenario.id if outcome.scenario else None
 
 
 def _targets() -> List[Target]:
-    targets = [Target(f"cause-{c.id}", lambda o, c=c.id: o["cause"] == c, [c.id]) for c in K.causes]
+    targets = [Target(f"cause-{c.id}", lambda o, c=c.id: o.cause == c, [c.id]) for c in K.causes]
     targets += [Target(f"scenario-{s.id}", lambda o, s=s.id: _scenario(o) == s, [s.cause]) for s in K.fix_scenarios]
     targets += [
         Target(f"threshold-{t.id}", lambda o, t=t.id: t in _thresholds(o), t.causes) for t in K.thresholds.all()
@@ -50,8 +51,8 @@ def _targets() -> List[Target]:
     for r in K.routes:
         causes = [] if r.covers == "all" else list(r.covers) or [c for t in r.thresholds for c in K.threshold(t).causes]
         # the safety stop is the ending for a customer who will not swap the hot adapter
-        targets.append(Target(f"route-{r.id}", lambda o, r=r.id: o.get("route") == r, causes, r.safety_only))
-    targets.append(Target("recommendation-return", lambda o: o.get("recommendation") == "return", []))
+        targets.append(Target(f"route-{r.id}", lambda o, r=r.id: getattr(o, "route", None) == r, causes, r.safety_only))
+    targets.append(Target("recommendation-return", lambda o: getattr(o, "recommendation", None) == "return", []))
     return targets
 
 
@@ -60,9 +61,11 @@ TARGETS = _targets()
 
 def test_the_targets_are_the_guides():
     ids = [t.id for t in TARGETS]
-    assert len([i for i in ids if i.startswith("cause-")]) == 9
+    # the guide's eight, the four alternatives its patterns and "Disproves" lines name, and "other"
+    assert len([i for i in ids if i.startswith("cause-")]) == 8 + 4 + 1
     assert [i for i in ids if i.startswith("scenario-")] == [f"scenario-{x}" for x in "ABCDEFGH"]
-    assert len([i for i in ids if i.startswith("threshold-")]) == 7 + 4 + 3
+    # the guide's three lists, and the Decision line of Step 2 that ends a case
+    assert len([i for i in ids if i.startswith("threshold-")]) == 7 + 4 + 3 + 1
     assert sorted(i[len("route-") :] for i in ids if i.startswith("route-")) == sorted(ROUTES)
 
 
@@ -84,28 +87,28 @@ def _check_outcome(target_id: str, outcome: Dict[str, Any], describe: str) -> No
     kind, _, name = target_id.partition("-")
     if kind == "scenario":
         sc = next(s for s in K.fix_scenarios if s.id == name)
-        assert outcome["cause"] == sc.cause, describe
+        assert outcome.cause == sc.cause, describe
         if sc.realised_by.move:
-            assert outcome["type"] == "fix" and outcome["action"] == sc.realised_by.move, describe
+            assert outcome.type == "fix" and outcome.action == sc.realised_by.move, describe
         else:
-            assert outcome["type"] == "escalation" and outcome["route"] == sc.realised_by.route, describe
-        assert outcome["scenario"]["fix"] == sc.fix and outcome["scenario"]["verification"] == sc.verification
+            assert outcome.type == "escalation" and outcome.route == sc.realised_by.route, describe
+        assert outcome.scenario.fix == sc.fix and outcome.scenario.verification == sc.verification
     elif kind == "threshold":
-        met = {t["id"]: t for t in outcome["thresholds"]}
-        assert outcome["type"] == "escalation", describe
-        assert met[name]["group"] == K.thresholds.group_of(name), describe
-        assert met[name]["text"] == K.threshold(name).text
+        met = {t.id: t for t in outcome.thresholds}
+        assert outcome.type == "escalation", describe
+        assert met[name].group == K.thresholds.group_of(name), describe
+        assert met[name].text == K.threshold(name).text
     elif kind == "route":
         route = K.route(name)
-        assert outcome["type"] == "escalation", describe
-        assert outcome["text"] == route.text
+        assert outcome.type == "escalation", describe
+        assert outcome.text == route.text
         expected = {route.recommendation} | ({"return"} if route.recommendation == "replace" else set())
-        assert outcome["recommendation"] in expected, describe
+        assert outcome.recommendation in expected, describe
     elif kind == "recommendation":
-        assert outcome["route"] in ("replace_camera", "sensor_faulty"), describe
-        assert any(t["group"] == "return_recommended" for t in outcome["thresholds"]), describe
+        assert outcome.route in ("replace_camera", "sensor_faulty"), describe
+        assert any(t.group == "return_recommended" for t in outcome.thresholds), describe
     elif kind == "cause":
-        assert outcome["cause_name"] == K.cause(name).name
+        assert outcome.cause_name == K.cause(name).name
 
 
 @pytest.mark.parametrize("target", TARGETS, ids=[t.id for t in TARGETS])
@@ -121,6 +124,6 @@ def test_target_is_reachable(engine, target):
     assert isinstance(step, Finished), describe
     outcome = step.outcome
     assert target.goal(outcome), f"{describe}: replay ended with {outcome}"
-    assert state.finished and state.outcome == outcome, describe
-    assert outcome["cause"] in engine.t.causes, describe
+    assert state.finished and outcome_from_dict(state.outcome) == outcome, describe
+    assert outcome.cause in engine.t.causes, describe
     _check_outcome(target.id, outcome, describe)

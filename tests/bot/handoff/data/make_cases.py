@@ -58,7 +58,9 @@ def adapter_safety(engine: DiagnosisEngine) -> dict:
     """An EC70 whose adapter gets hot: the adapter swap fixes it, and before the post-fix checks the
     customer asks for a person."""
     opening = "the power adapter of my EC70 gets really hot"
-    state = engine.start(["adapter_overheating"], [{"entity": "camera_model", "value": "EC70", "text": "EC70"}], opening)
+    state = engine.start(
+        ["adapter_overheating"], [{"entity": "camera_model", "value": "EC70", "text": "EC70"}], opening
+    )
     step = engine.next_step(state)
     engine.answer(state, step.move.id, "fixed", said="Yes, it works now")
     return case_summary(engine, state, {"camera_model": "EC70"}, "customer asked for a person").to_dict()
