@@ -283,6 +283,7 @@ class Book:
             raise ValueError(f"perturb must be within 0..1, not {perturb}")
         self.seed, self.perturb = seed, perturb
         self.used: Dict[str, Dict[str, float]] = {}
+        self._written: Dict[str, Dict[str, float]] = {}
 
     def _factor(self, key: str, option: str) -> float:
         if self.perturb <= 0.0:
@@ -292,7 +293,10 @@ class Book:
 
     def dist(self, key: str, weights: Dict[str, float]) -> Dict[str, float]:
         found = self.used.get(key)
+        if found is not None and self._written[key] != weights:
+            raise ValueError(f"{key}: one name for two distributions: {self._written[key]} and {weights}")
         if found is None:
+            self._written[key] = dict(weights)
             raw = {o: w * self._factor(key, o) for o, w in weights.items()}
             total = sum(raw.values())
             found = self.used[key] = {o: w / total for o, w in raw.items()}
@@ -352,7 +356,7 @@ class Camera:
     adapter_damaged: bool
     voltage_low: bool
     current_high: bool
-    swap_fixes: bool
+    swap_fixes: bool  # a good 5V/2A adapter fixes it
     rssi_strong: bool
     cable_damaged: bool
     cracked: bool
@@ -379,6 +383,7 @@ class Camera:
 @dataclass
 class Person:
     spare_adapter: bool
+    spare_weak: bool  # the spare is an under-2A charger (they ignore the label)
     second_card: bool
     usb_meter: bool
     probe_skill: bool
@@ -492,7 +497,7 @@ def _swap_adapter(c: Customer, rng) -> str:
     if not c.who.spare_adapter:
         return SKIP
     c.adapter_swapped = True
-    if c.cam.swap_fixes:
+    if c.cam.swap_fixes and not c.who.spare_weak:
         return c.claim("swap_adapter", True)
     if c.cam.link != "ok" and c.cam.cycle_restores:
         return "came_back_briefly"  # the restart brings it back for a while (Cause 1 confirms)
@@ -563,6 +568,8 @@ def _cloud_status(c: Customer, rng) -> str:
 
 
 def _adapter_temperature(c: Customer, rng) -> str:
+    if c.adapter_swapped and c.who.spare_weak and c.cause == "power_supply":
+        return "too_hot"  # an under-2A charger overheats under the camera's load as well
     return c.cam.new_adapter_temp if c.adapter_swapped else c.cam.adapter_temp
 
 
@@ -860,9 +867,8 @@ def _camera(b: Book, rng, cause: str, kind: str, symptoms: Tuple[str, ...]) -> C
     age = _age(b, rng, name, cause)
     led_key = name if name in LED else cause
     led = _pick(rng, b.table("led", LED, led_key))
-    cycle = _yes(
-        rng, p(f"cycle.{cause}", CYCLE_RESTORES.get(name, CYCLE_RESTORES.get(cause, CYCLE_RESTORES["default"])))
-    )
+    cycle_key = name if name in CYCLE_RESTORES else cause if cause in CYCLE_RESTORES else "default"
+    cycle = _yes(rng, p(f"cycle.{cycle_key}", CYCLE_RESTORES[cycle_key]))
     reset = _pick(rng, b.table("reset", RESET, name, cause))
 
     cloud = cause == "cloud_dns"
@@ -951,7 +957,7 @@ def _camera(b: Book, rng, cause: str, kind: str, symptoms: Tuple[str, ...]) -> C
         switch_broken=cause == "reset_switch_broken" and kind == "no_click",
         band_fixes=(cause == "setup_5ghz" and _yes(rng, p("band.setup_5ghz", 0.92)))  # Step 3 "Setup completes"
         or (kind == "flash" and _yes(rng, p("band.flash", 0.10))),  # judgement: a clean re-set-up sometimes sticks
-        band_holds=_yes(rng, p("band.holds", 0.95 if cause == "setup_5ghz" else 0.5)),
+        band_holds=_yes(rng, p(f"band.holds.{cause}", 0.95 if cause == "setup_5ghz" else 0.5)),
         adapter_temp=adapter_temp,
         # Escalation: "Power adapter overheating and camera still unstable with replacement"
         new_adapter_temp="too_hot" if cause == "camera_overcurrent" else "warm",
@@ -963,7 +969,7 @@ def _camera(b: Book, rng, cause: str, kind: str, symptoms: Tuple[str, ...]) -> C
             p(f"current.{cause}", {"camera_overcurrent": 0.9, "motor_driver": 0.45, "gear_jam": 0.5}.get(cause, 0.03)),
         ),
         # Scenario D: "Replace with quality 5V/2A adapter"
-        swap_fixes=cause == "power_supply" and _yes(rng, p("swap.power", 0.95)),
+        swap_fixes=cause == "power_supply",
         # Pattern A: "Usually does NOT indicate: Wi-Fi signal strength"
         rssi_strong=_yes(rng, p(f"rssi.{cause}", {"home_network": 0.5}.get(cause, 0.88))),
         cable_damaged=_yes(rng, p(f"cable.{cause}", 0.10 if cause == "power_supply" else 0.02)),  # judgement
@@ -1023,7 +1029,11 @@ def _person(b: Book, rng, cause: str, kind: str, symptoms: Tuple[str, ...], cam:
     unsure = float(_pick(rng, b.dist("unsure", {"0.0": 0.50, "0.04": 0.35, "0.12": 0.15})))  # judgement
     return Person(
         spare_adapter=_yes(rng, p("has.spare_adapter", 0.75)),  # Step 1: "(phone charger)"; most have one
-        second_card=_yes(rng, p("has.second_card", 0.55 if sd_case else 0.40)),  # Pattern E: "Card works elsewhere"
+        # judgement: a few use a 1 A charger whatever the step says; the one they "already tried" was one
+        spare_weak=prior_swap or _yes(rng, p("has.spare_weak", 0.05)),
+        second_card=_yes(
+            rng, p(f"has.second_card.{sd_case}", 0.55 if sd_case else 0.40)
+        ),  # Pattern E: "Card works elsewhere"
         usb_meter=_yes(rng, p("has.usb_meter", 0.06)),  # judgement: few customers own one
         probe_skill=_yes(rng, p("has.probe_skill", 0.03)),
         paperclip=_yes(rng, p("has.paperclip", 0.95)),
@@ -1189,7 +1199,7 @@ def _truth(c: Customer) -> Truth:
         seen = cam.bent_visible and who.torch and kind in ("bent", "broken")
         reachable = who.second_card or seen or bool(fixes)
     elif cause == "power_supply":
-        if who.spare_adapter and cam.swap_fixes:
+        if who.spare_adapter and not who.spare_weak:
             fixes.add("swap_adapter")  # Scenario D
         if cam.adapter_temp == "too_hot" or cam.adapter_damaged:
             routes.add("safety_stop")  # Triage 1: "Replace adapter"; "Ignore overheating adapter: fire risk"
@@ -1249,8 +1259,6 @@ def _truth(c: Customer) -> Truth:
         routes.add("safety_stop")  # "Ignore overheating adapter: Fire risk; replace immediately"
     if not reachable or named == frozenset({"other"}):
         routes.add("human_support")  # the guide's route cannot be reached here: a person takes over
-    if who.prior_swap:
-        fixes.discard("swap_adapter")
     return Truth(cause, named, frozenset(routes), frozenset(fixes))
 
 
