@@ -12,10 +12,14 @@ Modelling note (for the benchmark's README)
   failing night-vision sensor, a camera that overloads a good adapter.
 * Each case draws a hidden camera (age, LED, whether a power cycle brings it back, what a proper
   factory reset does, pins, which cards work, motor sound, storage and plan, app behaviour, DNS,
-  outage, other devices and cameras...) and a customer (spare adapter, second card, paperclip,
-  needle, router access, USB meter, RTSP, pet; what they tried before writing, some resets only
-  a vague 5-second one; a misread LED; "not sure" skips; a few plainly wrong answers; confusing
-  "no Wi-Fi network appears" with "set-up fails" after a reset).
+  outage, other devices and cameras...) and a customer (spare adapter, now and then an under-2A
+  one, second card, paperclip, needle, router access, USB meter, RTSP, pet; what they tried before
+  writing, some resets only a vague 5-second one; a misread LED; "not sure" skips; 2% plainly
+  wrong answers; one in ten confusing "no Wi-Fi network appears" with "set-up fails" after a reset).
+* Where the guide contradicts itself the world follows the cause: a Wi-Fi radio crash comes back
+  after a power cycle nine times in ten (cause 1), one in ten is at Pattern A's "offline
+  permanently" stage; corrupted configuration often fails set-up after a reset (Pattern C), which
+  Step 3 reads as a dead radio (cause 1).
 * Answers come from that hidden state by each question's meaning: one answer function per move id;
   an unknown move raises. A repair returns FIXED only when it really fixes this camera; a factory
   reset fixes configuration corruption only sometimes, and then it may fail again at the post-fix
@@ -23,9 +27,13 @@ Modelling note (for the benchmark's README)
 * The opening carries the symptom(s) as the language layer would read them (including the less
   typical openings of each cause) and entities for what the customer says: what they tried
   (facts), the camera's age or how long the fault has lasted (durations with a role), the LED.
-* Truth: the ids an ending may name, the guide's route(s) for this camera, a hand-off added when
-  the guide's route cannot be reached with what this customer has or what this camera does, and
-  the guide fixes that would work here and that this customer can do (avoidable if untried).
+* Truth: the ids an ending may name (the true cause; "other" outside the engine's causes), the
+  guide's route(s) for this camera, a hand-off added only when the guide's route cannot be reached
+  with what this customer has or what this camera does, and the guide fixes that would work on
+  this camera, that this customer can do and has not really done yet (avoidable if untried).
+* Situations are single use (repairs change the camera): `fresh()` gives an unplayed copy, and
+  every answer's chance draws are seeded by (case, move, n-th ask), so two policies asking the
+  same thing get the same answer.
 * `perturb` multiplies every weight by exp(N(0, perturb)), drawn per seed and per weight, and
   renormalises; certainties (0 or 1) stay certain, and the outside causes stay within 3-5%.
 """
