@@ -1036,7 +1036,7 @@ def _person(b: Book, rng, cause: str, kind: str, symptoms: Tuple[str, ...], cam:
         prior_swap = _yes(rng, p("prior_swap.overcurrent", 0.25))
     unsure = float(_pick(rng, b.dist("unsure", {"0.0": 0.50, "0.04": 0.35, "0.12": 0.15})))  # judgement
     return Person(
-        spare_adapter=_yes(rng, p("has.spare_adapter", 0.75)),  # Step 1: "(phone charger)"; most have one
+        spare_adapter=prior_swap or _yes(rng, p("has.spare_adapter", 0.75)),  # Step 1: "(phone charger)"
         # judgement: a few use a 1 A charger whatever the step says; the one they "already tried" was one
         spare_weak=prior_swap or _yes(rng, p("has.spare_weak", 0.05)),
         second_card=_yes(
