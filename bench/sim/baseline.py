@@ -255,6 +255,13 @@ def _after_reset(a: Agent, seen: Optional[str], default: str) -> None:
         if degradation and a.ask("reset_recurs") in ("recurred", "did_not_help"):
             a.replace(CONFIG)  # Escalation: "Progressive degradation recurs after multiple resets"
         a.hand_off(CONFIG)
+    if seen == "already_configured_error":
+        # Pattern D: "already configured, even after factory reset" -> Scenario B
+        a.escalate("clear_cloud_registration", CONFIG)
+    if seen == "cannot_press":
+        if a.ask("reset_button_check") == "impossible":  # Triage 5: "impossible without disassembly"
+            a.replace("other")  # a mechanical defect: physical damage
+        a.hand_off(a.radio_or_config(default))
     if seen == "no_response":
         click = a.ask("reset_button_click")  # Physical layer: "No click = switch broken"
         if click == "no_click":
@@ -269,6 +276,8 @@ def _after_reset(a: Agent, seen: Optional[str], default: str) -> None:
         a.replace(RADIO)  # Escalation: "Wi-Fi radio dead (no SSID after factory reset)"
     if seen == "pairing_wont_connect":
         band = a.do("band_segregation", "other")  # Step 3: set up from a 2.4 GHz network
+        if band == "already_configured_error":
+            a.escalate("clear_cloud_registration", CONFIG)  # Pattern D -> Scenario B
         if band is not None:
             a.replace(a.radio_or_config(RADIO))  # Step 3: "If fails on dedicated 2.4GHz ... Replace."
         a.hand_off(a.radio_or_config(default))
@@ -298,6 +307,8 @@ def _connection(a: Agent, default: str) -> None:
     if a.reset_done_properly():
         if "wont_connect_after_reset" in a.symptoms or "already_configured" in a.symptoms:
             seen = a.do("band_segregation", "other")  # Step 3: "if setup fails"
+            if seen == "already_configured_error":
+                a.escalate("clear_cloud_registration", CONFIG)  # Pattern D -> Scenario B
             if seen is not None:
                 a.replace(a.radio_or_config(default))
         a.replace_if_met(a.radio_or_config(default))  # "Progressive degradation recurs after multiple resets"

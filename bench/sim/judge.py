@@ -25,15 +25,26 @@ def is_avoidable(recommendation: str, truth: Truth, tried: Sequence[str], excuse
     return bool(truth.avoidable_if_untried - set(tried) - set(excused))
 
 
-def ending_cost(k: Knowledge, route: str, correct: bool, named_right: bool) -> float:
+def ending_cost(k: Knowledge, route: str, correct: bool, named_right: bool, truth: Optional[Truth] = None) -> float:
     """What the ending costs the customer and the support team; a wrong ending adds the rework of
-    diagnosing again, a right route naming the wrong cause half of it (the agent re-checks)."""
+    diagnosing again, a right route naming the wrong cause half of it (the agent re-checks). A hand-off
+    resolves nothing by itself: the agent still ends the case the guide's way, at that ending's cost."""
     cost = k.route(route).value
     if not correct:
         cost += k.rework_cost.value
     elif not named_right:
         cost += k.rework_cost.value / 2
+    if route == "human_support" and truth is not None:
+        cost += resolution_cost(k, truth)
     return cost
+
+
+def resolution_cost(k: Knowledge, truth: Truth) -> float:
+    """The cheapest way the guide ends this case, once a person has it: a fix this customer can do,
+    or the guide's route; nothing more when a person is the guide's only route."""
+    options = [k.route(r).value for r in truth.routes if r != "human_support"]
+    options += [k.move(a).cost.value + k.turn_cost.value for a in truth.avoidable_if_untried]
+    return min(options) if options else 0.0
 
 
 def verdict(

@@ -31,7 +31,7 @@ def truth_for(k: Knowledge, cause: str) -> Truth:
     fixes = {m.id for m in k.moves if m.kind == "action" and m.fixes.get(cause, 0.0) >= rule.min_fix_chance}
     if cause in rule.not_for:
         fixes = set()
-    return Truth(cause, frozenset({cause}), frozenset(routes), frozenset(fixes))
+    return Truth(cause, frozenset({cause}), frozenset(routes), frozenset(fixes), excuse_unmet_requires=True)
 
 
 @dataclass

@@ -52,7 +52,7 @@ def run_engine(engine: DiagnosisEngine, situation: Situation, max_moves: int = M
                 outcome.cause,
                 outcome.tried,
                 rests_on_assumption(outcome),
-                excused(engine, state, situation.truth.avoidable_if_untried),
+                excused(engine, state, situation.truth),
             )
         assert isinstance(step, Ask)
         count_move(engine, result, step.move.id, step.is_action, step.closing)
@@ -66,10 +66,15 @@ def run_engine(engine: DiagnosisEngine, situation: Situation, max_moves: int = M
     raise NoEnding(f"no ending after {max_moves} moves: {result.moves}")
 
 
-def excused(engine: DiagnosisEngine, state: DiagnosisState, fixes) -> List[str]:
-    """Fixes that could not be done: what they need never showed (no bent pin to straighten), or the
-    customer set them aside twice (no spare adapter)."""
-    return [a for a in fixes if not holds(engine.k.move(a).requires, state) or state.skipped.get(a, 0) >= 2]
+def excused(engine: DiagnosisEngine, state: DiagnosisState, truth) -> List[str]:
+    """Fixes that could not be done: the customer set them aside twice (no spare adapter), or, in the
+    engine's own world, which does not know the camera, what they need never showed (no bent pin)."""
+    return [
+        a
+        for a in truth.avoidable_if_untried
+        if state.skipped.get(a, 0) >= 2
+        or (truth.excuse_unmet_requires and not holds(engine.k.move(a).requires, state))
+    ]
 
 
 def count_move(engine: DiagnosisEngine, result: CaseResult, move_id: str, is_action: bool, closing: bool) -> None:
@@ -106,7 +111,7 @@ def record_escalation(
         truth, route, recommendation, named, tried, assumed, excused_fixes
     )
     right_route = route in truth.routes or (route == "human_support" and named in truth.named)
-    result.cost += ending_cost(k, route, right_route, named in truth.named)
+    result.cost += ending_cost(k, route, right_route, named in truth.named, truth)
     return result
 
 

@@ -34,6 +34,9 @@ class Truth:
     named: FrozenSet[str]
     routes: FrozenSet[str]
     avoidable_if_untried: FrozenSet[str] = frozenset()
+    # the engine's own world does not know which fixes this camera could take: a fix whose
+    # precondition never held there (no bent pin to straighten) is excused
+    excuse_unmet_requires: bool = False
 
 
 class Situation(Protocol):

@@ -513,7 +513,9 @@ def _swap_adapter(c: Customer, rng) -> str:
 
 
 def _factory_reset(c: Customer, rng) -> str:
-    if c.cam.button == "impossible" or c.cam.switch_broken:
+    if c.cam.button == "impossible":
+        return "cannot_press"  # Triage 5: "impossible without disassembly"
+    if c.cam.switch_broken:
         return "no_response"
     n = c.asks["factory_reset"]
     if not c.who.paperclip and not (n > 1 and c.who.finds_paperclip):
@@ -527,6 +529,9 @@ def _factory_reset(c: Customer, rng) -> str:
     if outcome in ("pairing_no_ssid", "pairing_wont_connect") and _yes(rng, 0.10):
         outcome = "pairing_wont_connect" if outcome == "pairing_no_ssid" else "pairing_no_ssid"
     c.reset_result = outcome
+    if outcome == "pairing_wont_connect" and c.cam.kind == "registration":
+        # Pattern D: set-up "reports device is already configured, even after factory reset"
+        return "already_configured_error"
     return outcome
 
 
@@ -535,6 +540,8 @@ def _band_segregation(c: Customer, rng) -> str:
         return SKIP
     if c.cam.band_fixes:
         return c.claim("band_segregation", c.cam.band_holds)
+    if c.cam.kind == "registration":
+        return "already_configured_error"  # Pattern D: the registration, not the band, stops the set-up
     return "still_fails"
 
 
@@ -1194,8 +1201,9 @@ def _truth(c: Customer) -> Truth:
             reachable = True
     elif cause == "config_corruption" and kind == "registration":
         routes.add("clear_cloud_registration")  # Scenario B
-        # only the "already configured" error shows the registration: no answer to a reset says it
-        reachable = (can_reset or prior_proper) and "already_configured" in symptoms
+        # the "already configured" error shows the registration: in the complaint, or when set-up is
+        # tried again after a factory reset or on a 2.4 GHz network
+        reachable = can_reset or who.router_access or (prior_proper and "already_configured" in symptoms)
         if cam.reset_outcome == "led_no_pairing":
             routes.add("replace_camera")  # Step 2: the flash does not clear: "hardware dead"
     elif cause == "sd_slot_failure":

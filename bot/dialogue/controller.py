@@ -520,7 +520,7 @@ class Controller:
         if rule is not None:
             for ent in msg.entities:
                 if ent.get("entity") == rule.entity:
-                    option = self.engine._option_from_entity(rule, ent.get("value"))
+                    option = self.engine._option_from_entity(rule, ent)
                     if option is not None:
                         return option
         return option_from_text(step.move, step.options, msg.text, msg.intent)

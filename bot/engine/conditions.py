@@ -13,8 +13,10 @@ from bot.engine.state import DiagnosisState, Observation
 from bot.knowledge import model as m
 
 
-def atom_holds(atom: m.Atom, state: DiagnosisState) -> bool:
+def atom_holds(atom: m.Atom, state: DiagnosisState, asked: bool = False) -> bool:
     if isinstance(atom, m.AnswerAtom):
+        if asked:
+            return state.asked_answer(atom.answer) in atom.in_
         return state.evidence_answer(atom.answer) in atom.in_
     if isinstance(atom, m.SymptomAtom):
         return atom.symptom in state.symptoms
@@ -23,11 +25,12 @@ def atom_holds(atom: m.Atom, state: DiagnosisState) -> bool:
     return state.failed(atom.failed)
 
 
-def holds(condition: Optional[m.Condition], state: DiagnosisState) -> bool:
-    """True when there is no condition, or any clause has all its atoms true."""
+def holds(condition: Optional[m.Condition], state: DiagnosisState, asked: bool = False) -> bool:
+    """True when there is no condition, or any clause has all its atoms true. With `asked`, only
+    answers the customer gave to the question itself count (not a fact volunteered in a message)."""
     if condition is None:
         return True
-    return any(all(atom_holds(a, state) for a in clause) for clause in condition)
+    return any(all(atom_holds(a, state, asked) for a in clause) for clause in condition)
 
 
 def witnesses(condition: Optional[m.Condition], state: DiagnosisState) -> Optional[List[Observation]]:

@@ -261,12 +261,23 @@ class DiagnosisEngine:
             return self._closing(state, state.closing_route, p)
         if state.safety and self._hazard_after_swap(state):
             return self._stop_for_hazard(state, p)
+        first = self._check_first(state)
+        if first is not None:
+            return self._ask(state, first)
         choice = self.planner.choose(state, p)
         if choice.kind == "move":
             return self._ask(state, choice.id)
         state.closing_route = choice.id
         state.outcome = {"covers": list(choice.covers)}
         return self._closing(state, choice.id, p)
+
+    def _check_first(self, state: DiagnosisState) -> Optional[str]:
+        """The guide's own test of the complaint, before the planner weighs anything else."""
+        for symptom in state.symptoms:
+            move = self.k.symptom(symptom).check_first
+            if move and state.evidence(move) is None and not state.skipped.get(move):
+                return move
+        return None
 
     def outcome(self, state: DiagnosisState) -> Outcome:
         found = outcome_from_dict(state.outcome)

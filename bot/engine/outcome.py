@@ -104,7 +104,7 @@ class FixOutcome:
     type: str = "fix"
 
     def to_dict(self) -> Dict[str, Any]:
-        return _plain(asdict(self))
+        return plain(asdict(self))
 
 
 @dataclass(frozen=True)
@@ -129,7 +129,7 @@ class EscalationOutcome:
     type: str = "escalation"
 
     def to_dict(self) -> Dict[str, Any]:
-        return _plain(asdict(self))
+        return plain(asdict(self))
 
     def met(self, threshold_id: str) -> bool:
         return any(t.id == threshold_id for t in self.thresholds)
@@ -138,12 +138,12 @@ class EscalationOutcome:
 Outcome = Union[FixOutcome, EscalationOutcome]
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     """JSON's own shapes (lists, not tuples), so a stored outcome reads back equal."""
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
+        return {k: plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     return value
 
 
@@ -353,7 +353,9 @@ def escalation_outcome(
 def _tried(k: Knowledge, state: DiagnosisState) -> Tuple[str, ...]:
     """Repair steps done: in this conversation, or before it by what the customer said."""
     done = [o.move for o in state.observations if o.kind in ("failed", "fixed")]
-    done += [m.id for m in k.moves if m.kind == "action" and m.tried_if is not None and holds(m.tried_if, state)]
+    done += [
+        m.id for m in k.moves if m.kind == "action" and m.tried_if is not None and holds(m.tried_if, state, asked=True)
+    ]
     return tuple(dict.fromkeys(done))
 
 

@@ -57,6 +57,11 @@ class Overlay:
             return self.option
         return self.state.evidence_answer(move_id)
 
+    def asked_answer(self, move_id: str) -> Optional[str]:
+        if move_id == self.move:
+            return self.option
+        return self.state.asked_answer(move_id)
+
     def failed(self, action_id: str) -> bool:
         return (action_id == self.move and self.kind == "failed") or self.state.failed(action_id)
 
@@ -170,8 +175,10 @@ class Planner:
         if move.kind == "action":
             if base.tried(move_id) or (isinstance(state, Overlay) and state.move == move_id):
                 return False
-            if move.tried_if is not None and holds(move.tried_if, state):
-                return False  # the customer already did it before the conversation
+            if move.tried_if is not None and holds(move.tried_if, state, asked=True):
+                # the customer already did it: said so when asked the question that describes it
+                # (a "reset it, no luck" in passing may have been a 5-second soft reset)
+                return False
         elif state.evidence_answer(move_id) is not None:
             return False  # an answer merely assumed from the symptom may still be confirmed
         skips = base.skipped.get(move_id, 0)

@@ -106,6 +106,11 @@ class DiagnosisState:
         obs = self.evidence(move_id)
         return obs.option if obs is not None else None
 
+    def asked_answer(self, move_id: str) -> Optional[str]:
+        """The answer the customer gave to the question itself, when the bot asked it."""
+        obs = self.evidence(move_id)
+        return obs.option if obs is not None and obs.asked else None
+
     def tried(self, action_id: str) -> bool:
         return any(o.move == action_id and o.kind in ("failed", "fixed") for o in self.observations)
 

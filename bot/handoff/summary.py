@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from bot.engine import DiagnosisEngine, DiagnosisState
-from bot.engine.outcome import Outcome, RankedCause, outcome_from_dict, said
+from bot.engine.outcome import Outcome, RankedCause, plain, outcome_from_dict, said
 from bot.engine.state import ASSUMED
 
 
@@ -42,7 +42,7 @@ class CaseSummary:
     safety: Tuple[str, ...]
 
     def to_dict(self) -> Dict[str, Any]:
-        data = asdict(self)
+        data = plain(asdict(self))
         data["outcome"] = self.outcome.to_dict() if self.outcome is not None else None
         return data
 

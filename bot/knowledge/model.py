@@ -215,6 +215,9 @@ class Symptom(Frozen):
     states: List[Implication] = []
     # what the guide's pattern suggests but the customer did not say: assumed, never evidence
     implies: List[Implication] = []
+    # the guide's own test of this very complaint, answered before anything else (triage test 5 for
+    # a reset button that is hard to press)
+    check_first: Optional[str] = None
 
 
 class TriageTest(Frozen):

@@ -143,6 +143,9 @@ def validate(k: m.Knowledge) -> None:
             for imp in items:
                 if imp.move not in move_ids or k.move(imp.move).option(imp.option) is None:
                     _fail("symptoms.yml", s.id, f"{key} unknown answer {imp.move}={imp.option}")
+    for s in k.symptoms:
+        if s.check_first is not None and s.check_first not in move_ids:
+            _fail("symptoms.yml", s.id, f"check_first names unknown move {s.check_first!r}")
     for ff in k.false_fixes:
         for s_id in ff.not_for:
             if s_id not in symptom_ids:

@@ -63,7 +63,7 @@ def test_asking_for_a_person_opens_one_ticket_with_the_case(chat, tickets):
     assert len(tickets.tickets) == 1
     ref, ticket = next(iter(tickets.tickets.items()))
     assert ticket["conversation"] == "cust-7" and ticket["channel"] == "rest"
-    assert ticket["case"]["symptoms"] == ["Kasa camera offline after 2 months"]
+    assert ticket["case"].symptoms == ("Kasa camera offline after 2 months",)
     assert ref in chat.texts[0]
     assert chat.conv.phase == "handoff"
     # the bot is quiet while the agent has the case, and keeps the messages

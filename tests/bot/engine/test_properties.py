@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, given, settings, target
 from hypothesis import strategies as st
 
 from bot.engine import FIXED, Ask, DiagnosisEngine, DiagnosisState, Finished, Verify
+from bot.engine.outcome import outcome_from_dict
 from bot.engine.posterior import posterior
 from bot.knowledge import load_knowledge
 
@@ -36,7 +37,7 @@ def derived_bound() -> int:
     return sum(2 * (1 + sum(1 for a in moves if m.id in a.stales)) for m in moves)
 
 
-MAX_ASKED = derived_bound()  # 78 for the current guide data; hypothesis-guided runs reach ~35
+MAX_ASKED = derived_bound()  # 86 for the current guide data (39 moves); hypothesis-guided runs reach ~35
 
 PROPERTY_SETTINGS = settings(
     max_examples=80, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
@@ -74,7 +75,8 @@ def check_new_ask(state: DiagnosisState, step: Ask, asked_before: List[str]) -> 
     assert skipped <= 1, f"{move} offered after being skipped twice"
     assert step.repeat == (skipped > 0)
     if step.move.kind == "question":
-        assert state.current(move) is None, f"{move} asked although answered: {state.current(move)}"
+        # an answer merely assumed from the symptom may be confirmed; a said one is never asked again
+        assert state.evidence(move) is None, f"{move} asked although answered: {state.current(move)}"
     else:
         assert not state.tried(move), f"repair {move} tried twice"
     if move in asked_before:
@@ -88,11 +90,11 @@ def check_new_ask(state: DiagnosisState, step: Ask, asked_before: List[str]) -> 
 
 def check_finished(state: DiagnosisState, step: Finished) -> None:
     out = step.outcome
-    assert state.finished and out == state.outcome
+    assert state.finished and out == outcome_from_dict(state.outcome)
     assert out.cause in ENGINE.t.causes
     if out.type == "escalation":
         assert out.route in ROUTES
-        assert abs(sum(r["probability"] for r in out.ranking) - 1.0) < 1e-3
+        assert abs(sum(r.probability for r in out.ranking) - 1.0) < 1e-3
     else:
         assert out.type == "fix" and state.status == "fixed"
 
@@ -138,8 +140,9 @@ def converse(symptoms: List[str], choices: List[Tuple]) -> DiagnosisState:
         check_posterior(state)
 
 
-def test_the_step_bound_is_at_most_80():
-    assert MAX_ASKED <= 80
+def test_the_step_bound_is_at_most_100():
+    """Two asks per move and per repair that makes it stale: finite, and small enough to test."""
+    assert MAX_ASKED <= 100
 
 
 @PROPERTY_SETTINGS

@@ -418,14 +418,29 @@ BROKEN: Dict[str, Dict[str, Any]] = {
         expect=["false_fixes.yml", "unknown top-level keys ['extras']"],
     ),
     "missing_top_level_key": dict(
-        file="causes.yml",
-        change=lambda d: d.pop("other_reserve"),
-        expect=["causes.yml", "missing top-level key 'other_reserve'"],
+        file="escalation.yml",
+        change=lambda d: d.pop("avoidable"),
+        expect=["escalation.yml", "missing top-level key 'avoidable'"],
     ),
-    "other_reserve_out_of_range": dict(
+    "reserve_out_of_range": dict(
         file="causes.yml",
-        change=lambda d: _set(d, "other_reserve", 1.5),
-        expect=["causes.yml", "other_reserve", "between 0 and 1"],
+        change=lambda d: d["causes"][-1].update(reserve=1.5),
+        expect=["causes.yml", "other", "reserve"],
+    ),
+    "ranked_cause_with_a_reserve": dict(
+        file="causes.yml",
+        change=lambda d: d["causes"][0].update(reserve=0.1),
+        expect=["causes.yml", "wifi_radio_crash", "takes no reserve"],
+    ),
+    "evidence_line_with_unknown_option": dict(
+        file="causes.yml",
+        change=lambda d: d["causes"][0]["disproves"][0]["when"][0][0].update({"in": ["maybe"]}),
+        expect=["causes.yml", "wifi_radio_crash", "unknown option 'maybe'"],
+    ),
+    "evidence_line_without_when_or_later": dict(
+        file="causes.yml",
+        change=lambda d: d["causes"][0]["confirms"][0].pop("when"),
+        expect=["causes.yml", "wifi_radio_crash", "exactly one of `when` or `later`"],
     ),
     "cloud_dependency_not_strings": dict(
         file="cloud_dependency.yml",
