@@ -72,8 +72,7 @@ def excused(engine: DiagnosisEngine, state: DiagnosisState, truth) -> List[str]:
     return [
         a
         for a in truth.avoidable_if_untried
-        if state.skipped.get(a, 0) >= 2
-        or (truth.excuse_unmet_requires and not holds(engine.k.move(a).requires, state))
+        if state.skipped.get(a, 0) >= 2 or (truth.excuse_unmet_requires and not holds(engine.k.move(a).requires, state))
     ]
 
 
