@@ -6,19 +6,20 @@ conversation resumes after a restart or days later.
 
 from __future__ import annotations
 
+import inspect
 import logging
 import uuid
 from dataclasses import asdict, dataclass, field, replace
+from functools import cached_property
 from typing import Any, Dict, List, Optional, Tuple
 
 from bot.dialogue import render
+from bot.dialogue.answers import AnswerReader, Reading, default_reader
 from bot.dialogue.messages import Incoming, Reply, choice_payload
 from bot.dialogue.understanding import (
-    exact_option,
     false_fixes_mentioned,
     joins_clauses,
     normalise,
-    option_from_text,
     ordinal_from_text,
     symptoms_in,
     yes_or_no,
@@ -44,7 +45,14 @@ MISUNDERSTOOD_LIMIT = 3
 COMMAND_CONFIDENCE = 0.6
 # A message mistaken for "choose" is re-read from the other intents only when one of them is this clear.
 REINTERPRET_CONFIDENCE = 0.6
+COMMAND_INTENTS = ("skip", "go_back", "how_to", "not_sure", "start_over", "human_handoff")
 CONTEXT_ENTITIES = ("camera_model", "duration", "wifi_band")
+# A typed reply read this surely as an option beats any command the intent guesses
+# ("ok that worked, it's back online" is no "go back").
+SURE_ANSWER = 0.8
+# The same question is asked at most twice the same way; the third time it comes as buttons with a
+# short explanation and the offer of a person, and after that the case goes to a person.
+SAME_ASK_LIMIT = 3
 
 
 @dataclass
@@ -58,6 +66,8 @@ class Conversation:
     handoff: Optional[Dict[str, Any]] = None
     recorded: bool = False  # the outcome of the current diagnosis went to the report
     offer: Optional[str] = None  # the yes/no question that ended the last reply: "handoff" | "symptom:<id>"
+    same_ask: List[Any] = field(default_factory=list)  # [move id, times asked in a row without an answer]
+    noted: List[str] = field(default_factory=list)  # symptoms named mid-diagnosis and already acknowledged
     version: int = CONVERSATION_VERSION
 
     @classmethod
@@ -79,9 +89,12 @@ class Controller:
     """`tickets` is the hand-off back end (bot.handoff.gateway.Tickets); without it references are
     made up locally and nothing is stored (tests, a bot without a database)."""
 
-    def __init__(self, engine: Optional[DiagnosisEngine] = None, tickets: Any = None):
+    def __init__(
+        self, engine: Optional[DiagnosisEngine] = None, tickets: Any = None, reader: Optional[AnswerReader] = None
+    ):
         self.engine = engine or DiagnosisEngine()
         self.tickets = tickets
+        self.reader = reader or default_reader()
         self.k = self.engine.k
         self.symptom_ids = [s.id for s in self.k.symptoms]
 
@@ -247,16 +260,17 @@ class Controller:
         if choice == ("meta", "resume"):
             return replies + self._next(conv, state, repeat_note=False)
         if choice and isinstance(step, Ask) and choice[0] == step.move.id:
-            return replies + self._answer(conv, state, step, choice[1])
-        if isinstance(step, Ask) and choice is None:
-            named = exact_option(step.options, msg.text)
-            if named is not None:  # naming an answer beats any guess at the intent ("under warranty")
-                return replies + self._answer(conv, state, step, named)
+            return replies + self._answer(conv, state, step, choice[1], said=self._button_label(step, choice[1]))
+        reading = self._reading(step, msg) if isinstance(step, Ask) and choice is None else Reading()
+        if reading.option is not None and (reading.score >= SURE_ANSWER or msg.intent not in COMMAND_INTENTS):
+            return replies + self._answer(conv, state, step, reading.option, said=msg.text)
         if msg.intent in ("skip", "go_back") and msg.confidence < COMMAND_CONFIDENCE:
             msg = replace(msg, intent="nlu_fallback")
-        unsure_without_option = (
-            msg.intent == "not_sure" and isinstance(step, Ask) and self._option_from_message(step, msg) is None
-        )
+        unsure_without_option = msg.intent == "not_sure" and isinstance(step, Ask) and reading.option is None
+        if unsure_without_option and not reading.between:
+            unsure = next((o for o, _ in step.options if self.reader.is_unsure(step.move, o)), None)
+            if unsure is not None:
+                return replies + self._answer(conv, state, step, unsure, said=msg.text)
         if (msg.intent == "skip" or unsure_without_option) and isinstance(step, Ask):
             skipped = self.engine.skip(state)
             after = self.engine.next_step(state)
@@ -278,16 +292,25 @@ class Controller:
         if msg.intent == "how_to" and isinstance(step, Ask):
             conv.engine = state.to_dict()
             return replies + render.how_to(step)
-        new = [s for s, c in self._symptoms(msg) if c >= SYMPTOM_CONFIDENCE and s not in state.symptoms]
-        if isinstance(step, Ask):
-            option = self._option_from_message(step, msg)
-            if option is not None:
-                return replies + self._answer(conv, state, step, option)
+        if reading.option is not None:
+            return replies + self._answer(conv, state, step, reading.option, said=msg.text)
+        if reading.between and isinstance(step, Ask):
+            return replies + self._which_one(conv, state, step, reading.between)
+        new = [
+            s
+            for s, c in self._symptoms(msg)
+            if c >= SYMPTOM_CONFIDENCE and s not in state.symptoms and s not in conv.noted
+        ]
         if self.engine.report_hazards(state, msg.entities):
             conv.misunderstood = 0
             return replies + self._next(conv, state, repeat_note=False)
         if new and msg.intent in self.symptom_ids:
             return replies + self._new_symptom(conv, state, new[0])
+        if msg.intent in self.symptom_ids and msg.confidence >= SYMPTOM_CONFIDENCE and isinstance(step, Ask):
+            # the problem we are already on, or one already noted: no answer, and no news
+            conv.misunderstood += 1
+            note = Reply(text="I have that noted. To go on, I need an answer to this question:")
+            return replies + [note] + self._next(conv, state, repeat_note=False)
         if choice:
             return (
                 replies
@@ -325,23 +348,93 @@ class Controller:
             return self._next(conv, state)
         if symptom not in conv.queue:
             conv.queue.append(symptom)
+        conv.noted.append(symptom)
         return [
             Reply(text=f"Noted: {self.k.symptom(symptom).says}. We'll look at that right after this.")
         ] + self._next(conv, state, repeat_note=False)
 
-    def _answer(self, conv: Conversation, state: DiagnosisState, step: Ask, option: str) -> List[Reply]:
+    def _answer(
+        self, conv: Conversation, state: DiagnosisState, step: Ask, option: str, said: Optional[str] = None
+    ) -> List[Reply]:
         try:
-            self.engine.answer(state, step.move.id, option)
+            if self._engine_takes_said:
+                self.engine.answer(state, step.move.id, option, said=said)
+            else:
+                self.engine.answer(state, step.move.id, option)
         except InvalidAnswer:
             return [Reply(text="That isn't one of the answers to this question.")] + self._next(conv, state)
         conv.misunderstood = 0
+        conv.same_ask = []
         return self._next(conv, state)
+
+    @cached_property
+    def _engine_takes_said(self) -> bool:
+        """Whether the engine records the customer's own words with an answer (newer engines do)."""
+        try:
+            return "said" in inspect.signature(self.engine.answer).parameters
+        except (TypeError, ValueError):
+            return False
+
+    @staticmethod
+    def _button_label(step: Ask, option: str) -> Optional[str]:
+        return next((label for o, label in step.options if o == option), None)
+
+    def _reading(self, step: Ask, msg: Incoming) -> Reading:
+        """What a typed reply answers: a number or position, a fact the entities carry, or the words."""
+        if msg.intent == "choose" and msg.choice() is None:
+            index = ordinal_from_text(msg.text, len(step.options))
+            if index is not None:
+                return Reading(option=step.options[index][0], score=1.0)
+        rule = step.move.from_entity
+        if rule is not None:
+            for ent in msg.entities:
+                if ent.get("entity") == rule.entity:
+                    option = self.engine._option_from_entity(rule, ent.get("value"))
+                    if option is not None:
+                        return Reading(option=option, score=1.0)
+        return self.reader.read(step.move, step.options, msg.text, msg.intent)
+
+    def _which_one(self, conv: Conversation, state: DiagnosisState, step: Ask, between: Tuple[str, ...]) -> List[Reply]:
+        """Two (or more) options stay close: name them and let the customer pick."""
+        labels = dict(step.options)
+        named = [o for o in between if o in labels]
+        if self._count_ask(conv, step) >= SAME_ASK_LIMIT:
+            return self._stuck(conv, state, step)
+        quoted = [f"\u201c{labels[o]}\u201d" for o in named]
+        text = "Just to be sure, which one is it: " + (", ".join(quoted[:-1]) + " or " + quoted[-1]) + "?"
+        buttons = [(labels[o], choice_payload(step.move.id, o)) for o in named]
+        buttons.append(("Something else", choice_payload("meta", "resume")))
+        conv.engine = state.to_dict()
+        return [Reply(text=text, buttons=buttons)]
+
+    def _count_ask(self, conv: Conversation, step: Ask) -> int:
+        move = step.move.id
+        count = conv.same_ask[1] + 1 if len(conv.same_ask) == 2 and conv.same_ask[0] == move else 1
+        conv.same_ask = [move, count]
+        return count
+
+    def _stuck(self, conv: Conversation, state: DiagnosisState, step: Ask) -> List[Reply]:
+        """The third time in a row: not the same question again, but its answers as buttons, a way to skip
+        it, and a person; after that, the person."""
+        conv.engine = state.to_dict()
+        if conv.same_ask and conv.same_ask[1] > SAME_ASK_LIMIT:
+            return self._handoff(conv, "the same question could not be answered", Incoming(text=""))
+        buttons = [(label, choice_payload(step.move.id, option)) for option, label in step.options]
+        buttons += [render.SKIP, ("Talk to a person", "/human_handoff")]
+        text = (
+            "I'm not getting this one from your words, sorry. Please tap the answer that fits best, "
+            "skip this step, or talk to a person from our support team."
+        )
+        return [Reply(text=text, buttons=buttons)]
 
     def _next(self, conv: Conversation, state: DiagnosisState, repeat_note: bool = True) -> List[Reply]:
         step = self.engine.next_step(state)
         conv.engine = state.to_dict()
         if isinstance(step, Ask):
+            if self._count_ask(conv, step) >= SAME_ASK_LIMIT:
+                return self._stuck(conv, state, step)
             return render.ask(step, repeat_note)
+        conv.same_ask = []
         if isinstance(step, Verify):
             return render.verify(self.k, step)
         conv.phase = "finished"
@@ -502,19 +595,6 @@ class Controller:
     def _symptoms(self, msg: Incoming) -> List[Tuple[str, float]]:
         ranking = list(msg.ranking) or ([(msg.intent, msg.confidence)] if msg.intent else [])
         return symptoms_in(ranking, self.symptom_ids, floor=0.05)
-
-    def _option_from_message(self, step: Ask, msg: Incoming) -> Optional[str]:
-        if msg.intent == "choose" and msg.choice() is None:
-            index = ordinal_from_text(msg.text, len(step.options))
-            return step.options[index][0] if index is not None else None
-        rule = step.move.from_entity
-        if rule is not None:
-            for ent in msg.entities:
-                if ent.get("entity") == rule.entity:
-                    option = self.engine._option_from_entity(rule, ent.get("value"))
-                    if option is not None:
-                        return option
-        return option_from_text(step.move, step.options, msg.text, msg.intent)
 
     def _false_fix_replies(self, msg: Incoming) -> List[Reply]:
         return [

@@ -468,3 +468,66 @@ def test_the_hand_off_summary_tells_the_customer_their_problem_in_plain_words(co
     summary = chat.texts[-1]
     assert "• Problem: your camera worked for a while, then went offline" in summary
     assert "Kasa camera offline after 2 months" not in summary
+
+
+# -- typed answers: polarity, success, no loops ------------------------------------------------------
+
+
+def _start_at(chat, text, symptom, move_id):
+    chat.say(text, symptom)
+    chat.answer_until(move_id)
+
+
+def test_success_typed_while_the_model_guesses_go_back_is_the_fixed_answer(controller):
+    chat = Chat(controller)
+    _start_at(chat, "the kasa app freezes every time i open the camera settings", "app_freezes_settings", "update_app")
+    chat.say("ok that worked, it's back online", "go_back", 0.77)
+    assert "Before we call it fixed" in "\n".join(chat.texts)
+
+
+def test_a_yes_with_a_click_is_never_no_click(controller):
+    chat = Chat(controller)
+    chat.say("the reset button is really hard to press", "reset_button_hard")
+    chat.answer_until("reset_button_click")
+    chat.say("yes i can feel it click", "affirm", 0.6)
+    state = DiagnosisState.from_dict(chat.conv.engine)
+    assert state.answer("reset_button_click") == "click"
+
+
+def test_the_same_question_is_never_asked_a_third_time_the_same_way(controller):
+    chat = Chat(controller)
+    chat.say("my sd card is not recognized", "sd_card_not_recognized")
+    prompts = []
+    for _ in range(6):
+        if chat.conv.phase == "handoff":
+            break
+        chat.say("still not recognized, the sd card", "sd_card_not_recognized")
+        prompts.append(chat.last[-1].text)
+    assert "Noted" not in "\n".join(prompts)
+    for a, b, c in zip(prompts, prompts[1:], prompts[2:]):
+        assert not (a == b == c), prompts
+    assert chat.conv.phase == "handoff" or any(title == "Talk to a person" for r in chat.last for title, _ in r.buttons)
+
+
+def test_a_second_symptom_named_mid_question_is_noted_once(controller):
+    chat = Chat(controller)
+    chat.say("my camera is offline after 2 months", "offline_after_months")
+    first = chat.say("also the night vision is slow", "night_vision_slow")
+    assert any(t.startswith("Noted: night vision") for t in [r.text for r in first])
+    again = chat.say("night vision is slow too", "night_vision_slow")
+    assert not any(r.text.startswith("Noted") for r in again)
+    assert chat.conv.queue.count("night_vision_slow") == 1
+
+
+def test_two_close_options_are_asked_by_name(controller):
+    chat = Chat(controller)
+    chat.say("my camera is offline after 2 months", "offline_after_months")
+    state = DiagnosisState.from_dict(chat.conv.engine)
+    state.observations = [o for o in state.observations if o.move != "reset_recurs"]
+    state.pending = "reset_recurs"
+    chat.conv.engine = state.to_dict()
+    chat.say("yes", "affirm")
+    text = chat.last[-1].text
+    assert "Yes, it worked for a while, then failed again" in text and "Yes, but it did not help at all" in text
+    titles = [t for t, _ in chat.last[-1].buttons]
+    assert titles[:2] == ["Yes, it worked for a while, then failed again", "Yes, but it did not help at all"]
