@@ -45,6 +45,12 @@ MISUNDERSTOOD_LIMIT = 3
 COMMAND_CONFIDENCE = 0.6
 # A message mistaken for "choose" is re-read from the other intents only when one of them is this clear.
 REINTERPRET_CONFIDENCE = 0.6
+# Messages about the camera that name no fault: asked "what is it doing?", never "outside what I can diagnose".
+DETAIL_INTENTS = ("vague_problem", "inform")
+COMMON_SHOWN = 5
+# An out-of-scope reading this sure is answered as such, even with a weak symptom behind it
+# ("my HS100 plug keeps dropping offline" is a plug, not a camera going offline).
+OUT_OF_SCOPE_CONFIDENT = 0.6
 COMMAND_INTENTS = ("skip", "go_back", "how_to", "not_sure", "start_over", "human_handoff")
 CONTEXT_ENTITIES = ("camera_model", "duration", "wifi_band")
 # A typed reply read this surely as an option beats any command the intent guesses
@@ -79,6 +85,17 @@ class Conversation:
 
     def to_dict(self) -> Dict[str, Any]:
         return asdict(self)
+
+
+def _unique(entities: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """Entities said twice count once ("the light blinks amber ... yes, amber blinking")."""
+    seen, out = set(), []
+    for e in entities:
+        key = (e.get("entity"), repr(e.get("value")), e.get("role"))
+        if key not in seen:
+            seen.add(key)
+            out.append(e)
+    return out
 
 
 def _capital(text: str) -> str:
@@ -174,8 +191,10 @@ class Controller:
         found = self._symptoms(msg)
         replies = self._false_fix_replies(msg)
         if found and found[0][1] >= SYMPTOM_CONFIDENCE and msg.intent != "nlu_fallback":
-            symptoms = [found[0][0]] + [s for s, c in found[1:] if c >= SECOND_SYMPTOM]
-            return replies + self._start(conv, symptoms, msg)
+            # a second problem needs its own clause: "blinking amber" is not also "blinking green"
+            more = [s for s, c in found[1:] if c >= SECOND_SYMPTOM] if joins_clauses(msg.text) else []
+            more = [s for s in more if not self._contradicted(s, msg)]
+            return replies + self._start(conv, [found[0][0]] + more, msg)
         two = [s for s, c in found[:2] if c >= SPLIT_SYMPTOM]
         if len(two) == 2 and found[0][1] + found[1][1] >= SYMPTOM_CONFIDENCE + 0.15 and joins_clauses(msg.text):
             return replies + self._start(conv, two, msg)
@@ -183,16 +202,47 @@ class Controller:
             return replies + self._stray_choice(conv, msg)
         static = {"greet": "greet", "thank": "thank", "goodbye": "goodbye", "bot_challenge": "iamabot"}
         top = self._top_intent(msg)
-        candidates = [s for s, c in found[:2] if c >= CLARIFY_FLOOR]
+        candidates = [s for s, c in found[:2] if c >= CLARIFY_FLOOR and not self._contradicted(s, msg)]
+        if top in DETAIL_INTENTS and not (candidates and found[0][1] >= CLARIFY_FLOOR + 0.15):
+            # "camera not working", "it's a KC105, had it a year": a camera, no fault yet
+            return replies + self._what_doing(conv, msg, found)
         if top in static and not candidates:
             return replies + [Reply.fixed(static[top])]
-        if top == "out_of_scope" and not candidates:
+        if top == "out_of_scope" and (not candidates or msg.confidence >= OUT_OF_SCOPE_CONFIDENT):
             return replies + self._out_of_scope(conv)
         if candidates:
+            conv.context["_ranking"] = dict(found[:2])
+            self._keep_entities(conv, msg)
             return replies + self._clarify(conv, candidates)
         if msg.intent == "out_of_scope" or msg.intent == "nlu_fallback":
             return replies + self._out_of_scope(conv)
         return replies + [Reply.fixed("ask_problem")]
+
+    @staticmethod
+    def _keep_entities(conv: Conversation, msg: Incoming) -> None:
+        """Details given before the problem is clear (model, age, LED) still count once it is."""
+        kept = list(conv.context.get("_entities") or [])
+        conv.context["_entities"] = _unique(kept + [dict(e) for e in msg.entities])
+
+    def _what_doing(self, conv: Conversation, msg: Incoming, found: List[Tuple[str, float]]) -> List[Reply]:
+        """A camera problem without what the camera does: ask, with the likeliest and the most common
+        symptoms as buttons, and keep what was said to read the answer with it."""
+        if msg.intent != "inform":  # details are progress; only a repeated "it's broken" is not
+            conv.misunderstood += 1
+        if conv.misunderstood >= MISUNDERSTOOD_LIMIT:
+            return self._handoff(conv, "the problem could not be understood", msg)
+        said = dict(conv.context.get("_ranking") or {})
+        for s, c in found:
+            said[s] = max(said.get(s, 0.0), c)
+        conv.context["_ranking"] = said
+        self._keep_entities(conv, msg)
+        likely = [s for s, c in sorted(said.items(), key=lambda x: -x[1]) if c >= CLARIFY_FLOOR][:2]
+        shown = list(dict.fromkeys(likely + self.common_symptoms))[:COMMON_SHOWN]
+        conv.phase, conv.candidates = "clarify", shown
+        buttons = [(_capital(self.k.symptom(s).says), choice_payload("symptom", s)) for s in shown]
+        buttons.append(("Something else", choice_payload("symptom", "none")))
+        name = "what_doing_again" if msg.intent == "inform" or conv.misunderstood > 1 else "what_doing"
+        return [Reply.fixed(name, buttons)]
 
     def _clarify(self, conv: Conversation, candidates: List[str]) -> List[Reply]:
         conv.phase, conv.candidates = "clarify", candidates
@@ -216,8 +266,27 @@ class Controller:
             if index is not None:
                 conv.phase, conv.candidates = "idle", []
                 return [Reply.fixed("describe_again")]
+        combined = self._with_what_was_said(conv, msg)
+        if combined is not None:
+            return combined
         conv.phase, conv.candidates = "idle", []
         return self._opening(conv, msg)
+
+    def _with_what_was_said(self, conv: Conversation, msg: Incoming) -> Optional[List[Reply]]:
+        """A typed reply to a clarifying question, read together with the message before it: "it's a
+        KC105, had it a year" adds details, and a weak hint now and one before can settle it."""
+        found = dict(self._symptoms(msg))
+        if found and max(found.values()) >= SYMPTOM_CONFIDENCE and msg.intent != "nlu_fallback":
+            return None  # a clear complaint stands on its own
+        before = conv.context.get("_ranking") or {s: CLARIFY_FLOOR for s in conv.candidates}
+        together = {s: found.get(s, 0.0) + before.get(s, 0.0) for s in set(found) | set(before)}
+        best = max(together.items(), key=lambda x: x[1], default=(None, 0.0))
+        top = self._top_intent(msg)
+        if best[0] is not None and best[1] >= SYMPTOM_CONFIDENCE and found.get(best[0], 0.0) >= CLARIFY_FLOOR:
+            return self._start(conv, [best[0]], msg)
+        if top in DETAIL_INTENTS or top == "nlu_fallback" or (top == "out_of_scope" and msg.confidence < 0.8):
+            return self._what_doing(conv, msg, list(found.items()))
+        return None
 
     def _resume_answer(self, conv: Conversation, msg: Incoming) -> List[Reply]:
         choice = msg.choice()
@@ -330,7 +399,9 @@ class Controller:
     def _start(self, conv: Conversation, symptoms: List[str], msg: Incoming) -> List[Reply]:
         ordered = sorted(dict.fromkeys(symptoms), key=lambda s: -self.k.symptom(s).urgency)
         first, rest = ordered[0], ordered[1:]
-        state = self.engine.start([first], msg.entities)
+        earlier = conv.context.pop("_entities", None) or []
+        conv.context.pop("_ranking", None)
+        state = self.engine.start([first], _unique(list(earlier) + list(msg.entities)))
         conv.queue = [s for s in rest if s not in conv.queue] + conv.queue
         conv.phase, conv.candidates, conv.misunderstood, conv.recorded = "diagnosing", [], 0, False
         intro = f"Understood: {self.k.symptom(first).says}."
@@ -474,7 +545,7 @@ class Controller:
 
     def _restart(self, conv: Conversation) -> List[Reply]:
         self._record_abandoned(conv)
-        context = conv.context
+        context = {k: v for k, v in conv.context.items() if k not in ("_ranking", "_entities")}
         conv.__dict__.update(Conversation().__dict__)
         conv.context = context
         return [Reply.fixed("restarted")]
@@ -595,6 +666,17 @@ class Controller:
     def _symptoms(self, msg: Incoming) -> List[Tuple[str, float]]:
         ranking = list(msg.ranking) or ([(msg.intent, msg.confidence)] if msg.intent else [])
         return symptoms_in(ranking, self.symptom_ids, floor=0.05)
+
+    def _contradicted(self, symptom: str, msg: Incoming) -> bool:
+        """ "The light is blinking amber" is not also the symptom that is a green blinking light: a fact
+        in the message answers a question the symptom implies, differently."""
+        said = {move.id: option for move, option in self.engine._entity_answers(msg.entities)}
+        return any(said.get(i.move, i.option) != i.option for i in self.k.symptom(symptom).implies)
+
+    @property
+    def common_symptoms(self) -> List[str]:
+        """The guide lists its symptoms as customers most often describe them, commonest first."""
+        return [s for s in self.symptom_ids if not self.k.symptom(s).safety]
 
     def _false_fix_replies(self, msg: Incoming) -> List[Reply]:
         return [
