@@ -7,6 +7,7 @@ conversation resumes after a restart or days later.
 from __future__ import annotations
 
 import inspect
+import json
 import logging
 import uuid
 from dataclasses import asdict, dataclass, field, replace
@@ -91,7 +92,7 @@ def _unique(entities: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
     """Entities said twice count once ("the light blinks amber ... yes, amber blinking")."""
     seen, out = set(), []
     for e in entities:
-        key = (e.get("entity"), repr(e.get("value")), e.get("role"))
+        key = (e.get("entity"), json.dumps(e.get("value"), sort_keys=True, default=str), e.get("role"))
         if key not in seen:
             seen.add(key)
             out.append(e)

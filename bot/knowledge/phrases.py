@@ -138,3 +138,83 @@ def _answer_phrases_cached(directory: str) -> AnswerPhrases:
 
 def load_answer_phrases(directory: Optional[Path] = None) -> AnswerPhrases:
     return _answer_phrases_cached(str(Path(directory or DEFAULT_DIR).resolve()))
+
+
+STATEMENTS_FILE = "statements.yml"
+
+
+@dataclass(frozen=True)
+class Statement:
+    move: str
+    option: Optional[str]  # None: the step was tried, its outcome not said
+    patterns: Tuple[str, ...]  # regular expressions, macros expanded
+
+
+@dataclass(frozen=True)
+class Statements:
+    hedges: Tuple[str, ...]
+    negations: Tuple[str, ...]
+    statements: Tuple[Statement, ...]
+
+
+def parse_statements(data: Any, knowledge: Optional[Knowledge], file: str = STATEMENTS_FILE) -> Statements:
+    import re
+
+    if not isinstance(data, dict):
+        raise KnowledgeError(f"{file}: expected a mapping at the top level")
+    unknown = set(data) - {"version", "macros", "hedges", "negations", "statements"}
+    if unknown:
+        raise KnowledgeError(f"{file}: unknown top-level keys {sorted(unknown)}")
+    macros = data.get("macros") or {}
+    if not isinstance(macros, dict) or not all(isinstance(v, str) for v in macros.values()):
+        raise KnowledgeError(f"{file}: macros: expected a mapping of names to strings")
+    items = data.get("statements")
+    if not isinstance(items, list) or not items:
+        raise KnowledgeError(f"{file}: statements: expected a non-empty list")
+    found = []
+    for index, item in enumerate(items):
+        where = f"{file}: statements[{index}]"
+        if not isinstance(item, dict) or set(item) - {"move", "option", "patterns"} or "move" not in item:
+            raise KnowledgeError(f"{where}: expected move, option and patterns")
+        move_id, option = str(item["move"]), item.get("option")
+        option = None if option is None else str(option)
+        if knowledge is not None:
+            try:
+                move = knowledge.move(move_id)
+            except KeyError:
+                raise KnowledgeError(f"{where}: no such move {move_id!r} in the guide") from None
+            known = [o.id for o in move.answer_options] + (["fixed"] if move.kind == "action" else [])
+            if option is not None and option not in known:
+                raise KnowledgeError(f"{where}: {option!r} is not an option of {move_id} (options: {known})")
+        patterns = []
+        for pattern in _strings(item.get("patterns"), f"{where}.patterns"):
+            expanded = re.sub(r"\{([A-Z_]+)\}", lambda m, w=where: _macro(macros, m.group(1), w), pattern)
+            try:
+                re.compile(expanded)
+            except re.error as error:
+                bad = f"{where}: pattern {pattern!r} is not a valid regular expression: {error}"
+                raise KnowledgeError(bad) from None
+            patterns.append(expanded)
+        found.append(Statement(move_id, option, tuple(patterns)))
+    return Statements(
+        hedges=_strings(data.get("hedges"), f"{file}: hedges"),
+        negations=_strings(data.get("negations"), f"{file}: negations"),
+        statements=tuple(found),
+    )
+
+
+def _macro(macros: Dict[str, str], name: str, where: str) -> str:
+    if name not in macros:
+        raise KnowledgeError(f"{where}: unknown macro {{{name}}}")
+    return "(?:" + macros[name] + ")"
+
+
+@lru_cache(maxsize=4)
+def _statements_cached(directory: str) -> Statements:
+    from bot.knowledge import load_knowledge
+
+    return parse_statements(_read(Path(directory) / STATEMENTS_FILE), load_knowledge(Path(directory)))
+
+
+def load_statements(directory: Optional[Path] = None) -> Statements:
+    return _statements_cached(str(Path(directory or DEFAULT_DIR).resolve()))

@@ -58,3 +58,19 @@ def test_polarity_must_be_quoted_yes_or_no(knowledge):
     }
     with pytest.raises(KnowledgeError, match="polarity must be yes or no"):
         parse_answer_phrases(data, knowledge)
+
+
+def test_statements_load_and_name_real_options(knowledge):
+    from bot.knowledge.phrases import load_statements, parse_statements
+
+    assert load_statements().statements
+    data = {
+        "hedges": ["?"],
+        "negations": ["not"],
+        "statements": [{"move": "reset_recurs", "option": "twice", "patterns": ["x"]}],
+    }
+    with pytest.raises(KnowledgeError, match="'twice' is not an option of reset_recurs"):
+        parse_statements(data, knowledge)
+    data["statements"][0] = {"move": "reset_recurs", "option": None, "patterns": ["{NOPE}"]}
+    with pytest.raises(KnowledgeError, match="unknown macro"):
+        parse_statements(data, knowledge)
