@@ -27,6 +27,7 @@ from bot.dialogue.understanding import (
 )
 from bot.engine import Ask, DiagnosisEngine, DiagnosisState, InvalidAnswer, Verify
 from bot.handoff.summary import case_summary
+from bot.language.scope import load_scope
 
 logger = logging.getLogger(__name__)
 CANCEL_WORDS = {"cancel", "cancel handoff", "cancel the handoff", "back to the bot", "back to bot", "never mind"}
@@ -52,6 +53,9 @@ COMMON_SHOWN = 5
 # An out-of-scope reading this sure is answered as such, even with a weak symptom behind it
 # ("my HS100 plug keeps dropping offline" is a plug, not a camera going offline).
 OUT_OF_SCOPE_CONFIDENT = 0.6
+# Intents that answer the bot; a first message that reads as one is read again without them.
+ANSWER_INTENTS = ("affirm", "deny", "not_sure", "skip", "go_back", "how_to", "start_over")
+CLEAR_ANSWER = 0.85
 COMMAND_INTENTS = ("skip", "go_back", "how_to", "not_sure", "start_over", "human_handoff")
 CONTEXT_ENTITIES = ("camera_model", "duration", "wifi_band")
 # A typed reply read this surely as an option beats any command the intent guesses
@@ -113,6 +117,7 @@ class Controller:
         self.engine = engine or DiagnosisEngine()
         self.tickets = tickets
         self.reader = reader or default_reader()
+        self.scope = load_scope()
         self.k = self.engine.k
         self.symptom_ids = [s.id for s in self.k.symptoms]
 
@@ -122,6 +127,8 @@ class Controller:
         if not (msg.text or "").strip():
             return [Reply.fixed("empty")]  # an empty message must not count as an answer
         msg = self._reinterpret(msg)
+        if conv.phase == "idle" and not conv.offer:
+            msg = self._as_first_message(msg)
         if conv.phase == "handoff":
             return self._during_handoff(conv, msg)
         offer, conv.offer = conv.offer, None
@@ -191,6 +198,8 @@ class Controller:
     def _opening(self, conv: Conversation, msg: Incoming) -> List[Reply]:
         found = self._symptoms(msg)
         replies = self._false_fix_replies(msg)
+        if self.scope.not_a_camera_fault(msg.text):
+            return replies + self._out_of_scope(conv)  # a plug, another brand, an integration's own error
         if found and found[0][1] >= SYMPTOM_CONFIDENCE and msg.intent != "nlu_fallback":
             # a second problem needs its own clause: "blinking amber" is not also "blinking green"
             more = [s for s, c in found[1:] if c >= SECOND_SYMPTOM] if joins_clauses(msg.text) else []
@@ -207,14 +216,19 @@ class Controller:
         if top in DETAIL_INTENTS and not (candidates and found[0][1] >= CLARIFY_FLOOR + 0.15):
             # "camera not working", "it's a KC105, had it a year": a camera, no fault yet
             return replies + self._what_doing(conv, msg, found)
-        if top in static and not candidates:
+        if top in static and not candidates and msg.intent != "nlu_fallback":
             return replies + [Reply.fixed(static[top])]
+        about_camera = self.scope.mentions_camera(msg.text)
         if top == "out_of_scope" and (not candidates or msg.confidence >= OUT_OF_SCOPE_CONFIDENT):
+            if about_camera and msg.confidence < OUT_OF_SCOPE_CONFIDENT:
+                return replies + self._what_doing(conv, msg, found)  # a camera, and nothing else we know
             return replies + self._out_of_scope(conv)
         if candidates:
             conv.context["_ranking"] = dict(found[:2])
             self._keep_entities(conv, msg)
             return replies + self._clarify(conv, candidates)
+        if about_camera and top not in static:
+            return replies + self._what_doing(conv, msg, found)
         if msg.intent == "out_of_scope" or msg.intent == "nlu_fallback":
             return replies + self._out_of_scope(conv)
         return replies + [Reply.fixed("ask_problem")]
@@ -651,6 +665,21 @@ class Controller:
         if len(words) <= 3 and ordinal_from_text(msg.text, 9) is not None:
             return msg
         rest = [(i, c) for i, c in msg.ranking if i not in ("choose", "nlu_fallback")]
+        total = sum(c for _, c in rest) or 1.0
+        rest = [(i, c / total) for i, c in rest]
+        if not rest or rest[0][1] < REINTERPRET_CONFIDENCE:
+            return replace(msg, intent="nlu_fallback", confidence=0.0, ranking=tuple(rest))
+        return replace(msg, intent=rest[0][0], confidence=rest[0][1], ranking=tuple(rest))
+
+    @staticmethod
+    def _as_first_message(msg: Incoming) -> Incoming:
+        """A first message is a complaint, not an answer: "clips not saving" is no "deny", "wont connect
+        after reset" no "start over". Read it by the rest of the ranking unless it clearly is one."""
+        if msg.intent not in ANSWER_INTENTS or msg.choice() is not None:
+            return msg
+        rest = [(i, c) for i, c in msg.ranking if i not in ANSWER_INTENTS and i != "nlu_fallback"]
+        if msg.confidence >= CLEAR_ANSWER and not any(c >= CLARIFY_FLOOR for _, c in rest):
+            return msg
         total = sum(c for _, c in rest) or 1.0
         rest = [(i, c / total) for i, c in rest]
         if not rest or rest[0][1] < REINTERPRET_CONFIDENCE:
