@@ -50,6 +50,9 @@ REINTERPRET_CONFIDENCE = 0.6
 # Messages about the camera that name no fault: asked "what is it doing?", never "outside what I can diagnose".
 DETAIL_INTENTS = ("vague_problem", "inform")
 COMMON_SHOWN = 5
+# An opening of at most this many words starts a diagnosis only when its symptom is this sure.
+SHORT_WORDS = 4
+SHORT_SURE = 0.85
 # An out-of-scope reading this sure is answered as such, even with a weak symptom behind it
 # ("my HS100 plug keeps dropping offline" is a plug, not a camera going offline).
 OUT_OF_SCOPE_CONFIDENT = 0.6
@@ -200,6 +203,11 @@ class Controller:
         replies = self._false_fix_replies(msg)
         if self.scope.not_a_camera_fault(msg.text):
             return replies + self._out_of_scope(conv)  # a plug, another brand, an integration's own error
+        short = len(normalise(msg.text).split()) <= SHORT_WORDS
+        if short and found and SYMPTOM_CONFIDENCE <= found[0][1] < SHORT_SURE and msg.intent != "nlu_fallback":
+            # "camera offline" fits several symptoms that each assume more than was said: ask, with the
+            # likeliest first among the buttons
+            return replies + self._what_doing(conv, msg, found)
         if found and found[0][1] >= SYMPTOM_CONFIDENCE and msg.intent != "nlu_fallback":
             # a second problem needs its own clause: "blinking amber" is not also "blinking green"
             more = [s for s, c in found[1:] if c >= SECOND_SYMPTOM] if joins_clauses(msg.text) else []
@@ -213,16 +221,19 @@ class Controller:
         static = {"greet": "greet", "thank": "thank", "goodbye": "goodbye", "bot_challenge": "iamabot"}
         top = self._top_intent(msg)
         candidates = [s for s, c in found[:2] if c >= CLARIFY_FLOOR and not self._contradicted(s, msg)]
-        if top in DETAIL_INTENTS and not (candidates and found[0][1] >= CLARIFY_FLOOR + 0.15):
-            # "camera not working", "it's a KC105, had it a year": a camera, no fault yet
+        if top in DETAIL_INTENTS:
+            # "camera not working", "it's a KC105, had it a year": a camera, no fault yet (the likeliest
+            # symptoms come first among the buttons)
             return replies + self._what_doing(conv, msg, found)
         if top in static and not candidates and msg.intent != "nlu_fallback":
             return replies + [Reply.fixed(static[top])]
         about_camera = self.scope.mentions_camera(msg.text)
-        if top == "out_of_scope" and (not candidates or msg.confidence >= OUT_OF_SCOPE_CONFIDENT):
-            if about_camera and msg.confidence < OUT_OF_SCOPE_CONFIDENT:
-                return replies + self._what_doing(conv, msg, found)  # a camera, and nothing else we know
-            return replies + self._out_of_scope(conv)
+        if top == "out_of_scope":
+            # sure, or not about the camera at all: out of scope; else what we can read of the camera
+            if dict(msg.ranking).get("out_of_scope", msg.confidence) >= OUT_OF_SCOPE_CONFIDENT or not about_camera:
+                return replies + self._out_of_scope(conv)
+            if not candidates:
+                return replies + self._what_doing(conv, msg, found)
         if candidates:
             conv.context["_ranking"] = dict(found[:2])
             self._keep_entities(conv, msg)

@@ -36,6 +36,7 @@ class Scope:
     failures: "re.Pattern[str]"
     camera_signs: "re.Pattern[str]"
     faults: "re.Pattern[str]"
+    parts: "re.Pattern[str]"
 
     def not_a_camera_fault(self, text: str) -> Optional[str]:
         """Why a message is not about a Kasa camera fault ("devices", "brands", "account", "wishes",
@@ -56,7 +57,9 @@ class Scope:
         return None
 
     def mentions_camera(self, text: str) -> bool:
-        return bool(self.camera.search((text or "").lower()))
+        """The camera, or a part of it ("sd card problem", "call timed out", "tilt is broken")."""
+        lower = (text or "").lower().replace("\u2019", "'")
+        return bool(self.camera.search(lower) or self.parts.search(lower))
 
 
 def parse_scope(data: Dict[str, Any]) -> Scope:
@@ -70,6 +73,7 @@ def parse_scope(data: Dict[str, Any]) -> Scope:
         failures=_pattern(data["integration_failures"]),
         camera_signs=_pattern(data["camera_signs"]),
         faults=_pattern(data["fault_words"]),
+        parts=_pattern(data["camera_parts"]),
     )
 
 
