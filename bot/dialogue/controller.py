@@ -225,15 +225,17 @@ class Controller:
             # "camera not working", "it's a KC105, had it a year": a camera, no fault yet (the likeliest
             # symptoms come first among the buttons)
             return replies + self._what_doing(conv, msg, found)
-        if top in static and not candidates and msg.intent != "nlu_fallback":
-            return replies + [Reply.fixed(static[top])]
         about_camera = self.scope.mentions_camera(msg.text)
+        if top in static and not candidates and msg.intent != "nlu_fallback" and not about_camera:
+            return replies + [Reply.fixed(static[top])]  # "night mode too late" is no "good night"
         if top == "out_of_scope":
             # sure, or not about the camera at all: out of scope; else what we can read of the camera
             if dict(msg.ranking).get("out_of_scope", msg.confidence) >= OUT_OF_SCOPE_CONFIDENT or not about_camera:
                 return replies + self._out_of_scope(conv)
             if not candidates:
                 return replies + self._what_doing(conv, msg, found)
+        if candidates and short:
+            return replies + self._what_doing(conv, msg, found)  # too few words for "did you mean"
         if candidates:
             conv.context["_ranking"] = dict(found[:2])
             self._keep_entities(conv, msg)
