@@ -141,17 +141,7 @@ class Controller:
                 return answered
         if msg.choice() == ("meta", "restart"):
             return self._restart(conv)
-        if msg.intent == "start_over":
-            if conv.phase == "diagnosing":
-                return [
-                    Reply(
-                        text="Start over? We would drop what we found so far.",
-                        buttons=[
-                            ("Yes, start over", choice_payload("meta", "restart")),
-                            ("No, let's continue", choice_payload("meta", "resume")),
-                        ],
-                    )
-                ]
+        if msg.intent == "start_over" and conv.phase != "diagnosing":
             return self._restart(conv)
         if msg.intent == "human_handoff":
             return self._handoff(conv, "customer asked for a person", msg)
@@ -361,8 +351,19 @@ class Controller:
         reading = self._reading(step, msg) if isinstance(step, Ask) and choice is None else Reading()
         if reading.option is not None and (reading.score >= SURE_ANSWER or msg.intent not in COMMAND_INTENTS):
             return replies + self._answer(conv, state, step, reading.option, said=msg.text)
-        if msg.intent in ("skip", "go_back") and msg.confidence < COMMAND_CONFIDENCE:
+        if msg.intent in ("skip", "go_back", "start_over") and msg.confidence < COMMAND_CONFIDENCE:
             msg = replace(msg, intent="nlu_fallback")
+        if msg.intent == "start_over":
+            conv.engine = state.to_dict()
+            return replies + [
+                Reply(
+                    text="Start over? We would drop what we found so far.",
+                    buttons=[
+                        ("Yes, start over", choice_payload("meta", "restart")),
+                        ("No, let's continue", choice_payload("meta", "resume")),
+                    ],
+                )
+            ]
         unsure_without_option = msg.intent == "not_sure" and isinstance(step, Ask) and reading.option is None
         if unsure_without_option and not reading.between:
             unsure = next((o for o, _ in step.options if self.reader.is_unsure(step.move, o)), None)
@@ -484,6 +485,11 @@ class Controller:
             index = ordinal_from_text(msg.text, len(step.options))
             if index is not None:
                 return Reading(option=step.options[index][0], score=1.0)
+        for ent in msg.entities:
+            fact = ent.get("value") if ent.get("entity") == "fact" else None
+            if isinstance(fact, dict) and fact.get("move") == step.move.id and fact.get("option"):
+                if fact["option"] in dict(step.options):
+                    return Reading(option=fact["option"], score=1.0)  # "all my other devices are fine"
         rule = step.move.from_entity
         if rule is not None:
             for ent in msg.entities:
