@@ -78,6 +78,11 @@ class Normaliser:
         self._yes = self._starts(phrases.yes_words)
         self._no = self._starts(phrases.no_words)
         self._not_polar = self._starts(phrases.not_polar)
+        self._question = self._starts(phrases.question_starts)
+        self.opposites = {a: b for a, b in phrases.opposites} | {b: a for a, b in phrases.opposites}
+
+    def is_question(self, folded: str) -> bool:
+        return folded.rstrip().endswith("?") or bool(self._question.match(_FILLER_START.sub("", folded)))
 
     def _starts(self, words: Sequence[str]) -> "re.Pattern[str]":
         folded = sorted({self.fold(w) for w in words}, key=len, reverse=True)
@@ -185,6 +190,11 @@ class AnswerReader:
             self._cache[key] = (self.polarity_of(move, option, label), phrases)
         return self._cache[key]
 
+    def _opposed(self, said: Sequence[str], phrase: Sequence[str]) -> bool:
+        """ "setup failed" against "setup worked": words the data lists as opposites."""
+        opposite = self.norm.opposites
+        return any(opposite.get(w) in phrase for w in said if w in opposite)
+
     def is_unsure(self, move: Move, option: str) -> bool:
         return (self.phrases.option(move.id, option) or _NO_PHRASES).unsure
 
@@ -201,8 +211,13 @@ class AnswerReader:
         intent: Optional[str] = None,
     ) -> Reading:
         folded = self.norm.fold(text)
+        if self.norm.is_question(folded):
+            return Reading()  # "what is a good brand of charger" asks; it answers nothing
         polarity, rest = self.norm.lead(folded)
         if polarity is None and intent in ("affirm", "deny") and len(_TOKEN.findall(folded)) <= 2:
+            by_words = self.read(move, options, text, None)
+            if by_words.option is not None or by_words.between:
+                return by_words  # "its cool" names an option, whatever the intent guessed
             polarity = "yes" if intent == "affirm" else "no"  # "yess!!", "nah mate"
             rest = ""
         bare = not [w for w in _TOKEN.findall(rest) if w not in _BARE_FILLERS]
@@ -212,8 +227,12 @@ class AnswerReader:
         scored: List[Tuple[float, str]] = []
         polar: List[str] = []
         vector = None if bare else self.embed([rest])[0]
+        said_words = set(_TOKEN.findall(folded))
         for option, label in options:
             pol, phrases = self._option_phrases(move, option, label)
+            never = (self.phrases.option(move.id, option) or _NO_PHRASES).never_with
+            if any(w in said_words for w in never):
+                continue  # "re-added it fine but still offline" never works now
             if polarity and pol and pol != polarity:
                 continue  # never the opposite polarity
             if polarity and pol == polarity:
@@ -224,7 +243,8 @@ class AnswerReader:
             for p in phrases:
                 if option == FIXED and said_negated and not p.negated:
                     continue  # "it's not working now" never reads as "it works now"
-                if _conflict(asserted, p.denied) or _conflict(denied, p.asserted):
+                contradicts = _conflict(asserted, p.denied) or _conflict(denied, p.asserted)
+                if contradicts or self._opposed(asserted, p.asserted):
                     continue  # "lots of reports" is not "No reports"; "reset it twice" is not "never reset"
                 score = _similarity(vector, said, p)
                 if p.negated != said_negated:

@@ -67,6 +67,11 @@ SURE_ANSWER = 0.8
 # The same question is asked at most twice the same way; the third time it comes as buttons with a
 # short explanation and the offer of a person, and after that the case goes to a person.
 SAME_ASK_LIMIT = 3
+# A reply that opens with yes/no answers the question unless the command guessed is this clear
+# ("no, my laptop drops too" is an answer; "no, I can't check right now" a skip).
+CLEAR_COMMAND = 0.8
+# A reply that names an option's own words (a full phrase match) beats a number read from it.
+WORDS_BEAT_ENTITY = 1.05
 
 
 @dataclass
@@ -349,7 +354,10 @@ class Controller:
         if choice and isinstance(step, Ask) and choice[0] == step.move.id:
             return replies + self._answer(conv, state, step, choice[1], said=self._button_label(step, choice[1]))
         reading = self._reading(step, msg) if isinstance(step, Ask) and choice is None else Reading()
-        if reading.option is not None and (reading.score >= SURE_ANSWER or msg.intent not in COMMAND_INTENTS):
+        opened_with_yes_no = reading.polarity is not None and msg.confidence < CLEAR_COMMAND
+        if reading.option is not None and (
+            reading.score >= SURE_ANSWER or msg.intent not in COMMAND_INTENTS or opened_with_yes_no
+        ):
             return replies + self._answer(conv, state, step, reading.option, said=msg.text)
         if msg.intent in ("skip", "go_back", "start_over") and msg.confidence < COMMAND_CONFIDENCE:
             msg = replace(msg, intent="nlu_fallback")
@@ -490,6 +498,9 @@ class Controller:
             if isinstance(fact, dict) and fact.get("move") == step.move.id and fact.get("option"):
                 if fact["option"] in dict(step.options):
                     return Reading(option=fact["option"], score=1.0)  # "all my other devices are fine"
+        words = self.reader.read(step.move, step.options, msg.text, msg.intent)
+        if words.option is not None and words.score >= WORDS_BEAT_ENTITY:
+            return words  # "over a year" says more than the year it contains
         rule = step.move.from_entity
         if rule is not None:
             for ent in msg.entities:
@@ -497,7 +508,7 @@ class Controller:
                     option = self.engine._option_from_entity(rule, ent.get("value"))
                     if option is not None:
                         return Reading(option=option, score=1.0)
-        return self.reader.read(step.move, step.options, msg.text, msg.intent)
+        return words
 
     def _which_one(self, conv: Conversation, state: DiagnosisState, step: Ask, between: Tuple[str, ...]) -> List[Reply]:
         """Two (or more) options stay close: name them and let the customer pick."""

@@ -21,6 +21,9 @@ from bot.knowledge.model import Knowledge
 ANSWER_FILE = "answer_phrases.yml"
 FIXED = "fixed"  # the engine's id of "Yes, it works now" (bot.engine.FIXED; no engine import here)
 POLARITIES = ("yes", "no")
+# Files of data/knowledge/ about customers' wording, loaded here and by bot/language/scope.py, not
+# by the guide's loader.
+WORDING_FILES = (ANSWER_FILE, "statements.yml", "scope.yml")
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,7 @@ class OptionPhrases:
     phrases: Tuple[str, ...]
     bare: bool = False  # what a bare "yes"/"no" means when several options share its polarity
     unsure: bool = False  # an "I don't know" answer
+    never_with: Tuple[str, ...] = ()  # a reply with one of these words is never this option
 
 
 @dataclass(frozen=True)
@@ -37,12 +41,18 @@ class AnswerPhrases:
     yes_words: Tuple[str, ...]
     no_words: Tuple[str, ...]
     not_polar: Tuple[str, ...]
+    opposites: Tuple[Tuple[str, str], ...]
+    question_starts: Tuple[str, ...]
     fixed: OptionPhrases
     moves: Dict[str, Dict[str, OptionPhrases]] = field(default_factory=dict)
 
     def option(self, move_id: str, option_id: str) -> Optional[OptionPhrases]:
         if option_id == FIXED:
-            return self.fixed
+            own = self.moves.get(move_id, {}).get(FIXED)
+            if own is None:
+                return self.fixed
+            phrases = self.fixed.phrases + own.phrases
+            return OptionPhrases(self.fixed.polarity, phrases, never_with=self.fixed.never_with)
         return self.moves.get(move_id, {}).get(option_id)
 
 
@@ -55,7 +65,7 @@ def _strings(node: Any, where: str) -> Tuple[str, ...]:
 def _option(node: Any, where: str) -> OptionPhrases:
     if not isinstance(node, dict):
         raise KnowledgeError(f"{where}: expected a mapping with `phrases` (and optionally `polarity`)")
-    unknown = set(node) - {"polarity", "phrases", "bare", "unsure"}
+    unknown = set(node) - {"polarity", "phrases", "bare", "unsure", "never_with"}
     if unknown:
         raise KnowledgeError(f"{where}: unknown keys {sorted(unknown)}")
     polarity = node.get("polarity")
@@ -65,13 +75,16 @@ def _option(node: Any, where: str) -> OptionPhrases:
     for key, value in flags.items():
         if not isinstance(value, bool):
             raise KnowledgeError(f"{where}: {key} must be true or false")
-    return OptionPhrases(polarity, _strings(node.get("phrases"), f"{where}.phrases"), **flags)
+    never = _strings(node["never_with"], f"{where}.never_with") if "never_with" in node else ()
+    return OptionPhrases(polarity, _strings(node.get("phrases"), f"{where}.phrases"), never_with=never, **flags)
 
 
 def parse_answer_phrases(data: Any, knowledge: Optional[Knowledge], file: str = ANSWER_FILE) -> AnswerPhrases:
     if not isinstance(data, dict):
         raise KnowledgeError(f"{file}: expected a mapping at the top level")
-    unknown = set(data) - {"version", "spellings", "yes_words", "no_words", "not_polar", "fixed", "moves"}
+    known = {"version", "spellings", "yes_words", "no_words", "not_polar", "opposites", "question_starts"}
+    known |= {"fixed", "moves"}
+    unknown = set(data) - known
     if unknown:
         raise KnowledgeError(f"{file}: unknown top-level keys {sorted(unknown)}")
     spellings_raw = data.get("spellings") or {}
@@ -91,6 +104,8 @@ def parse_answer_phrases(data: Any, knowledge: Optional[Knowledge], file: str = 
         yes_words=_strings(data.get("yes_words"), f"{file}: yes_words"),
         no_words=_strings(data.get("no_words"), f"{file}: no_words"),
         not_polar=_strings(data.get("not_polar"), f"{file}: not_polar"),
+        opposites=_pairs(data.get("opposites") or [], f"{file}: opposites"),
+        question_starts=_strings(data.get("question_starts") or ["what"], f"{file}: question_starts"),
         fixed=_option(data.get("fixed"), f"{file}: fixed"),
         moves=moves,
     )
@@ -100,13 +115,21 @@ def parse_answer_phrases(data: Any, knowledge: Optional[Knowledge], file: str = 
                 move = knowledge.move(move_id)
             except KeyError:
                 raise KnowledgeError(f"{file}: moves.{move_id}: no such move in the guide") from None
-            known = {o.id for o in move.answer_options}
+            known = {o.id for o in move.answer_options} | ({FIXED} if move.kind == "action" else set())
             for option_id in options:
                 if option_id not in known:
                     raise KnowledgeError(
                         f"{file}: moves.{move_id}.{option_id}: not an option of {move_id} (options: {sorted(known)})"
                     )
     return phrases
+
+
+def _pairs(node: Any, where: str) -> Tuple[Tuple[str, str], ...]:
+    if not isinstance(node, list) or not all(
+        isinstance(p, list) and len(p) == 2 and all(isinstance(w, str) for w in p) for p in node
+    ):
+        raise KnowledgeError(f"{where}: expected a list of [word, word] pairs")
+    return tuple((a.lower(), b.lower()) for a, b in node)
 
 
 def missing_answer_phrases(phrases: AnswerPhrases, knowledge: Knowledge) -> List[str]:
