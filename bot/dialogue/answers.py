@@ -30,6 +30,9 @@ ACCEPT = 0.6
 MARGIN = 0.07
 # A phrase negated where the reply is not (or the other way round) counts this much less.
 MISMATCH = 0.8
+# "It works now" and a failure this close (both acceptable) are asked about, not picked: the generic
+# success phrases ("works fine") also fit sentences about something else working.
+POLAR_DOUBT = 0.12
 # Below ACCEPT, but the only option of the polarity the reply opened with: taken at this score.
 POLAR_FLOOR = 0.35
 
@@ -257,6 +260,17 @@ class AnswerReader:
             scored = concrete + [(s, o) for s, o in scored if (s, o) not in concrete and s < ACCEPT]
         top = scored[0] if scored else (0.0, None)
         second = scored[1] if len(scored) > 1 else (0.0, None)
+        pols = {o: self.polarity_of(move, o, dict(options)[o]) for _, o in (top, second) if o is not None}
+        if (
+            polarity is None
+            and second[0] >= ACCEPT
+            and top[0] - second[0] < POLAR_DOUBT
+            and None not in pols.values()
+            and len(set(pols.values())) == 2
+            and FIXED in pols
+        ):
+            # the words fit "it works now" and a failure ("my other card works fine"): ask, never guess
+            return Reading(between=(top[1], second[1]), score=top[0])
         if top[0] >= ACCEPT and top[0] - second[0] >= MARGIN:
             return Reading(option=top[1], polarity=polarity, score=top[0])
         if top[0] >= ACCEPT:
