@@ -114,3 +114,14 @@ def test_hedged_or_negated_statements_are_no_facts(text):
 def test_every_entity_carries_its_words():
     for e in read("my kc120 blinks amber since monday, measured 4.6v, reset it twice no luck"):
         assert e["text"], e
+
+
+@pytest.mark.parametrize(
+    "text, option",
+    [
+        ("motion detection doesn't pick up anything, not even me", "detects_nothing"),
+        ("the camera picks me up fine but never my dog", "detects_you_not_pet"),
+    ],
+)
+def test_what_motion_detection_catches_is_a_fact(text, option):
+    assert only(text, "fact")["value"] == {"move": "motion_test", "option": option}
