@@ -238,16 +238,23 @@ def test_text_is_never_html(new_page, chat_url):
     box.fill(evil)
     box.press("Enter")
     expect(user_said(page, evil)).to_be_visible()
-    # a bot message with markup, as if the server had sent it (through the stored transcript)
-    page.evaluate(
-        """(evil) => {
+    # the bot's answer must have landed: the page saves its transcript when it does
+    expect(page.locator(".kc-msg-bot:not(.kc-intro)")).not_to_have_count(0, timeout=BOT_TIMEOUT)
+    expect(page.locator(".kc-typing")).to_be_hidden()
+    # a bot message with markup, as if the server had sent it (through the stored transcript).
+    # Written by the reloaded document before the chat's script runs, so no save of the old
+    # page (a late reply) can overwrite it.
+    page.add_init_script(
+        """(evil => {
+        if (sessionStorage.getItem('injected')) return;
+        sessionStorage.setItem('injected', '1');
         const key = Object.keys(localStorage).find(k => k.startsWith('kasa-webchat:'));
         const data = JSON.parse(localStorage.getItem(key));
         data.messages.push({from: 'bot', text: evil,
                             buttons: [{title: evil, payload: '/how_to'}], chosen: null});
         localStorage.setItem(key, JSON.stringify(data));
-    }""",
-        evil,
+    })(%s)"""
+        % json.dumps(evil)
     )
     page.reload()
     expect(page.locator(".kc-msg-bot .kc-bubble").filter(has_text=evil)).to_be_visible()
