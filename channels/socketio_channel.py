@@ -25,6 +25,11 @@ clients work against it unchanged. What differs from Rasa 3.6's channel:
   ``*`` allows any. Without either, only the bot's own origin and
   localhost/127.0.0.1 (any port) may connect. Rasa disabled the check.
 * A malformed ``session_id`` (not a short printable string) gets a new one.
+* A ``user_uttered`` without a message (what rasa-webchat sends when its panel
+  opens and no ``initPayload`` is set), with a blank one or with
+  ``/get_started`` means "the chat was opened", not a customer message: a new
+  conversation gets the greeting, an existing one nothing. It never reaches
+  Rasa, so it is neither an answer nor a line of the transcript.
 * The web chat: ``GET /chat`` (a full-page chat), ``GET /chat/widget.js``
   (embeddable launcher, see docs/webchat.md) and ``GET /chat/static/...``,
   served from ``bot/channels/webchat/``. ``webchat_path`` moves it
@@ -47,6 +52,7 @@ import rasa.core.channels.channel
 import rasa.shared.utils.io
 from rasa.core.channels import socketio as rasa_socketio
 from rasa.core.channels.channel import UserMessage
+from rasa.shared.core.events import UserUttered
 from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -60,6 +66,8 @@ SESSION_ID = re.compile(r"^[A-Za-z0-9_.:@-]{1,128}$")
 HOST_HEADER = re.compile(r"^[A-Za-z0-9.\-]+(:[0-9]{1,5})?$|^\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?$")
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1"}
 DEFAULT_TITLE = "Kasa camera help"
+# What rasa-webchat (and Rasa tutorials) send when the chat opens, besides no message at all.
+INIT_PAYLOADS = frozenset({"/get_started"})
 
 # Files the web chat serves: URL path under the chat path -> (file, content type).
 STATIC_FILES = {
@@ -86,6 +94,18 @@ def parse_origins(value: Union[None, str, Iterable[str]]) -> Optional[List[str]]
     items = value.split(",") if isinstance(value, str) else list(value)
     origins = [str(item).strip().rstrip("/") for item in items if str(item).strip()]
     return origins or None
+
+
+def is_chat_opening(message: Any) -> bool:
+    """``user_uttered`` data["message"] that means "the chat was opened", not a customer message."""
+    return message is None or (isinstance(message, str) and (not message.strip() or message.strip() in INIT_PAYLOADS))
+
+
+def greeting() -> str:
+    """The bot's greeting (bot/dialogue/replies.yml), for a chat opened without a message."""
+    from bot.dialogue.messages import fixed_replies
+
+    return fixed_replies()["greet"]
 
 
 class OriginPolicy:
@@ -161,6 +181,7 @@ class SocketBlueprint(rasa_socketio.SocketBlueprint):
 
     def register(self, app: Sanic, options: Dict[Text, Any]) -> None:
         super().register(app, options)
+        self.ctx.app = app  # the channel looks up conversations in app.ctx.agent's tracker store
         prefix = "/" + self.ctx.socketio_path.strip("/") + "/"
 
         async def engineio_handles_cors(request: Request) -> None:
@@ -278,6 +299,27 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
         self.origin_policy = OriginPolicy(cors_allowed_origins)
         self.webchat_path = webchat_path
         self.webchat_title = webchat_title
+        self.socketio_webhook: Optional[SocketBlueprint] = None
+
+    async def conversation_started(self, sender_id: Text) -> bool:
+        """Whether the customer has written in this conversation before (Rasa's tracker store)."""
+        app = getattr(self.socketio_webhook.ctx, "app", None) if self.socketio_webhook else None
+        store = getattr(getattr(getattr(app, "ctx", None), "agent", None), "tracker_store", None)
+        if store is None:
+            return False
+        try:
+            tracker = await store.retrieve(sender_id)
+        except Exception:  # a store that cannot answer: greeting twice is the lesser harm
+            logger.exception("could not read the conversation %s", sender_id)
+            return False
+        return tracker is not None and any(isinstance(event, UserUttered) for event in tracker.events)
+
+    async def chat_opened(self, sender_id: Text, output_channel: "SocketIOOutput") -> None:
+        """A client opened the chat (no message, or an init payload): greet a new conversation."""
+        if await self.conversation_started(sender_id):
+            logger.debug("Chat of %s opened again; nothing to say.", sender_id)
+            return
+        await output_channel.send_text_message(sender_id, greeting())
 
     def get_output_channel(self) -> Optional[rasa.core.channels.channel.OutputChannel]:
         if self.sio is None:
@@ -294,6 +336,7 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
             sio, self.socketio_path, "socketio_webhook", __name__, extra_blueprints=extra
         )
         self.sio = sio
+        self.socketio_webhook = socketio_webhook
         logger.info(
             "socket.io channel at %s (session persistence %s; origins: %s)%s",
             self.socketio_path,
@@ -355,14 +398,20 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
             else:
                 sender_id = sid
 
+            text = data.get("message")
+            if is_chat_opening(text):
+                await self.chat_opened(sender_id, output_channel)
+                return
+            if isinstance(text, (int, float)) and not isinstance(text, bool):
+                text = str(text)
             metadata = data.get(self.metadata_key) or {}
             if isinstance(metadata, str):
                 try:
                     metadata = json.loads(metadata)
                 except ValueError:
                     metadata = {}
-            text = data.get("message", "")
             message = UserMessage(
+                # anything else that is not text gets the bot's "I didn't get any text" answer
                 text if isinstance(text, str) else "",
                 output_channel,
                 sender_id,
