@@ -9,12 +9,15 @@ through the channel's output channel to the message's sender id: exactly the
 path Rasa's replies take. No training needed, starts in a few seconds.
 
 Like Rasa's agent it keeps every message in a tracker store (in memory), so the
-channel can tell a new conversation from one the customer has written in.
+channel can tell a new conversation from one the customer has written in. A
+message ``/say <JSON string>`` is answered with exactly that string (no echo
+prefix, no button): bot text chosen by a test, sent as Rasa sends text.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 
 from rasa.core.channels import socketio as rasa_socketio
@@ -27,6 +30,8 @@ from sanic import Sanic
 
 from channels import socketio_channel
 
+SAY = "/say "
+
 
 class EchoAgent:
     def __init__(self) -> None:
@@ -36,6 +41,9 @@ class EchoAgent:
         tracker = await self.tracker_store.get_or_create_tracker(message.sender_id)
         tracker.update(UserUttered(message.text, input_channel=message.input_channel))
         await self.tracker_store.save(tracker)
+        if message.text and message.text.startswith(SAY):
+            await message.output_channel.send_text_message(message.sender_id, json.loads(message.text[len(SAY) :]))
+            return
         await message.output_channel.send_text_with_buttons(
             message.sender_id,
             f"echo {message.sender_id}: {message.text}",
