@@ -320,3 +320,26 @@ async def test_a_diagnosis_over_socketio_survives_a_reconnect(bot_servers):
     user_texts = [e.get("text") for e in events if e["event"] == "user"]
     assert user_texts[0].startswith("the sd card") and len(user_texts) == 3
     assert {e.get("input_channel") for e in events if e["event"] == "user"} == {"socketio"}
+
+
+@pytest.mark.timeout(300)
+async def test_opening_the_chat_with_the_real_bot(bot_servers):
+    """rasa-webchat's opening (no message): the greeting once, never a message in the tracker."""
+    url = bot_servers.rasa_url
+    async with client(url, origin=url) as chat:
+        session_id = await chat.session()
+        await chat.sio.emit("user_uttered", {"customData": {}, "session_id": session_id})
+        greeting = await chat.reply(timeout=60)
+        assert "What is your camera doing?" in greeting["text"]
+        assert await chat.no_reply(2.0)
+        await chat.say("the sd card in my kc120 is not recognized anymore", session_id)
+        messages = await chat.replies_until(_has_buttons)
+        assert "SD card is not recognized" in _texts(messages)
+        # the chat opened again (e.g. another tab): nothing, and the question still stands
+        await chat.sio.emit("user_uttered", {"message": "/get_started", "session_id": session_id})
+        assert await chat.no_reply()
+        await chat.say(_button(messages, "Still not detected")["payload"], session_id)
+        assert _button(await chat.replies_until(_has_buttons), "Under warranty")
+    events = bot_servers.tracker(session_id)["events"]
+    user_texts = [e.get("text") for e in events if e["event"] == "user"]
+    assert len(user_texts) == 2 and user_texts[0].startswith("the sd card"), user_texts

@@ -160,13 +160,17 @@ def install_npm_package(spec: str, *, timeout: float = INSTALL_TIMEOUT) -> Path:
                 )
             except subprocess.TimeoutExpired as error:
                 raise RegistryUnreachable(
-                    f"npm install {spec} did not finish within {timeout:.0f}s (KASA_NPM_TIMEOUT)"
+                    f"npm install {spec} did not finish within {timeout:.0f}s (KASA_NPM_TIMEOUT), "
+                    f"and it is not in {target}"
                 ) from error
             seconds = time.monotonic() - started
             output = (result.stdout + "\n" + result.stderr)[-4000:]
             if result.returncode != 0:
-                if NETWORK_ERRORS.search(output):
-                    raise RegistryUnreachable(f"{registry_url()} cannot be reached:\n{output}")
+                network = NETWORK_ERRORS.search(output)
+                if network:
+                    raise RegistryUnreachable(
+                        f"{registry_url()} cannot be reached ({network.group(1)}), and {spec} is not in {target}"
+                    )
                 raise NpmError(f"npm install {spec} failed (exit {result.returncode}):\n{output}")
             if _installed_version(staging / "node_modules", name) != version:
                 raise NpmError(f"npm install {spec} did not install {name} {version}:\n{output}")
