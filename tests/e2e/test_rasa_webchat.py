@@ -205,6 +205,8 @@ def test_the_docs_snippet_runs_a_diagnosis_with_a_reload(visit, site, bot_server
     expect(launcher(page)).to_be_visible(timeout=20_000)
     assert page.evaluate("() => typeof window.React") == "undefined", "lib/index.js carries its own React"
     launcher(page).click()
+    expect(page.locator(".rw-header .rw-title")).to_have_text("Kasa help")
+    expect(page.locator("textarea.rw-new-message")).to_have_attribute("placeholder", "Describe the problem...")
 
     # opening: the greeting, and nothing error-like before the customer types
     greeting = bot_says(page, "What is your camera doing?")
