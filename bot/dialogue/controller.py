@@ -225,7 +225,8 @@ class Controller:
             return replies + [Reply.fixed(static[top])]  # "night mode too late" is no "good night"
         if top == "out_of_scope":
             # sure, or not about the camera at all: out of scope; else what we can read of the camera
-            if dict(msg.ranking).get("out_of_scope", msg.confidence) >= OUT_OF_SCOPE_CONFIDENT or not about_camera:
+            sure = dict(msg.ranking).get("out_of_scope", msg.confidence) >= OUT_OF_SCOPE_CONFIDENT
+            if not about_camera or (sure and not short):  # a few words about the camera are too few to be sure
                 return replies + self._out_of_scope(conv)
             if not candidates:
                 return replies + self._what_doing(conv, msg, found)
@@ -235,7 +236,7 @@ class Controller:
             conv.context["_ranking"] = dict(found[:2])
             self._keep_entities(conv, msg)
             return replies + self._clarify(conv, candidates)
-        if about_camera and top not in static:
+        if about_camera:
             return replies + self._what_doing(conv, msg, found)
         if msg.intent == "out_of_scope" or msg.intent == "nlu_fallback":
             return replies + self._out_of_scope(conv)
