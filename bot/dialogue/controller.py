@@ -230,6 +230,8 @@ class Controller:
                 return replies + self._out_of_scope(conv)
             if not candidates:
                 return replies + self._what_doing(conv, msg, found)
+        if candidates and not about_camera and top in ("out_of_scope", None):
+            return replies + self._out_of_scope(conv)  # "who won the game last night" is no night vision
         if candidates and short:
             return replies + self._what_doing(conv, msg, found)  # too few words for "did you mean"
         if candidates:

@@ -15,6 +15,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import yaml
 
+_ASKS = re.compile(r"^\s*(?:hi,?\s*|hello,?\s*)?(?:can|could|does|do|is|are|will|how|what|which|where|why)\b")
 SCOPE_FILE = Path(__file__).resolve().parents[2] / "data" / "knowledge" / "scope.yml"
 
 
@@ -52,8 +53,10 @@ class Scope:
                 if kind == "brands" and fault and re.search(r"\b(?:kasa|kc\d+\w*|ec\d+\w*)\b", lower):
                     continue  # "my tapo... sorry, kasa camera blinks green"
                 return kind
-        if self.integrations.search(lower) and self.failures.search(lower) and not self.camera_signs.search(lower):
-            return "integration"
+        asks = lower.rstrip().endswith("?") or bool(_ASKS.match(lower))
+        if self.integrations.search(lower) and not self.camera_signs.search(lower):
+            if self.failures.search(lower) or (asks and not self.faults.search(lower)):
+                return "integration"  # its error, or a question about it ("can I use this camera with alexa")
         return None
 
     def mentions_camera(self, text: str) -> bool:
