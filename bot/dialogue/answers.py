@@ -33,6 +33,9 @@ MISMATCH = 0.8
 # "It works now" and a failure this close (both acceptable) are asked about, not picked: the generic
 # success phrases ("works fine") also fit sentences about something else working.
 POLAR_DOUBT = 0.12
+# Below ACCEPT, an option this far ahead of every other is still the one meant.
+CLEAR_LEAD_FLOOR = 0.5
+CLEAR_LEAD = 0.2
 # Below ACCEPT, but the only option of the polarity the reply opened with: taken at this score.
 POLAR_FLOOR = 0.35
 
@@ -83,6 +86,11 @@ class Normaliser:
         self._not_polar = self._starts(phrases.not_polar)
         self._question = self._starts(phrases.question_starts)
         self.opposites = {a: b for a, b in phrases.opposites} | {b: a for a, b in phrases.opposites}
+        self.synonyms: Dict[str, frozenset] = {}
+        for group in phrases.synonyms:
+            for w in group:
+                self.synonyms[w] = self.synonyms.get(w, frozenset()) | frozenset(group)
+        self._answer_after_no = frozenset(self.fold(w) for w in phrases.answer_after_no)
 
     def is_question(self, folded: str) -> bool:
         return folded.rstrip().endswith("?") or bool(self._question.match(_FILLER_START.sub("", folded)))
@@ -107,7 +115,11 @@ class Normaliser:
         for polarity, pattern in (("no", self._no), ("yes", self._yes)):
             m = pattern.match(text)
             if m:
-                return polarity, text[m.end() :].strip()
+                rest = text[m.end() :].strip()
+                word = rest.split(" ", 1)[0] if rest else ""
+                if m.group(0).strip() == "no" and m.group(0) == "no " and word not in self._answer_after_no:
+                    return None, text  # "no click", "no kinks, looks ok": a thing denied, not a "no"
+                return polarity, rest
         return None, text
 
 
@@ -193,6 +205,11 @@ class AnswerReader:
             self._cache[key] = (self.polarity_of(move, option, label), phrases)
         return self._cache[key]
 
+    def _conflict(self, a: Sequence[str], b: Sequence[str]) -> bool:
+        """A word one side asserts that the other denies, synonyms included."""
+        same = self.norm.synonyms
+        return any(_close(x, y) or y in same.get(x, ()) for x in a for y in b)
+
     def _opposed(self, said: Sequence[str], phrase: Sequence[str]) -> bool:
         """ "setup failed" against "setup worked": words the data lists as opposites."""
         opposite = self.norm.opposites
@@ -246,7 +263,7 @@ class AnswerReader:
             for p in phrases:
                 if option == FIXED and said_negated and not p.negated:
                     continue  # "it's not working now" never reads as "it works now"
-                contradicts = _conflict(asserted, p.denied) or _conflict(denied, p.asserted)
+                contradicts = self._conflict(asserted, p.denied) or self._conflict(denied, p.asserted)
                 if contradicts or self._opposed(asserted, p.asserted):
                     continue  # "lots of reports" is not "No reports"; "reset it twice" is not "never reset"
                 score = _similarity(vector, said, p)
@@ -273,6 +290,8 @@ class AnswerReader:
             return Reading(between=(top[1], second[1]), score=top[0])
         if top[0] >= ACCEPT and top[0] - second[0] >= MARGIN:
             return Reading(option=top[1], polarity=polarity, score=top[0])
+        if top[0] >= CLEAR_LEAD_FLOOR and top[0] - second[0] >= CLEAR_LEAD:
+            return Reading(option=top[1], polarity=polarity, score=top[0])  # weak, but nothing else comes close
         if top[0] >= ACCEPT:
             return Reading(between=(top[1], second[1]), polarity=polarity, score=top[0])
         if polarity and len(polar) == 1:
@@ -317,10 +336,6 @@ def _word_polarity(text: str, scope: int = 3) -> Tuple[Tuple[str, ...], Tuple[st
             (denied if left else asserted).append(word)
             left = max(0, left - 1)
     return tuple(asserted), tuple(denied)
-
-
-def _conflict(a: Sequence[str], b: Sequence[str]) -> bool:
-    return any(_close(x, y) for x in a for y in b)
 
 
 def _similarity(vector: np.ndarray, said: Sequence[str], phrase: _Phrase) -> float:

@@ -42,6 +42,8 @@ class AnswerPhrases:
     no_words: Tuple[str, ...]
     not_polar: Tuple[str, ...]
     opposites: Tuple[Tuple[str, str], ...]
+    synonyms: Tuple[Tuple[str, ...], ...]
+    answer_after_no: Tuple[str, ...]
     question_starts: Tuple[str, ...]
     fixed: OptionPhrases
     moves: Dict[str, Dict[str, OptionPhrases]] = field(default_factory=dict)
@@ -83,7 +85,7 @@ def parse_answer_phrases(data: Any, knowledge: Optional[Knowledge], file: str = 
     if not isinstance(data, dict):
         raise KnowledgeError(f"{file}: expected a mapping at the top level")
     known = {"version", "spellings", "yes_words", "no_words", "not_polar", "opposites", "question_starts"}
-    known |= {"fixed", "moves"}
+    known |= {"fixed", "moves", "synonyms", "answer_after_no"}
     unknown = set(data) - known
     if unknown:
         raise KnowledgeError(f"{file}: unknown top-level keys {sorted(unknown)}")
@@ -105,6 +107,11 @@ def parse_answer_phrases(data: Any, knowledge: Optional[Knowledge], file: str = 
         no_words=_strings(data.get("no_words"), f"{file}: no_words"),
         not_polar=_strings(data.get("not_polar"), f"{file}: not_polar"),
         opposites=_pairs(data.get("opposites") or [], f"{file}: opposites"),
+        synonyms=tuple(
+            tuple(w.lower() for w in _strings(g, f"{file}: synonyms[{i}]"))
+            for i, g in enumerate(data.get("synonyms") or [])
+        ),
+        answer_after_no=_strings(data.get("answer_after_no") or ["it"], f"{file}: answer_after_no"),
         question_starts=_strings(data.get("question_starts") or ["what"], f"{file}: question_starts"),
         fixed=_option(data.get("fixed"), f"{file}: fixed"),
         moves=moves,
