@@ -126,11 +126,15 @@ class Controller:
         self.tickets = tickets
         self.reader = reader or default_reader()
         self.scope = load_scope()
+        self._message: Optional[Incoming] = None
         self.k = self.engine.k
         self.symptom_ids = [s.id for s in self.k.symptoms]
 
     # -- entry points --------------------------------------------------------------------
     def handle(self, conv: Conversation, msg: Incoming) -> List[Reply]:
+        # handle() runs to the end without awaiting, so one controller serves turns one at a time; the
+        # message is kept for a hand-off decided deep inside (sender, channel, transcript)
+        self._message = msg
         self._remember_context(conv, msg)
         if not (msg.text or "").strip():
             return [Reply.fixed("empty")]  # an empty message must not count as an answer
@@ -537,7 +541,7 @@ class Controller:
         it, and a person; after that, the person."""
         conv.engine = state.to_dict()
         if conv.same_ask and conv.same_ask[1] > SAME_ASK_LIMIT:
-            return self._handoff(conv, "the same question could not be answered", Incoming(text=""))
+            return self._handoff(conv, "the same question could not be answered", self._message or Incoming(text=""))
         buttons = [(label, choice_payload(step.move.id, option)) for option, label in step.options]
         buttons += [render.SKIP, ("Talk to a person", "/human_handoff")]
         text = (
