@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, Iterable
+import json
+from typing import Any, Dict, Iterable, List
 
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.dialogue.messages import Incoming, Reply
 
 MAX_TEXT = 4000  # a pasted log should not slow every turn down
+# what the engine reads of an entity: the customer's words, and what they measure or state
+ENTITY_KEYS = ("entity", "value", "text", "role", "measured")
+
+
+def _unique(entities: Iterable[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """The same thing said twice counts once ("blinking amber ... it's the amber blinking")."""
+    seen, out = set(), []
+    for e in entities:
+        key = (e.get("entity"), json.dumps(e.get("value"), sort_keys=True, default=str), e.get("role"))
+        if key not in seen:
+            seen.add(key)
+            out.append(e)
+    return out
 
 
 def incoming(
@@ -20,9 +34,11 @@ def incoming(
         (r.get("name"), float(r.get("confidence") or 0.0)) for r in latest.get("intent_ranking") or [] if r.get("name")
     )
     entities = tuple(
-        {"entity": e.get("entity"), "value": e.get("value")}
-        for e in latest.get("entities") or []
-        if isinstance(e, dict) and e.get("entity")
+        _unique(
+            {k: e[k] for k in ENTITY_KEYS if k in e}
+            for e in latest.get("entities") or []
+            if isinstance(e, dict) and e.get("entity")
+        )
     )
     return Incoming(
         text=(latest.get("text") or "")[:MAX_TEXT],

@@ -200,9 +200,8 @@ def print_report(report: dict) -> None:
     print(f"{report['cases']} cases per seed, seeds {report['seeds']}, perturb {report['perturb']}")
     for world_name, data in report["worlds"].items():
         print(f"\n{world_name} world")
-        print(
-            f"  {'':18}{'strict':>16}{'lenient':>9}{'avoidable':>11}{'assumed':>9}{'cost':>16}{'questions':>11}{'steps':>7}"
-        )
+        heads = [("strict", 16), ("lenient", 9), ("avoidable", 11), ("assumed", 9), ("cost", 16), ("questions", 11)]
+        print(f"  {'':18}" + "".join(f"{h:>{w}}" for h, w in heads) + f"{'steps':>7}")
         for policy in ("engine", "guide_baseline", "escalate_at_once"):
             f = data[policy]
             strict = f"{f['strict']['mean']:.1%} ({f['strict']['min']:.1%}-{f['strict']['max']:.1%})"
@@ -226,9 +225,8 @@ def print_report(report: dict) -> None:
                 f"  (depth-1 {r['optimum_depth_minus_1']:7.1f})  ratio {r['ratio']:.3f}"
             )
     d = report["decision_ms"]
-    print(
-        f"\ndecision latency over {d['decisions']} turns: p50 {d['p50_ms']} ms, p95 {d['p95_ms']} ms, max {d['max_ms']} ms"
-    )
+    print(f"\ndecision latency over {d['decisions']} turns: p50 {d['p50_ms']} ms, p95 {d['p95_ms']} ms,", end="")
+    print(f" max {d['max_ms']} ms")
     for name, t in report["targets"].items():
         print(f"target {name:28} {t['value']!s:>8} {t['target']:>8}  {'PASS' if t['pass'] else 'FAIL'}")
 

@@ -25,6 +25,16 @@ clients work against it unchanged. What differs from Rasa 3.6's channel:
   ``*`` allows any. Without either, only the bot's own origin and
   localhost/127.0.0.1 (any port) may connect. Rasa disabled the check.
 * A malformed ``session_id`` (not a short printable string) gets a new one.
+* A ``user_uttered`` without a message (what rasa-webchat sends when its panel
+  opens and no ``initPayload`` is set), with a blank one or with
+  ``/get_started`` means "the chat was opened", not a customer message: a new
+  conversation gets the greeting, an existing one nothing. It never reaches
+  Rasa, so it is neither an answer nor a line of the transcript.
+* Bot text goes out as Markdown that renders to exactly the bot's plain text
+  (:func:`markdown_safe`): rasa-webchat renders ``text`` as Markdown, where
+  single line breaks would vanish and ``*``, ``_``, ``[..](..)`` or ``<..>``
+  would become formatting, links or HTML. The project's own web chat undoes
+  the escaping (``plainText`` in webchat.js); Telegram gets plain text anyway.
 * The web chat: ``GET /chat`` (a full-page chat), ``GET /chat/widget.js``
   (embeddable launcher, see docs/webchat.md) and ``GET /chat/static/...``,
   served from ``bot/channels/webchat/``. ``webchat_path`` moves it
@@ -47,6 +57,7 @@ import rasa.core.channels.channel
 import rasa.shared.utils.io
 from rasa.core.channels import socketio as rasa_socketio
 from rasa.core.channels.channel import UserMessage
+from rasa.shared.core.events import UserUttered
 from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -60,6 +71,8 @@ SESSION_ID = re.compile(r"^[A-Za-z0-9_.:@-]{1,128}$")
 HOST_HEADER = re.compile(r"^[A-Za-z0-9.\-]+(:[0-9]{1,5})?$|^\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?$")
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1"}
 DEFAULT_TITLE = "Kasa camera help"
+# What rasa-webchat (and Rasa tutorials) send when the chat opens, besides no message at all.
+INIT_PAYLOADS = frozenset({"/get_started"})
 
 # Files the web chat serves: URL path under the chat path -> (file, content type).
 STATIC_FILES = {
@@ -86,6 +99,90 @@ def parse_origins(value: Union[None, str, Iterable[str]]) -> Optional[List[str]]
     items = value.split(",") if isinstance(value, str) else list(value)
     origins = [str(item).strip().rstrip("/") for item in items if str(item).strip()]
     return origins or None
+
+
+# --------------------------------------------------------------------------- #
+# Bot text as Markdown that renders to the same plain text
+# --------------------------------------------------------------------------- #
+
+# rasa-webchat 1.0.1 renders bot text with react-markdown 4 (remark-parse 5, gfm on,
+# commonmark off) and no link sanitising (transformLinkUri: null). In that parser a
+# backslash escapes only these characters; "<" and "&" need character references.
+MD_BACKSLASH = "\\`*{}[]()#+-.!_>~|"
+_ALWAYS = {"\\": "\\\\", "`": "\\`", "*": "\\*", "_": "\\_", "[": "\\[", "]": "\\]", "~": "\\~", "|": "\\|"}
+_ALWAYS.update({"<": "&lt;", "&": "&amp;"})
+_INLINE = re.compile("[" + re.escape("".join(_ALWAYS)) + "]")
+# Block syntax that only counts at the start of a line: headings, quotes, list items,
+# thematic breaks and setext underlines ("=" has no backslash escape there).
+_LINE_START = re.compile(r"^(?:([#>+-])|(=)|(\d{1,9})([.)]))")
+# The links the web chat itself makes (webchat.js URL_RE); kept as they are, so
+# rasa-webchat links them with the same address. They cannot hold "<", ">",
+# ")", "]" or whitespace, so no link or HTML can be built from them.
+_URL = re.compile(r"https?://[^\s<>\"')\]]+[^\s<>\"')\].,;:!?]")
+NBSP = "\u00a0"
+
+
+def _escape_inline(text: str) -> str:
+    out, last = [], 0
+    for match in _URL.finditer(text):
+        url = match.group(0)
+        if "\\" in url:  # not worth keeping verbatim: escape it like the rest
+            continue
+        out.append(_INLINE.sub(lambda m: _ALWAYS[m.group(0)], text[last : match.start()]))
+        out.append(url.replace("&", "&amp;"))
+        last = match.end()
+    out.append(_INLINE.sub(lambda m: _ALWAYS[m.group(0)], text[last:]))
+    return "".join(out)
+
+
+def _escape_line(line: str) -> str:
+    body = line.lstrip(" \t")
+    indent = line[: len(line) - len(body)].replace("\t", "    ")
+    body = _escape_inline(body)
+    start = _LINE_START.match(body)
+    if start:
+        if start.group(1):
+            body = "\\" + body
+        elif start.group(2):
+            body = "&#61;" + body[1:]
+        else:
+            digits = start.group(3)
+            body = digits + "\\" + body[len(digits) :]
+    # leading spaces would make an indented code block; no-break spaces look the same
+    return NBSP * len(indent) + body
+
+
+def markdown_safe(text: str) -> str:
+    """Plain bot text -> Markdown that renders as the same text, line breaks included.
+
+    Every Markdown character is escaped (backslash, or ``&lt;`` / ``&amp;`` / ``&#61;``
+    where remark-parse 5 has no backslash escape), leading spaces become no-break
+    spaces, and a single line break becomes a hard break (two spaces before it);
+    an empty line stays a paragraph break. http(s) URLs stay as they are. The result
+    holds no link, image or HTML that was not a plain URL in ``text``, whoever wrote it.
+    webchat.js ``plainText`` is the exact inverse (apart from the no-break spaces).
+    """
+    lines = [_escape_line(line.rstrip()) for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    out = []
+    for index, line in enumerate(lines):
+        last = index == len(lines) - 1
+        if last or not line or not lines[index + 1]:
+            out.append(line + ("" if last else "\n"))
+        else:
+            out.append(line + "  \n")
+    return "".join(out)
+
+
+def is_chat_opening(message: Any) -> bool:
+    """``user_uttered`` data["message"] that means "the chat was opened", not a customer message."""
+    return message is None or (isinstance(message, str) and (not message.strip() or message.strip() in INIT_PAYLOADS))
+
+
+def greeting() -> str:
+    """The bot's greeting (bot/dialogue/replies.yml), for a chat opened without a message."""
+    from bot.dialogue.messages import fixed_replies
+
+    return fixed_replies()["greet"]
 
 
 class OriginPolicy:
@@ -137,6 +234,9 @@ class SocketIOOutput(rasa_socketio.SocketIOOutput):
         self.namespace = namespace
 
     async def _send_message(self, socket_id: Text, response: Any) -> None:
+        if isinstance(response, dict) and isinstance(response.get("text"), str):
+            # Rasa split the text at blank lines already; each part is one bubble
+            response = {**response, "text": markdown_safe(response["text"].strip("\n"))}
         await self.sio.emit(self.bot_message_evt, response, room=socket_id, namespace=self.namespace)
 
     async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any) -> None:
@@ -161,6 +261,7 @@ class SocketBlueprint(rasa_socketio.SocketBlueprint):
 
     def register(self, app: Sanic, options: Dict[Text, Any]) -> None:
         super().register(app, options)
+        self.ctx.app = app  # the channel looks up conversations in app.ctx.agent's tracker store
         prefix = "/" + self.ctx.socketio_path.strip("/") + "/"
 
         async def engineio_handles_cors(request: Request) -> None:
@@ -278,6 +379,27 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
         self.origin_policy = OriginPolicy(cors_allowed_origins)
         self.webchat_path = webchat_path
         self.webchat_title = webchat_title
+        self.socketio_webhook: Optional[SocketBlueprint] = None
+
+    async def conversation_started(self, sender_id: Text) -> bool:
+        """Whether the customer has written in this conversation before (Rasa's tracker store)."""
+        app = getattr(self.socketio_webhook.ctx, "app", None) if self.socketio_webhook else None
+        store = getattr(getattr(getattr(app, "ctx", None), "agent", None), "tracker_store", None)
+        if store is None:
+            return False
+        try:
+            tracker = await store.retrieve(sender_id)
+        except Exception:  # a store that cannot answer: greeting twice is the lesser harm
+            logger.exception("could not read the conversation %s", sender_id)
+            return False
+        return tracker is not None and any(isinstance(event, UserUttered) for event in tracker.events)
+
+    async def chat_opened(self, sender_id: Text, output_channel: "SocketIOOutput") -> None:
+        """A client opened the chat (no message, or an init payload): greet a new conversation."""
+        if await self.conversation_started(sender_id):
+            logger.debug("Chat of %s opened again; nothing to say.", sender_id)
+            return
+        await output_channel.send_text_message(sender_id, greeting())
 
     def get_output_channel(self) -> Optional[rasa.core.channels.channel.OutputChannel]:
         if self.sio is None:
@@ -294,6 +416,7 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
             sio, self.socketio_path, "socketio_webhook", __name__, extra_blueprints=extra
         )
         self.sio = sio
+        self.socketio_webhook = socketio_webhook
         logger.info(
             "socket.io channel at %s (session persistence %s; origins: %s)%s",
             self.socketio_path,
@@ -355,14 +478,20 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
             else:
                 sender_id = sid
 
+            text = data.get("message")
+            if is_chat_opening(text):
+                await self.chat_opened(sender_id, output_channel)
+                return
+            if isinstance(text, (int, float)) and not isinstance(text, bool):
+                text = str(text)
             metadata = data.get(self.metadata_key) or {}
             if isinstance(metadata, str):
                 try:
                     metadata = json.loads(metadata)
                 except ValueError:
                     metadata = {}
-            text = data.get("message", "")
             message = UserMessage(
+                # anything else that is not text gets the bot's "I didn't get any text" answer
                 text if isinstance(text, str) else "",
                 output_channel,
                 sender_id,

@@ -16,12 +16,16 @@ and no other pipeline component. Entities are added in Rasa's format::
      "confidence": 1.0, "extractor": "KasaEntityExtractor"}
 
 ``led_state`` values are dicts: ``{"colour": "green", "mode": "blinking"}``.
+Every entity carries ``text`` (the words matched); ``duration`` a ``role`` (age, problem,
+since_event or None), ``voltage`` ``measured`` (a reading, not a label); ``fact`` entities
+({"move", "option"}) come from data/knowledge/statements.yml (see bot/language/context.py).
 """
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Callable, Dict, List, Optional, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -34,18 +38,24 @@ from rasa.shared.nlu.constants import (
     ENTITY_ATTRIBUTE_CONFIDENCE,
     ENTITY_ATTRIBUTE_END,
     ENTITY_ATTRIBUTE_START,
+    ENTITY_ATTRIBUTE_TEXT,
     ENTITY_ATTRIBUTE_TYPE,
     ENTITY_ATTRIBUTE_VALUE,
     TEXT,
 )
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.language.context import annotate
 from bot.language.entities import (
     ENTITY_TYPES,
     EntityExtractor,
     VocabularyError,
     load_extractor,
 )
+
+# Entities this component adds beyond the vocabulary's (bot/language/context.py).
+FACT = "fact"
+ALL_TYPES = (*ENTITY_TYPES, FACT)
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
@@ -71,15 +81,18 @@ class KasaEntityExtractor(GraphComponent, EntityExtractorMixin):
         self,
         config: Dict[Text, Any],
         extractor: Optional[EntityExtractor] = None,
+        clock: Callable[[], datetime.date] = datetime.date.today,
     ) -> None:
-        """Creates the component; loads (or reuses) the cached extractor."""
+        """Creates the component; loads (or reuses) the cached extractor. `clock` gives the date that
+        "since March" counts from (the real one; tests pass their own)."""
+        self._clock = clock
         self._config = {**self.get_default_config(), **(config or {})}
         dimensions = self._config.get("dimensions")
         if dimensions is not None:
-            unknown = set(dimensions) - set(ENTITY_TYPES)
+            unknown = set(dimensions) - set(ALL_TYPES)
             if unknown:
                 raise InvalidConfigException(
-                    f"{self.__class__.__name__}: unknown dimensions {sorted(unknown)}; known: {list(ENTITY_TYPES)}"
+                    f"{self.__class__.__name__}: unknown dimensions {sorted(unknown)}; known: {list(ALL_TYPES)}"
                 )
         if extractor is None:
             path = self._config.get("vocabulary_path")
@@ -114,13 +127,15 @@ class KasaEntityExtractor(GraphComponent, EntityExtractorMixin):
         text = message.get(TEXT)
         if not isinstance(text, str) or not text:
             return []
-        return [
+        found = [
             {
                 ENTITY_ATTRIBUTE_TYPE: entity.entity,
                 ENTITY_ATTRIBUTE_VALUE: entity.as_dict()["value"],
                 ENTITY_ATTRIBUTE_START: entity.start,
                 ENTITY_ATTRIBUTE_END: entity.end,
                 ENTITY_ATTRIBUTE_CONFIDENCE: 1.0,
+                ENTITY_ATTRIBUTE_TEXT: entity.text,
             }
             for entity in self._extractor.extract(text)
         ]
+        return [{ENTITY_ATTRIBUTE_CONFIDENCE: 1.0, **e} for e in annotate(text, found, now=self._clock())]

@@ -6,19 +6,19 @@ conversation resumes after a restart or days later.
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Dict, List, Optional, Tuple
 
 from bot.dialogue import render
+from bot.dialogue.answers import AnswerReader, Reading, default_reader
 from bot.dialogue.messages import Incoming, Reply, choice_payload
 from bot.dialogue.understanding import (
-    exact_option,
     false_fixes_mentioned,
     joins_clauses,
     normalise,
-    option_from_text,
     ordinal_from_text,
     symptoms_in,
     yes_or_no,
@@ -26,6 +26,7 @@ from bot.dialogue.understanding import (
 from bot.engine import Ask, DiagnosisEngine, DiagnosisState, InvalidAnswer, Verify
 from bot.engine.outcome import EscalationOutcome, Outcome
 from bot.handoff.summary import case_summary
+from bot.language.scope import load_scope
 
 logger = logging.getLogger(__name__)
 CANCEL_WORDS = {"cancel", "cancel handoff", "cancel the handoff", "back to the bot", "back to bot", "never mind"}
@@ -45,7 +46,31 @@ MISUNDERSTOOD_LIMIT = 3
 COMMAND_CONFIDENCE = 0.6
 # A message mistaken for "choose" is re-read from the other intents only when one of them is this clear.
 REINTERPRET_CONFIDENCE = 0.6
+# Messages about the camera that name no fault: asked "what is it doing?", never "outside what I can diagnose".
+DETAIL_INTENTS = ("vague_problem", "inform")
+COMMON_SHOWN = 5
+# An opening of at most this many words starts a diagnosis only when its symptom is this sure.
+SHORT_WORDS = 4
+SHORT_SURE = 0.85
+# An out-of-scope reading this sure is answered as such, even with a weak symptom behind it
+# ("my HS100 plug keeps dropping offline" is a plug, not a camera going offline).
+OUT_OF_SCOPE_CONFIDENT = 0.6
+# Intents that answer the bot; a first message that reads as one is read again without them.
+ANSWER_INTENTS = ("affirm", "deny", "not_sure", "skip", "go_back", "how_to", "start_over")
+CLEAR_ANSWER = 0.85
+COMMAND_INTENTS = ("skip", "go_back", "how_to", "not_sure", "start_over", "human_handoff")
 CONTEXT_ENTITIES = ("camera_model", "duration", "wifi_band")
+# A typed reply read this surely as an option beats any command the intent guesses
+# ("ok that worked, it's back online" is no "go back").
+SURE_ANSWER = 0.8
+# The same question is asked at most twice the same way; the third time it comes as buttons with a
+# short explanation and the offer of a person, and after that the case goes to a person.
+SAME_ASK_LIMIT = 3
+# A reply that opens with yes/no answers the question unless the command guessed is this clear
+# ("no, my laptop drops too" is an answer; "no, I can't check right now" a skip).
+CLEAR_COMMAND = 0.8
+# A reply that names an option's own words (a full phrase match) beats a number read from it.
+WORDS_BEAT_ENTITY = 1.05
 
 
 @dataclass
@@ -59,6 +84,8 @@ class Conversation:
     handoff: Optional[Dict[str, Any]] = None
     recorded: bool = False  # the outcome of the current diagnosis went to the report
     offer: Optional[str] = None  # the yes/no question that ended the last reply: "handoff" | "symptom:<id>"
+    same_ask: List[Any] = field(default_factory=list)  # [move id, times asked in a row without an answer]
+    noted: List[str] = field(default_factory=list)  # symptoms named mid-diagnosis and already acknowledged
     version: int = CONVERSATION_VERSION
 
     @classmethod
@@ -72,6 +99,17 @@ class Conversation:
         return asdict(self)
 
 
+def _unique(entities: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """Entities said twice count once ("the light blinks amber ... yes, amber blinking")."""
+    seen, out = set(), []
+    for e in entities:
+        key = (e.get("entity"), json.dumps(e.get("value"), sort_keys=True, default=str), e.get("role"))
+        if key not in seen:
+            seen.add(key)
+            out.append(e)
+    return out
+
+
 def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
@@ -80,18 +118,28 @@ class Controller:
     """`tickets` is the hand-off back end (bot.handoff.gateway.Tickets); without it references are
     made up locally and nothing is stored (tests, a bot without a database)."""
 
-    def __init__(self, engine: Optional[DiagnosisEngine] = None, tickets: Any = None):
+    def __init__(
+        self, engine: Optional[DiagnosisEngine] = None, tickets: Any = None, reader: Optional[AnswerReader] = None
+    ):
         self.engine = engine or DiagnosisEngine()
         self.tickets = tickets
+        self.reader = reader or default_reader()
+        self.scope = load_scope()
+        self._message: Optional[Incoming] = None
         self.k = self.engine.k
         self.symptom_ids = [s.id for s in self.k.symptoms]
 
     # -- entry points --------------------------------------------------------------------
     def handle(self, conv: Conversation, msg: Incoming) -> List[Reply]:
+        # handle() runs to the end without awaiting, so one controller serves turns one at a time; the
+        # message is kept for a hand-off decided deep inside (sender, channel, transcript)
+        self._message = msg
         self._remember_context(conv, msg)
         if not (msg.text or "").strip():
             return [Reply.fixed("empty")]  # an empty message must not count as an answer
         msg = self._reinterpret(msg)
+        if conv.phase == "idle" and not conv.offer:
+            msg = self._as_first_message(msg)
         if conv.phase == "handoff":
             return self._during_handoff(conv, msg)
         offer, conv.offer = conv.offer, None
@@ -101,17 +149,7 @@ class Controller:
                 return answered
         if msg.choice() == ("meta", "restart"):
             return self._restart(conv)
-        if msg.intent == "start_over":
-            if conv.phase == "diagnosing":
-                return [
-                    Reply(
-                        text="Start over? We would drop what we found so far.",
-                        buttons=[
-                            ("Yes, start over", choice_payload("meta", "restart")),
-                            ("No, let's continue", choice_payload("meta", "resume")),
-                        ],
-                    )
-                ]
+        if msg.intent == "start_over" and conv.phase != "diagnosing":
             return self._restart(conv)
         if msg.intent == "human_handoff":
             return self._handoff(conv, "customer asked for a person", msg)
@@ -161,9 +199,18 @@ class Controller:
     def _opening(self, conv: Conversation, msg: Incoming) -> List[Reply]:
         found = self._symptoms(msg)
         replies = self._false_fix_replies(msg)
+        if self.scope.not_a_camera_fault(msg.text):
+            return replies + self._out_of_scope(conv)  # a plug, another brand, an integration's own error
+        short = len(normalise(msg.text).split()) <= SHORT_WORDS
+        if short and found and SYMPTOM_CONFIDENCE <= found[0][1] < SHORT_SURE and msg.intent != "nlu_fallback":
+            # "camera offline" fits several symptoms that each assume more than was said: ask, with the
+            # likeliest first among the buttons
+            return replies + self._what_doing(conv, msg, found)
         if found and found[0][1] >= SYMPTOM_CONFIDENCE and msg.intent != "nlu_fallback":
-            symptoms = [found[0][0]] + [s for s, c in found[1:] if c >= SECOND_SYMPTOM]
-            return replies + self._start(conv, symptoms, msg)
+            # a second problem needs its own clause: "blinking amber" is not also "blinking green"
+            more = [s for s, c in found[1:] if c >= SECOND_SYMPTOM] if joins_clauses(msg.text) else []
+            more = [s for s in more if not self._contradicted(s, msg)]
+            return replies + self._start(conv, [found[0][0]] + more, msg)
         two = [s for s, c in found[:2] if c >= SPLIT_SYMPTOM]
         if len(two) == 2 and found[0][1] + found[1][1] >= SYMPTOM_CONFIDENCE + 0.15 and joins_clauses(msg.text):
             return replies + self._start(conv, two, msg)
@@ -171,16 +218,60 @@ class Controller:
             return replies + self._stray_choice(conv, msg)
         static = {"greet": "greet", "thank": "thank", "goodbye": "goodbye", "bot_challenge": "iamabot"}
         top = self._top_intent(msg)
-        candidates = [s for s, c in found[:2] if c >= CLARIFY_FLOOR]
-        if top in static and not candidates:
-            return replies + [Reply.fixed(static[top])]
-        if top == "out_of_scope" and not candidates:
-            return replies + self._out_of_scope(conv)
+        candidates = [s for s, c in found[:2] if c >= CLARIFY_FLOOR and not self._contradicted(s, msg)]
+        if top in DETAIL_INTENTS:
+            # "camera not working", "it's a KC105, had it a year": a camera, no fault yet (the likeliest
+            # symptoms come first among the buttons)
+            return replies + self._what_doing(conv, msg, found)
+        about_camera = self.scope.mentions_camera(msg.text)
+        if top in static and not candidates and msg.intent != "nlu_fallback" and not about_camera:
+            return replies + [Reply.fixed(static[top])]  # "night mode too late" is no "good night"
+        if top == "out_of_scope":
+            # sure, or not about the camera at all: out of scope; else what we can read of the camera
+            sure = dict(msg.ranking).get("out_of_scope", msg.confidence) >= OUT_OF_SCOPE_CONFIDENT
+            if not about_camera or (sure and not short):  # a few words about the camera are too few to be sure
+                return replies + self._out_of_scope(conv)
+            if not candidates:
+                return replies + self._what_doing(conv, msg, found)
+        if candidates and not about_camera and top in ("out_of_scope", None):
+            return replies + self._out_of_scope(conv)  # "who won the game last night" is no night vision
+        if candidates and short:
+            return replies + self._what_doing(conv, msg, found)  # too few words for "did you mean"
         if candidates:
+            conv.context["_ranking"] = dict(found[:2])
+            self._keep_entities(conv, msg)
             return replies + self._clarify(conv, candidates)
+        if about_camera:
+            return replies + self._what_doing(conv, msg, found)
         if msg.intent == "out_of_scope" or msg.intent == "nlu_fallback":
             return replies + self._out_of_scope(conv)
         return replies + [Reply.fixed("ask_problem")]
+
+    @staticmethod
+    def _keep_entities(conv: Conversation, msg: Incoming) -> None:
+        """Details given before the problem is clear (model, age, LED) still count once it is."""
+        kept = list(conv.context.get("_entities") or [])
+        conv.context["_entities"] = _unique(kept + [dict(e) for e in msg.entities])
+
+    def _what_doing(self, conv: Conversation, msg: Incoming, found: List[Tuple[str, float]]) -> List[Reply]:
+        """A camera problem without what the camera does: ask, with the likeliest and the most common
+        symptoms as buttons, and keep what was said to read the answer with it."""
+        if msg.intent != "inform":  # details are progress; only a repeated "it's broken" is not
+            conv.misunderstood += 1
+        if conv.misunderstood >= MISUNDERSTOOD_LIMIT:
+            return self._handoff(conv, "the problem could not be understood", msg)
+        said = dict(conv.context.get("_ranking") or {})
+        for s, c in found:
+            said[s] = max(said.get(s, 0.0), c)
+        conv.context["_ranking"] = said
+        self._keep_entities(conv, msg)
+        likely = [s for s, c in sorted(said.items(), key=lambda x: -x[1]) if c >= CLARIFY_FLOOR][:2]
+        shown = list(dict.fromkeys(likely + self.common_symptoms))[:COMMON_SHOWN]
+        conv.phase, conv.candidates = "clarify", shown
+        buttons = [(_capital(self.k.symptom(s).says), choice_payload("symptom", s)) for s in shown]
+        buttons.append(("Something else", choice_payload("symptom", "none")))
+        name = "what_doing_again" if msg.intent == "inform" or conv.misunderstood > 1 else "what_doing"
+        return [Reply.fixed(name, buttons)]
 
     def _clarify(self, conv: Conversation, candidates: List[str]) -> List[Reply]:
         conv.phase, conv.candidates = "clarify", candidates
@@ -204,8 +295,27 @@ class Controller:
             if index is not None:
                 conv.phase, conv.candidates = "idle", []
                 return [Reply.fixed("describe_again")]
+        combined = self._with_what_was_said(conv, msg)
+        if combined is not None:
+            return combined
         conv.phase, conv.candidates = "idle", []
         return self._opening(conv, msg)
+
+    def _with_what_was_said(self, conv: Conversation, msg: Incoming) -> Optional[List[Reply]]:
+        """A typed reply to a clarifying question, read together with the message before it: "it's a
+        KC105, had it a year" adds details, and a weak hint now and one before can settle it."""
+        found = dict(self._symptoms(msg))
+        if found and max(found.values()) >= SYMPTOM_CONFIDENCE and msg.intent != "nlu_fallback":
+            return None  # a clear complaint stands on its own
+        before = conv.context.get("_ranking") or {s: CLARIFY_FLOOR for s in conv.candidates}
+        together = {s: found.get(s, 0.0) + before.get(s, 0.0) for s in set(found) | set(before)}
+        best = max(together.items(), key=lambda x: x[1], default=(None, 0.0))
+        top = self._top_intent(msg)
+        if best[0] is not None and best[1] >= SYMPTOM_CONFIDENCE and found.get(best[0], 0.0) >= CLARIFY_FLOOR:
+            return self._start(conv, [best[0]], msg)
+        if top in DETAIL_INTENTS or top == "nlu_fallback" or (top == "out_of_scope" and msg.confidence < 0.8):
+            return self._what_doing(conv, msg, list(found.items()))
+        return None
 
     def _resume_answer(self, conv: Conversation, msg: Incoming) -> List[Reply]:
         choice = msg.choice()
@@ -248,16 +358,31 @@ class Controller:
         if choice == ("meta", "resume"):
             return replies + self._next(conv, state, repeat_note=False)
         if choice and isinstance(step, Ask) and choice[0] == step.move.id:
-            return replies + self._answer(conv, state, step, choice[1], msg)
-        if isinstance(step, Ask) and choice is None:
-            named = exact_option(step.options, msg.text)
-            if named is not None:  # naming an answer beats any guess at the intent ("under warranty")
-                return replies + self._answer(conv, state, step, named, msg)
-        if msg.intent in ("skip", "go_back") and msg.confidence < COMMAND_CONFIDENCE:
+            return replies + self._answer(conv, state, step, choice[1], said=self._button_label(step, choice[1]))
+        reading = self._reading(step, msg) if isinstance(step, Ask) and choice is None else Reading()
+        opened_with_yes_no = reading.polarity is not None and msg.confidence < CLEAR_COMMAND
+        if reading.option is not None and (
+            reading.score >= SURE_ANSWER or msg.intent not in COMMAND_INTENTS or opened_with_yes_no
+        ):
+            return replies + self._answer(conv, state, step, reading.option, said=msg.text)
+        if msg.intent in ("skip", "go_back", "start_over") and msg.confidence < COMMAND_CONFIDENCE:
             msg = replace(msg, intent="nlu_fallback")
-        unsure_without_option = (
-            msg.intent == "not_sure" and isinstance(step, Ask) and self._option_from_message(step, msg) is None
-        )
+        if msg.intent == "start_over":
+            conv.engine = state.to_dict()
+            return replies + [
+                Reply(
+                    text="Start over? We would drop what we found so far.",
+                    buttons=[
+                        ("Yes, start over", choice_payload("meta", "restart")),
+                        ("No, let's continue", choice_payload("meta", "resume")),
+                    ],
+                )
+            ]
+        unsure_without_option = msg.intent == "not_sure" and isinstance(step, Ask) and reading.option is None
+        if unsure_without_option and not reading.between:
+            unsure = next((o for o, _ in step.options if self.reader.is_unsure(step.move, o)), None)
+            if unsure is not None:
+                return replies + self._answer(conv, state, step, unsure, said=msg.text)
         if (msg.intent == "skip" or unsure_without_option) and isinstance(step, Ask):
             skipped = self.engine.skip(state)
             after = self.engine.next_step(state)
@@ -279,16 +404,25 @@ class Controller:
         if msg.intent == "how_to" and isinstance(step, Ask):
             conv.engine = state.to_dict()
             return replies + render.how_to(step)
-        new = [s for s, c in self._symptoms(msg) if c >= SYMPTOM_CONFIDENCE and s not in state.symptoms]
-        if isinstance(step, Ask):
-            option = self._option_from_message(step, msg)
-            if option is not None:
-                return replies + self._answer(conv, state, step, option, msg)
+        if reading.option is not None:
+            return replies + self._answer(conv, state, step, reading.option, said=msg.text)
+        if reading.between and isinstance(step, Ask):
+            return replies + self._which_one(conv, state, step, reading.between)
+        new = [
+            s
+            for s, c in self._symptoms(msg)
+            if c >= SYMPTOM_CONFIDENCE and s not in state.symptoms and s not in conv.noted
+        ]
         if self.engine.report_hazards(state, msg.entities):
             conv.misunderstood = 0
             return replies + self._next(conv, state, repeat_note=False)
         if new and msg.intent in self.symptom_ids:
             return replies + self._new_symptom(conv, state, new[0])
+        if msg.intent in self.symptom_ids and msg.confidence >= SYMPTOM_CONFIDENCE and isinstance(step, Ask):
+            # the problem we are already on, or one already noted: no answer, and no news
+            conv.misunderstood += 1
+            note = Reply(text="I have that noted. To go on, I need an answer to this question:")
+            return replies + [note] + self._next(conv, state, repeat_note=False)
         if choice:
             return (
                 replies
@@ -308,7 +442,9 @@ class Controller:
     def _start(self, conv: Conversation, symptoms: List[str], msg: Incoming) -> List[Reply]:
         ordered = sorted(dict.fromkeys(symptoms), key=lambda s: -self.k.symptom(s).urgency)
         first, rest = ordered[0], ordered[1:]
-        state = self.engine.start([first], msg.entities, said=msg.text)
+        earlier = conv.context.pop("_entities", None) or []
+        conv.context.pop("_ranking", None)
+        state = self.engine.start([first], _unique(list(earlier) + list(msg.entities)), said=msg.text)
         conv.queue = [s for s in rest if s not in conv.queue] + conv.queue
         conv.phase, conv.candidates, conv.misunderstood, conv.recorded = "diagnosing", [], 0, False
         intro = f"Understood: {self.k.symptom(first).says}."
@@ -326,30 +462,90 @@ class Controller:
             return self._next(conv, state)
         if symptom not in conv.queue:
             conv.queue.append(symptom)
+        conv.noted.append(symptom)
         return [
             Reply(text=f"Noted: {self.k.symptom(symptom).says}. We'll look at that right after this.")
         ] + self._next(conv, state, repeat_note=False)
 
-    def _answer(self, conv: Conversation, state: DiagnosisState, step: Ask, option: str, msg: Incoming) -> List[Reply]:
+    def _answer(
+        self, conv: Conversation, state: DiagnosisState, step: Ask, option: str, said: Optional[str] = None
+    ) -> List[Reply]:
         try:
-            self.engine.answer(state, step.move.id, option, said=self._words(step, option, msg))
+            self.engine.answer(state, step.move.id, option, said=said)
         except InvalidAnswer:
             return [Reply(text="That isn't one of the answers to this question.")] + self._next(conv, state)
         conv.misunderstood = 0
+        conv.same_ask = []
         return self._next(conv, state)
 
     @staticmethod
-    def _words(step: Ask, option: str, msg: Incoming) -> str:
-        """The customer's own words for an answer: what they typed, or the label of the button they pressed."""
-        if msg.choice() is not None:
-            return dict(step.options).get(option, option)
-        return msg.text
+    def _button_label(step: Ask, option: str) -> Optional[str]:
+        return next((label for o, label in step.options if o == option), None)
+
+    def _reading(self, step: Ask, msg: Incoming) -> Reading:
+        """What a typed reply answers: a number or position, a fact the entities carry, or the words."""
+        if msg.intent == "choose" and msg.choice() is None:
+            index = ordinal_from_text(msg.text, len(step.options))
+            if index is not None:
+                return Reading(option=step.options[index][0], score=1.0)
+        for ent in msg.entities:
+            fact = ent.get("value") if ent.get("entity") == "fact" else None
+            if isinstance(fact, dict) and fact.get("move") == step.move.id and fact.get("option"):
+                if fact["option"] in dict(step.options):
+                    return Reading(option=fact["option"], score=1.0)  # "all my other devices are fine"
+        words = self.reader.read(step.move, step.options, msg.text, msg.intent)
+        if words.option is not None and words.score >= WORDS_BEAT_ENTITY:
+            return words  # "over a year" says more than the year it contains
+        rule = step.move.from_entity
+        if rule is not None:
+            for ent in msg.entities:
+                if ent.get("entity") == rule.entity:
+                    option = self.engine.option_from_entity(rule, ent)
+                    if option is not None:
+                        return Reading(option=option, score=1.0)
+        return words
+
+    def _which_one(self, conv: Conversation, state: DiagnosisState, step: Ask, between: Tuple[str, ...]) -> List[Reply]:
+        """Two (or more) options stay close: name them and let the customer pick."""
+        labels = dict(step.options)
+        named = [o for o in between if o in labels]
+        if self._count_ask(conv, step) >= SAME_ASK_LIMIT:
+            return self._stuck(conv, state, step)
+        quoted = [f"\u201c{labels[o]}\u201d" for o in named]
+        text = "Just to be sure, which one is it: " + (", ".join(quoted[:-1]) + " or " + quoted[-1]) + "?"
+        buttons = [(labels[o], choice_payload(step.move.id, o)) for o in named]
+        buttons.append(("Something else", choice_payload("meta", "resume")))
+        conv.engine = state.to_dict()
+        return [Reply(text=text, buttons=buttons)]
+
+    def _count_ask(self, conv: Conversation, step: Ask) -> int:
+        move = step.move.id
+        count = conv.same_ask[1] + 1 if len(conv.same_ask) == 2 and conv.same_ask[0] == move else 1
+        conv.same_ask = [move, count]
+        return count
+
+    def _stuck(self, conv: Conversation, state: DiagnosisState, step: Ask) -> List[Reply]:
+        """The third time in a row: not the same question again, but its answers as buttons, a way to skip
+        it, and a person; after that, the person."""
+        conv.engine = state.to_dict()
+        if conv.same_ask and conv.same_ask[1] > SAME_ASK_LIMIT:
+            return self._handoff(conv, "the same question could not be answered", self._message or Incoming(text=""))
+        buttons = [(label, choice_payload(step.move.id, option)) for option, label in step.options]
+        buttons += [render.SKIP, ("Talk to a person", "/human_handoff")]
+        text = (
+            "I'm not getting this one from your words, sorry. Please tap the answer that fits best, "
+            "skip this step, or talk to a person from our support team."
+        )
+        return [Reply(text=text, buttons=buttons)]
 
     def _next(self, conv: Conversation, state: DiagnosisState, repeat_note: bool = True) -> List[Reply]:
         step = self.engine.next_step(state)
         conv.engine = state.to_dict()
         if isinstance(step, Ask):
+            if self._count_ask(conv, step) >= SAME_ASK_LIMIT:
+                return self._stuck(conv, state, step)
             return render.ask(step, repeat_note)
+        conv.same_ask = []
         if isinstance(step, Verify):
             return render.verify(self.k, step)
         conv.phase = "finished"
@@ -390,7 +586,7 @@ class Controller:
 
     def _restart(self, conv: Conversation) -> List[Reply]:
         self._record_abandoned(conv)
-        context = conv.context
+        context = {k: v for k, v in conv.context.items() if k not in ("_ranking", "_entities")}
         conv.__dict__.update(Conversation().__dict__)
         conv.context = context
         return [Reply.fixed("restarted")]
@@ -502,6 +698,21 @@ class Controller:
         return replace(msg, intent=rest[0][0], confidence=rest[0][1], ranking=tuple(rest))
 
     @staticmethod
+    def _as_first_message(msg: Incoming) -> Incoming:
+        """A first message is a complaint, not an answer: "clips not saving" is no "deny", "wont connect
+        after reset" no "start over". Read it by the rest of the ranking unless it clearly is one."""
+        if msg.intent not in ANSWER_INTENTS or msg.choice() is not None:
+            return msg
+        rest = [(i, c) for i, c in msg.ranking if i not in ANSWER_INTENTS and i != "nlu_fallback"]
+        if msg.confidence >= CLEAR_ANSWER and not any(c >= CLARIFY_FLOOR for _, c in rest):
+            return msg
+        total = sum(c for _, c in rest) or 1.0
+        rest = [(i, c / total) for i, c in rest]
+        if not rest or rest[0][1] < REINTERPRET_CONFIDENCE:
+            return replace(msg, intent="nlu_fallback", confidence=0.0, ranking=tuple(rest))
+        return replace(msg, intent=rest[0][0], confidence=rest[0][1], ranking=tuple(rest))
+
+    @staticmethod
     def _top_intent(msg: Incoming) -> Optional[str]:
         """The intent, or under a low-confidence fallback the best guess behind it."""
         if msg.intent != "nlu_fallback":
@@ -512,18 +723,17 @@ class Controller:
         ranking = list(msg.ranking) or ([(msg.intent, msg.confidence)] if msg.intent else [])
         return symptoms_in(ranking, self.symptom_ids, floor=0.05)
 
-    def _option_from_message(self, step: Ask, msg: Incoming) -> Optional[str]:
-        if msg.intent == "choose" and msg.choice() is None:
-            index = ordinal_from_text(msg.text, len(step.options))
-            return step.options[index][0] if index is not None else None
-        rule = step.move.from_entity
-        if rule is not None:
-            for ent in msg.entities:
-                if ent.get("entity") == rule.entity:
-                    option = self.engine._option_from_entity(rule, ent)
-                    if option is not None:
-                        return option
-        return option_from_text(step.move, step.options, msg.text, msg.intent)
+    def _contradicted(self, symptom: str, msg: Incoming) -> bool:
+        """ "The light is blinking amber" is not also the symptom that is a green blinking light: a fact
+        in the message answers a question the symptom implies, differently."""
+        said = {move.id: option for move, option, _ in self.engine.entity_answers(msg.entities)}
+        spec = self.k.symptom(symptom)
+        return any(said.get(i.move, i.option) != i.option for i in spec.states + spec.implies)
+
+    @property
+    def common_symptoms(self) -> List[str]:
+        """The guide lists its symptoms as customers most often describe them, commonest first."""
+        return [s for s in self.symptom_ids if not self.k.symptom(s).safety]
 
     def _false_fix_replies(self, msg: Incoming) -> List[Reply]:
         return [

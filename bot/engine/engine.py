@@ -116,7 +116,7 @@ class DiagnosisEngine:
             if state.current(imp.move) is None:
                 self._record(state, imp.move, imp.option, ASSUMED, from_symptom=True)
 
-    def _entity_answers(self, entities: Iterable[Dict[str, Any]]) -> Iterator[Tuple[Move, Optional[str], Dict]]:
+    def entity_answers(self, entities: Iterable[Dict[str, Any]]) -> Iterator[Tuple[Move, Optional[str], Dict]]:
         """(move, option, entity) for every question an entity answers or action it reports tried."""
         for ent in entities or ():
             if not isinstance(ent, dict):
@@ -137,7 +137,7 @@ class DiagnosisEngine:
                 rule = move.from_entity
                 if move.kind != "question" or rule is None or rule.entity != ent.get("entity"):
                     continue
-                option = self._option_from_entity(rule, ent)
+                option = self.option_from_entity(rule, ent)
                 if option is not None:
                     yield move, option, ent
 
@@ -147,7 +147,7 @@ class DiagnosisEngine:
         an answer the customer gave to the question itself."""
         answered = []
         entities = list(entities or ())
-        for move, option, ent in self._entity_answers(entities):
+        for move, option, ent in self.entity_answers(entities):
             quote = ent.get("text")
             if move.kind == "action":
                 if not state.tried(move.id):
@@ -173,7 +173,7 @@ class DiagnosisEngine:
             return
         for ent in entities:
             if isinstance(ent, dict) and ent.get("entity") == rule.entity and ent.get("role") is None:
-                option = self._option_from_entity(rule, {**ent, **rule.when})
+                option = self.option_from_entity(rule, {**ent, **rule.when})
                 if option is not None and option == rule.ranges[0].option:
                     state.hints[AGE_QUESTION] = option
 
@@ -183,7 +183,7 @@ class DiagnosisEngine:
         if state.finished or state.status == "verifying":
             return []
         found = []
-        for move, option, ent in self._entity_answers(entities):
+        for move, option, ent in self.entity_answers(entities):
             if move.kind != "question" or option not in move.safety_options or state.answer(move.id) == option:
                 continue
             if not found:
@@ -193,7 +193,7 @@ class DiagnosisEngine:
         return found
 
     @staticmethod
-    def _option_from_entity(rule: EntityRule, ent: Dict[str, Any]) -> Optional[str]:
+    def option_from_entity(rule: EntityRule, ent: Dict[str, Any]) -> Optional[str]:
         for key, wanted in rule.when.items():
             if ent.get(key) != wanted:
                 return None

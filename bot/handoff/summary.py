@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from bot.engine import DiagnosisEngine, DiagnosisState
-from bot.engine.outcome import Outcome, RankedCause, plain, outcome_from_dict, said
+from bot.engine.outcome import Outcome, RankedCause, outcome_from_dict, plain, said
 from bot.engine.state import ASSUMED
 
 

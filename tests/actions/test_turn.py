@@ -83,3 +83,22 @@ def test_session_start_for_a_new_customer_is_silent():
     messages, events = run(ActionSessionStart(), tracker("", "session_start"))
     assert messages == []
     assert events[0]["event"] == "session_started"
+
+
+def test_entities_keep_the_customers_words_and_count_once():
+    from actions.tracker_io import incoming
+
+    latest = {
+        "text": "blinking amber, yes the amber blinking",
+        "intent": {"name": "inform", "confidence": 0.9},
+        "entities": [
+            {"entity": "led_state", "value": {"colour": "amber", "mode": "blinking"}, "text": "blinking amber"},
+            {"entity": "led_state", "value": {"mode": "blinking", "colour": "amber"}, "text": "amber blinking"},
+            {"entity": "duration", "value": 2.0, "text": "2 days", "role": "problem", "start": 0},
+            {"entity": "voltage", "value": 4.6, "text": "4.6 V", "measured": True},
+        ],
+    }
+    msg = incoming(latest)
+    assert [e["entity"] for e in msg.entities] == ["led_state", "duration", "voltage"]
+    assert msg.entities[1] == {"entity": "duration", "value": 2.0, "text": "2 days", "role": "problem"}
+    assert msg.entities[2]["measured"] is True

@@ -7,23 +7,43 @@ It is wired like `rasa run` wires a channel (rasa.server.configure_cors with
 "agent" answers every message with ``echo <sender id>: <text>`` plus one button, sent
 through the channel's output channel to the message's sender id: exactly the
 path Rasa's replies take. No training needed, starts in a few seconds.
+
+Like Rasa's agent it keeps every message in a tracker store (in memory), so the
+channel can tell a new conversation from one the customer has written in. A
+message ``/say <JSON string>`` is answered with exactly that string (no echo
+prefix, no button): bot text chosen by a test, sent as Rasa sends text.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 
 from rasa.core.channels import socketio as rasa_socketio
 from rasa.core.channels.channel import UserMessage, register
+from rasa.core.tracker_store import InMemoryTrackerStore
 from rasa.server import configure_cors
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import UserUttered
 from sanic import Sanic
 
 from channels import socketio_channel
 
+SAY = "/say "
+
 
 class EchoAgent:
+    def __init__(self) -> None:
+        self.tracker_store = InMemoryTrackerStore(Domain.empty())
+
     async def handle_message(self, message: UserMessage) -> None:
+        tracker = await self.tracker_store.get_or_create_tracker(message.sender_id)
+        tracker.update(UserUttered(message.text, input_channel=message.input_channel))
+        await self.tracker_store.save(tracker)
+        if message.text and message.text.startswith(SAY):
+            await message.output_channel.send_text_message(message.sender_id, json.loads(message.text[len(SAY) :]))
+            return
         await message.output_channel.send_text_with_buttons(
             message.sender_id,
             f"echo {message.sender_id}: {message.text}",

@@ -13,65 +13,21 @@ every bot reply is dropped.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import inspect
-import sys
-import time
 import urllib.request
-from contextlib import asynccontextmanager
-from pathlib import Path
-from typing import Any, AsyncIterator, Dict, Iterator, List, Optional
+from typing import Any, Dict, Iterator, List
 
 import pytest
 import socketio
 
 from channels.socketio_channel import ORIGINS_ENV, OriginPolicy, SocketIOInput, parse_origins
-from tests.support.servers import (
-    HOST,
-    REPO_ROOT,
-    HarnessError,
-    ManagedProcess,
-    free_port,
-    server_env,
-)
-
-REPLY_TIMEOUT = 10.0
-NO_REPLY_WAIT = 3.0
-
+from tests.support.echo_server import EchoServer
+from tests.support.servers import HOST
+from tests.support.socketio_client import ChatClient, client
 
 # --------------------------------------------------------------------------- #
-# Servers and a small client
+# Servers (the client is tests/support/socketio_client.py)
 # --------------------------------------------------------------------------- #
-
-
-class EchoServer:
-    def __init__(self, name: str, args: List[str], workdir: Path) -> None:
-        self.port = free_port()
-        self.process = ManagedProcess(
-            name=name,
-            args=[sys.executable, "-m", "tests.channels.socketio_echo_server", "--port", str(self.port), *args],
-            cwd=REPO_ROOT,
-            env=server_env(REPO_ROOT, {ORIGINS_ENV: ""}),
-            log_path=workdir / f"{name}.log",
-        )
-
-    @property
-    def url(self) -> str:
-        return f"http://{HOST}:{self.port}"
-
-    def wait(self, timeout: float = 120) -> "EchoServer":
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if not self.process.running:
-                raise HarnessError(f"{self.process.name} exited:\n{self.process.log_tail()}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/webhooks/socketio/", timeout=2) as r:
-                    if r.status == 200:
-                        return self
-            except OSError:
-                time.sleep(0.2)
-        raise HarnessError(f"{self.process.name} did not start:\n{self.process.log_tail()}")
 
 
 @pytest.fixture(scope="module")
@@ -92,81 +48,6 @@ def echo_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dict[str,
     finally:
         for server in servers.values():
             server.process.stop()
-
-
-class ChatClient:
-    """A socket.io client speaking Rasa's protocol; collects what the server emits.
-
-    It uses the HTTP long-polling transport: python-engineio 4.15's websocket
-    client needs aiohttp >= 3.10 (ClientWSTimeout) and Rasa 3.6 pins an older
-    aiohttp. The browser tests (tests/e2e/test_webchat.py) use websockets.
-    """
-
-    def __init__(self) -> None:
-        self.sio = socketio.AsyncClient(reconnection=False)
-        self.bot: "asyncio.Queue[Dict[str, Any]]" = asyncio.Queue()
-        self.confirms: "asyncio.Queue[Any]" = asyncio.Queue()
-        self.sio.on("bot_uttered", self.bot.put_nowait)
-        self.sio.on("session_confirm", self.confirms.put_nowait)
-
-    async def connect(self, url: str, origin: Optional[str] = None, transport: str = "polling") -> None:
-        headers = {"Origin": origin} if origin else {}
-        await self.sio.connect(url, headers=headers, transports=[transport], wait_timeout=10)
-
-    async def session(self, session_id: Optional[str] = None) -> str:
-        await self.sio.emit("session_request", {"session_id": session_id})
-        return await asyncio.wait_for(self.confirms.get(), REPLY_TIMEOUT)
-
-    async def say(self, text: str, session_id: Optional[str]) -> None:
-        data: Dict[str, Any] = {"message": text}
-        if session_id is not None:
-            data["session_id"] = session_id
-        await self.sio.emit("user_uttered", data)
-
-    async def reply(self, timeout: float = REPLY_TIMEOUT) -> Dict[str, Any]:
-        return await asyncio.wait_for(self.bot.get(), timeout)
-
-    async def replies_until(self, predicate, timeout: float = 60) -> List[Dict[str, Any]]:
-        """Bot messages until one satisfies ``predicate`` (and any that follow within 1.5s)."""
-        got: List[Dict[str, Any]] = []
-        deadline = time.monotonic() + timeout
-        while not got or not predicate(got[-1]):
-            got.append(await asyncio.wait_for(self.bot.get(), max(0.1, deadline - time.monotonic())))
-        while True:
-            try:
-                got.append(await asyncio.wait_for(self.bot.get(), 1.5))
-            except asyncio.TimeoutError:
-                return got
-
-    async def no_reply(self, wait: float = NO_REPLY_WAIT) -> bool:
-        try:
-            await asyncio.wait_for(self.bot.get(), wait)
-        except asyncio.TimeoutError:
-            return True
-        return False
-
-    async def close(self) -> None:
-        """Disconnect without waiting for the pending long-poll (up to pingInterval, 25 s)."""
-        eio = self.sio.eio
-        if self.sio.connected:
-            await eio.disconnect(abort=True)
-        for task in (getattr(eio, "read_loop_task", None), getattr(eio, "write_loop_task", None)):
-            if task is not None and not task.done():
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
-        if eio.http is not None and not eio.http.closed:
-            await eio.http.close()
-
-
-@asynccontextmanager
-async def client(url: str, origin: Optional[str] = None, transport: str = "polling") -> AsyncIterator[ChatClient]:
-    chat = ChatClient()
-    await chat.connect(url, origin=origin, transport=transport)
-    try:
-        yield chat
-    finally:
-        await chat.close()
 
 
 # --------------------------------------------------------------------------- #
@@ -439,3 +320,26 @@ async def test_a_diagnosis_over_socketio_survives_a_reconnect(bot_servers):
     user_texts = [e.get("text") for e in events if e["event"] == "user"]
     assert user_texts[0].startswith("the sd card") and len(user_texts) == 3
     assert {e.get("input_channel") for e in events if e["event"] == "user"} == {"socketio"}
+
+
+@pytest.mark.timeout(300)
+async def test_opening_the_chat_with_the_real_bot(bot_servers):
+    """rasa-webchat's opening (no message): the greeting once, never a message in the tracker."""
+    url = bot_servers.rasa_url
+    async with client(url, origin=url) as chat:
+        session_id = await chat.session()
+        await chat.sio.emit("user_uttered", {"customData": {}, "session_id": session_id})
+        greeting = await chat.reply(timeout=60)
+        assert "What is your camera doing?" in greeting["text"]
+        assert await chat.no_reply(2.0)
+        await chat.say("the sd card in my kc120 is not recognized anymore", session_id)
+        messages = await chat.replies_until(_has_buttons)
+        assert "SD card is not recognized" in _texts(messages)
+        # the chat opened again (e.g. another tab): nothing, and the question still stands
+        await chat.sio.emit("user_uttered", {"message": "/get_started", "session_id": session_id})
+        assert await chat.no_reply()
+        await chat.say(_button(messages, "Still not detected")["payload"], session_id)
+        assert _button(await chat.replies_until(_has_buttons), "Under warranty")
+    events = bot_servers.tracker(session_id)["events"]
+    user_texts = [e.get("text") for e in events if e["event"] == "user"]
+    assert len(user_texts) == 2 and user_texts[0].startswith("the sd card"), user_texts

@@ -77,6 +77,7 @@ def test_entities_in_rasa_format(create) -> None:
             "end": 9,
             "confidence": 1.0,
             "extractor": "KasaEntityExtractor",
+            "text": "kc-105",
         },
         {
             "entity": "led_state",
@@ -85,6 +86,7 @@ def test_entities_in_rasa_format(create) -> None:
             "end": 33,
             "confidence": 1.0,
             "extractor": "KasaEntityExtractor",
+            "text": "blinking green",
         },
         {
             "entity": "duration",
@@ -93,6 +95,8 @@ def test_entities_in_rasa_format(create) -> None:
             "end": 46,
             "confidence": 1.0,
             "extractor": "KasaEntityExtractor",
+            "text": "2 months",
+            "role": "problem",
         },
         {
             "entity": "temperature",
@@ -101,6 +105,7 @@ def test_entities_in_rasa_format(create) -> None:
             "end": 61,
             "confidence": 1.0,
             "extractor": "KasaEntityExtractor",
+            "text": "150 F",
         },
         {
             "entity": "voltage",
@@ -109,6 +114,8 @@ def test_entities_in_rasa_format(create) -> None:
             "end": 69,
             "confidence": 1.0,
             "extractor": "KasaEntityExtractor",
+            "text": "4.6V",
+            "measured": True,
         },
         {
             "entity": "wifi_band",
@@ -117,6 +124,7 @@ def test_entities_in_rasa_format(create) -> None:
             "end": 77,
             "confidence": 1.0,
             "extractor": "KasaEntityExtractor",
+            "text": "5ghz",
         },
     ]
     for entity in entities:

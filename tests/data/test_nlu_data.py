@@ -47,6 +47,8 @@ DIALOGUE_MINIMUMS = {
     "human_handoff": 30,
     "how_to": 20,
     "bot_challenge": 20,
+    "vague_problem": 30,
+    "inform": 30,
 }
 
 OUT_OF_SCOPE_MINIMUM = 80

@@ -3,7 +3,7 @@
 The Rasa server of the harness (tests/support/servers.py) runs the project's
 socket.io channel, so it serves the chat page at /chat and the widget at
 /chat/widget.js. Chromium is Debian's (/usr/bin/chromium; installed with apt-get
-by the `chromium` fixture when missing), not a Playwright download.
+by the `chromium` fixture of tests/e2e/conftest.py when missing), not a Playwright download.
 
 Screenshots go to test-artifacts/ (git-ignored): webchat-finished.png (the
 finished diagnosis), webchat-phone.png, webchat-widget.png.
@@ -11,37 +11,19 @@ finished diagnosis), webchat-phone.png, webchat-widget.png.
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
-import os
 import re
-import shutil
-import subprocess
-import threading
 from pathlib import Path
 from typing import Iterator
 
 import pytest
 
-from tests.support.servers import HOST, REPO_ROOT, free_port
+from tests.support.browser import static_site
+from tests.support.servers import REPO_ROOT
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 expect = playwright_sync.expect
 
-CHROMIUM = Path(os.environ.get("KASA_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    # a foreign site for the origin test; everything else resolves normally
-    "--host-resolver-rules=MAP shop.example 127.0.0.1",
-]
 ARTIFACTS = REPO_ROOT / "test-artifacts"
 BOT_TIMEOUT = 60_000  # ms for one bot reply (first turn loads the NLU pipeline)
 COMPLAINT = "the sd card in my kc120 is not recognized anymore"
@@ -50,55 +32,8 @@ pytestmark = pytest.mark.timeout(600)
 
 
 # --------------------------------------------------------------------------- #
-# Browser
+# Browser (fixtures chromium, browser, new_page: tests/e2e/conftest.py)
 # --------------------------------------------------------------------------- #
-
-
-@pytest.fixture(scope="session")
-def chromium() -> Path:
-    """Debian's Chromium; `apt-get install -y chromium` when it is missing (CI runs as root)."""
-    if not CHROMIUM.exists():
-        apt = shutil.which("apt-get")
-        if apt is None or os.geteuid() != 0:
-            pytest.fail(f"{CHROMIUM} is missing; install Debian's chromium (apt-get install -y chromium)")
-        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-        for cmd in ([apt, "update"], [apt, "install", "-y", "--no-install-recommends", "chromium"]):
-            result = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=1200)
-            if result.returncode != 0:
-                pytest.fail(f"{' '.join(cmd)} failed:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}")
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} still missing after apt-get install chromium")
-    return CHROMIUM
-
-
-@pytest.fixture(scope="module")
-def browser(chromium: Path):
-    with playwright_sync.sync_playwright() as p:
-        # Playwright gives every launch a new empty profile (user data dir).
-        browser = p.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
-@pytest.fixture
-def new_page(browser):
-    """Factory: a page in a fresh context (own localStorage); console errors collected."""
-    contexts = []
-
-    def make(**context_options):
-        context = browser.new_context(**context_options)
-        context.set_default_timeout(15_000)
-        contexts.append(context)
-        page = context.new_page()
-        page.errors = []  # type: ignore[attr-defined]
-        page.on("pageerror", lambda error: page.errors.append(str(error)))
-        return page
-
-    yield make
-    for context in contexts:
-        context.close()
 
 
 @pytest.fixture(scope="module")
@@ -303,16 +238,23 @@ def test_text_is_never_html(new_page, chat_url):
     box.fill(evil)
     box.press("Enter")
     expect(user_said(page, evil)).to_be_visible()
-    # a bot message with markup, as if the server had sent it (through the stored transcript)
-    page.evaluate(
-        """(evil) => {
+    # the bot's answer must have landed: the page saves its transcript when it does
+    expect(page.locator(".kc-msg-bot:not(.kc-intro)")).not_to_have_count(0, timeout=BOT_TIMEOUT)
+    expect(page.locator(".kc-typing")).to_be_hidden()
+    # a bot message with markup, as if the server had sent it (through the stored transcript).
+    # Written by the reloaded document before the chat's script runs, so no save of the old
+    # page (a late reply) can overwrite it.
+    page.add_init_script(
+        """(evil => {
+        if (sessionStorage.getItem('injected')) return;
+        sessionStorage.setItem('injected', '1');
         const key = Object.keys(localStorage).find(k => k.startsWith('kasa-webchat:'));
         const data = JSON.parse(localStorage.getItem(key));
         data.messages.push({from: 'bot', text: evil,
                             buttons: [{title: evil, payload: '/how_to'}], chosen: null});
         localStorage.setItem(key, JSON.stringify(data));
-    }""",
-        evil,
+    })(%s)"""
+        % json.dumps(evil)
     )
     page.reload()
     expect(page.locator(".kc-msg-bot .kc-bubble").filter(has_text=evil)).to_be_visible()
@@ -374,16 +316,8 @@ def shop_site(bot_servers, tmp_path_factory) -> Iterator[int]:
     """A page of another site (other origin) embedding the widget with the one-line snippet."""
     root = tmp_path_factory.mktemp("shop")
     (root / "index.html").write_text(HOST_PAGE.format(bot=bot_servers.rasa_url), encoding="utf-8")
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
-    handler.log_message = lambda *args: None  # type: ignore[assignment]
-    server = http.server.ThreadingHTTPServer((HOST, free_port()), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server.server_address[1]
-    finally:
-        server.shutdown()
-        server.server_close()
+    with static_site(root) as port:
+        yield port
 
 
 def test_widget_on_another_site(new_page, shop_site):

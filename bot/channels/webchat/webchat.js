@@ -29,6 +29,11 @@
   var TYPING_TIMEOUT_MS = 30000;
   var MAX_INPUT = 1000;
   var URL_RE = /https?:\/\/[^\s<>"')\]]+[^\s<>"')\].,;:!?]/g;
+  // Bot text arrives as Markdown that renders to the bot's plain text (for rasa-webchat and
+  // other Markdown clients; markdown_safe in channels/socketio_channel.py): backslash escapes,
+  // &lt; &amp; &#61;, and "  \n" hard breaks. plainText() undoes exactly that.
+  var MARKDOWN_RE = /\\([\\`*{}\[\]()#+\-.!_>~|])|&(lt|gt|amp|quot|#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6});| +\n/g;
+  var ENTITIES = { lt: "<", gt: ">", amp: "&", quot: "\"" };
   var BOT_ICON_PATH = "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z";
 
   // ---- small DOM helpers (text only, never innerHTML) ---------------------------------
@@ -71,6 +76,24 @@
       node.appendChild(document.createTextNode(text.slice(last)));
     }
     return node;
+  }
+
+  /** The plain text of a bot message sent as escaped Markdown (see MARKDOWN_RE). */
+  function plainText(markdown) {
+    return markdown.replace(MARKDOWN_RE, function (all, escaped, entity) {
+      if (escaped) {
+        return escaped;
+      }
+      if (entity) {
+        if (ENTITIES[entity]) {
+          return ENTITIES[entity];
+        }
+        var code = entity.charAt(1) === "x" || entity.charAt(1) === "X"
+          ? parseInt(entity.slice(2), 16) : parseInt(entity.slice(1), 10);
+        return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : all;
+      }
+      return "\n";
+    });
   }
 
   function svgIcon() {
@@ -421,7 +444,7 @@
     if (!data || typeof data !== "object") {
       return;
     }
-    var text = typeof data.text === "string" ? data.text : "";
+    var text = typeof data.text === "string" ? plainText(data.text) : "";
     var buttons = normalizeButtons(data);
     if (!text && !buttons.length) {
       return;
@@ -566,7 +589,7 @@
     });
   }
 
-  window.KasaWebchat = { mount: mount, version: "1" };
+  window.KasaWebchat = { mount: mount, plainText: plainText, version: "1" };
 
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", autoMount);

@@ -180,11 +180,12 @@ def test_low_confidence_asks_did_you_mean(controller):
     )
     assert chat.conv.phase == "clarify"
     titles = [t for t, _ in chat.last[-1].buttons]
-    assert titles == [
+    # the two likeliest first, then the commonest symptoms (a two-word opening), then a way out
+    assert titles[:2] == [
         "Live view times out in the app",
         "The LED blinks green but the app can't reach the camera",
-        "Something else",
     ]
+    assert titles[-1] == "Something else"
     chat.press("The LED blinks green")
     assert chat.conv.phase == "diagnosing"
     state = DiagnosisState.from_dict(chat.conv.engine)
@@ -475,3 +476,160 @@ def test_the_hand_off_summary_tells_the_customer_their_problem_in_plain_words(co
     summary = chat.texts[-1]
     assert "• Problem: your camera worked for a while, then went offline" in summary
     assert "Kasa camera offline after 2 months" not in summary
+
+
+# -- typed answers: polarity, success, no loops ------------------------------------------------------
+
+
+def _start_at(chat, text, symptom, move_id):
+    chat.say(text, symptom)
+    chat.answer_until(move_id)
+
+
+def test_success_typed_while_the_model_guesses_go_back_is_the_fixed_answer(controller):
+    chat = Chat(controller)
+    _start_at(chat, "the kasa app freezes every time i open the camera settings", "app_freezes_settings", "update_app")
+    chat.say("ok that worked, it's back online", "go_back", 0.77)
+    assert "Before we call it fixed" in "\n".join(chat.texts)
+
+
+def test_a_yes_with_a_click_is_never_no_click(controller):
+    chat = Chat(controller)
+    chat.say("the reset button is really hard to press", "reset_button_hard")
+    chat.answer_until("reset_button_click")
+    chat.say("yes i can feel it click", "affirm", 0.6)
+    state = DiagnosisState.from_dict(chat.conv.engine)
+    assert state.answer("reset_button_click") == "click"
+
+
+def test_the_same_question_is_never_asked_a_third_time_the_same_way(controller):
+    chat = Chat(controller)
+    chat.say("my sd card is not recognized", "sd_card_not_recognized")
+    prompts = []
+    for _ in range(6):
+        if chat.conv.phase == "handoff":
+            break
+        chat.say("still not recognized, the sd card", "sd_card_not_recognized")
+        prompts.append(chat.last[-1].text)
+    assert "Noted" not in "\n".join(prompts)
+    for a, b, c in zip(prompts, prompts[1:], prompts[2:]):
+        assert not (a == b == c), prompts
+    assert chat.conv.phase == "handoff" or any(title == "Talk to a person" for r in chat.last for title, _ in r.buttons)
+
+
+def test_a_second_symptom_named_mid_question_is_noted_once(controller):
+    chat = Chat(controller)
+    chat.say("my camera is offline after 2 months", "offline_after_months")
+    first = chat.say("also the night vision is slow", "night_vision_slow")
+    assert any(t.startswith("Noted: night vision") for t in [r.text for r in first])
+    again = chat.say("night vision is slow too", "night_vision_slow")
+    assert not any(r.text.startswith("Noted") for r in again)
+    assert chat.conv.queue.count("night_vision_slow") == 1
+
+
+def test_two_close_options_are_asked_by_name(controller):
+    chat = Chat(controller)
+    chat.say("my camera is offline after 2 months", "offline_after_months")
+    state = DiagnosisState.from_dict(chat.conv.engine)
+    state.observations = [o for o in state.observations if o.move != "reset_recurs"]
+    state.pending = "reset_recurs"
+    chat.conv.engine = state.to_dict()
+    chat.say("yes", "affirm")
+    text = chat.last[-1].text
+    assert "Yes, it worked for a while, then failed again" in text and "Yes, but it did not help at all" in text
+    titles = [t for t, _ in chat.last[-1].buttons]
+    assert titles[:2] == ["Yes, it worked for a while, then failed again", "Yes, but it did not help at all"]
+
+
+# -- complaints: vague, details, not a camera fault ---------------------------------------------------
+
+
+def test_a_vague_complaint_is_asked_what_it_is_doing_never_turned_away(controller):
+    chat = Chat(controller)
+    chat.say("my camera is acting up", "vague_problem", 0.95)
+    assert chat.last[-1].name == "what_doing"
+    titles = [t for t, _ in chat.last[-1].buttons]
+    assert titles[0] == "Your camera worked for a while, then went offline" and titles[-1] == "Something else"
+
+
+def test_details_after_what_is_it_doing_are_kept_and_read_with_the_problem(controller):
+    chat = Chat(controller)
+    chat.say("my camera stopped working yesterday", "vague_problem", 0.95)
+    chat.say(
+        "it's a KC105, had it about a year",
+        "inform",
+        0.9,
+        entities=[{"entity": "camera_model", "value": "KC105"}, {"entity": "duration", "value": 365.0, "role": "age"}],
+    )
+    assert chat.last[-1].name == "what_doing_again", "details are not out of scope"
+    assert chat.conv.phase == "clarify"
+    chat.say(
+        "solid green light",
+        "inform",
+        0.7,
+        entities=[{"entity": "led_state", "value": {"colour": "green", "mode": "solid"}}],
+    )
+    assert chat.conv.phase == "clarify", "details are progress, not a misunderstanding"
+    chat.say("the app just says it's offline", "offline_after_months", 0.8)
+    assert chat.conv.phase == "diagnosing"
+    assert chat.conv.context["camera_model"] == "KC105"
+    state = DiagnosisState.from_dict(chat.conv.engine)
+    assert state.answer("led_check") == "solid_green", "the light said before the problem counts"
+
+
+def test_a_weak_hint_now_and_before_settle_the_symptom(controller):
+    chat = Chat(controller)
+    chat.say("camera weird", "nlu_fallback", 0.3, ranking=[("nlu_fallback", 0.3), ("live_view_timeout", 0.3)])
+    chat.say(
+        "the picture never loads",
+        "nlu_fallback",
+        0.35,
+        ranking=[("nlu_fallback", 0.35), ("live_view_timeout", 0.33), ("out_of_scope", 0.2)],
+    )
+    assert chat.conv.phase == "diagnosing"
+    assert DiagnosisState.from_dict(chat.conv.engine).symptoms == ["live_view_timeout"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my hs100 plug keeps dropping offline",
+        "home assistant says unsupported device when I add my ec70",
+        "my tapo c200 is offline",
+        "please cancel my kasa care subscription",
+    ],
+)
+def test_not_a_camera_fault_is_out_of_scope_even_when_a_symptom_is_guessed(controller, text):
+    chat = Chat(controller)
+    chat.say(text, "offline_after_months", 0.8)
+    assert chat.last[-1].name == "out_of_scope"
+    assert chat.conv.phase == "idle"
+
+
+def test_a_camera_fault_inside_a_set_up_story_is_diagnosed(controller):
+    chat = Chat(controller)
+    chat.say(
+        "i have 3 kasa cams in home assistant, one KC105 keeps dropping offline in the kasa app too",
+        "offline_after_months",
+        0.9,
+    )
+    assert chat.conv.phase == "diagnosing"
+
+
+def test_a_first_message_that_reads_as_an_answer_is_read_as_a_complaint(controller):
+    chat = Chat(controller)
+    chat.say("clips not saving", "deny", 0.52, ranking=[("deny", 0.52), ("clips_not_saving", 0.45), ("affirm", 0.03)])
+    assert chat.conv.phase == "diagnosing"
+    assert DiagnosisState.from_dict(chat.conv.engine).symptoms == ["clips_not_saving"]
+
+
+def test_a_second_symptom_the_message_contradicts_is_not_added(controller):
+    chat = Chat(controller)
+    chat.say(
+        "the camera is offline, and the light is blinking amber",
+        "offline_after_months",
+        0.7,
+        ranking=[("offline_after_months", 0.7), ("green_blinking_no_cloud", 0.25)],
+        entities=[{"entity": "led_state", "value": {"colour": "amber", "mode": "blinking"}}],
+    )
+    assert chat.conv.queue == []

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from bot.dialogue.understanding import exact_option, negated, option_from_text, yes_or_no
+from bot.dialogue.answers import default_reader
+from bot.dialogue.understanding import negated, yes_or_no
 from bot.engine import FIXED, DiagnosisEngine
 
 
 @pytest.fixture(scope="module")
 def engine():
     return DiagnosisEngine()
+
+
+def option_from_text(move, options, text, intent):
+    return default_reader().read(move, options, text, intent).option
 
 
 def _step(engine, move_id):
@@ -35,10 +40,10 @@ def _step(engine, move_id):
         ("it came back for a bit then dropped again", "came_back_briefly"),
         # a negation must never read as "Yes, it works now"
         ("I don't have another charger right now", None),
-        ("it is not working now", None),
+        ("it is not working now", "no_change"),  # read by meaning now; still never "it works"
         ("cant do that now", None),
         ("yes, still not working", None),
-        ("it didn't work", None),
+        ("it didn't work", "no_change"),
     ],
 )
 def test_replies_to_the_adapter_swap(engine, text, expected):
@@ -51,7 +56,7 @@ def test_replies_to_the_adapter_swap(engine, text, expected):
     [
         ("set-up went fine but still no cloud, same problem", "same_problem"),  # "no cloud" denies no option
         ("no response at all", "no_response"),
-        ("didn't work, no cloud still", None),
+        ("didn't work, no cloud still", "same_problem"),
     ],
 )
 def test_replies_to_the_factory_reset(engine, text, expected):
@@ -65,8 +70,9 @@ def test_replies_to_the_factory_reset(engine, text, expected):
         ("no idea, under warranty i think", "in_warranty"),  # the negation ends with its clause
         ("under warranty", "in_warranty"),
         ("out of warranty", "out_of_warranty"),
-        ("not under warranty", None),
-        ("it's not under warranty anymore", None),
+        # a denied option is never picked; the meaning of the denial is
+        ("not under warranty", "out_of_warranty"),
+        ("it's not under warranty anymore", "out_of_warranty"),
         ("not sure", "not_sure"),
     ],
 )
@@ -77,7 +83,7 @@ def test_replies_to_the_warranty_question(engine, text, expected):
 
 def test_a_negated_label_can_still_be_named(engine):
     step = _step(engine, "power_cycle_restores")
-    assert exact_option(step.options, "no it stays offline") == "no_stays_offline"
+    assert option_from_text(step.move, step.options, "no it stays offline", None) == "no_stays_offline"
     assert option_from_text(step.move, step.options, "no, it doesn't come back", "nlu_fallback") == "no_stays_offline"
     assert option_from_text(step.move, step.options, "yes for a while", "nlu_fallback") == "yes_for_a_while"
 
@@ -103,3 +109,63 @@ def test_yes_at_the_start_with_a_negation_after_is_not_a_yes():
     assert yes_or_no("yes it comes back for a bit", None) == "affirm"
     assert yes_or_no("yes, but it still doesn't connect", None) is None
     assert yes_or_no("whatever", "affirm") == "affirm"  # the NLU's own intent stands
+
+
+# -- the reader against replies written for these tests (tests/bot/dialogue/typed_replies.yml) ---------
+
+
+def _typed_replies():
+    from pathlib import Path
+
+    import yaml
+
+    data = yaml.safe_load((Path(__file__).with_name("typed_replies.yml")).read_text(encoding="utf-8"))
+    cases = []
+    for move, items in data.items():
+        for item in items:
+            marks = [pytest.mark.xfail(reason=item[2], strict=True)] if len(item) > 2 else []
+            cases.append(pytest.param(move, item[0], item[1], marks=marks))
+    return cases
+
+
+@pytest.mark.parametrize("move_id, text, expected", _typed_replies())
+def test_typed_replies(engine, move_id, text, expected):
+    step = _step(engine, move_id)
+    reading = default_reader().read(step.move, step.options, text, None)
+    if expected == "ask_which":
+        assert reading.option is None and len(reading.between) >= 2, reading
+    elif expected == "none":
+        assert reading.option is None, reading
+    else:
+        assert reading.option == expected, reading
+
+
+@pytest.mark.parametrize(
+    "move_id, text, never",
+    [
+        ("reset_button_click", "yes i can feel it click", "no_click"),
+        ("cloud_status", "yes, lots of reports", "no_reports"),
+        ("cloud_status", "yeah loads of people complaining", "no_reports"),
+        ("sd_card_test", "no it doesn't show the other card", "recognized"),
+        ("swap_adapter", "nope, still dead", FIXED),
+        ("power_cycle_restores", "no it stays dead", "yes_for_a_while"),
+        ("housing_cracks", "yes there's a crack", "intact"),
+    ],
+)
+def test_never_the_opposite_polarity(engine, move_id, text, never):
+    step = _step(engine, move_id)
+    reading = default_reader().read(step.move, step.options, text, None)
+    assert reading.option != never and never not in reading.between
+
+
+def test_two_close_options_are_named_not_guessed(engine):
+    step = _step(engine, "reset_recurs")
+    reading = default_reader().read(step.move, step.options, "yes", "affirm")
+    assert reading.option is None and set(reading.between) == {"recurred", "did_not_help"}
+
+
+@pytest.mark.parametrize("text", ["it works now", "back online", "that did it", "ok that worked, it's back online"])
+def test_success_is_the_fixed_answer(engine, text):
+    for move_id in ("swap_adapter", "factory_reset", "update_app"):
+        step = _step(engine, move_id)
+        assert default_reader().read(step.move, step.options, text, None).option == FIXED

@@ -47,7 +47,10 @@ def test_loads_and_is_cached(k):
 
 
 def test_every_file_is_a_section():
-    assert sorted(SECTIONS) == sorted(p.name for p in DATA.glob("*.yml") if p.name != "vocabulary.yml")
+    from bot.knowledge.phrases import WORDING_FILES
+
+    wording = ("vocabulary.yml", *WORDING_FILES)  # how customers write, each with its own loader and tests
+    assert sorted(SECTIONS) == sorted(p.name for p in DATA.glob("*.yml") if p.name not in wording)
 
 
 def test_unmodified_copy_loads_equal(copy, k):

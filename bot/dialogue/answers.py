@@ -1,0 +1,363 @@
+"""A typed reply read against the options of the open question: polarity first, then meaning.
+
+"yes i can feel it click" must never become "No click". So the reply's opening yes/no (and the
+negation of what follows) is settled before any similarity is computed: an option of the other
+polarity is out of the running, and a phrase only matches a reply of the same negation. Among
+what is left, the reply is compared with each option's label and its written paraphrases
+(data/knowledge/answer_phrases.yml) by the all-MiniLM-L6-v2 sentence embedding and by word
+overlap. When two options stay close the caller asks which one; when none fits, it asks again.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from functools import lru_cache
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+from bot.knowledge.model import Move
+from bot.knowledge.phrases import FIXED, AnswerPhrases, OptionPhrases, load_answer_phrases
+
+_NO_PHRASES = OptionPhrases(None, ())
+Embed = Callable[[Sequence[str]], np.ndarray]
+
+# A reply reads as an option at this combined score (cosine / word overlap, see _similarity) ...
+ACCEPT = 0.6
+# ... when the next option is at least this far behind; closer, the customer is asked which.
+MARGIN = 0.07
+# A phrase negated where the reply is not (or the other way round) counts this much less.
+MISMATCH = 0.8
+# "It works now" and a failure this close (both acceptable) are asked about, not picked: the generic
+# success phrases ("works fine") also fit sentences about something else working.
+POLAR_DOUBT = 0.12
+# Below ACCEPT, an option this far ahead of every other is still the one meant.
+CLEAR_LEAD_FLOOR = 0.5
+CLEAR_LEAD = 0.2
+# Below ACCEPT, but the only option of the polarity the reply opened with: taken at this score.
+POLAR_FLOOR = 0.35
+
+_NEGATION_WORDS = (
+    r"no|not|nope|nah|never|nothing|none|nobody|nowhere|neither|nor|without|cannot|"
+    r"can't|don't|doesn't|didn't|won't|isn't|aren't|wasn't|weren't|haven't|hasn't|hadn't|couldn't|"
+    r"wouldn't|shouldn't|ain't|n't"
+)
+_NEGATION = re.compile(rf"\b(?:{_NEGATION_WORDS})\b")
+_CLAUSE = re.compile(r"[,.;:!?]|\bbut\b|\bthen\b|\bthough\b|\balthough\b|\bhowever\b")
+_TOKEN = re.compile(r"[a-z0-9][a-z0-9'.\-]*")
+_FILLER_START = re.compile(r"^(?:(?:well|um+|uh+|hm+|so|oh|ah|ok|okay|and|lol|haha)\b[\s,.!]*)+")
+_STOP = frozenset(
+    """the a an it is i my to of and or on in at for this that its it's was be me do does did all
+    now right just then so really very also too there here one some any what when which who has have
+    had been are were am will would can could should we you your they them he she his her our us
+    still again yet well think guess maybe probably pretty quite bit kinda sort like seems seem
+    okay please thanks""".split()
+)
+# words that decide a negation's meaning but carry no option on their own
+_NEG_STOP = frozenset(_NEGATION_WORDS.split("|"))
+# what may follow a bare "yes"/"no" without saying anything more
+_BARE_FILLERS = frozenset("please thanks thank you thx mate sir it is does did i do".split())
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What a typed reply says about the open question."""
+
+    option: Optional[str] = None  # the option meant, when clear
+    between: Tuple[str, ...] = ()  # options it stays close to: ask which one
+    polarity: Optional[str] = None  # "yes" / "no" the reply opened with
+    score: float = 0.0
+
+
+class Normaliser:
+    def __init__(self, phrases: AnswerPhrases):
+        variants: Dict[str, str] = {}
+        for canonical, spellings in phrases.spellings.items():
+            variants[canonical.lower()] = canonical.lower()
+            for s in spellings:
+                variants[s.lower()] = canonical.lower()
+        ordered = sorted(variants, key=len, reverse=True)
+        self._variants = variants
+        self._fold = re.compile(r"(?<![\w'])(" + "|".join(re.escape(v) for v in ordered) + r")(?![\w'])")
+        self._yes = self._starts(phrases.yes_words)
+        self._no = self._starts(phrases.no_words)
+        self._not_polar = self._starts(phrases.not_polar)
+        self._question = self._starts(phrases.question_starts)
+        self.opposites = {a: b for a, b in phrases.opposites} | {b: a for a, b in phrases.opposites}
+        self.synonyms: Dict[str, frozenset] = {}
+        for group in phrases.synonyms:
+            for w in group:
+                self.synonyms[w] = self.synonyms.get(w, frozenset()) | frozenset(group)
+        self._answer_after_no = frozenset(self.fold(w) for w in phrases.answer_after_no)
+
+    def is_question(self, folded: str) -> bool:
+        return folded.rstrip().endswith("?") or bool(self._question.match(_FILLER_START.sub("", folded)))
+
+    def _starts(self, words: Sequence[str]) -> "re.Pattern[str]":
+        folded = sorted({self.fold(w) for w in words}, key=len, reverse=True)
+        # "it does not ..." is no "it does"
+        return re.compile(r"^(?:" + "|".join(re.escape(w) for w in folded) + r")(?![\w'])(?!\s+not\b)[\s,.!:;-]*")
+
+    def fold(self, text: str) -> str:
+        text = (text or "").lower().replace("\u2019", "'").replace("\u2018", "'")
+        text = re.sub(r"[\"()\[\]{}*_~`]", " ", text)
+        text = re.sub(r"\s+", " ", text).strip()
+        return self._fold.sub(lambda m: self._variants[m.group(1)], text)
+
+    def lead(self, folded: str) -> Tuple[Optional[str], str]:
+        """The yes/no a reply opens with, and the rest of it."""
+        text = _FILLER_START.sub("", folded)
+        if self._not_polar.match(text):
+            return None, text
+        # "no, it clicks" opens with no; "not really" is in the no-list before "no"
+        for polarity, pattern in (("no", self._no), ("yes", self._yes)):
+            m = pattern.match(text)
+            if m:
+                rest = text[m.end() :].strip()
+                word = rest.split(" ", 1)[0] if rest else ""
+                if m.group(0).strip() == "no" and m.group(0) == "no " and word not in self._answer_after_no:
+                    return None, text  # "no click", "no kinks, looks ok": a thing denied, not a "no"
+                return polarity, rest
+        return None, text
+
+
+def negated(text: str) -> bool:
+    return bool(_NEGATION.search(text or ""))
+
+
+def content_words(text: str) -> List[str]:
+    return [w.strip(".-") for w in _TOKEN.findall(text) if w.strip(".-") and w.strip(".-") not in _STOP]
+
+
+def _close(a: str, b: str) -> bool:
+    return a == b or (min(len(a), len(b)) >= 4 and SequenceMatcher(None, a, b).ratio() >= 0.85)
+
+
+def _overlap(said: Sequence[str], wanted: Sequence[str]) -> float:
+    """Share of a phrase's words the reply contains (misspellings count 0.8), minus extra words a little."""
+    wanted = [w for w in wanted if w not in _NEG_STOP]
+    said = [w for w in said if w not in _NEG_STOP]
+    if not wanted or not said:
+        return 0.0
+    hits = 0.0
+    for w in wanted:
+        if w in said:
+            hits += 1
+        elif any(_close(w, s) for s in said):
+            hits += 0.8
+    recall = hits / len(wanted)
+    precision = min(1.0, hits / len(said))
+    return 0.8 * recall + 0.2 * precision
+
+
+@dataclass(frozen=True)
+class _Phrase:
+    text: str  # folded, without its opening yes/no
+    asserted: Tuple[str, ...]
+    denied: Tuple[str, ...]
+    negated: bool
+    vector: Optional[np.ndarray]
+
+    @property
+    def words(self) -> Tuple[str, ...]:
+        return self.asserted + self.denied
+
+
+class AnswerReader:
+    """Reads typed replies against a move's options. `embed` maps texts to L2-normalised vectors
+    (default: the MiniLM encoder of the NLU pipeline)."""
+
+    def __init__(self, phrases: Optional[AnswerPhrases] = None, embed: Optional[Embed] = None):
+        self.phrases = phrases or load_answer_phrases()
+        self.norm = Normaliser(self.phrases)
+        self._embed = embed
+        self._cache: Dict[Tuple[str, str, str], Tuple[Optional[str], Tuple[_Phrase, ...]]] = {}
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        if self._embed is None:
+            self._embed = _default_embed()
+        return self._embed(list(texts))
+
+    def polarity_of(self, move: Move, option: str, label: str) -> Optional[str]:
+        written = self.phrases.option(move.id, option)
+        if written is not None and written.polarity:
+            return written.polarity
+        first = self.norm.fold(label).split(" ", 1)[0].strip(",")
+        return {"yes": "yes", "no": "no"}.get(first)
+
+    def _option_phrases(self, move: Move, option: str, label: str) -> Tuple[Optional[str], Tuple[_Phrase, ...]]:
+        key = (move.id, option, label)
+        if key not in self._cache:
+            written = self.phrases.option(move.id, option)
+            texts = [label] + list(written.phrases if written else ())
+            found: Dict[str, _Phrase] = {}
+            for t in texts:
+                pol, rest = self.norm.lead(self.norm.fold(t))
+                rest = rest or self.norm.fold(t)
+                if rest not in found:
+                    found[rest] = _Phrase(rest, *_word_polarity(self.norm.fold(t)), negated(rest) or pol == "no", None)
+            vectors = self.embed(list(found))
+            phrases = tuple(
+                _Phrase(p.text, p.asserted, p.denied, p.negated, v) for p, v in zip(found.values(), vectors)
+            )
+            self._cache[key] = (self.polarity_of(move, option, label), phrases)
+        return self._cache[key]
+
+    def _conflict(self, a: Sequence[str], b: Sequence[str]) -> bool:
+        """A word one side asserts that the other denies, synonyms included."""
+        same = self.norm.synonyms
+        return any(_close(x, y) or y in same.get(x, ()) for x in a for y in b)
+
+    def _opposed(self, said: Sequence[str], phrase: Sequence[str]) -> bool:
+        """ "setup failed" against "setup worked": words the data lists as opposites."""
+        opposite = self.norm.opposites
+        return any(opposite.get(w) in phrase for w in said if w in opposite)
+
+    def is_unsure(self, move: Move, option: str) -> bool:
+        return (self.phrases.option(move.id, option) or _NO_PHRASES).unsure
+
+    def bare_option(self, move: Move, options: Sequence[str], polarity: str) -> Optional[str]:
+        """The option a bare "yes"/"no" means when several options share that polarity."""
+        marked = [o for o in options if (self.phrases.option(move.id, o) or _NO_PHRASES).bare]
+        return marked[0] if len(marked) == 1 else None
+
+    def read(
+        self,
+        move: Move,
+        options: Sequence[Tuple[str, str]],
+        text: str,
+        intent: Optional[str] = None,
+    ) -> Reading:
+        folded = self.norm.fold(text)
+        if self.norm.is_question(folded):
+            return Reading()  # "what is a good brand of charger" asks; it answers nothing
+        polarity, rest = self.norm.lead(folded)
+        if polarity is None and intent in ("affirm", "deny") and len(_TOKEN.findall(folded)) <= 2:
+            by_words = self.read(move, options, text, None)
+            if by_words.option is not None or by_words.between:
+                return by_words  # "its cool" names an option, whatever the intent guessed
+            polarity = "yes" if intent == "affirm" else "no"  # "yess!!", "nah mate"
+            rest = ""
+        bare = not [w for w in _TOKEN.findall(rest) if w not in _BARE_FILLERS]
+        said_negated = negated(rest) or polarity == "no"
+        asserted, denied = _word_polarity(folded)
+        said = list(asserted) + list(denied)
+        scored: List[Tuple[float, str]] = []
+        polar: List[str] = []
+        vector = None if bare else self.embed([rest])[0]
+        said_words = set(_TOKEN.findall(folded))
+        for option, label in options:
+            pol, phrases = self._option_phrases(move, option, label)
+            never = (self.phrases.option(move.id, option) or _NO_PHRASES).never_with
+            if any(w in said_words for w in never):
+                continue  # "re-added it fine but still offline" never works now
+            if polarity and pol and pol != polarity:
+                continue  # never the opposite polarity
+            if polarity and pol == polarity:
+                polar.append(option)
+            if vector is None:
+                continue
+            best = 0.0
+            for p in phrases:
+                if option == FIXED and said_negated and not p.negated:
+                    continue  # "it's not working now" never reads as "it works now"
+                contradicts = self._conflict(asserted, p.denied) or self._conflict(denied, p.asserted)
+                if contradicts or self._opposed(asserted, p.asserted):
+                    continue  # "lots of reports" is not "No reports"; "reset it twice" is not "never reset"
+                score = _similarity(vector, said, p)
+                if p.negated != said_negated:
+                    score *= MISMATCH  # "both got detected" against "it detects nothing"
+                best = max(best, score)
+            scored.append((best, option))
+        scored.sort(reverse=True)
+        concrete = [(s, o) for s, o in scored if s >= ACCEPT and not self.is_unsure(move, o)]
+        if concrete and len(concrete) < len([1 for s, _ in scored if s >= ACCEPT]):
+            scored = concrete + [(s, o) for s, o in scored if (s, o) not in concrete and s < ACCEPT]
+        top = scored[0] if scored else (0.0, None)
+        second = scored[1] if len(scored) > 1 else (0.0, None)
+        pols = {o: self.polarity_of(move, o, dict(options)[o]) for _, o in (top, second) if o is not None}
+        if (
+            polarity is None
+            and second[0] >= ACCEPT
+            and top[0] - second[0] < POLAR_DOUBT
+            and None not in pols.values()
+            and len(set(pols.values())) == 2
+            and FIXED in pols
+        ):
+            # the words fit "it works now" and a failure ("my other card works fine"): ask, never guess
+            return Reading(between=(top[1], second[1]), score=top[0])
+        if top[0] >= ACCEPT and top[0] - second[0] >= MARGIN:
+            return Reading(option=top[1], polarity=polarity, score=top[0])
+        if top[0] >= CLEAR_LEAD_FLOOR and top[0] - second[0] >= CLEAR_LEAD:
+            return Reading(option=top[1], polarity=polarity, score=top[0])  # weak, but nothing else comes close
+        if top[0] >= ACCEPT:
+            return Reading(between=(top[1], second[1]), polarity=polarity, score=top[0])
+        if polarity and len(polar) == 1:
+            only = polar[0]
+            only_score = dict((o, s) for s, o in scored).get(only, 0.0)
+            if bare or only_score >= POLAR_FLOOR or not said_negated or polarity == "no":
+                return Reading(option=only, polarity=polarity, score=only_score)
+            return Reading(polarity=polarity, score=only_score)  # "yes, still not working"
+        if polarity and len(polar) > 1:
+            if bare:
+                default = self.bare_option(move, polar, polarity)
+                if default is not None:
+                    return Reading(option=default, polarity=polarity)
+                return Reading(between=tuple(polar), polarity=polarity)
+            ranked = [o for s, o in scored if o in polar and s >= POLAR_FLOOR]
+            lead = _score(scored, ranked[0]) - _score(scored, ranked[1]) if len(ranked) > 1 else 1.0
+            if ranked and lead >= MARGIN:
+                return Reading(option=ranked[0], polarity=polarity, score=_score(scored, ranked[0]))
+            return Reading(between=tuple(ranked[:2] or polar), polarity=polarity)
+        return Reading(polarity=polarity, score=top[0])
+
+
+def _score(scored: Sequence[Tuple[float, str]], option: str) -> float:
+    return next((s for s, o in scored if o == option), 0.0)
+
+
+def _word_polarity(text: str, scope: int = 3) -> Tuple[Tuple[str, ...], Tuple[str, ...]]:
+    """(asserted, denied) content words: "makes a noise but doesn't move" asserts makes, noise and
+    denies move. A negation reaches `scope` words, never past its clause."""
+    asserted: List[str] = []
+    denied: List[str] = []
+    for clause in _CLAUSE.split(text):
+        left = 0
+        for token in _TOKEN.findall(clause):
+            word = token.strip(".-")
+            if _NEGATION.fullmatch(token):
+                left = scope
+                continue
+            if not word or word in _STOP:
+                left = max(0, left - 1) if word else left
+                continue
+            (denied if left else asserted).append(word)
+            left = max(0, left - 1)
+    return tuple(asserted), tuple(denied)
+
+
+def _similarity(vector: np.ndarray, said: Sequence[str], phrase: _Phrase) -> float:
+    cosine = float(np.dot(vector, phrase.vector))
+    overlap = _overlap(said, phrase.words)
+    # Word overlap is exact but blind to paraphrase; the embedding sees paraphrase but blurs
+    # short texts. The better of the two, nudged up when both agree.
+    return max(cosine, overlap) + 0.15 * min(cosine, overlap)
+
+
+@lru_cache(maxsize=1)
+def _default_embed() -> Embed:
+    from bot.language.sentence_encoder import SentenceEncoder
+
+    encoder = SentenceEncoder.load()
+
+    def embed(texts: Sequence[str]) -> np.ndarray:
+        return encoder.encode(list(texts))
+
+    return embed
+
+
+@lru_cache(maxsize=1)
+def default_reader() -> AnswerReader:
+    return AnswerReader()

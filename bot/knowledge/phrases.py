@@ -1,0 +1,250 @@
+"""Customer wording kept beside the guide: typed answers per option (answer_phrases.yml) and
+statements that answer a question before it is asked (statements.yml).
+
+Kept apart from the guide's model (bot/knowledge/model.py): these files describe how people
+write, not what the guide says, and the engine never reads them. Every error names the file
+and the entry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Tuple
+
+import yaml
+
+from bot.knowledge.loader import DEFAULT_DIR, KnowledgeError
+from bot.knowledge.model import Knowledge
+
+ANSWER_FILE = "answer_phrases.yml"
+FIXED = "fixed"  # the engine's id of "Yes, it works now" (bot.engine.FIXED; no engine import here)
+POLARITIES = ("yes", "no")
+# Files of data/knowledge/ about customers' wording, loaded here and by bot/language/scope.py, not
+# by the guide's loader.
+WORDING_FILES = (ANSWER_FILE, "statements.yml", "scope.yml")
+
+
+@dataclass(frozen=True)
+class OptionPhrases:
+    polarity: Optional[str]
+    phrases: Tuple[str, ...]
+    bare: bool = False  # what a bare "yes"/"no" means when several options share its polarity
+    unsure: bool = False  # an "I don't know" answer
+    never_with: Tuple[str, ...] = ()  # a reply with one of these words is never this option
+
+
+@dataclass(frozen=True)
+class AnswerPhrases:
+    spellings: Dict[str, Tuple[str, ...]]
+    yes_words: Tuple[str, ...]
+    no_words: Tuple[str, ...]
+    not_polar: Tuple[str, ...]
+    opposites: Tuple[Tuple[str, str], ...]
+    synonyms: Tuple[Tuple[str, ...], ...]
+    answer_after_no: Tuple[str, ...]
+    question_starts: Tuple[str, ...]
+    fixed: OptionPhrases
+    moves: Dict[str, Dict[str, OptionPhrases]] = field(default_factory=dict)
+
+    def option(self, move_id: str, option_id: str) -> Optional[OptionPhrases]:
+        if option_id == FIXED:
+            own = self.moves.get(move_id, {}).get(FIXED)
+            if own is None:
+                return self.fixed
+            phrases = self.fixed.phrases + own.phrases
+            return OptionPhrases(self.fixed.polarity, phrases, never_with=self.fixed.never_with)
+        return self.moves.get(move_id, {}).get(option_id)
+
+
+def _strings(node: Any, where: str) -> Tuple[str, ...]:
+    if not isinstance(node, list) or not all(isinstance(x, str) and x.strip() for x in node):
+        raise KnowledgeError(f"{where}: expected a list of non-empty strings (quote yes/no/on/off and numbers)")
+    return tuple(x.strip() for x in node)
+
+
+def _option(node: Any, where: str) -> OptionPhrases:
+    if not isinstance(node, dict):
+        raise KnowledgeError(f"{where}: expected a mapping with `phrases` (and optionally `polarity`)")
+    unknown = set(node) - {"polarity", "phrases", "bare", "unsure", "never_with"}
+    if unknown:
+        raise KnowledgeError(f"{where}: unknown keys {sorted(unknown)}")
+    polarity = node.get("polarity")
+    if polarity is not None and polarity not in POLARITIES:
+        raise KnowledgeError(f"{where}: polarity must be yes or no (quoted), got {polarity!r}")
+    flags = {key: node.get(key, False) for key in ("bare", "unsure")}
+    for key, value in flags.items():
+        if not isinstance(value, bool):
+            raise KnowledgeError(f"{where}: {key} must be true or false")
+    never = _strings(node["never_with"], f"{where}.never_with") if "never_with" in node else ()
+    return OptionPhrases(polarity, _strings(node.get("phrases"), f"{where}.phrases"), never_with=never, **flags)
+
+
+def parse_answer_phrases(data: Any, knowledge: Optional[Knowledge], file: str = ANSWER_FILE) -> AnswerPhrases:
+    if not isinstance(data, dict):
+        raise KnowledgeError(f"{file}: expected a mapping at the top level")
+    known = {"version", "spellings", "yes_words", "no_words", "not_polar", "opposites", "question_starts"}
+    known |= {"fixed", "moves", "synonyms", "answer_after_no"}
+    unknown = set(data) - known
+    if unknown:
+        raise KnowledgeError(f"{file}: unknown top-level keys {sorted(unknown)}")
+    spellings_raw = data.get("spellings") or {}
+    if not isinstance(spellings_raw, dict):
+        raise KnowledgeError(f"{file}: spellings: expected a mapping")
+    spellings = {str(k): _strings(v, f"{file}: spellings.{k}") for k, v in spellings_raw.items()}
+    moves_raw = data.get("moves")
+    if not isinstance(moves_raw, dict) or not moves_raw:
+        raise KnowledgeError(f"{file}: moves: expected a non-empty mapping")
+    moves: Dict[str, Dict[str, OptionPhrases]] = {}
+    for move_id, options in moves_raw.items():
+        if not isinstance(options, dict):
+            raise KnowledgeError(f"{file}: moves.{move_id}: expected a mapping of option ids")
+        moves[str(move_id)] = {str(o): _option(n, f"{file}: moves.{move_id}.{o}") for o, n in options.items()}
+    phrases = AnswerPhrases(
+        spellings=spellings,
+        yes_words=_strings(data.get("yes_words"), f"{file}: yes_words"),
+        no_words=_strings(data.get("no_words"), f"{file}: no_words"),
+        not_polar=_strings(data.get("not_polar"), f"{file}: not_polar"),
+        opposites=_pairs(data.get("opposites") or [], f"{file}: opposites"),
+        synonyms=tuple(
+            tuple(w.lower() for w in _strings(g, f"{file}: synonyms[{i}]"))
+            for i, g in enumerate(data.get("synonyms") or [])
+        ),
+        answer_after_no=_strings(data.get("answer_after_no") or ["it"], f"{file}: answer_after_no"),
+        question_starts=_strings(data.get("question_starts") or ["what"], f"{file}: question_starts"),
+        fixed=_option(data.get("fixed"), f"{file}: fixed"),
+        moves=moves,
+    )
+    if knowledge is not None:
+        for move_id, options in moves.items():
+            try:
+                move = knowledge.move(move_id)
+            except KeyError:
+                raise KnowledgeError(f"{file}: moves.{move_id}: no such move in the guide") from None
+            known = {o.id for o in move.answer_options} | ({FIXED} if move.kind == "action" else set())
+            for option_id in options:
+                if option_id not in known:
+                    raise KnowledgeError(
+                        f"{file}: moves.{move_id}.{option_id}: not an option of {move_id} (options: {sorted(known)})"
+                    )
+    return phrases
+
+
+def _pairs(node: Any, where: str) -> Tuple[Tuple[str, str], ...]:
+    if not isinstance(node, list) or not all(
+        isinstance(p, list) and len(p) == 2 and all(isinstance(w, str) for w in p) for p in node
+    ):
+        raise KnowledgeError(f"{where}: expected a list of [word, word] pairs")
+    return tuple((a.lower(), b.lower()) for a, b in node)
+
+
+def missing_answer_phrases(phrases: AnswerPhrases, knowledge: Knowledge) -> List[str]:
+    """`move.option` of every option the guide offers that has no phrases: it could only be tapped."""
+    return [
+        f"{m.id}.{o.id}"
+        for m in knowledge.moves
+        for o in m.answer_options
+        if phrases.option(m.id, o.id) is None or not phrases.option(m.id, o.id).phrases
+    ]
+
+
+def _read(path: Path) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise KnowledgeError(f"{path.name}: missing from {path.parent}") from None
+    except yaml.YAMLError as error:
+        raise KnowledgeError(f"{path.name}: not valid YAML: {error}") from None
+
+
+@lru_cache(maxsize=4)
+def _answer_phrases_cached(directory: str) -> AnswerPhrases:
+    from bot.knowledge import load_knowledge
+
+    path = Path(directory) / ANSWER_FILE
+    return parse_answer_phrases(_read(path), load_knowledge(Path(directory)))
+
+
+def load_answer_phrases(directory: Optional[Path] = None) -> AnswerPhrases:
+    return _answer_phrases_cached(str(Path(directory or DEFAULT_DIR).resolve()))
+
+
+STATEMENTS_FILE = "statements.yml"
+
+
+@dataclass(frozen=True)
+class Statement:
+    move: str
+    option: Optional[str]  # None: the step was tried, its outcome not said
+    patterns: Tuple[str, ...]  # regular expressions, macros expanded
+
+
+@dataclass(frozen=True)
+class Statements:
+    hedges: Tuple[str, ...]
+    negations: Tuple[str, ...]
+    statements: Tuple[Statement, ...]
+
+
+def parse_statements(data: Any, knowledge: Optional[Knowledge], file: str = STATEMENTS_FILE) -> Statements:
+    import re
+
+    if not isinstance(data, dict):
+        raise KnowledgeError(f"{file}: expected a mapping at the top level")
+    unknown = set(data) - {"version", "macros", "hedges", "negations", "statements"}
+    if unknown:
+        raise KnowledgeError(f"{file}: unknown top-level keys {sorted(unknown)}")
+    macros = data.get("macros") or {}
+    if not isinstance(macros, dict) or not all(isinstance(v, str) for v in macros.values()):
+        raise KnowledgeError(f"{file}: macros: expected a mapping of names to strings")
+    items = data.get("statements")
+    if not isinstance(items, list) or not items:
+        raise KnowledgeError(f"{file}: statements: expected a non-empty list")
+    found = []
+    for index, item in enumerate(items):
+        where = f"{file}: statements[{index}]"
+        if not isinstance(item, dict) or set(item) - {"move", "option", "patterns"} or "move" not in item:
+            raise KnowledgeError(f"{where}: expected move, option and patterns")
+        move_id, option = str(item["move"]), item.get("option")
+        option = None if option is None else str(option)
+        if knowledge is not None:
+            try:
+                move = knowledge.move(move_id)
+            except KeyError:
+                raise KnowledgeError(f"{where}: no such move {move_id!r} in the guide") from None
+            known = [o.id for o in move.answer_options] + (["fixed"] if move.kind == "action" else [])
+            if option is not None and option not in known:
+                raise KnowledgeError(f"{where}: {option!r} is not an option of {move_id} (options: {known})")
+        patterns = []
+        for pattern in _strings(item.get("patterns"), f"{where}.patterns"):
+            expanded = re.sub(r"\{([A-Z_]+)\}", lambda m, w=where: _macro(macros, m.group(1), w), pattern)
+            try:
+                re.compile(expanded)
+            except re.error as error:
+                bad = f"{where}: pattern {pattern!r} is not a valid regular expression: {error}"
+                raise KnowledgeError(bad) from None
+            patterns.append(expanded)
+        found.append(Statement(move_id, option, tuple(patterns)))
+    return Statements(
+        hedges=_strings(data.get("hedges"), f"{file}: hedges"),
+        negations=_strings(data.get("negations"), f"{file}: negations"),
+        statements=tuple(found),
+    )
+
+
+def _macro(macros: Dict[str, str], name: str, where: str) -> str:
+    if name not in macros:
+        raise KnowledgeError(f"{where}: unknown macro {{{name}}}")
+    return "(?:" + macros[name] + ")"
+
+
+@lru_cache(maxsize=4)
+def _statements_cached(directory: str) -> Statements:
+    from bot.knowledge import load_knowledge
+
+    return parse_statements(_read(Path(directory) / STATEMENTS_FILE), load_knowledge(Path(directory)))
+
+
+def load_statements(directory: Optional[Path] = None) -> Statements:
+    return _statements_cached(str(Path(directory or DEFAULT_DIR).resolve()))

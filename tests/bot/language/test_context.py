@@ -1,0 +1,127 @@
+"""What the words around an entity say: duration roles, dates up to now, measured voltages, facts."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+from bot.language.context import annotate
+from bot.language.entities import load_extractor
+
+NOW = datetime.date(2026, 11, 29)
+
+
+def read(text, now=NOW):
+    found = [dict(e.as_dict(), text=e.text) for e in load_extractor().extract(text)]
+    return annotate(text, found, now=now)
+
+
+def only(text, entity):
+    found = [e for e in read(text) if e["entity"] == entity]
+    assert len(found) == 1, found
+    return found[0]
+
+
+@pytest.mark.parametrize(
+    "text, role",
+    [
+        ("bought it 2 weeks ago", "age"),
+        ("had it since march", "age"),
+        ("worked fine for 3 months", "age"),
+        ("installed in the spring", "age"),
+        ("offline for 2 days", "problem"),
+        ("since last week it keeps dropping", "problem"),
+        ("sd card gone after 2 days", "since_event"),
+        ("pan tilt stopped after weeks of use", "age"),
+        ("it came back for an hour", None),
+    ],
+)
+def test_duration_roles(text, role):
+    assert only(text, "duration")["role"] == role
+
+
+@pytest.mark.parametrize(
+    "text, days",
+    [
+        ("had it since march", 273.0),
+        ("bought it in april", 228.0),
+        ("offline since monday", 6.0),
+        ("went offline last night", 0.5),
+        ("since last week", 7.0),
+        ("we got it last christmas", 339.0),
+    ],
+)
+def test_dates_count_up_to_the_message_time(text, days):
+    assert only(text, "duration")["value"] == pytest.approx(days)
+
+
+def test_the_clock_is_the_message_time():
+    assert (
+        only("had it since march", "duration")["value"]
+        != read("had it since march", datetime.date(2027, 3, 2))[0]["value"]
+    )
+
+
+@pytest.mark.parametrize(
+    "text, measured",
+    [
+        ("measured 4.6 V at the plug", True),
+        ("the meter shows 4.7", True),
+        ("it drops to 4.5v when it pans", True),
+        ("my 5V 2A adapter", False),
+        ("a 5 volt charger", False),
+    ],
+)
+def test_voltage_measured_or_printed(text, measured):
+    assert only(text, "voltage")["measured"] is measured
+
+
+@pytest.mark.parametrize(
+    "text, move, option",
+    [
+        ("reset it twice, no luck", "reset_recurs", "did_not_help"),
+        ("it worked again after a reset but failed a week later", "reset_recurs", "recurred"),
+        ("never reset it", "reset_recurs", "never_reset"),
+        ("all my other devices are fine", "other_devices_ok", "yes"),
+        ("my other 2 kasa cams are fine", "other_cameras_affected", "only_this_one"),
+        ("all three of my cams are down", "other_cameras_affected", "several_affected"),
+        ("downdetector shows nothing", "cloud_status", "no_reports"),
+        ("already tried a different charger", "swap_adapter", None),
+        ("updated the app, still freezes", "update_app", "still_freezes"),
+        ("tried another sd card, same thing", "sd_card_test", "not_recognized"),
+    ],
+)
+def test_statements_become_facts(text, move, option):
+    fact = only(text, "fact")
+    assert fact["value"] == {"move": move, "option": option}
+    assert fact["text"] and fact["text"] in text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "should I reset it?",
+        "if I reset it will it work",
+        "i haven't tried another charger",
+        "do i need another sd card",
+    ],
+)
+def test_hedged_or_negated_statements_are_no_facts(text):
+    assert [e for e in read(text) if e["entity"] == "fact"] == []
+
+
+def test_every_entity_carries_its_words():
+    for e in read("my kc120 blinks amber since monday, measured 4.6v, reset it twice no luck"):
+        assert e["text"], e
+
+
+@pytest.mark.parametrize(
+    "text, option",
+    [
+        ("motion detection doesn't pick up anything, not even me", "detects_nothing"),
+        ("the camera picks me up fine but never my dog", "detects_you_not_pet"),
+    ],
+)
+def test_what_motion_detection_catches_is_a_fact(text, option):
+    assert only(text, "fact")["value"] == {"move": "motion_test", "option": option}
