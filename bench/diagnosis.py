@@ -127,6 +127,7 @@ def optimum(engine: DiagnosisEngine, depth: int) -> Dict[str, object]:
                 "optimum_depth_minus_1": round(shallower, 2),
                 "ratio": round(mine / best, 4) if best > 0 else 1.0,
                 "leaves": leaves,
+                "estimated_mass": round(estimated, 5),
             }
         )
     total = sum(r["weight"] for r in rows)

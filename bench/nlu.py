@@ -249,7 +249,7 @@ def answer_outcome(controller, move_id: str, msg) -> Tuple[str, Optional[str]]:
     if after.status == "verifying" or any(o.move == move_id and o.kind == "fixed" for o in after.observations):
         return FIXED, "yes"
     for obs in reversed(after.observations):
-        if obs.move == move_id and obs.source == "customer":
+        if obs.move == move_id and obs.is_evidence and not obs.from_symptom and (obs.asked or obs.kind == "failed"):
             option = obs.option
             move = engine.k.move(move_id)
             label = next((o.label for o in move.answer_options if o.id == option), "")

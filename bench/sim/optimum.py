@@ -68,12 +68,19 @@ def ending_value(engine: DiagnosisEngine, state: DiagnosisState, route_id: str, 
     return value
 
 
-def engine_cost(engine: DiagnosisEngine, symptom: str, limit: int = 40) -> Tuple[float, int]:
-    """(expected cost, number of leaves) of the engine's policy from one opening symptom."""
-    leaves = 0
+def engine_cost(
+    engine: DiagnosisEngine, symptom: str, limit: int = 40, floor: float = 1e-4
+) -> Tuple[float, int, float]:
+    """(expected cost, leaves, mass valued by estimate) of the engine's policy from one opening symptom.
 
-    def walk(state: DiagnosisState, depth: int) -> float:
-        nonlocal leaves
+    Branches less likely than `floor` are not walked: they are valued by the planner's own estimate of
+    the move the engine takes there, and their total probability is returned so the report can say how
+    much of the figure is an estimate."""
+    leaves = 0
+    estimated = 0.0
+
+    def walk(state: DiagnosisState, depth: int, mass: float) -> float:
+        nonlocal leaves, estimated
         step = engine.next_step(state)
         if isinstance(step, Verify):
             engine.confirm_fix(state, True)
@@ -86,15 +93,19 @@ def engine_cost(engine: DiagnosisEngine, symptom: str, limit: int = 40) -> Tuple
             return ending_value(engine, state, out.route, out.covers, engine.belief(state))
         assert isinstance(step, Ask) and depth < limit, state.asked
         move = step.move.id
-        cost = engine.t.moves[move].cost
         p = engine.belief(state)
+        if mass < floor and not step.closing:
+            estimated += mass
+            found = {c.id: c.value for c in engine.planner.choices(state, p)}
+            return found.get(move, min(found.values()))
+        cost = engine.t.moves[move].cost
         for option, w in _outcomes(engine, p, move):
             child = _copy(state)
             engine.answer(child, move, option)
-            cost += w * walk(child, depth + 1)
+            cost += w * walk(child, depth + 1, mass * w)
         return cost
 
-    return walk(engine.start([symptom]), 0), leaves
+    return walk(engine.start([symptom]), 0, 1.0), leaves, estimated
 
 
 # -- the best policy ----------------------------------------------------------------------------------
