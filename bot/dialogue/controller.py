@@ -10,7 +10,7 @@ import json
 import logging
 import uuid
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 from bot.dialogue import render
 from bot.dialogue.answers import AnswerReader, Reading, default_reader
@@ -198,7 +198,7 @@ class Controller:
     # -- phases --------------------------------------------------------------------------
     def _opening(self, conv: Conversation, msg: Incoming) -> List[Reply]:
         found = self._symptoms(msg)
-        replies = self._false_fix_replies(msg)
+        replies = self._false_fix_replies(msg, [s for s, _ in found[:1]])
         if self.scope.not_a_camera_fault(msg.text):
             return replies + self._out_of_scope(conv)  # a plug, another brand, an integration's own error
         short = len(normalise(msg.text).split()) <= SHORT_WORDS
@@ -339,7 +339,7 @@ class Controller:
 
     def _in_diagnosis(self, conv: Conversation, msg: Incoming) -> List[Reply]:
         state = DiagnosisState.from_dict(conv.engine)
-        replies = self._false_fix_replies(msg)
+        replies = self._false_fix_replies(msg, state.symptoms)
         step = self.engine.current_step(state)
         choice = msg.choice()
 
@@ -500,7 +500,7 @@ class Controller:
         if rule is not None:
             for ent in msg.entities:
                 if ent.get("entity") == rule.entity:
-                    option = self.engine.option_from_entity(rule, ent)
+                    option = self.engine.option_from_entity(rule, ent, asked=True)
                     if option is not None:
                         return Reading(option=option, score=1.0)
         return words
@@ -735,10 +735,10 @@ class Controller:
         """The guide lists its symptoms as customers most often describe them, commonest first."""
         return [s for s in self.symptom_ids if not self.k.symptom(s).safety]
 
-    def _false_fix_replies(self, msg: Incoming) -> List[Reply]:
+    def _false_fix_replies(self, msg: Incoming, symptoms: Iterable[str] = ()) -> List[Reply]:
         return [
             Reply(text=f'About "{ff.fix.lower()}": that won\'t help here. {ff.reason}')
-            for ff in false_fixes_mentioned(self.k, msg.text)
+            for ff in false_fixes_mentioned(self.k, msg.text, symptoms)
         ]
 
     def _remember_context(self, conv: Conversation, msg: Incoming) -> None:

@@ -177,11 +177,14 @@ def option_from_text(move: Move, options: Sequence[Tuple[str, str]], text: str, 
     return None
 
 
-def false_fixes_mentioned(knowledge: Knowledge, text: str) -> List[FalseFix]:
+def false_fixes_mentioned(knowledge: Knowledge, text: str, symptoms: Iterable[str] = ()) -> List[FalseFix]:
+    """The guide's false fixes the customer says they tried, except where one is part of the real fix
+    for their problem ("reinstall the app" for an app that freezes)."""
     said = normalise(text)
+    symptoms = set(symptoms)
     found = []
     for ff in knowledge.false_fixes:
-        if any(normalise(p) in said for p in ff.phrases):
+        if any(normalise(p) in said for p in ff.phrases) and not symptoms & set(ff.not_for):
             found.append(ff)
     return found
 

@@ -193,9 +193,12 @@ class DiagnosisEngine:
         return found
 
     @staticmethod
-    def option_from_entity(rule: EntityRule, ent: Dict[str, Any]) -> Optional[str]:
+    def option_from_entity(rule: EntityRule, ent: Dict[str, Any], asked: bool = False) -> Optional[str]:
+        """The option an entity answers. `asked`: it answers the question put to the customer, so words
+        that leave open what the number is ("about five months") take their meaning from the question;
+        words that say otherwise ("offline for two days" to "how long have you had it?") still do not."""
         for key, wanted in rule.when.items():
-            if ent.get(key) != wanted:
+            if ent.get(key) != wanted and not (asked and ent.get(key) is None):
                 return None
         value = ent.get("value")
         if rule.ranges:

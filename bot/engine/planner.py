@@ -181,6 +181,8 @@ class Planner:
                 return False
         elif state.evidence_answer(move_id) is not None:
             return False  # an answer merely assumed from the symptom may still be confirmed
+        if move.unless is not None and holds(move.unless, state):
+            return False  # the customer cannot do it (a reset button out of reach)
         skips = base.skipped.get(move_id, 0)
         if skips >= 2 or (skips == 1 and not skipped_ok):
             return False

@@ -112,6 +112,8 @@ class Move(Frozen):
     # an action the customer already did before the conversation, by what they said
     # ("reset it twice, it came back and failed again" is a factory reset tried)
     tried_if: Optional[Condition] = None
+    # what makes the step impossible for this customer (a reset button that cannot be pressed)
+    unless: Optional[Condition] = None
 
     @root_validator(skip_on_failure=True)
     def _shape(cls, values):

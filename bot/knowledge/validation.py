@@ -128,6 +128,7 @@ def validate(k: m.Knowledge) -> None:
                 _fail(file, where, f"stales names unknown move {stale!r}")
         _check_condition(k, mv.requires, file, where)
         _check_condition(k, mv.tried_if, file, where)
+        _check_condition(k, mv.unless, file, where)
         if mv.from_entity is not None:
             known = {o.id for o in mv.answer_options}
             for rule in list(mv.from_entity.ranges) + list(mv.from_entity.map):
