@@ -115,7 +115,7 @@ def optimum(engine: DiagnosisEngine, depth: int) -> Dict[str, object]:
     }
     rows = []
     for s in engine.k.symptoms:
-        mine, leaves = engine_cost(engine, s.id)
+        mine, leaves, estimated = engine_cost(engine, s.id)
         best = optimal_cost(engine, s.id, depth)
         shallower = optimal_cost(engine, s.id, depth - 1)
         rows.append(
