@@ -128,17 +128,29 @@ def optimum(engine: DiagnosisEngine, depth: int) -> Dict[str, object]:
                 "ratio": round(mine / best, 4) if best > 0 else 1.0,
                 "leaves": leaves,
                 "estimated_mass": round(estimated, 5),
+                "converged": abs(best - shallower) < 1e-6,
             }
         )
-    total = sum(r["weight"] for r in rows)
-    eng = sum(r["weight"] * r["engine"] for r in rows) / total
-    opt = sum(r["weight"] * r["optimum"] for r in rows) / total
+
+    def weighted(of):
+        total = sum(r["weight"] for r in of)
+        eng = sum(r["weight"] * r["engine"] for r in of) / total
+        opt = sum(r["weight"] * r["optimum"] for r in of) / total
+        return eng, opt
+
+    eng, opt = weighted(rows)
+    # where one more move still lowered the optimum, "best within depth" is not the optimum yet: the
+    # ratio there flatters nobody but proves nothing, so the target reads the converged symptoms
+    settled = [r for r in rows if r["converged"]]
+    s_eng, s_opt = weighted(settled) if settled else (float("nan"), float("nan"))
     return {
         "depth": depth,
         "engine": round(eng, 2),
         "optimum": round(opt, 2),
         "ratio": round(eng / opt, 4),
-        "converged": all(abs(r["optimum"] - r["optimum_depth_minus_1"]) < 1e-6 for r in rows),
+        "converged": all(r["converged"] for r in rows),
+        "converged_symptoms": len(settled),
+        "ratio_converged": round(s_eng / s_opt, 4) if settled else None,
         "per_symptom": rows,
     }
 
@@ -192,8 +204,9 @@ def targets(report: dict) -> Dict[str, dict]:
         ),
     }
     if report.get("optimum"):
-        ratio = report["optimum"]["ratio"]
-        found["optimum_ratio_model"] = (ratio, f"<= {MAX_OPTIMUM_RATIO}", ratio <= MAX_OPTIMUM_RATIO)
+        ratio = report["optimum"]["ratio_converged"]
+        ok = ratio is not None and ratio <= MAX_OPTIMUM_RATIO
+        found["optimum_ratio_model_converged"] = (ratio, f"<= {MAX_OPTIMUM_RATIO}", ok)
     return {k: {"value": v, "target": t, "pass": bool(ok)} for k, (v, t, ok) in found.items()}
 
 
@@ -218,12 +231,14 @@ def print_report(report: dict) -> None:
         o = report["optimum"]
         print(
             f"\nmodel world, exact expected cost: engine {o['engine']}, best within {o['depth']} moves {o['optimum']}"
-            f" (ratio {o['ratio']}; {'the depth bound did not bind' if o['converged'] else 'depth-limited'})"
+            f" (ratio {o['ratio']}; {'the depth bound did not bind' if o['converged'] else 'depth-limited'});"
+            f" on the {o['converged_symptoms']} symptoms where it did not bind: ratio {o['ratio_converged']}"
         )
         for r in o["per_symptom"]:
             print(
                 f"  {r['symptom']:26} weight {r['weight']:.3f}  engine {r['engine']:7.1f}  best {r['optimum']:7.1f}"
                 f"  (depth-1 {r['optimum_depth_minus_1']:7.1f})  ratio {r['ratio']:.3f}"
+                f"{'' if r['converged'] else '  depth-limited'}"
             )
     d = report["decision_ms"]
     print(f"\ndecision latency over {d['decisions']} turns: p50 {d['p50_ms']} ms, p95 {d['p95_ms']} ms,", end="")
