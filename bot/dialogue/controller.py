@@ -20,6 +20,7 @@ from bot.dialogue.understanding import (
     joins_clauses,
     normalise,
     ordinal_from_text,
+    post_fix_verdict,
     symptoms_in,
     yes_or_no,
 )
@@ -346,7 +347,7 @@ class Controller:
         if choice and choice[0] == "verify" and isinstance(step, Verify):
             self.engine.confirm_fix(state, choice[1] == "yes")
             return replies + self._next(conv, state)
-        verdict = yes_or_no(msg.text, msg.intent)
+        verdict = post_fix_verdict(msg.text, msg.intent) if isinstance(step, Verify) else None
         if isinstance(step, Verify) and verdict:
             self.engine.confirm_fix(state, verdict == "affirm")
             return replies + self._next(conv, state)

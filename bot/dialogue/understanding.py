@@ -138,6 +138,31 @@ def yes_or_no(text: str, intent: Optional[str]) -> Optional[str]:
     return None
 
 
+# words that report a post-fix check failing ("the power cycle one failed", "it froze again")
+_CHECK_FAILED = re.compile(
+    r"\b(fail\w*|froze|freez\w*|crash\w*|dropp?\w*|disconnect\w*|offline|stopp?\w*|"
+    r"didn'?t|doesn'?t|won'?t|wouldn'?t|isn'?t|wasn'?t|not|never|no longer|again|except)\b"
+)
+# ... unless the reply says they passed ("no freezes, all good")
+_CHECKS_PASSED = re.compile(
+    r"\b(all (good|fine|passed|ok|okay)|(everything|all) (passed|works|worked|is fine)|passed)\b"
+)
+
+
+def post_fix_verdict(text: str, intent: Optional[str]) -> Optional[str]:
+    """'affirm' (every check passed) or 'deny' (one failed) for a typed reply to the post-fix checks:
+    a reply that names a check and says it failed is a no, though it opens with neither."""
+    folded = (text or "").lower().replace("\u2019", "'")
+    if _CHECKS_PASSED.search(folded) and not re.search(r"\b(fail|except|but)", folded):
+        return "affirm"
+    verdict = yes_or_no(text, intent)
+    if verdict:
+        return verdict
+    if _CHECK_FAILED.search(folded):
+        return "deny"
+    return None
+
+
 def exact_option(options: Sequence[Tuple[str, str]], text: str) -> Optional[str]:
     """The one option whose every word the reply contains ("under warranty", "no change")."""
     scored = sorted(((_label_score(text, label), o) for o, label in _matchable(text, options)), reverse=True)

@@ -115,6 +115,29 @@ def test_failed_verification_reopens_the_diagnosis(controller):
     assert state.failed("update_app")
 
 
+@pytest.mark.parametrize(
+    "reply, fixed",
+    [
+        ("hmm the app stability one failed, it froze again in the settings", False),
+        ("night vision did not switch to black and white", False),
+        ("they all passed except the sd card one", False),
+        ("no freezes, all good", True),
+        ("everything passed", True),
+    ],
+)
+def test_a_typed_report_on_the_post_fix_checks_is_read(controller, reply, fixed):
+    chat = Chat(controller)
+    chat.say("app freezes when i open camera settings", "app_freezes_settings")
+    chat.press("Yes, it works now")
+    assert "Before we call it fixed" in chat.texts[0]
+    # what NLU makes of it does not matter: the open question is the checks
+    chat.say(reply, "app_freezes_settings")
+    state = DiagnosisState.from_dict(chat.conv.engine)
+    assert state.status != "verifying"
+    assert state.fixed("update_app") is fixed and state.failed("update_app") is not fixed
+    assert not any("Before we call it fixed" in t for t in chat.texts), "the checks asked again"
+
+
 def test_escalation_offers_a_person_and_hands_over_a_summary(controller):
     chat = Chat(controller)
     chat.say("pan tilt does not move anymore", "pan_tilt_stopped")
