@@ -391,6 +391,8 @@ def _metadata(update: Update, message: Optional[Message]) -> Dict[str, Any]:
         info.update(chat_id=chat.id, chat_type=chat.type)
     if user is not None:
         info["user_id"] = user.id
+        if user.full_name:
+            info["name"] = user.full_name  # the ticket shows the customer's name
         if user.language_code:
             info["language_code"] = user.language_code
     if message is not None:
