@@ -857,17 +857,17 @@ class TicketStore:
         )
 
     # -- the outbox: what customers must be told --------------------------------------------
-    def outbox_due(self, channels: Optional[Sequence[str]] = None, limit: int = 100) -> List[str]:
-        """Conversations with outbox messages that no worker is delivering right now, oldest first."""
+    def outbox_due_routes(self, channels: Optional[Sequence[str]] = None, limit: int = 100) -> List[tuple]:
+        """(channel, conversation) with outbox messages no worker is delivering right now, oldest first."""
         now = self._now()
         with Session(self.engine) as session, session.begin():
-            query = select(OutboxRow.conversation_id, OutboxRow.id).where(
+            query = select(OutboxRow.channel, OutboxRow.conversation_id).where(
                 OutboxRow.delivered_at.is_(None), (OutboxRow.lease_until.is_(None)) | (OutboxRow.lease_until < now)
             )
             if channels is not None:
                 query = query.where(OutboxRow.channel.in_(list(channels)))
             rows = session.execute(query.order_by(OutboxRow.id).limit(limit * 10)).all()
-        return builtins.list(dict.fromkeys(r[0] for r in rows))[:limit]
+        return builtins.list(dict.fromkeys((r[0], r[1]) for r in rows))[:limit]
 
     def lease_outbox(self, conversation_id: str, seconds: float = OUTBOX_LEASE_S) -> int:
         """Mark the conversation's undelivered messages as being delivered (until ``seconds`` from now,

@@ -106,7 +106,7 @@ async def test_show_in_every_format(client, fmt, content_type):
 
 async def test_show_defaults_to_json_and_rejects_unknown_formats(client):
     response = await client.get("/tickets/R2D2C3PX", headers=AUTH)
-    assert (await response.json())["schema_version"] == "1.0"
+    assert (await response.json())["schema_version"] == "1.1"
     assert (await client.get("/tickets/R2D2C3PX?format=pdf", headers=AUTH)).status == 400
 
 
