@@ -130,7 +130,7 @@ class SupportGroup:
         call = getattr(self.store, method)
         return await asyncio.get_running_loop().run_in_executor(None, lambda: call(*args, **kwargs))
 
-    async def _call(self, name: str, method: Callable[..., Awaitable[Any]], **kwargs: Any) -> Any:
+    async def _call(self, api: str, method: Callable[..., Awaitable[Any]], **kwargs: Any) -> Any:
         for attempt in range(3):
             try:
                 return await method(**kwargs)
