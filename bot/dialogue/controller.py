@@ -150,6 +150,9 @@ class Controller:
         # message is kept for a hand-off decided deep inside (sender, channel, transcript)
         self._message = msg
         if msg.intent == HANDOFF_EVENT:
+            handoff = conv.handoff or {}
+            if conv.phase == "handoff" and handoff.get("stored") and self.tickets is not None:
+                self._keep_for_agent(conv, msg, handoff["reference"], kind=None, current=False)
             return self._handoff_news(conv)
         news = self._handoff_news(conv)
         if news and conv.phase != "handoff":
@@ -777,23 +780,32 @@ class Controller:
             ]
         return []
 
-    def _keep_for_agent(self, conv: Conversation, msg: Incoming, reference: str, kind: Optional[str]) -> None:
-        """Keep the message for the agent, and any earlier one of the hand-off that was not kept (its turn
-        failed while the action server was down): each once, by its event's time."""
+    def _keep_for_agent(
+        self, conv: Conversation, msg: Incoming, reference: str, kind: Optional[str], current: bool = True
+    ) -> None:
+        """Keep the customer's messages of the hand-off for the agent: this one (``current``), and any
+        earlier one whose turn failed (the action server was down), each once, by its event's time."""
         since = (conv.handoff or {}).get("at") or 0.0
-        latest = _latest_user_at(msg.events)
-        missed = [
+        users = [
             e
             for e in msg.events
-            if e.get("event") == "user"
-            and isinstance(e.get("timestamp"), (int, float))
-            and since < e["timestamp"] < (latest or 0)
-            and not str(e.get("text") or "").startswith("/")
+            if e.get("event") == "user" and isinstance(e.get("timestamp"), (int, float)) and e["timestamp"] > since
         ]
+        latest = users[-1] if current and users else None
+        missed = [e for e in users if e is not latest and not str(e.get("text") or "").startswith("/")]
         try:
+            known = (
+                self.tickets.kept_event_times(reference)
+                if missed and hasattr(self.tickets, "kept_event_times")
+                else set()
+            )
             for e in missed:
-                self.tickets.keep_message(reference, e.get("text") or "", event_at=e["timestamp"])
-            self.tickets.keep_message(reference, msg.text, kind=kind, event_at=latest)
+                if float(e["timestamp"]) not in known:
+                    self.tickets.keep_message(reference, e.get("text") or "", event_at=e["timestamp"])
+            if current:
+                self.tickets.keep_message(
+                    reference, msg.text, kind=kind, event_at=latest["timestamp"] if latest else None
+                )
         except Exception:
             logger.exception("could not keep a message for ticket %s", reference)
 

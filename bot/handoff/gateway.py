@@ -53,6 +53,9 @@ class Tickets:
     ) -> None:
         self.store.add_customer_message(reference, text, kind=kind, event_at=event_at)
 
+    def kept_event_times(self, reference: str) -> set:
+        return self.store.kept_event_times(reference)
+
     def take_outbox(self, conversation_id: str) -> List[Dict[str, Any]]:
         """What the customer must be told now (agent messages, claims, ...), taken once."""
         return self.store.take_outbox(conversation_id)

@@ -77,8 +77,9 @@ CLAIMED_NOTICE, AGENT_MESSAGE, HANDED_BACK_NOTICE, RESOLVED_NOTICE, UNCLAIMED_NO
     "unclaimed",
 )
 OUTBOX_KINDS = (CLAIMED_NOTICE, AGENT_MESSAGE, HANDED_BACK_NOTICE, RESOLVED_NOTICE, UNCLAIMED_NOTICE)
-#: Seconds a worker waits for the bot to deliver an outbox message before it asks again.
-OUTBOX_LEASE_S = 20.0
+#: Seconds a worker waits for the bot to deliver an outbox message before it asks again
+#: (HANDOFF_OUTBOX_LEASE): long enough for a slow turn, short enough after a failed one.
+OUTBOX_LEASE_S = float(os.environ.get("HANDOFF_OUTBOX_LEASE") or 20.0)
 #: Recommendation of a hand-off without an escalation outcome (the customer asked for a person).
 HUMAN = "human_support"
 SQLITE_BUSY_TIMEOUT_S = 30.0
@@ -1064,6 +1065,17 @@ class TicketStore:
             row = self._row(session, reference, lock=True)
             if row is not None:
                 row.support_status = status
+
+    def kept_event_times(self, reference: str) -> set:
+        """The Rasa event times of the customer messages kept for the ticket."""
+        with Session(self.engine) as session, session.begin():
+            row = self._row(session, reference)
+            if row is None:
+                raise TicketNotFound(str(reference))
+            times = session.execute(
+                select(MessageRow.event_at).where(MessageRow.ticket_id == row.id, MessageRow.event_at.isnot(None))
+            ).scalars()
+            return set(times)
 
     def messages(self, reference: str) -> List[Dict[str, Any]]:
         with Session(self.engine) as session, session.begin():
