@@ -656,7 +656,8 @@ def summary_text(ticket: Ticket, base_url: Optional[str] = None) -> str:
     """A short plain-text summary (redacted) for a chat notice."""
     doc = ticket_document(ticket)
     a = doc["assessment"]
-    lines = [f"New hand-off {doc['reference']} ({doc['channel'] or 'unknown channel'})"]
+    channel = CHANNEL_LABELS.get(doc["channel"] or "", doc["channel"] or "unknown channel")
+    lines = [f"New hand-off {doc['reference']} ({channel})"]
     if doc["safety"]:
         lines.append("⚠️ Safety: " + " ".join(doc["safety"]))
     lines.append("Camera: " + _camera_line(doc))

@@ -164,7 +164,8 @@ def test_agents_in_the_support_group_talk_with_a_web_and_a_telegram_customer(liv
     # -- each ticket has its topic with the summary and the buttons --------------------------------
     web_topic, tg_topic = topic_of(fake_tg, web_ref), topic_of(fake_tg, tg_ref)
     web_summary, tg_summary = summary_of(fake_tg, web_topic), summary_of(fake_tg, tg_topic)
-    assert web_summary["text"].startswith(f"New hand-off {web_ref} (socketio)")
+    assert web_summary["text"].startswith(f"New hand-off {web_ref} (web chat)")
+    assert tg_summary["text"].startswith(f"New hand-off {tg_ref} (Telegram)") and "Customer: Dana" in tg_summary["text"]
 
     # -- Alice claims the web case with the button; the customer sees her name ----------------------
     started = time.monotonic()
