@@ -183,3 +183,39 @@ def test_news_for_a_left_case_are_only_messages(chat, tickets):
     assert chat.conv.phase == "idle"
     assert tickets.store.get(ref).status == "cancelled"
     assert chat.news() == []
+
+
+def test_the_transcript_names_the_button_pressed_never_its_payload():
+    from bot.handoff.transcript import from_events
+
+    payload = '/choose{"option":"sd_slot_inspection|no_card_works"}'
+    events = [
+        {
+            "event": "bot",
+            "text": "Is the card detected now?",
+            "data": {"buttons": [{"title": "Still not detected", "payload": payload}]},
+        },
+        {"event": "user", "text": payload},
+        {"event": "user", "text": "/handoff_event"},
+        {"event": "user", "text": "/human_handoff"},
+        {"event": "user", "text": '/choose{"option":"gone|gone"}'},
+    ]
+    said = [e["text"] for e in from_events(events) if e["who"] == "customer"]
+    assert said == [
+        "Pressed \u201cStill not detected\u201d",
+        "Pressed \u201cTalk to a person\u201d",
+        "Pressed a button of an earlier message",
+    ]
+
+
+def test_the_channel_is_named_by_where_the_customer_is():
+    from actions.tracker_io import incoming
+
+    polled = {
+        "text": "hi",
+        "intent": {"name": "greet"},
+        "metadata": {"telegram": {"chat_id": 5, "name": "Dana Scully"}},
+    }
+    msg = incoming(polled, "5", "rest")
+    assert msg.channel == "telegram" and msg.customer_name == "Dana Scully"
+    assert incoming({"text": "hi"}, "s", "socketio").channel == "socketio"
