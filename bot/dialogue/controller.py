@@ -154,7 +154,8 @@ class Controller:
             if conv.phase == "handoff" and handoff.get("stored") and self.tickets is not None:
                 self._keep_for_agent(conv, msg, handoff["reference"], kind=None, current=False)
             return self._handoff_news(conv)
-        news = self._handoff_news(conv)
+        # only a conversation with a person has news (one look at the outbox per turn, not for everyone)
+        news = self._handoff_news(conv) if conv.phase == "handoff" else []
         if news and conv.phase != "handoff":
             # the case came back while this message was on its way: it was written for the agent
             return news + [

@@ -61,6 +61,7 @@ TOKEN_ENVS = ("TELEGRAM_SUPPORT_BOT_TOKEN", "TELEGRAM_TOKEN")
 POLL_ENV = "HANDOFF_SUPPORT_POLL"
 CALLBACK_PREFIX = "hs:"
 MAX_TEXT = 4096
+MAX_BACKOFF = 60.0
 TOPIC_NAME_MAX = 128
 HELP = (
     "Write here to answer the customer (the first to write takes the case). "
@@ -173,14 +174,17 @@ class SupportGroup:
             self._task = None
 
     async def _run(self, every: float) -> None:
+        delay = every
         while True:
             try:
                 await self.sync()
+                delay = every
             except asyncio.CancelledError:
                 raise
-            except Exception as error:  # Telegram or the database away for a moment
-                logger.warning("support group: %s: %s", type(error).__name__, error)
-            await asyncio.sleep(every)
+            except Exception as error:  # Telegram or the database away (or the bot not in the group): back off
+                delay = min(delay * 2, MAX_BACKOFF)
+                logger.warning("support group: %s: %s (next try in %.0f s)", type(error).__name__, error, delay)
+            await asyncio.sleep(delay)
 
     async def sync(self) -> None:
         """Post new tickets, the messages not shown yet, and status changes."""
