@@ -222,6 +222,17 @@ class OutboxRow:
 
 
 @mapper_registry.mapped
+class LeaseRow:
+    """Work that one process at a time may do (serving a support group), held until ``until``."""
+
+    __tablename__ = "handoff_leases"
+
+    name = Column(String(128), primary_key=True)
+    holder = Column(String(128), nullable=False)
+    until = Column(UTCDateTime, nullable=False)
+
+
+@mapper_registry.mapped
 class SupportPostRow:
     """A message the bot posted to the support group for a ticket: an agent's reply to it is
     for that ticket (groups without topics)."""
@@ -1059,6 +1070,29 @@ class TicketStore:
                 .all()
             )
             return [self._ticket(session, r) for r in rows]
+
+    def hold_lease(self, name: str, holder: str, seconds: float) -> bool:
+        """Take or renew the lease ``name`` for ``holder`` until ``seconds`` from now; False while another
+        holder's lease runs (several Rasa servers: one of them serves the support group)."""
+        now = self._now()
+        for _ in range(2):
+            try:
+                with Session(self.engine) as session, session.begin():
+                    row = (
+                        session.execute(select(LeaseRow).where(LeaseRow.name == name).with_for_update())
+                        .scalars()
+                        .first()
+                    )
+                    if row is None:
+                        session.add(LeaseRow(name=name, holder=holder, until=now + timedelta(seconds=seconds)))
+                        return True
+                    if row.holder != holder and row.until > now:
+                        return False
+                    row.holder, row.until = holder, now + timedelta(seconds=seconds)
+                    return True
+            except IntegrityError:  # another process created it at the same moment: look again
+                continue
+        return False
 
     def set_support_status(self, reference: str, status: str) -> None:
         with Session(self.engine) as session, session.begin():

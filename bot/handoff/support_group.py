@@ -37,6 +37,7 @@ import contextlib
 import logging
 import os
 import signal
+import socket
 import sys
 from typing import Any, Awaitable, Callable, Dict, List, Optional
 
@@ -62,6 +63,7 @@ POLL_ENV = "HANDOFF_SUPPORT_POLL"
 CALLBACK_PREFIX = "hs:"
 MAX_TEXT = 4096
 MAX_BACKOFF = 60.0
+LEASE_S = 30.0  # a server that stopped hands the group to another one after this
 TOPIC_NAME_MAX = 128
 HELP = (
     "Write here to answer the customer (the first to write takes the case). "
@@ -125,6 +127,8 @@ class SupportGroup:
         self.forum: Optional[bool] = None  # learnt from the first createForumTopic
         self._sync_lock = asyncio.Lock()
         self._task: Optional["asyncio.Task[None]"] = None
+        # with several servers (each with the channel) one posts to the group at a time
+        self.holder = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
 
     # -- plumbing ----------------------------------------------------------------------------
     async def _db(self, method: str, *args: Any, **kwargs: Any) -> Any:
@@ -187,8 +191,11 @@ class SupportGroup:
             await asyncio.sleep(delay)
 
     async def sync(self) -> None:
-        """Post new tickets, the messages not shown yet, and status changes."""
+        """Post new tickets, the messages not shown yet, and status changes (if this process holds the
+        group's lease; another server may)."""
         async with self._sync_lock:
+            if not await self._db("hold_lease", f"support-group:{self.key}", self.holder, LEASE_S):
+                return
             for ticket in await self._db("unposted"):
                 await self.open_topic(ticket)
             for ticket in await self._db("status_unannounced", self.key):

@@ -307,6 +307,7 @@ def test_default_database_is_beside_rasas_tracker_store(tmp_path, monkeypatch):
         "handoff_outcomes",
         "handoff_outbox",
         "handoff_support_posts",
+        "handoff_leases",
     }
 
 

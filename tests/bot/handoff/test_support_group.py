@@ -141,3 +141,51 @@ async def test_a_group_without_topics_uses_reply_threads(group, store, fake_tg):
     assert relayed["reply_parameters"]["message_id"] == root.support_message_id  # PTB's form of reply_to
     # the group's own talk is not for a customer
     assert await feed(support, fake_tg, group_message(PLAIN, BOB, "lunch?", agent_name="Bob")) == "chatter"
+
+
+async def test_two_servers_post_a_ticket_once(group, store, fake_tg):
+    first, second = group(), group()
+    t = ticket(store, "web-5")
+    await first.sync()
+    await second.sync()  # another Rasa server with the same channel: the lease is the first's
+    topics = [c for c in fake_tg.calls_of("createForumTopic", chat_id=FORUM) if t.reference in c.params["name"]]
+    assert len(topics) == 1
+    store.add_customer_message(t.reference, "hi there")
+    await second.sync()
+    await first.sync()
+    thread = store.get(t.reference).support_thread_id
+    assert [c.params["text"] for c in in_thread(fake_tg, FORUM, thread)].count("Customer: hi there") == 1
+
+
+async def test_the_group_on_its_own_process(fake_tg, store, monkeypatch, tmp_path):
+    """python -m bot.handoff.support_group: long-polls the group and serves it."""
+    import asyncio
+
+    from bot.handoff import support_group
+
+    monkeypatch.setenv("HANDOFF_DB_URL", store.url)
+    monkeypatch.setenv("HANDOFF_SUPPORT_POLL", "0.1")
+    t = ticket(store, "web-6")
+    stopping = asyncio.Event()
+    serving = asyncio.ensure_future(support_group._serve(fake_tg.token, str(FORUM), fake_tg.url, stopping))
+    try:
+        topic = await asyncio.wait_for(_topic(store, t.reference), 20)
+        fake_tg.push_update(group_message(FORUM, ALICE, "Hello from the group", thread_id=topic))
+        for _ in range(200):
+            if store.messages(t.reference):
+                break
+            await asyncio.sleep(0.05)
+        assert [(m["who"], m["text"]) for m in store.messages(t.reference)] == [("agent", "Hello from the group")]
+        assert store.get(t.reference).claimed_by == "Alice"
+    finally:
+        stopping.set()
+        await asyncio.wait_for(serving, 30)
+
+
+async def _topic(store, reference):
+    """The ticket's topic, once the group has posted it."""
+    import asyncio
+
+    while not store.get(reference).support_thread_id:
+        await asyncio.sleep(0.05)
+    return store.get(reference).support_thread_id
