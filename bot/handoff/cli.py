@@ -107,7 +107,20 @@ def _list(store: TicketStore, args: argparse.Namespace, out: TextIO) -> None:
     if not docs:
         out.write("No tickets" + (f" with status {args.status}" if args.status else "") + ".\n")
         return
-    header = ["REF", "STATUS", "OPENED (UTC)", "CHANNEL", "CAMERA", "RECOMMENDATION", "AGENT", "WAITING", "PROBLEM"]
+    from bot.handoff.render import CHANNEL_LABELS
+
+    header = [
+        "REF",
+        "STATUS",
+        "OPENED (UTC)",
+        "CHANNEL",
+        "CUSTOMER",
+        "CAMERA",
+        "RECOMMENDATION",
+        "AGENT",
+        "MESSAGES",
+        "PROBLEM",
+    ]
     rows = []
     for d in docs:
         camera = d["camera_model"] or "-"
@@ -118,7 +131,8 @@ def _list(store: TicketStore, args: argparse.Namespace, out: TextIO) -> None:
                 d["reference"],
                 d["status"],
                 (d["created_at"] or "").replace("T", " ").rstrip("Z")[:16],
-                d["channel"] or "-",
+                CHANNEL_LABELS.get(d["channel"] or "", d["channel"] or "-"),
+                _short(d.get("customer_name") or "-", 24),
                 camera,
                 ("⚠ " if d["safety"] else "") + (d["recommendation"] or "-"),
                 d["claimed_by"] or "-",

@@ -227,7 +227,7 @@ def summary_document(ticket: Ticket) -> Dict[str, Any]:
         "cause": ticket.cause,
         "cause_name": ticket.cause_name,
         "safety": bool(ticket.safety),
-        "waiting_messages": len(ticket.messages),
+        "waiting_messages": len(ticket.messages),  # the hand-off's messages, both ways (name kept for 1.0 readers)
     }
     return redact_data(doc, keep=KEEP)
 

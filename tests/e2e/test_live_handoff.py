@@ -179,6 +179,8 @@ def test_agents_in_the_support_group_talk_with_a_web_and_a_telegram_customer(liv
     expect(agent_message).to_be_visible(timeout=10_000)
     FIGURES["web_agent_message_s"] = round(time.monotonic() - started, 3)
     assert agent_message.locator(".kc-agent").inner_text() == "Alice · support"
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "live-handoff-webchat.png"))
 
     # the customer answers; it appears in the topic (the assigned agent's view: the address as typed)
     page.get_by_role("textbox").fill("A SanDisk 32 GB. Mail me at dana@example.com if needed")
