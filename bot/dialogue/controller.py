@@ -700,7 +700,6 @@ class Controller:
                 Reply(
                     text=f"{agent} from our support team has your case (reference {ref}) and can see everything "
                     "we did. They will write to you here.",
-                    agent=agent,
                 )
             ]
         if kind == "unclaimed":
@@ -722,7 +721,7 @@ class Controller:
             text = f"{agent} from our support team has closed case {ref}."
             if note:
                 text += f" Their note: \u201c{note}\u201d"
-            return [Reply(text=text + "\nIf your camera acts up again, just tell me what it's doing.", agent=agent)]
+            return [Reply(text=text + "\nIf your camera acts up again, just tell me what it's doing.")]
         if kind == "handed_back":
             return [Reply(text=f"{agent} from our support team handed you back to me, the assistant.")] + self._resume(
                 conv
