@@ -317,3 +317,16 @@ def test_fifty_simultaneous_hand_offs_each_message_once_to_the_right_customer(li
     # its own thread: Playwright's sync API keeps an event loop running in this one
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
         FIGURES["fifty_hand_offs"] = pool.submit(asyncio.run, _fifty(live, store)).result(timeout=600)
+
+
+def test_a_rest_customer_gets_agents_messages_with_the_next_request_or_by_asking(live, store):
+    sender = "rest-live-1"
+    texts = live.texts(sender, "I want to talk to a person")
+    ref = re.search(r"reference ([A-Z0-9]{8})", " ".join(texts)).group(1)
+    assert store.get(ref).channel == "rest"
+    store.add_agent_message(ref, "Carol", "Hello from Carol.")
+    assert live.texts(sender, "/handoff_event")[-1] == "Carol (support): Hello from Carol."
+    assert live.texts(sender, "/handoff_event") == [], "once"
+    store.add_agent_message(ref, "Carol", "Are you there?")
+    assert live.texts(sender, "yes, still here") == ["Carol (support): Are you there?"], "with the next message"
+    assert [m["text"] for m in store.messages(ref) if m["who"] == "customer"] == ["yes, still here"]
