@@ -115,3 +115,30 @@ async def test_nobody_free_in_time_is_told_once(store, clock):
     await worker.tick()
     assert [r["kind"] for r in store.outbox("web-4")] == ["unclaimed"]
     assert store.get(t.reference).unclaimed_notice_at is not None
+
+
+async def test_the_time_an_agent_has_to_claim_is_a_setting(store, clock, monkeypatch):
+    from bot.handoff.live import CLAIM_TIMEOUT_ENV, handoff_queued_text
+
+    monkeypatch.setenv(CLAIM_TIMEOUT_ENV, "120")
+    assert "If nobody is free within 2 minutes, I'll let you know." in handoff_queued_text("ABCD1234")
+    t = open_ticket(store, "web-5")
+    worker = OutboxWorker(store, poll=0.01)
+    worker.register("socketio", lambda c: asyncio.sleep(0))
+    clock.now += timedelta(seconds=100)
+    await worker.tick()
+    assert store.outbox("web-5") == []
+    clock.now += timedelta(seconds=30)
+    worker._last_unclaimed = 0.0
+    await worker.tick()
+    assert [r["kind"] for r in store.outbox("web-5")] == ["unclaimed"]
+
+    # 0 turns the notice off, and the customer is promised none
+    monkeypatch.setenv(CLAIM_TIMEOUT_ENV, "0")
+    assert "If nobody is free" not in handoff_queued_text(t.reference)
+    open_ticket(store, "web-6")
+    worker = OutboxWorker(store, poll=0.01)
+    worker.register("socketio", lambda c: asyncio.sleep(0))
+    clock.now += timedelta(days=1)
+    await worker.tick()
+    assert store.outbox("web-6") == []
