@@ -25,6 +25,22 @@ def _unique(entities: Iterable[Dict[str, Any]]) -> List[Dict[str, Any]]:
     return out
 
 
+def channel_label(latest: Dict[str, Any], input_channel: str = "") -> str:
+    """The customer's channel: Telegram in polling mode reaches Rasa over REST, but is Telegram."""
+    metadata = (latest or {}).get("metadata")
+    if isinstance(metadata, dict) and isinstance(metadata.get("telegram"), dict):
+        return "telegram"
+    return input_channel or ""
+
+
+def customer_name(latest: Dict[str, Any]) -> str:
+    """The display name the channel gives (Telegram's first and last name), or ''."""
+    metadata = (latest or {}).get("metadata")
+    telegram = metadata.get("telegram") if isinstance(metadata, dict) else None
+    name = telegram.get("name") if isinstance(telegram, dict) else None
+    return " ".join(str(name).split())[:255] if name else ""
+
+
 def incoming(
     latest: Dict[str, Any], sender: str = "", channel: str = "", events: Iterable[Dict[str, Any]] = ()
 ) -> Incoming:
@@ -47,12 +63,14 @@ def incoming(
         ranking=ranking,
         entities=entities,
         sender=sender or "",
-        channel=channel or "",
+        channel=channel_label(latest, channel),
         events=tuple(events or ()),
+        customer_name=customer_name(latest),
     )
 
 
 def dispatch(dispatcher: CollectingDispatcher, replies: Iterable[Reply]) -> None:
     for reply in replies:
         buttons = [{"title": t, "payload": p} for t, p in reply.buttons]
-        dispatcher.utter_message(text=reply.text, buttons=buttons or None)
+        extra = {"agent": reply.agent} if reply.agent else {}  # reaches the channel as message metadata
+        dispatcher.utter_message(text=reply.text, buttons=buttons or None, **extra)

@@ -66,6 +66,9 @@ from socketio import AsyncServer
 logger = logging.getLogger(__name__)
 
 ORIGINS_ENV = "WEBCHAT_ALLOWED_ORIGINS"
+#: Emitted to the customer's socket when the bot is done with their message, whether it answered or
+#: not (while a person has the case it stays quiet): the web chat stops its typing dots then.
+TURN_END_EVT = "kasa_turn_end"
 WEBCHAT_DIR = Path(__file__).resolve().parents[1] / "bot" / "channels" / "webchat"
 SESSION_ID = re.compile(r"^[A-Za-z0-9_.:@-]{1,128}$")
 HOST_HEADER = re.compile(r"^[A-Za-z0-9.\-]+(:[0-9]{1,5})?$|^\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?$")
@@ -227,16 +230,29 @@ class OriginPolicy:
 
 
 class SocketIOOutput(rasa_socketio.SocketIOOutput):
-    """Rasa's socket.io output, emitting in the channel's namespace."""
+    """Rasa's socket.io output, emitting in the channel's namespace. A support agent's message
+    carries the agent's name (``"agent": "Alice"``), which the web chat shows; other clients see
+    it in the text."""
 
     def __init__(self, sio: AsyncServer, bot_message_evt: Text, namespace: Optional[Text] = None) -> None:
         super().__init__(sio, bot_message_evt)
         self.namespace = namespace
+        self._agent: Optional[Text] = None
+
+    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+        agent = message.pop("agent", None) if isinstance(message, dict) else None
+        self._agent = agent if isinstance(agent, str) and agent.strip() else None
+        try:
+            await super().send_response(recipient_id, message)
+        finally:
+            self._agent = None
 
     async def _send_message(self, socket_id: Text, response: Any) -> None:
         if isinstance(response, dict) and isinstance(response.get("text"), str):
             # Rasa split the text at blank lines already; each part is one bubble
             response = {**response, "text": markdown_safe(response["text"].strip("\n"))}
+        if isinstance(response, dict) and self._agent:
+            response = {**response, "agent": self._agent}
         await self.sio.emit(self.bot_message_evt, response, room=socket_id, namespace=self.namespace)
 
     async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any) -> None:
@@ -380,6 +396,28 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
         self.webchat_path = webchat_path
         self.webchat_title = webchat_title
         self.socketio_webhook: Optional[SocketBlueprint] = None
+        self.outbox: Any = None
+
+    def start_outbox(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
+        """Deliver support agents' messages (bot.handoff.outbox) to web chat customers as they come."""
+        from bot.handoff.live import HANDOFF_EVENT_TEXT
+        from bot.handoff.outbox import process_worker
+
+        worker = process_worker()
+        if worker is None or self.sio is None:
+            return
+        sio, namespace = self.sio, self.namespace or "/"
+
+        def connected(session_id: Text) -> bool:
+            # with session persistence the customer's sockets are in the room named after the session
+            return bool(sio.manager.rooms.get(namespace, {}).get(session_id))
+
+        async def deliver(session_id: Text) -> None:
+            output = SocketIOOutput(sio, self.bot_message_evt, namespace)
+            await on_new_message(UserMessage(HANDOFF_EVENT_TEXT, output, session_id, input_channel=self.name()))
+
+        worker.register(self.name(), deliver, connected)
+        self.outbox = worker
 
     async def conversation_started(self, sender_id: Text) -> bool:
         """Whether the customer has written in this conversation before (Rasa's tracker store)."""
@@ -429,6 +467,10 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
 
+        @socketio_webhook.listener("after_server_start")
+        async def start_outbox(app: Any, loop: Any) -> None:
+            self.start_outbox(on_new_message)
+
         @sio.on("connect", namespace=namespace)
         async def connect(sid: Text, environ: Dict, auth: Optional[Dict]) -> bool:
             if self.jwt_key:
@@ -456,6 +498,8 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
                 await sio.enter_room(sid, session_id, namespace=namespace)
             await sio.emit("session_confirm", session_id, room=sid, namespace=namespace)
             logger.debug("User %s started session %s.", sid, session_id)
+            if self.outbox is not None:
+                self.outbox.wake()  # what an agent wrote while the customer was away
 
         @sio.on(self.user_message_evt, namespace=namespace)
         async def handle_message(sid: Text, data: Optional[Dict] = None) -> None:
@@ -498,6 +542,9 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
                 input_channel=self.name(),
                 metadata=metadata if isinstance(metadata, dict) else {},
             )
-            await on_new_message(message)
+            try:
+                await on_new_message(message)
+            finally:
+                await sio.emit(TURN_END_EVT, {}, room=sid, namespace=namespace)
 
         return socketio_webhook

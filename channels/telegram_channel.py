@@ -7,6 +7,7 @@ Register it in a credentials file (see credentials.telegram.yml and docs/telegra
       secret_token: ${TELEGRAM_SECRET_TOKEN}   # 1-256 of A-Z a-z 0-9 _ -
       webhook_url: ${TELEGRAM_WEBHOOK_URL}     # https://.../webhooks/telegram/webhook, or empty
       # base_url: http://127.0.0.1:8081        # a local Bot API server (tests: the fake one)
+      # support_chat_id: -1001234567890        # the support group (else env TELEGRAM_SUPPORT_CHAT_ID)
 
 Routes (under ``/webhooks/telegram``):
 
@@ -23,7 +24,9 @@ set and, when ``webhook_url`` is given, the webhook is registered with
 retried in the background (5 s, doubling up to 5 min) without holding up the
 server. Everything else (rendering, buttons,
 commands, non-text messages, duplicates) is in :mod:`bot.channels.telegram`,
-shared with the polling mode.
+shared with the polling mode; the live hand-off (agents' messages delivered,
+photos kept for the agent, the support group) in
+:mod:`bot.channels.telegram_handoff`.
 """
 
 from __future__ import annotations
@@ -117,6 +120,7 @@ class TelegramInput(InputChannel):
             secret_token=secret,
             webhook_url=_setting(credentials, "webhook_url"),
             base_url=_setting(credentials, "base_url"),
+            support_chat_id=_setting(credentials, "support_chat_id"),
         )
 
     def __init__(
@@ -125,8 +129,10 @@ class TelegramInput(InputChannel):
         secret_token: Text,
         webhook_url: Optional[Text] = None,
         base_url: Optional[Text] = None,
+        support_chat_id: Optional[Text] = None,
     ) -> None:
         self.secret_token = secret_token
+        self.support_chat_id = support_chat_id
         self.webhook_url = webhook_url
         self.bot = make_bot(access_token, base_url)  # created once; getMe once at start
         self.bridge: Optional[TelegramBridge] = None
@@ -204,16 +210,23 @@ class TelegramInput(InputChannel):
             collector.collecting = False  # later (proactive) messages go out at once
             return collector.messages
 
-        self.bridge = TelegramBridge(self.bot, ask)
+        from bot.channels.telegram_handoff import TelegramHandoff
+
+        handoff = TelegramHandoff.create(self.bot, self.support_chat_id)
+        self.bridge = TelegramBridge(self.bot, ask, handoff=handoff)
         bridge = self.bridge
         telegram_webhook = Blueprint("telegram_webhook", __name__)
 
         @telegram_webhook.listener("after_server_start")
         async def start(app: Any, loop: Any) -> None:
             await channel._start(bridge)
+            if handoff is not None:
+                handoff.start(bridge)
 
         @telegram_webhook.listener("after_server_stop")
         async def stop(app: Any, loop: Any) -> None:
+            if handoff is not None:
+                await handoff.stop()
             await channel._stop(bridge)
 
         @telegram_webhook.route("/", methods=["GET"])

@@ -378,6 +378,8 @@ class Inbound:
     text: Optional[str] = None
     metadata: Dict[str, Any] = field(default_factory=dict)
     callback_query: Optional[CallbackQuery] = None
+    file_id: Optional[str] = None  # a photo (the largest size), for an agent during a hand-off
+    caption: Optional[str] = None
 
     @property
     def sender_id(self) -> str:
@@ -391,6 +393,8 @@ def _metadata(update: Update, message: Optional[Message]) -> Dict[str, Any]:
         info.update(chat_id=chat.id, chat_type=chat.type)
     if user is not None:
         info["user_id"] = user.id
+        if user.full_name:
+            info["name"] = user.full_name  # the ticket shows the customer's name
         if user.language_code:
             info["language_code"] = user.language_code
     if message is not None:
@@ -543,11 +547,12 @@ def interpret(update: Update, bot_username: Optional[str] = None) -> Inbound:
         return Inbound("rasa", "text", chat_id, text, metadata)
 
     caption = (message.caption or "").strip()
+    photo = message.photo[-1].file_id if message.photo else None
     for name, reply in ATTACHMENT_REPLIES:
         if getattr(message, name, None):
             if caption and reply is NOT_TEXT:
-                return Inbound("rasa", f"caption:{name}", chat_id, caption, metadata)
-            return Inbound("reply", name, chat_id, reply, metadata)
+                return Inbound("rasa", f"caption:{name}", chat_id, caption, metadata, file_id=photo, caption=caption)
+            return Inbound("reply", name, chat_id, reply, metadata, file_id=photo, caption=caption or None)
     unknown = [
         key
         for key, value in (message.api_kwargs or {}).items()
@@ -605,9 +610,12 @@ class TelegramBridge:
         callbacks: Optional[CallbackData] = None,
         typing_interval: float = 4.0,
         max_retry_after: float = 30.0,
+        handoff: Any = None,
     ):
         self.bot = bot
         self.ask = ask
+        # the live hand-off (bot.channels.telegram_handoff.TelegramHandoff), when the ticket database is there
+        self.handoff = handoff
         self.seen = seen or SeenUpdates()
         self.callbacks = callbacks or CallbackData()
         self.pressed = SeenUpdates(4096)  # (chat, message) whose keyboard was used
@@ -666,6 +674,10 @@ class TelegramBridge:
             logger.info("Telegram update %s already handled; ignored", update.update_id)
             return "duplicate"
         await self.initialize()
+        support = getattr(self.handoff, "support", None)
+        chat = update.effective_chat
+        if support is not None and chat is not None and support.is_support_chat(chat.id):
+            return "support:" + await support.handle_update(update)
         inbound = interpret(update, self.bot_username)
         if inbound.action == "ignore" or inbound.chat_id is None:
             logger.debug("Telegram update %s ignored (%s)", update.update_id, inbound.kind)
@@ -684,12 +696,29 @@ class TelegramBridge:
             text = await self._press(inbound)
             if text is None:
                 return
+        if inbound.file_id and self.handoff is not None:
+            if await self.handoff.keep_photo(inbound.chat_id, inbound.file_id, inbound.caption):
+                return  # a person has the case: the photo is theirs (the support group shows it)
         if inbound.action == "reply":
             await self.send(inbound.chat_id, [{"text": inbound.text}])
             return
         assert text is not None
-        messages = await self._ask_while_typing(inbound.chat_id, inbound.sender_id, text, inbound.metadata)
+        # while a person has the case the bot says nothing: no "typing..." that leads nowhere
+        typing = self.handoff is None or not await self.handoff.active(inbound.chat_id)
+        messages = await self._ask_while_typing(
+            inbound.chat_id, inbound.sender_id, text, inbound.metadata, typing=typing
+        )
         await self.send(inbound.chat_id, messages)
+
+    async def deliver(self, conversation_id: str) -> None:
+        """Ask the bot for the conversation's hand-off news (bot.handoff.outbox) and send it, in turn with
+        the customer's own messages."""
+        from bot.handoff.live import HANDOFF_EVENT_TEXT
+
+        chat_id = int(conversation_id)
+        async with self._chat_lock(chat_id):
+            messages = list(await self.ask(str(chat_id), HANDOFF_EVENT_TEXT, {}) or [])
+            await self.send(chat_id, messages)
 
     async def _press(self, inbound: Inbound) -> Optional[str]:
         """Answer the callback query, take the keyboard away; the payload, or None if spent."""
@@ -711,8 +740,14 @@ class TelegramBridge:
         return payload if first else None
 
     async def _ask_while_typing(
-        self, chat_id: int, sender_id: str, text: str, metadata: Dict[str, Any]
+        self, chat_id: int, sender_id: str, text: str, metadata: Dict[str, Any], typing: bool = True
     ) -> List[Dict[str, Any]]:
+        if not typing:
+            try:
+                return list(await self.ask(sender_id, text, metadata) or [])
+            except Exception:
+                logger.exception("asking Rasa failed for Telegram chat %s", chat_id)
+                return [{"text": SORRY}]
         await self._typing(chat_id)
         keep_typing = asyncio.ensure_future(self._keep_typing(chat_id))
         try:

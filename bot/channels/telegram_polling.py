@@ -16,7 +16,13 @@ side, those of one chat in order. Ctrl-C / SIGTERM stops after the updates in
 hand are answered. scripts/run starts this when TELEGRAM_TOKEN is set and
 TELEGRAM_WEBHOOK_URL is not.
 
-Environment: TELEGRAM_TOKEN (required), RASA_URL (default
+The live hand-off runs here too (bot.channels.telegram_handoff): agents'
+messages are delivered to Telegram customers, and with
+TELEGRAM_SUPPORT_CHAT_ID the support group is served by this process (the bot
+must be a member of the group, with topics: an administrator who may manage
+topics).
+
+Environment: TELEGRAM_TOKEN (required), HANDOFF_DB_URL, TELEGRAM_SUPPORT_CHAT_ID, RASA_URL (default
 http://localhost:$RASA_PORT, port 5005), TELEGRAM_BASE_URL (a local Bot API
 server; default api.telegram.org), TELEGRAM_POLL_TIMEOUT (seconds, default 30).
 """
@@ -67,9 +73,12 @@ class Poller:
     """getUpdates in a loop, each update handed to the bridge."""
 
     def __init__(self, bot: Bot, rasa: RasaRest, *, poll_timeout: int = 30, concurrency: int = 8):
+        from bot.channels.telegram_handoff import TelegramHandoff
+
         self.bot = bot
         self.rasa = rasa
-        self.bridge = TelegramBridge(bot, rasa)
+        self.handoff = TelegramHandoff.create(bot)
+        self.bridge = TelegramBridge(bot, rasa, handoff=self.handoff)
         self.poll_timeout = poll_timeout
         self.offset: Optional[int] = None
         self._slots = asyncio.Semaphore(concurrency)
@@ -82,6 +91,8 @@ class Poller:
         await self.bridge.initialize()
         await self.bot.delete_webhook(drop_pending_updates=False)
         await self.bridge.set_commands()
+        if self.handoff is not None:
+            self.handoff.start(self.bridge)  # agents' messages, the support group
         logger.info("Telegram polling as @%s; Rasa at %s", self.bridge.bot_username, self.rasa.url)
 
     async def poll_once(self, timeout: Optional[int] = None) -> int:
@@ -160,6 +171,8 @@ class Poller:
             pass
 
     async def close(self) -> None:
+        if self.handoff is not None:
+            await self.handoff.stop()
         await self.bridge.shutdown()
         await self.rasa.close()
 

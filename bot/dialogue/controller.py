@@ -24,13 +24,17 @@ from bot.dialogue.understanding import (
     symptoms_in,
     yes_or_no,
 )
-from bot.engine import Ask, DiagnosisEngine, DiagnosisState, InvalidAnswer, Verify
+from bot.engine import Ask, DiagnosisEngine, DiagnosisState, Finished, InvalidAnswer, Verify
 from bot.engine.outcome import EscalationOutcome, Outcome
+from bot.handoff.live import handoff_queued_text
 from bot.handoff.summary import case_summary
 from bot.language.scope import load_scope
 
 logger = logging.getLogger(__name__)
 CANCEL_WORDS = {"cancel", "cancel handoff", "cancel the handoff", "back to the bot", "back to bot", "never mind"}
+# "/handoff_event": a channel's outbox worker saying "the outbox has news for this conversation"
+# (an agent's message, a claim, a hand-back, ...); it is no customer message.
+HANDOFF_EVENT = "handoff_event"
 
 CONVERSATION_VERSION = 1
 # Below this the intent is confirmed with "Did you mean ...?" (tuned on our own data split, not the eval set).
@@ -115,6 +119,17 @@ def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def _short(text: str, width: int = 60) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= width else text[: width - 1] + "\u2026"
+
+
+def _latest_user_at(events: Iterable[Dict[str, Any]]) -> Optional[float]:
+    stamps = [e.get("timestamp") for e in events if e.get("event") == "user"]
+    stamps = [float(t) for t in stamps if isinstance(t, (int, float))]
+    return max(stamps) if stamps else None
+
+
 class Controller:
     """`tickets` is the hand-off back end (bot.handoff.gateway.Tickets); without it references are
     made up locally and nothing is stored (tests, a bot without a database)."""
@@ -135,6 +150,24 @@ class Controller:
         # handle() runs to the end without awaiting, so one controller serves turns one at a time; the
         # message is kept for a hand-off decided deep inside (sender, channel, transcript)
         self._message = msg
+        if msg.intent == HANDOFF_EVENT:
+            handoff = conv.handoff or {}
+            if conv.phase == "handoff" and handoff.get("stored") and self.tickets is not None:
+                self._keep_for_agent(conv, msg, handoff["reference"], kind=None, current=False)
+            return self._handoff_news(conv)
+        # only a conversation with a person has news (one look at the outbox per turn, not for everyone)
+        news = self._handoff_news(conv) if conv.phase == "handoff" else []
+        if news and conv.phase != "handoff":
+            # the case came back while this message was on its way: it was written for the agent
+            return news + [
+                Reply(
+                    text=f"(Your message \u201c{_short(msg.text)}\u201d reached me just as your case came back "
+                    "from our support team; if it was meant for me, please send it again.)"
+                )
+            ]
+        return news + self._turn(conv, msg)
+
+    def _turn(self, conv: Conversation, msg: Incoming) -> List[Reply]:
         self._remember_context(conv, msg)
         if not (msg.text or "").strip():
             return [Reply.fixed("empty")]  # an empty message must not count as an answer
@@ -601,37 +634,116 @@ class Controller:
         if self.tickets is not None:
             try:
                 reference = self.tickets.open_ticket(
-                    msg.sender or "unknown", msg.channel or "unknown", summary, msg.events
+                    msg.sender or "unknown",
+                    msg.channel or "unknown",
+                    summary,
+                    msg.events,
+                    customer_name=msg.customer_name or None,
                 )
                 stored = True
-            except Exception:  # the customer still gets a person; the agent finds the reference in the logs
+            except Exception:  # the customer is told; the agent finds the case in the logs
                 logger.exception("could not store the hand-off ticket for %s", msg.sender)
         reference = reference or uuid.uuid4().hex[:8].upper()
-        resume = "diagnosing" if conv.engine and not state.finished else "idle"
-        conv.handoff = {"reference": reference, "summary": summary.to_dict(), "resume_phase": resume, "stored": stored}
+        if not conv.engine:
+            resume = "idle"
+        else:
+            resume = "finished" if state.finished else "diagnosing"
+        conv.handoff = {
+            "reference": reference,
+            "summary": summary.to_dict(),
+            "resume_phase": resume,
+            "stored": stored,
+            "at": _latest_user_at(msg.events),
+        }
         conv.phase = "handoff"
+        cancel = [("Cancel, back to the bot", choice_payload("meta", "cancel_handoff"))]
+        if self.tickets is not None and not stored:
+            return [
+                Reply(
+                    text="I'm sorry: our support team's system did not answer just now, so your case "
+                    f"(reference {reference}) may not have reached them. Please contact Kasa support quoting that "
+                    "reference, or tap below to carry on with me.",
+                    buttons=cancel,
+                ),
+                Reply(text=render.summary_text(summary)),
+            ]
         return [
-            Reply(
-                text=f"I'm passing your case to our support team (reference {reference}). "
-                "An agent will answer here and sees everything we did, so you won't have to repeat it. "
-                "Until then I'll stay quiet and keep your messages for them.",
-                buttons=[("Cancel, back to the bot", choice_payload("meta", "cancel_handoff"))],
-            ),
+            Reply(text=handoff_queued_text(reference), buttons=cancel),
             Reply(text=render.summary_text(summary)),
         ]
 
+    def _handoff_news(self, conv: Conversation) -> List[Reply]:
+        """What the agent side did since the last turn (bot.handoff.store outbox), in words; the conversation
+        follows it (a hand-back resumes the diagnosis, a resolve closes the case)."""
+        sender = conv.context.get("_sender") or (self._message.sender if self._message else "")
+        if self.tickets is None or not sender or not hasattr(self.tickets, "take_outbox"):
+            return []
+        try:
+            items = self.tickets.take_outbox(sender)
+        except Exception:
+            logger.exception("could not read the outbox of %s", sender)
+            return []
+        replies: List[Reply] = []
+        for item in items:
+            replies += self._news_item(conv, item)
+        return replies
+
+    def _news_item(self, conv: Conversation, item: Dict[str, Any]) -> List[Reply]:
+        kind, ref = item.get("kind"), item.get("reference")
+        agent = item.get("agent") or "Our support team"
+        current = conv.phase == "handoff" and (conv.handoff or {}).get("reference") == ref
+        if kind == "message":
+            return [Reply(text=f"{agent} (support): {item.get('text') or ''}", agent=agent)]
+        if not current:
+            return []  # a notice about a case this conversation has left (cancelled, started over)
+        if kind == "claimed":
+            return [
+                Reply(
+                    text=f"{agent} from our support team has your case (reference {ref}) and can see everything "
+                    "we did. They will write to you here.",
+                )
+            ]
+        if kind == "unclaimed":
+            return [
+                Reply(
+                    text=f"Nobody from our support team has been free to take your case yet (reference {ref}), "
+                    "sorry. You can keep waiting here, or leave an e-mail address or phone number and we'll get "
+                    "back to you.",
+                    buttons=[
+                        ("Leave a contact", choice_payload("meta", "leave_contact")),
+                        ("Keep waiting", choice_payload("meta", "keep_waiting")),
+                        ("Back to the assistant", choice_payload("meta", "cancel_handoff")),
+                    ],
+                )
+            ]
+        if kind == "resolved":
+            note = (item.get("text") or "").strip()
+            conv.phase, conv.handoff, conv.engine = "idle", None, None
+            text = f"{agent} from our support team has closed case {ref}."
+            if note:
+                text += f" Their note: \u201c{note}\u201d"
+            return [Reply(text=text + "\nIf your camera acts up again, just tell me what it's doing.")]
+        if kind == "handed_back":
+            return [Reply(text=f"{agent} from our support team handed you back to me, the assistant.")] + self._resume(
+                conv
+            )
+        return []
+
     def _during_handoff(self, conv: Conversation, msg: Incoming) -> List[Reply]:
         """While a person has the case the bot is quiet; it comes back when handed back or cancelled."""
-        reference = (conv.handoff or {}).get("reference")
+        handoff = conv.handoff or {}
+        reference = handoff.get("reference")
+        stored = self.tickets is not None and reference and handoff.get("stored")
         status = None
-        if self.tickets is not None and reference and (conv.handoff or {}).get("stored"):
+        if stored:
             try:
                 status = self.tickets.status(reference)
             except Exception:
                 logger.exception("could not read ticket %s", reference)
                 status = "open"
-        wants_cancel = msg.choice() == ("meta", "cancel_handoff") or normalise(msg.text) in CANCEL_WORDS
-        if status == "resolved":
+        choice = msg.choice()
+        wants_cancel = choice == ("meta", "cancel_handoff") or normalise(msg.text) in CANCEL_WORDS
+        if status == "resolved":  # told by the outbox when it works; this is the fallback
             conv.phase, conv.handoff, conv.engine = "idle", None, None
             return [Reply(text=f"Our support team has closed case {reference}. How else can I help with your camera?")]
         if status in ("handed_back", "cancelled") or wants_cancel:
@@ -640,21 +752,82 @@ class Controller:
                     self.tickets.cancel(reference)
                 except Exception:
                     logger.exception("could not cancel ticket %s", reference)
-            note = "OK, you're back with me." if wants_cancel else "Our support team handed you back to me."
+            note = (
+                "OK, you're back with me, the assistant." if wants_cancel else "Our support team handed you back to me."
+            )
             return [Reply(text=note)] + self._resume(conv)
-        if self.tickets is not None and reference and (conv.handoff or {}).get("stored"):
-            try:
-                self.tickets.keep_message(reference, msg.text)
-            except Exception:
-                logger.exception("could not keep a message for ticket %s", reference)
+        if choice == ("meta", "keep_waiting"):
+            return [Reply(text=f"OK. I'll tell you here as soon as someone takes case {reference}.")]
+        if choice == ("meta", "leave_contact"):
+            handoff["contact"] = "asked"
+            return [
+                Reply(
+                    text="Please type the e-mail address or phone number we should use, and when it suits you "
+                    "to be contacted. Only our support team sees it."
+                )
+            ]
+        if choice is not None:
+            return []  # a button of an earlier question: the diagnosis waits until the case comes back
+        kind = "contact" if handoff.get("contact") == "asked" else None
+        if stored:
+            self._keep_for_agent(conv, msg, reference, kind)
+        if kind == "contact":
+            handoff["contact"] = "given"
+            return [
+                Reply(
+                    text=f"Thank you. Our support team will get back to you about case {reference}. "
+                    "You can keep writing here in the meantime."
+                )
+            ]
         return []
 
+    def _keep_for_agent(
+        self, conv: Conversation, msg: Incoming, reference: str, kind: Optional[str], current: bool = True
+    ) -> None:
+        """Keep the customer's messages of the hand-off for the agent: this one (``current``), and any
+        earlier one whose turn failed (the action server was down), each once, by its event's time."""
+        since = (conv.handoff or {}).get("at") or 0.0
+        users = [
+            e
+            for e in msg.events
+            if e.get("event") == "user" and isinstance(e.get("timestamp"), (int, float)) and e["timestamp"] > since
+        ]
+        latest = users[-1] if current and users else None
+        missed = [e for e in users if e is not latest and not str(e.get("text") or "").startswith("/")]
+        try:
+            known = (
+                self.tickets.kept_event_times(reference)
+                if missed and hasattr(self.tickets, "kept_event_times")
+                else set()
+            )
+            for e in missed:
+                if float(e["timestamp"]) not in known:
+                    self.tickets.keep_message(reference, e.get("text") or "", event_at=e["timestamp"])
+            if current:
+                self.tickets.keep_message(
+                    reference, msg.text, kind=kind, event_at=latest["timestamp"] if latest else None
+                )
+        except Exception:
+            logger.exception("could not keep a message for ticket %s", reference)
+
     def _resume(self, conv: Conversation) -> List[Reply]:
+        """Back from a person: the diagnosis exactly where it stood (the question it was at, or the
+        recommendation it ended with)."""
         resume = (conv.handoff or {}).get("resume_phase", "idle")
         conv.handoff = None
-        if resume == "diagnosing" and conv.engine:
-            conv.phase = "diagnosing"
-            return self._next(conv, DiagnosisState.from_dict(conv.engine))
+        if resume in ("diagnosing", "finished") and conv.engine:
+            state = DiagnosisState.from_dict(conv.engine)
+            problem = ", ".join(self.k.symptom(s).says for s in state.symptoms) or "your camera"
+            if resume == "diagnosing" and not state.finished:
+                conv.phase = "diagnosing"
+                where = Reply(text=f"We were working on: {problem}. Here is where we were:")
+                return [where] + self._next(conv, state, repeat_note=False)
+            step = self.engine.next_step(state)
+            if isinstance(step, Finished):
+                conv.phase = "finished"
+                where = Reply(text=f"We were at the end of the diagnosis of: {problem}. This is what I found:")
+                ended = [r for r in render.finished(self.k, step) if "/human_handoff" not in dict(r.buttons).values()]
+                return [where] + ended
         conv.phase = "idle"
         return [Reply.fixed("ask_problem")]
 

@@ -34,6 +34,7 @@ class Incoming:
     sender: str = ""
     channel: str = ""
     events: Tuple[Dict[str, Any], ...] = ()  # the tracker's events of this session, for transcripts
+    customer_name: str = ""  # the display name the channel gives, if any
 
     def entity(self, name: str) -> Optional[Any]:
         return next((e.get("value") for e in self.entities if e.get("entity") == name), None)
@@ -53,6 +54,7 @@ class Reply:
     text: str
     buttons: List[Tuple[str, str]] = field(default_factory=list)  # (title, payload)
     name: Optional[str] = None  # stable id of a fixed reply (bot/dialogue/replies.yml)
+    agent: Optional[str] = None  # a support agent's name, when the reply is theirs (the web chat shows it)
 
     @classmethod
     def fixed(cls, name: str, buttons: Optional[List[Tuple[str, str]]] = None) -> "Reply":
@@ -64,4 +66,6 @@ class Reply:
             out["name"] = self.name
         if self.buttons:
             out["buttons"] = [{"title": t, "payload": p} for t, p in self.buttons]
+        if self.agent:
+            out["agent"] = self.agent
         return out

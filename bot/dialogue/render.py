@@ -72,10 +72,13 @@ def verify(k: Knowledge, step: Verify) -> List[Reply]:
     ]
 
 
-def _why(reason: Reason) -> str:
+def _why(k: Knowledge, reason: Reason) -> str:
     """A threshold or a guide line with what met it, in the customer's words where they gave any."""
     shown = [e.words() for e in reason.evidence if e.source != ASSUMED]
-    return reason.text + (f" ({'; '.join(dict.fromkeys(shown))})" if shown else "")
+    text = reason.text
+    if reason.id:
+        text = next((t.says for t in k.thresholds.all() if t.id == reason.id and t.says), text)
+    return text + (f" ({'; '.join(dict.fromkeys(shown))})" if shown else "")
 
 
 def finished(k: Knowledge, step: Finished) -> List[Reply]:
@@ -97,7 +100,7 @@ def finished(k: Knowledge, step: Finished) -> List[Reply]:
         lines.append(f"Most likely cause: {out.cause_name} ({out.probability:.0%}).")
     if out.scenario:
         lines.append(f"The guide's fix for this: {out.scenario.fix}")
-    reasons = [_why(t) for t in out.thresholds if t.group != "no_repair_possible"]
+    reasons = [_why(k, t) for t in out.thresholds if t.group != "no_repair_possible"]
     reasons += [t.text for t in out.thresholds if t.group == "no_repair_possible"]
     if reasons:
         lines.append("Why: " + " ".join(reasons))

@@ -1,14 +1,20 @@
 """HTTP API for support agents (aiohttp), bearer-token protected.
 
     GET  /tickets[?status=open]                  the queue (JSON summaries, oldest first)
-    GET  /tickets/{ref}[?format=json|md|html]    one ticket, rendered (default json)
+    GET  /tickets/{ref}[?format=json|md|html][&agent=alice]    one ticket, rendered (default json)
     POST /tickets/{ref}/claim     {"agent": "alice"}
-    POST /tickets/{ref}/resolve   {"note": "..."} (optional body)
-    POST /tickets/{ref}/hand_back
+    GET  /tickets/{ref}/messages[?agent=alice]   the hand-off's messages, both ways
+    POST /tickets/{ref}/messages  {"agent": "alice", "text": "..."}   to the customer (201)
+    POST /tickets/{ref}/resolve   {"note": "...", "agent": "alice"} (both optional)
+    POST /tickets/{ref}/hand_back {"agent": "alice"} (optional)
 
 Every request needs ``Authorization: Bearer <token>`` (``HANDOFF_API_TOKEN``); a missing or
-wrong token is 401. Unknown reference 404, a status that does not allow it 409, bad input 400.
-All output is redacted (bot.handoff.render).
+wrong token is 401. Unknown reference 404, a status that does not allow it 409 (e.g. another
+agent has the case), bad input 400. All output is redacted (bot.handoff.render), except the
+contact details the customer typed, for the agent who has the case (``agent``: the query
+parameter, or the ``X-Handoff-Agent`` header). A message to the customer reaches them on their
+channel within a second (web chat, Telegram), or with their next message (REST); writing to an
+open ticket claims it.
 
     HANDOFF_API_TOKEN=... python -m bot.handoff.api --port 5056 [--host 127.0.0.1] [--db URL]
 """
@@ -101,6 +107,12 @@ async def list_tickets(request: web.Request) -> web.Response:
     return web.json_response({"tickets": [summary_document(t) for t in tickets], "count": len(tickets)})
 
 
+def _reader(request: web.Request) -> Optional[str]:
+    """Who reads: the agent who has the case sees the contact details the customer typed."""
+    agent = request.query.get("agent") or request.headers.get("X-Handoff-Agent") or ""
+    return agent.strip() or None
+
+
 async def show_ticket(request: web.Request) -> web.Response:
     fmt = request.query.get("format", "json")
     if fmt not in CONTENT_TYPES:
@@ -109,7 +121,39 @@ async def show_ticket(request: web.Request) -> web.Response:
     ticket = await _call(request, "get", reference)
     if ticket is None:
         raise TicketNotFound(reference)
-    return web.Response(text=render(ticket, fmt), content_type=CONTENT_TYPES[fmt], charset="utf-8")
+    text = render(ticket, fmt, agent=_reader(request))
+    return web.Response(text=text, content_type=CONTENT_TYPES[fmt], charset="utf-8")
+
+
+async def list_messages(request: web.Request) -> web.Response:
+    reference = request.match_info["reference"]
+    ticket = await _call(request, "get", reference)
+    if ticket is None:
+        raise TicketNotFound(reference)
+    doc = ticket_document(ticket, agent=_reader(request))
+    return web.json_response(
+        {"reference": ticket.reference, "status": ticket.status, "messages": doc["customer_messages"]}
+    )
+
+
+async def send_message(request: web.Request) -> web.Response:
+    body = await _body(request)
+    agent, text = body.get("agent"), body.get("text")
+    if not isinstance(agent, str) or not agent.strip():
+        raise ValueError('the body must name the agent: {"agent": "...", "text": "..."}')
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError('the body must carry the message: {"agent": "...", "text": "..."}')
+    if len(text) > 4000:
+        raise ValueError("the message is longer than 4000 characters; send it in parts")
+    message = await _call(request, "add_agent_message", request.match_info["reference"], agent.strip(), text)
+    return web.json_response({"reference": request.match_info["reference"].upper(), "message": message}, status=201)
+
+
+def _agent_in(body: dict) -> Optional[str]:
+    agent = body.get("agent")
+    if agent is not None and not isinstance(agent, str):
+        raise ValueError("agent must be text")
+    return (agent or "").strip() or None
 
 
 async def claim_ticket(request: web.Request) -> web.Response:
@@ -126,12 +170,13 @@ async def resolve_ticket(request: web.Request) -> web.Response:
     note = body.get("note")
     if note is not None and not isinstance(note, str):
         raise ValueError("note must be text")
-    ticket = await _call(request, "resolve", request.match_info["reference"], note=note)
+    ticket = await _call(request, "resolve", request.match_info["reference"], note=note, agent_id=_agent_in(body))
     return web.json_response(ticket_document(ticket))
 
 
 async def hand_back_ticket(request: web.Request) -> web.Response:
-    ticket = await _call(request, "hand_back", request.match_info["reference"])
+    body = await _body(request)
+    ticket = await _call(request, "hand_back", request.match_info["reference"], agent_id=_agent_in(body))
     return web.json_response(ticket_document(ticket))
 
 
@@ -144,6 +189,8 @@ def create_app(store: TicketStore, token: Optional[str]) -> web.Application:
     app.router.add_get("/tickets", list_tickets)
     app.router.add_get("/tickets/{reference}", show_ticket)
     app.router.add_post("/tickets/{reference}/claim", claim_ticket)
+    app.router.add_get("/tickets/{reference}/messages", list_messages)
+    app.router.add_post("/tickets/{reference}/messages", send_message)
     app.router.add_post("/tickets/{reference}/resolve", resolve_ticket)
     app.router.add_post("/tickets/{reference}/hand_back", hand_back_ticket)
     return app

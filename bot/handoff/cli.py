@@ -1,14 +1,19 @@
 """The support agent's command line.
 
     python -m bot.handoff.cli [--db URL] list [--status S]
-    python -m bot.handoff.cli [--db URL] show REF [--format md|html|json] [--output FILE]
+    python -m bot.handoff.cli [--db URL] show REF [--agent NAME] [--format md|html|json] [--output FILE]
     python -m bot.handoff.cli [--db URL] claim REF --agent NAME
-    python -m bot.handoff.cli [--db URL] resolve REF [--note TEXT]
-    python -m bot.handoff.cli [--db URL] hand-back REF
+    python -m bot.handoff.cli [--db URL] reply REF "text" --agent NAME
+    python -m bot.handoff.cli [--db URL] messages REF [--agent NAME]
+    python -m bot.handoff.cli [--db URL] resolve REF [--note TEXT] [--agent NAME]
+    python -m bot.handoff.cli [--db URL] hand-back REF [--agent NAME]
     python -m bot.handoff.cli [--db URL] report [--chart FILE.png] [--json]
 
 The database is ``--db``, else ``$HANDOFF_DB_URL``, else ``sqlite:///var/tracker.db`` (run it
-from the directory the Rasa server runs in). Everything printed is redacted.
+from the directory the Rasa server runs in). Everything printed is redacted, except the contact
+details the customer typed, shown to the agent who has the case (``--agent`` names you; the
+default is ``$HANDOFF_AGENT``). ``reply`` reaches the customer on their channel within a second
+(web chat, Telegram) or with their next message (REST); replying to an open ticket claims it.
 
 Exit codes: 0 done; 1 an unexpected error (database unreachable, ...); 2 unknown reference or
 bad usage; 3 the ticket's status does not allow it (e.g. claimed by someone else).
@@ -18,10 +23,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from typing import List, Optional, Sequence, TextIO
 
-from bot.handoff.store import STATUSES, TicketNotFound, TicketStateError, TicketStore
+from bot.handoff.store import STATUSES, TicketNotFound, TicketStateError, TicketStore, normalize_reference
 
 EXIT_OK, EXIT_ERROR, EXIT_UNKNOWN, EXIT_CONFLICT = 0, 1, 2, 3
 
@@ -56,17 +62,33 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("reference")
     p.add_argument("--format", choices=("md", "html", "json"), default="md")
     p.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of standard output")
+    p.add_argument(
+        "--agent", default=os.environ.get("HANDOFF_AGENT"), help="you (the agent who has the case sees contacts)"
+    )
 
-    p = sub.add_parser("claim", parents=[db], help="take a ticket")
+    p = sub.add_parser("claim", parents=[db], help="take a ticket (the customer is told your name)")
     p.add_argument("reference")
-    p.add_argument("--agent", required=True, help="your name, as the customer may see it")
+    p.add_argument("--agent", default=os.environ.get("HANDOFF_AGENT"), help="your name, as the customer sees it")
 
-    p = sub.add_parser("resolve", parents=[db], help="close a ticket as resolved")
+    p = sub.add_parser("reply", parents=[db], help="write to the customer (claims an open ticket)")
     p.add_argument("reference")
-    p.add_argument("--note", help="what was done")
+    p.add_argument("text", help="the message; quote it")
+    p.add_argument("--agent", default=os.environ.get("HANDOFF_AGENT"), help="your name, as the customer sees it")
+
+    p = sub.add_parser("messages", parents=[db], help="the messages of the hand-off, both ways")
+    p.add_argument("reference")
+    p.add_argument(
+        "--agent", default=os.environ.get("HANDOFF_AGENT"), help="you (the agent who has the case sees contacts)"
+    )
+
+    p = sub.add_parser("resolve", parents=[db], help="close a ticket as resolved (the customer gets the note)")
+    p.add_argument("reference")
+    p.add_argument("--note", help="what was done; the customer reads it")
+    p.add_argument("--agent", default=os.environ.get("HANDOFF_AGENT"), help="you; refused if someone else has the case")
 
     p = sub.add_parser("hand-back", parents=[db], help="hand the conversation back to the bot")
     p.add_argument("reference")
+    p.add_argument("--agent", default=os.environ.get("HANDOFF_AGENT"), help="you; refused if someone else has the case")
 
     p = sub.add_parser("report", parents=[db], help="outcomes: resolved, escalated, abandoned; fix rate per cause")
     p.add_argument("--chart", metavar="FILE.png", help="also draw a PNG bar chart")
@@ -85,7 +107,20 @@ def _list(store: TicketStore, args: argparse.Namespace, out: TextIO) -> None:
     if not docs:
         out.write("No tickets" + (f" with status {args.status}" if args.status else "") + ".\n")
         return
-    header = ["REF", "STATUS", "OPENED (UTC)", "CHANNEL", "CAMERA", "RECOMMENDATION", "AGENT", "WAITING", "PROBLEM"]
+    from bot.handoff.render import CHANNEL_LABELS
+
+    header = [
+        "REF",
+        "STATUS",
+        "OPENED (UTC)",
+        "CHANNEL",
+        "CUSTOMER",
+        "CAMERA",
+        "RECOMMENDATION",
+        "AGENT",
+        "MESSAGES",
+        "PROBLEM",
+    ]
     rows = []
     for d in docs:
         camera = d["camera_model"] or "-"
@@ -96,7 +131,8 @@ def _list(store: TicketStore, args: argparse.Namespace, out: TextIO) -> None:
                 d["reference"],
                 d["status"],
                 (d["created_at"] or "").replace("T", " ").rstrip("Z")[:16],
-                d["channel"] or "-",
+                CHANNEL_LABELS.get(d["channel"] or "", d["channel"] or "-"),
+                _short(d.get("customer_name") or "-", 24),
                 camera,
                 ("⚠ " if d["safety"] else "") + (d["recommendation"] or "-"),
                 d["claimed_by"] or "-",
@@ -120,13 +156,35 @@ def _show(store: TicketStore, args: argparse.Namespace, out: TextIO) -> None:
     ticket = store.get(args.reference)
     if ticket is None:
         raise TicketNotFound(args.reference)
-    text = render(ticket, args.format)
+    text = render(ticket, args.format, agent=args.agent)
     if args.output:
         with open(args.output, "w", encoding="utf-8") as handle:
             handle.write(text)
         out.write(f"Wrote ticket {ticket.reference} ({args.format}) to {args.output}\n")
     else:
         out.write(text)
+
+
+def _messages(store: TicketStore, args: argparse.Namespace, out: TextIO) -> None:
+    from bot.handoff.render import ticket_document
+
+    ticket = store.get(args.reference)
+    if ticket is None:
+        raise TicketNotFound(args.reference)
+    messages = ticket_document(ticket, agent=args.agent)["customer_messages"]
+    if not messages:
+        out.write(f"No messages in the hand-off of {ticket.reference} yet.\n")
+    for m in messages:
+        who = f"{m.get('agent') or 'agent'} (agent)" if m["who"] == "agent" else "customer"
+        kind = f" [{m['kind']}]" if m.get("kind") else ""
+        out.write(f"{(m['at'] or '').replace('T', ' ').rstrip('Z')[:19]}  {who}{kind}: {m['text']}\n")
+
+
+def _agent(args: argparse.Namespace) -> str:
+    agent = (args.agent or "").strip()
+    if not agent:
+        raise ValueError("say who you are: --agent NAME (or set HANDOFF_AGENT)")
+    return agent
 
 
 def _report(store: TicketStore, args: argparse.Namespace, out: TextIO) -> None:
@@ -151,13 +209,22 @@ def run(argv: Optional[Sequence[str]] = None, out: TextIO = sys.stdout) -> int:
         elif args.command == "show":
             _show(store, args, out)
         elif args.command == "claim":
-            ticket = store.claim(args.reference, args.agent)
-            out.write(f"Ticket {ticket.reference} is claimed by {ticket.claimed_by}.\n")
+            ticket = store.claim(args.reference, _agent(args))
+            out.write(f"Ticket {ticket.reference} is claimed by {ticket.claimed_by}; the customer is told.\n")
+        elif args.command == "reply":
+            agent = _agent(args)
+            store.add_agent_message(args.reference, agent, args.text)
+            out.write(f"Sent to the customer of {normalize_reference(args.reference)} as {agent}.\n")
+        elif args.command == "messages":
+            _messages(store, args, out)
         elif args.command == "resolve":
-            ticket = store.resolve(args.reference, note=args.note)
-            out.write(f"Ticket {ticket.reference} is resolved.\n")
+            ticket = store.resolve(args.reference, note=args.note, agent_id=(args.agent or "").strip() or None)
+            out.write(
+                f"Ticket {ticket.reference} is resolved; the customer is told"
+                + (" your note.\n" if args.note else ".\n")
+            )
         elif args.command == "hand-back":
-            ticket = store.hand_back(args.reference)
+            ticket = store.hand_back(args.reference, agent_id=(args.agent or "").strip() or None)
             out.write(f"Ticket {ticket.reference} is handed back to the bot; it resumes with the customer.\n")
         elif args.command == "report":
             _report(store, args, out)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Dict, Iterable, Optional, Union
+from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Union
 
 if TYPE_CHECKING:
     from bot.handoff.summary import CaseSummary
@@ -32,32 +32,33 @@ class Tickets:
         channel: str,
         case: Union["CaseSummary", Dict[str, Any]],
         events: Iterable[Dict[str, Any]] = (),
+        customer_name: Optional[str] = None,
     ) -> str:
         from bot.handoff.transcript import full_transcript
 
         transcript = full_transcript(self.url, conversation_id, events)
         data = case if isinstance(case, dict) else case.to_dict()
-        ticket = self.store.create(conversation_id, channel, conversation_id, data, transcript)
-        if os.environ.get("TELEGRAM_SUPPORT_CHAT_ID"):
-            self._notify(ticket)
+        ticket = self.store.create(
+            conversation_id, channel, conversation_id, data, transcript, customer_name=customer_name
+        )
+        # the support group (bot.handoff.support_group), when configured, posts it from the outbox side
         return ticket.reference
-
-    @staticmethod
-    def _notify(ticket: Any) -> None:
-        """Optional notice to the support group; a failure never blocks the hand-off."""
-        from bot.handoff.notify import notify_support
-
-        try:
-            notify_support(ticket)
-        except Exception:
-            logger.exception("could not notify the support group about %s", ticket.reference)
 
     def status(self, reference: str) -> Optional[str]:
         ticket = self.store.get(reference)
         return ticket.status if ticket is not None else None
 
-    def keep_message(self, reference: str, text: str) -> None:
-        self.store.add_customer_message(reference, text)
+    def keep_message(
+        self, reference: str, text: str, kind: Optional[str] = None, event_at: Optional[float] = None
+    ) -> None:
+        self.store.add_customer_message(reference, text, kind=kind, event_at=event_at)
+
+    def kept_event_times(self, reference: str) -> set:
+        return self.store.kept_event_times(reference)
+
+    def take_outbox(self, conversation_id: str) -> List[Dict[str, Any]]:
+        """What the customer must be told now (agent messages, claims, ...), taken once."""
+        return self.store.take_outbox(conversation_id)
 
     def cancel(self, reference: str) -> None:
         self.store.cancel(reference)

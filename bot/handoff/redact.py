@@ -157,39 +157,56 @@ def _replace_phone(match: "re.Match[str]") -> str:
     return "".join(out)
 
 
-def _redact_once(text: str) -> str:
+def _redact_once(text: str, contacts: bool = True) -> str:
     text = URL_CREDENTIALS.sub(_replace_secret, text)
     text = SSID_THEN_PASS.sub(lambda m: _replace_secret(m, check_ordinary=True), text)
     text = KEYWORD_CONNECTOR.sub(_replace_secret, text)
     text = KEYWORD_WORD.sub(lambda m: _replace_secret(m, check_ordinary=True), text)
-    text = EMAIL.sub(EMAIL_MARK, text)
-    text = PHONE.sub(_replace_phone, text)
+    if contacts:
+        text = EMAIL.sub(EMAIL_MARK, text)
+        text = PHONE.sub(_replace_phone, text)
     return text
 
 
-def redact(text: Optional[str]) -> Optional[str]:
+def redact(text: Optional[str], contacts: bool = True) -> Optional[str]:
     """``text`` with e-mail addresses, phone numbers and passwords replaced by markers.
 
+    ``contacts=False`` keeps e-mail addresses and phone numbers (the view of the agent who has the
+    case: the customer typed them for that agent); passwords are always redacted.
     The rules run until nothing changes (a marker can complete another rule's pattern), so
     redacting an already redacted text changes nothing.
     """
     if not text or not isinstance(text, str):
         return text
     for _ in range(8):
-        redacted = _redact_once(text)
+        redacted = _redact_once(text, contacts)
         if redacted == text:
             break
         text = redacted
     return text
 
 
-def redact_data(value: Any, keep: Iterable[str] = ()) -> Any:
+def contact_details(texts: Iterable[Optional[str]]) -> list:
+    """The e-mail addresses and phone numbers in ``texts`` (once each, in order), as typed."""
+    found: dict = {}
+    for text in texts:
+        if not text or not isinstance(text, str):
+            continue
+        for match in EMAIL.finditer(text):
+            found.setdefault(match.group(0).rstrip("."), None)
+        for match in PHONE.finditer(text):
+            if _replace_phone(match) == PHONE_MARK:
+                found.setdefault(match.group(0).strip(), None)
+    return list(found)
+
+
+def redact_data(value: Any, keep: Iterable[str] = (), contacts: bool = True) -> Any:
     """A deep copy of JSON-like data with every string redacted, except under keys in ``keep``."""
     keep = frozenset(keep)
 
     def walk(item: Any) -> Any:
         if isinstance(item, str):
-            return redact(item)
+            return redact(item, contacts)
         if isinstance(item, dict):
             return {k: (v if k in keep else walk(v)) for k, v in item.items()}
         if isinstance(item, (list, tuple)):
@@ -199,4 +216,4 @@ def redact_data(value: Any, keep: Iterable[str] = ()) -> Any:
     return walk(value)
 
 
-__all__ = ["EMAIL_MARK", "PASSWORD_MARK", "PHONE_MARK", "redact", "redact_data"]
+__all__ = ["EMAIL_MARK", "PASSWORD_MARK", "PHONE_MARK", "contact_details", "redact", "redact_data"]

@@ -17,8 +17,8 @@ from typing import Any, Dict, Iterable, List, Optional
 from bot.handoff.redact import redact_data
 from bot.handoff.store import Ticket, iso
 
-SCHEMA_VERSION = "1.0"
-SCHEMA_ID = "https://kasa-camera-troubleshooter.example/schemas/handoff-ticket-1.0.json"
+SCHEMA_VERSION = "1.1"
+SCHEMA_ID = "https://kasa-camera-troubleshooter.example/schemas/handoff-ticket-1.1.json"
 FORMATS = ("md", "html", "json")
 
 #: Keys whose values are identifiers or timestamps, never redacted.
@@ -38,6 +38,7 @@ KEEP = frozenset(
         "handed_back_at",
         "timestamp",
         "at",
+        "kind",
     }
 )
 
@@ -87,8 +88,15 @@ def _label(mapping: Dict[str, str], value: Optional[str]) -> Optional[str]:
 # --------------------------------------------------------------------------------------------
 
 
-def ticket_document(ticket: Ticket, redacted: bool = True) -> Dict[str, Any]:
-    """The ticket as a JSON-able dict following docs/handoff-schema.json."""
+def for_assigned(ticket: Ticket, agent: Optional[str]) -> bool:
+    """Whether a view is the assigned agent's: then the contact details the customer typed for them
+    are shown (passwords never are)."""
+    return ticket.assigned_to((agent or "").strip() or None)
+
+
+def ticket_document(ticket: Ticket, redacted: bool = True, agent: Optional[str] = None) -> Dict[str, Any]:
+    """The ticket as a JSON-able dict following docs/handoff-schema.json; ``agent``: who reads it
+    (the assigned agent sees contact details)."""
     names = ticket.cause_names()
     doc: Dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
@@ -102,6 +110,7 @@ def ticket_document(ticket: Ticket, redacted: bool = True) -> Dict[str, Any]:
         "updated_at": iso(ticket.updated_at),
         "claimed_at": iso(ticket.claimed_at),
         "claimed_by": ticket.claimed_by,
+        "customer_name": ticket.customer_name,
         "resolved_at": iso(ticket.resolved_at),
         "resolution_note": ticket.resolution_note,
         "cancelled_at": iso(ticket.cancelled_at),
@@ -154,12 +163,21 @@ def ticket_document(ticket: Ticket, redacted: bool = True) -> Dict[str, Any]:
             "status_label": _label(WARRANTY_LABELS, ticket.warranty),
             "hint": ticket.warranty_hint,
         },
-        "customer_messages": [
-            {"who": m.get("who", "customer"), "text": m.get("text", ""), "at": m.get("at")} for m in ticket.messages
-        ],
+        "customer_messages": [_message(m) for m in ticket.messages],
         "transcript": [_event(e) for e in ticket.transcript],
     }
-    return redact_data(doc, keep=KEEP) if redacted else doc
+    if not redacted:
+        return doc
+    return redact_data(doc, keep=KEEP, contacts=not for_assigned(ticket, agent))
+
+
+def _message(m: Dict[str, Any]) -> Dict[str, Any]:
+    out = {"who": m.get("who", "customer"), "text": m.get("text", ""), "at": m.get("at")}
+    if m.get("agent"):
+        out["agent"] = m["agent"]
+    if m.get("kind") and m["kind"] != "text":
+        out["kind"] = m["kind"]
+    return out
 
 
 def _entry(item: Dict[str, Any]) -> Dict[str, Any]:
@@ -201,6 +219,7 @@ def summary_document(ticket: Ticket) -> Dict[str, Any]:
         "claimed_by": ticket.claimed_by,
         "channel": ticket.channel,
         "customer_ref": ticket.customer_ref,
+        "customer_name": ticket.customer_name,
         "camera_model": ticket.camera_model,
         "in_use_for": ticket.in_use_for,
         "symptoms": list(ticket.symptoms),
@@ -208,13 +227,13 @@ def summary_document(ticket: Ticket) -> Dict[str, Any]:
         "cause": ticket.cause,
         "cause_name": ticket.cause_name,
         "safety": bool(ticket.safety),
-        "waiting_messages": len(ticket.messages),
+        "waiting_messages": len(ticket.messages),  # the hand-off's messages, both ways (name kept for 1.0 readers)
     }
     return redact_data(doc, keep=KEEP)
 
 
-def render_json(ticket: Ticket) -> str:
-    return json.dumps(ticket_document(ticket), indent=2, ensure_ascii=False) + "\n"
+def render_json(ticket: Ticket, agent: Optional[str] = None) -> str:
+    return json.dumps(ticket_document(ticket, agent=agent), indent=2, ensure_ascii=False) + "\n"
 
 
 # --------------------------------------------------------------------------------------------
@@ -269,6 +288,14 @@ def _status_line(doc: Dict[str, Any]) -> str:
     return line
 
 
+CHANNEL_LABELS = {"socketio": "web chat", "telegram": "Telegram", "rest": "REST API", "cmdline": "terminal"}
+
+
+def _customer(doc: Dict[str, Any]) -> str:
+    name, ref = doc.get("customer_name"), doc.get("customer_ref") or "unknown"
+    return f"{name} ({ref})" if name else ref
+
+
 def _camera_line(doc: Dict[str, Any]) -> str:
     camera = doc["camera"]
     model = camera.get("model") or "model not given"
@@ -291,8 +318,8 @@ def _overview(doc: Dict[str, Any]) -> List[tuple]:
     rows = [
         ("Status", _status_line(doc), False),
         ("Opened", _when(doc["created_at"]), False),
-        ("Channel", doc["channel"] or "unknown", False),
-        ("Customer", doc["customer_ref"] or "unknown", False),
+        ("Channel", CHANNEL_LABELS.get(doc["channel"] or "", doc["channel"] or "unknown"), False),
+        ("Customer", _customer(doc), False),
         ("Conversation", doc["conversation_id"], False),
         ("Camera", _camera_line(doc), False),
     ]
@@ -315,6 +342,21 @@ def _warranty_lines(doc: Dict[str, Any]) -> List[tuple]:
     if warranty.get("hint"):
         lines.append(("Hint", warranty["hint"]))
     return lines
+
+
+def _speaker(message: Dict[str, Any]) -> str:
+    if message.get("who") == "agent":
+        return f"{message.get('agent') or 'Agent'} (agent)"
+    return "Customer"
+
+
+def _said(message: Dict[str, Any]) -> str:
+    kind = message.get("kind")
+    if kind == "photo":
+        return "[photo] " + (message.get("text") or "")
+    if kind == "contact":
+        return "[contact for a follow-up] " + (message.get("text") or "")
+    return message.get("text") or ""
 
 
 def _answer_note(entry: Dict[str, Any]) -> str:
@@ -357,8 +399,8 @@ def cell(text: Any) -> str:
     return md(" ".join(str(text).split())) if text is not None else ""
 
 
-def render_markdown(ticket: Ticket) -> str:
-    doc = ticket_document(ticket)
+def render_markdown(ticket: Ticket, agent: Optional[str] = None) -> str:
+    doc = ticket_document(ticket, agent=agent)
     a = doc["assessment"]
     out: List[str] = [f"# Support ticket {doc['reference']}", ""]
     out += ["| | |", "|---|---|"]
@@ -418,8 +460,8 @@ def render_markdown(ticket: Ticket) -> str:
         out += ["Skipped by the customer: " + ", ".join(md(s) for s in doc["skipped"]), ""]
 
     if doc["customer_messages"]:
-        out += ["## Messages while waiting for an agent", ""]
-        out += [f"- {_clock(m['at'])}: {md(m['text'], '  ')}" for m in doc["customer_messages"]]
+        out += ["## Messages during the hand-off", ""]
+        out += [f"- {_clock(m['at'])} {md(_speaker(m))}: {md(_said(m), '  ')}" for m in doc["customer_messages"]]
         out.append("")
 
     out += ["## Transcript", ""]
@@ -432,7 +474,7 @@ def render_markdown(ticket: Ticket) -> str:
     if not doc["transcript"]:
         out.append("No transcript.")
     out.append("")
-    out.append(f"_Schema {SCHEMA_VERSION}; e-mail addresses, phone numbers and passwords are redacted._")
+    out.append(f"_Schema {SCHEMA_VERSION}; {_redaction_note(ticket, agent)}._")
     return "\n".join(out) + "\n"
 
 
@@ -482,8 +524,8 @@ def h(text: Any) -> str:
     return html.escape(str(text), quote=True).replace("\r\n", "\n").replace("\n", "<br>\n")
 
 
-def render_html(ticket: Ticket) -> str:
-    doc = ticket_document(ticket)
+def render_html(ticket: Ticket, agent: Optional[str] = None) -> str:
+    doc = ticket_document(ticket, agent=agent)
     a = doc["assessment"]
     ref = h(doc["reference"])
     out: List[str] = [
@@ -559,9 +601,11 @@ def render_html(ticket: Ticket) -> str:
         out.append(f"<p>Skipped by the customer: {h(', '.join(doc['skipped']))}</p>")
 
     if doc["customer_messages"]:
-        out += ["<h2>Messages while waiting for an agent</h2>", "<ul>"]
+        out += ["<h2>Messages during the hand-off</h2>", "<ul>"]
         out += [
-            f'<li><span class="muted">{h(_clock(m["at"]))}</span> {h(m["text"])}</li>' for m in doc["customer_messages"]
+            f'<li><span class="muted">{h(_clock(m["at"]))}</span> <span class="who">{h(_speaker(m))}</span>: '
+            f"{h(_said(m))}</li>"
+            for m in doc["customer_messages"]
         ]
         out.append("</ul>")
 
@@ -580,7 +624,7 @@ def render_html(ticket: Ticket) -> str:
     else:
         out.append("<p>No transcript.</p>")
     out += [
-        f'<p class="muted">Schema {SCHEMA_VERSION}; e-mail addresses, phone numbers and passwords are redacted.</p>',
+        f'<p class="muted">Schema {SCHEMA_VERSION}; {h(_redaction_note(ticket, agent))}.</p>',
         "</body>",
         "</html>",
     ]
@@ -612,7 +656,8 @@ def summary_text(ticket: Ticket, base_url: Optional[str] = None) -> str:
     """A short plain-text summary (redacted) for a chat notice."""
     doc = ticket_document(ticket)
     a = doc["assessment"]
-    lines = [f"New hand-off {doc['reference']} ({doc['channel'] or 'unknown channel'})"]
+    channel = CHANNEL_LABELS.get(doc["channel"] or "", doc["channel"] or "unknown channel")
+    lines = [f"New hand-off {doc['reference']} ({channel})"]
     if doc["safety"]:
         lines.append("⚠️ Safety: " + " ".join(doc["safety"]))
     lines.append("Camera: " + _camera_line(doc))
@@ -632,13 +677,20 @@ def summary_text(ticket: Ticket, base_url: Optional[str] = None) -> str:
     return "\n".join(lines)
 
 
-def render(ticket: Ticket, fmt: str = "md") -> str:
+def _redaction_note(ticket: Ticket, agent: Optional[str]) -> str:
+    if for_assigned(ticket, agent):
+        return f"shown to {ticket.claimed_by}, who has the case: contact details as typed, passwords redacted"
+    return "e-mail addresses, phone numbers and passwords are redacted"
+
+
+def render(ticket: Ticket, fmt: str = "md", agent: Optional[str] = None) -> str:
+    """``agent``: who reads it; the agent who has the case sees the contact details the customer typed."""
     if fmt in ("md", "markdown"):
-        return render_markdown(ticket)
+        return render_markdown(ticket, agent)
     if fmt == "html":
-        return render_html(ticket)
+        return render_html(ticket, agent)
     if fmt == "json":
-        return render_json(ticket)
+        return render_json(ticket, agent)
     raise ValueError(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")
 
 

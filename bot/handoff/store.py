@@ -24,7 +24,7 @@ import math
 import os
 import secrets
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence
 
@@ -67,6 +67,19 @@ OPEN, CLAIMED, RESOLVED, CANCELLED, HANDED_BACK = "open", "claimed", "resolved",
 STATUSES = (OPEN, CLAIMED, RESOLVED, CANCELLED, HANDED_BACK)
 ACTIVE = (OPEN, CLAIMED)
 OUTCOMES = ("resolved", "escalated", "abandoned")
+#: What the outbox tells a customer: the case was claimed, an agent's message, the case handed back to
+#: the bot or resolved, no agent claimed it in time.
+CLAIMED_NOTICE, AGENT_MESSAGE, HANDED_BACK_NOTICE, RESOLVED_NOTICE, UNCLAIMED_NOTICE = (
+    "claimed",
+    "message",
+    "handed_back",
+    "resolved",
+    "unclaimed",
+)
+OUTBOX_KINDS = (CLAIMED_NOTICE, AGENT_MESSAGE, HANDED_BACK_NOTICE, RESOLVED_NOTICE, UNCLAIMED_NOTICE)
+#: Seconds a worker waits for the bot to deliver an outbox message before it asks again
+#: (HANDOFF_OUTBOX_LEASE): long enough for a slow turn, short enough after a failed one.
+OUTBOX_LEASE_S = float(os.environ.get("HANDOFF_OUTBOX_LEASE") or 20.0)
 #: Recommendation of a hand-off without an escalation outcome (the customer asked for a person).
 HUMAN = "human_support"
 SQLITE_BUSY_TIMEOUT_S = 30.0
@@ -151,6 +164,14 @@ class TicketRow:
     resolution_note = Column(Text, nullable=True)
     cancelled_at = Column(UTCDateTime, nullable=True)
     handed_back_at = Column(UTCDateTime, nullable=True)
+    # live hand-off (columns added to older databases by _add_missing_columns)
+    customer_name = Column(String(255), nullable=True)  # as the channel gives it (Telegram's first/last name)
+    claimed_by_id = Column(String(128), nullable=True)  # who may talk for the ticket: "tg:<user id>" or the name
+    support_chat_id = Column(String(64), nullable=True)  # the support group the ticket was posted to
+    support_thread_id = Column(Integer, nullable=True)  # its forum topic there (None: a reply thread)
+    support_message_id = Column(Integer, nullable=True)  # the summary message there (root of a reply thread)
+    support_status = Column(String(16), nullable=True)  # the last status the support group was told
+    unclaimed_notice_at = Column(UTCDateTime, nullable=True)  # when the customer was told no one claimed it yet
 
     __table_args__ = (
         # An escalation creates exactly one ticket: at most one open/claimed ticket per conversation.
@@ -173,6 +194,57 @@ class MessageRow:
     who = Column(String(16), nullable=False, default="customer")
     text = Column(Text, nullable=False)
     at = Column(UTCDateTime, nullable=False)
+    agent = Column(String(128), nullable=True)  # the agent's name, for who == "agent"
+    kind = Column(String(16), nullable=True)  # text (None too) | photo | contact
+    file_id = Column(String(255), nullable=True)  # a Telegram photo, sent on by file id
+    event_at = Column(Float, nullable=True)  # the Rasa event's timestamp: a message is kept once
+    relayed_at = Column(UTCDateTime, nullable=True)  # posted to the support group
+
+
+@mapper_registry.mapped
+class OutboxRow:
+    """What the customer must be told (an agent's message, a claim, a hand-back, ...): stored
+    first, delivered after, so that a restart of any process loses nothing."""
+
+    __tablename__ = "handoff_outbox"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    ticket_id = Column(Integer, ForeignKey("handoff_tickets.id", ondelete="CASCADE"), nullable=False, index=True)
+    conversation_id = Column(String(255), nullable=False, index=True)
+    channel = Column(String(64), nullable=True)
+    kind = Column(String(16), nullable=False)  # see OUTBOX_KINDS
+    agent = Column(String(128), nullable=True)
+    text = Column(Text, nullable=True)
+    file_id = Column(String(255), nullable=True)
+    created_at = Column(UTCDateTime, nullable=False)
+    lease_until = Column(UTCDateTime, nullable=True)  # a worker asked the bot to deliver it; retry after
+    delivered_at = Column(UTCDateTime, nullable=True, index=True)
+
+
+@mapper_registry.mapped
+class LeaseRow:
+    """Work that one process at a time may do (serving a support group), held until ``until``."""
+
+    __tablename__ = "handoff_leases"
+
+    name = Column(String(128), primary_key=True)
+    holder = Column(String(128), nullable=False)
+    until = Column(UTCDateTime, nullable=False)
+
+
+@mapper_registry.mapped
+class SupportPostRow:
+    """A message the bot posted to the support group for a ticket: an agent's reply to it is
+    for that ticket (groups without topics)."""
+
+    __tablename__ = "handoff_support_posts"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    ticket_id = Column(Integer, ForeignKey("handoff_tickets.id", ondelete="CASCADE"), nullable=False)
+    chat_id = Column(String(64), nullable=False)
+    message_id = Column(Integer, nullable=False)
+
+    __table_args__ = (Index("handoff_support_posts_message", "chat_id", "message_id"),)
 
 
 @mapper_registry.mapped
@@ -232,8 +304,19 @@ class Ticket:
     resolution_note: Optional[str] = None
     cancelled_at: Optional[datetime] = None
     handed_back_at: Optional[datetime] = None
-    messages: List[Dict[str, Any]] = field(default_factory=list)  # {who, text, at} kept for the agent
+    messages: List[Dict[str, Any]] = field(default_factory=list)  # {id, who, text, at, agent?, kind?} both ways
     cause_labels: Dict[str, str] = field(default_factory=dict)  # cause id -> the guide's name
+    customer_name: Optional[str] = None
+    claimed_by_id: Optional[str] = None
+    support_chat_id: Optional[str] = None
+    support_thread_id: Optional[int] = None
+    support_message_id: Optional[int] = None
+    support_status: Optional[str] = None
+    unclaimed_notice_at: Optional[datetime] = None
+
+    def assigned_to(self, agent_id: Optional[str]) -> bool:
+        """Whether ``agent_id`` (or name) is the agent who has the case."""
+        return bool(agent_id) and self.status == CLAIMED and agent_id in (self.claimed_by_id, self.claimed_by)
 
     @property
     def is_active(self) -> bool:
@@ -459,6 +542,22 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+def _add_missing_columns(engine: Engine) -> None:
+    """Columns added since a database was created (all nullable): ALTER TABLE ... ADD COLUMN."""
+    from sqlalchemy import inspect
+
+    inspector = inspect(engine)
+    for table in metadata.sorted_tables:
+        present = {c["name"] for c in inspector.get_columns(table.name)}
+        for column in table.columns:
+            if column.name in present or not column.nullable:
+                continue
+            kind = column.type.compile(dialect=engine.dialect)
+            with engine.begin() as conn:
+                conn.exec_driver_sql(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}')
+            logger.info("hand-off store: added column %s.%s", table.name, column.name)
+
+
 class TicketStore:
     """Tickets, customer messages kept for the agent, and conversation outcomes.
 
@@ -484,6 +583,7 @@ class TicketStore:
         for attempt in range(3):
             try:
                 metadata.create_all(self.engine)
+                _add_missing_columns(self.engine)
                 return
             except (OperationalError, ProgrammingError, IntegrityError):
                 # Another process created them at the same moment (PostgreSQL); look again.
@@ -514,6 +614,7 @@ class TicketStore:
         customer_ref: Optional[str],
         case: Dict[str, Any],
         transcript: Optional[List[Dict[str, Any]]] = None,
+        customer_name: Optional[str] = None,
     ) -> Ticket:
         """Open a ticket for the conversation, or return the one already open/claimed for it.
 
@@ -552,6 +653,7 @@ class TicketStore:
                         details=details,
                         case_data=case,
                         transcript=events,
+                        customer_name=_text(customer_name) or None,
                         created_at=now,
                         updated_at=now,
                     )
@@ -591,45 +693,57 @@ class TicketStore:
             messages = self._messages_by_ticket(session, [r.id for r in rows])
             return [self._ticket(session, r, messages=messages.get(r.id, [])) for r in rows]
 
-    def claim(self, reference: str, agent: str) -> Ticket:
+    def claim(self, reference: str, agent: str, agent_id: Optional[str] = None) -> Ticket:
+        """``agent`` is the name the customer sees; ``agent_id`` who it is (default: the name)."""
         agent = (agent or "").strip()
         if not agent:
             raise ValueError("an agent name is required to claim a ticket")
+        who = (agent_id or agent).strip()
 
-        def change(row: TicketRow, now: datetime) -> bool:
-            if row.status == CLAIMED and row.claimed_by == agent:
+        def change(session: Session, row: TicketRow, now: datetime) -> bool:
+            if row.status == CLAIMED and (row.claimed_by_id or row.claimed_by) == who:
                 return False  # the same agent again: nothing changes
             if row.status == CLAIMED:
                 raise TicketStateError(row.reference, row.status, "claim", f"claimed by {row.claimed_by}")
             if row.status != OPEN:
                 raise TicketStateError(row.reference, row.status, "claim")
-            row.status, row.claimed_at, row.claimed_by = CLAIMED, now, agent
+            row.status, row.claimed_at, row.claimed_by, row.claimed_by_id = CLAIMED, now, agent, who
+            self._notify(session, row, CLAIMED_NOTICE, now, agent=agent)
             return True
 
         return self._transition(reference, change)
 
-    def resolve(self, reference: str, note: Optional[str] = None) -> Ticket:
-        def change(row: TicketRow, now: datetime) -> bool:
+    def _check_agent(self, row: TicketRow, agent_id: Optional[str], action: str) -> None:
+        """Only the agent who claimed a ticket acts for it (when the caller says who it is)."""
+        if agent_id and row.status == CLAIMED and agent_id not in (row.claimed_by_id, row.claimed_by):
+            raise TicketStateError(row.reference, row.status, action, f"claimed by {row.claimed_by}")
+
+    def resolve(self, reference: str, note: Optional[str] = None, agent_id: Optional[str] = None) -> Ticket:
+        def change(session: Session, row: TicketRow, now: datetime) -> bool:
             if row.status == RESOLVED:
                 return False
             if row.status not in ACTIVE:
                 raise TicketStateError(row.reference, row.status, "resolve")
+            self._check_agent(row, agent_id, "resolve")
             row.status, row.resolved_at = RESOLVED, now
             if note:
                 row.resolution_note = note
+            self._notify(session, row, RESOLVED_NOTICE, now, agent=row.claimed_by, text=note or None)
             return True
 
         return self._transition(reference, change)
 
-    def hand_back(self, reference: str) -> Ticket:
+    def hand_back(self, reference: str, agent_id: Optional[str] = None) -> Ticket:
         """The agent hands the conversation back to the bot (it resumes where it stood)."""
 
-        def change(row: TicketRow, now: datetime) -> bool:
+        def change(session: Session, row: TicketRow, now: datetime) -> bool:
             if row.status == HANDED_BACK:
                 return False
             if row.status not in ACTIVE:
                 raise TicketStateError(row.reference, row.status, "hand back")
+            self._check_agent(row, agent_id, "hand back")
             row.status, row.handed_back_at = HANDED_BACK, now
+            self._notify(session, row, HANDED_BACK_NOTICE, now, agent=row.claimed_by)
             return True
 
         return self._transition(reference, change)
@@ -637,7 +751,7 @@ class TicketStore:
     def cancel(self, reference: str) -> Ticket:
         """The customer no longer wants a person."""
 
-        def change(row: TicketRow, now: datetime) -> bool:
+        def change(session: Session, row: TicketRow, now: datetime) -> bool:
             if row.status == CANCELLED:
                 return False
             if row.status not in ACTIVE:
@@ -647,20 +761,355 @@ class TicketStore:
 
         return self._transition(reference, change)
 
-    # -- messages typed while an agent has the case ---------------------------------------
-    def add_customer_message(self, reference: str, text: str) -> Dict[str, Any]:
+    # -- messages both ways ----------------------------------------------------------------
+    def add_customer_message(
+        self,
+        reference: str,
+        text: str,
+        *,
+        kind: Optional[str] = None,
+        file_id: Optional[str] = None,
+        event_at: Optional[float] = None,
+    ) -> Dict[str, Any]:
+        """A message for the agent. With ``event_at`` (the Rasa event's time) it is kept once, however
+        often it is offered (a turn retried after the action server came back)."""
         with Session(self.engine) as session, session.begin():
             row = self._row(session, reference, lock=True)
             if row is None:
                 raise TicketNotFound(str(reference))
             if row.status not in ACTIVE:
                 raise TicketStateError(row.reference, row.status, "keep a message")
+            if event_at is not None:
+                known = (
+                    session.execute(
+                        select(MessageRow).where(MessageRow.ticket_id == row.id, MessageRow.event_at == float(event_at))
+                    )
+                    .scalars()
+                    .first()
+                )
+                if known is not None:
+                    return self._message(known)
             now = self._now()
-            message = MessageRow(ticket_id=row.id, who="customer", text=str(text or ""), at=now)
+            message = MessageRow(
+                ticket_id=row.id,
+                who="customer",
+                text=str(text or ""),
+                at=now,
+                kind=kind,
+                file_id=file_id,
+                event_at=float(event_at) if event_at is not None else None,
+            )
             session.add(message)
             row.updated_at = now
             session.flush()
             return self._message(message)
+
+    def add_agent_message(
+        self, reference: str, agent: str, text: str, agent_id: Optional[str] = None, relayed: bool = False
+    ) -> Dict[str, Any]:
+        """An agent's message to the customer: kept on the ticket and put in the outbox.
+
+        An open ticket is claimed by the agent who writes first; a ticket claimed by someone else, or
+        no longer active, refuses (TicketStateError). ``relayed``: it was written in the support
+        group, so it is not posted there again."""
+        agent = (agent or "").strip()
+        text = (text or "").strip()
+        if not agent:
+            raise ValueError("an agent name is required to write to the customer")
+        if not text:
+            raise ValueError("the message is empty")
+        who = (agent_id or agent).strip()
+        with Session(self.engine) as session, session.begin():
+            row = self._row(session, reference, lock=True)
+            if row is None:
+                raise TicketNotFound(str(reference))
+            now = self._now()
+            if row.status == OPEN:
+                row.status, row.claimed_at, row.claimed_by, row.claimed_by_id = CLAIMED, now, agent, who
+                self._notify(session, row, CLAIMED_NOTICE, now, agent=agent)
+            elif row.status != CLAIMED:
+                raise TicketStateError(row.reference, row.status, "write to the customer")
+            elif who not in (row.claimed_by_id, row.claimed_by):
+                raise TicketStateError(
+                    row.reference, row.status, "write to the customer", f"claimed by {row.claimed_by}"
+                )
+            message = MessageRow(
+                ticket_id=row.id,
+                who="agent",
+                text=text,
+                at=now,
+                agent=row.claimed_by,
+                relayed_at=now if relayed else None,
+            )
+            session.add(message)
+            self._notify(session, row, AGENT_MESSAGE, now, agent=row.claimed_by, text=text)
+            row.updated_at = now
+            session.flush()
+            return self._message(message)
+
+    def _notify(
+        self,
+        session: Session,
+        row: TicketRow,
+        kind: str,
+        now: datetime,
+        agent: Optional[str] = None,
+        text: Optional[str] = None,
+    ) -> None:
+        session.add(
+            OutboxRow(
+                ticket_id=row.id,
+                conversation_id=row.conversation_id,
+                channel=row.channel,
+                kind=kind,
+                agent=agent,
+                text=text,
+                created_at=now,
+            )
+        )
+
+    # -- the outbox: what customers must be told --------------------------------------------
+    def outbox_due_routes(self, channels: Optional[Sequence[str]] = None, limit: int = 100) -> List[tuple]:
+        """(channel, conversation) with outbox messages no worker is delivering right now, oldest first."""
+        now = self._now()
+        with Session(self.engine) as session, session.begin():
+            query = select(OutboxRow.channel, OutboxRow.conversation_id).where(
+                OutboxRow.delivered_at.is_(None), (OutboxRow.lease_until.is_(None)) | (OutboxRow.lease_until < now)
+            )
+            if channels is not None:
+                query = query.where(OutboxRow.channel.in_(list(channels)))
+            rows = session.execute(query.order_by(OutboxRow.id).limit(limit * 10)).all()
+        return builtins.list(dict.fromkeys((r[0], r[1]) for r in rows))[:limit]
+
+    def lease_outbox(self, conversation_id: str, seconds: float = OUTBOX_LEASE_S) -> int:
+        """Mark the conversation's undelivered messages as being delivered (until ``seconds`` from now,
+        when another worker may try again); how many there are."""
+        now = self._now()
+        with Session(self.engine) as session, session.begin():
+            rows = (
+                session.execute(
+                    select(OutboxRow)
+                    .where(OutboxRow.conversation_id == str(conversation_id), OutboxRow.delivered_at.is_(None))
+                    .with_for_update()
+                )
+                .scalars()
+                .all()
+            )
+            for r in rows:
+                r.lease_until = now + timedelta(seconds=seconds)
+            return len(rows)
+
+    def take_outbox(self, conversation_id: str) -> List[Dict[str, Any]]:
+        """The conversation's undelivered outbox messages, oldest first, marked delivered in the same
+        transaction: whoever takes them delivers them, and nobody else can."""
+        now = self._now()
+        with Session(self.engine) as session, session.begin():
+            rows = (
+                session.execute(
+                    select(OutboxRow)
+                    .where(OutboxRow.conversation_id == str(conversation_id), OutboxRow.delivered_at.is_(None))
+                    .order_by(OutboxRow.id)
+                    .with_for_update()
+                )
+                .scalars()
+                .all()
+            )
+            out = []
+            for r in rows:
+                r.delivered_at = now
+                ticket = session.get(TicketRow, r.ticket_id)
+                out.append(
+                    {
+                        "id": r.id,
+                        "kind": r.kind,
+                        "agent": r.agent,
+                        "text": r.text,
+                        "reference": ticket.reference if ticket is not None else None,
+                        "at": iso(r.created_at),
+                    }
+                )
+            return out
+
+    def outbox(self, conversation_id: str) -> List[Dict[str, Any]]:
+        """Every outbox message of a conversation (delivered or not), oldest first: for tests and audits."""
+        with Session(self.engine) as session, session.begin():
+            rows = (
+                session.execute(
+                    select(OutboxRow).where(OutboxRow.conversation_id == str(conversation_id)).order_by(OutboxRow.id)
+                )
+                .scalars()
+                .all()
+            )
+            return [
+                {"id": r.id, "kind": r.kind, "agent": r.agent, "text": r.text, "delivered_at": iso(r.delivered_at)}
+                for r in rows
+            ]
+
+    def flag_unclaimed(self, after_seconds: float) -> List[str]:
+        """Open tickets nobody claimed within ``after_seconds``: tell their customers once. The references."""
+        now = self._now()
+        flagged = []
+        with Session(self.engine) as session, session.begin():
+            rows = (
+                session.execute(
+                    select(TicketRow)
+                    .where(
+                        TicketRow.status == OPEN,
+                        TicketRow.unclaimed_notice_at.is_(None),
+                        TicketRow.created_at <= now - timedelta(seconds=after_seconds),
+                    )
+                    .with_for_update()
+                )
+                .scalars()
+                .all()
+            )
+            for row in rows:
+                row.unclaimed_notice_at = now
+                self._notify(session, row, UNCLAIMED_NOTICE, now)
+                flagged.append(row.reference)
+        return flagged
+
+    # -- the support group -----------------------------------------------------------------
+    def unposted(self, limit: int = 50) -> List[Ticket]:
+        """Active tickets not posted to a support group yet, oldest first."""
+        with Session(self.engine) as session, session.begin():
+            rows = (
+                session.execute(
+                    select(TicketRow)
+                    .where(TicketRow.status.in_(ACTIVE), TicketRow.support_message_id.is_(None))
+                    .order_by(TicketRow.created_at, TicketRow.id)
+                    .limit(limit)
+                )
+                .scalars()
+                .all()
+            )
+            return [self._ticket(session, r) for r in rows]
+
+    def set_support_post(
+        self, reference: str, chat_id: Any, message_id: int, thread_id: Optional[int] = None, root: bool = False
+    ) -> None:
+        """Remember a message posted to the support group for the ticket (``root``: its summary)."""
+        with Session(self.engine) as session, session.begin():
+            row = self._row(session, reference, lock=True)
+            if row is None:
+                raise TicketNotFound(str(reference))
+            if root:
+                row.support_chat_id, row.support_thread_id, row.support_message_id = str(chat_id), thread_id, message_id
+                row.support_status = row.status
+            session.add(SupportPostRow(ticket_id=row.id, chat_id=str(chat_id), message_id=int(message_id)))
+
+    def ticket_in_support(
+        self, chat_id: Any, thread_id: Optional[int] = None, reply_to: Optional[int] = None
+    ) -> Optional[Ticket]:
+        """The ticket a support group message belongs to: by its forum topic, else by the message it
+        replies to."""
+        with Session(self.engine) as session, session.begin():
+            row = None
+            if thread_id is not None:
+                row = (
+                    session.execute(
+                        select(TicketRow)
+                        .where(TicketRow.support_chat_id == str(chat_id), TicketRow.support_thread_id == int(thread_id))
+                        .order_by(TicketRow.id.desc())
+                    )
+                    .scalars()
+                    .first()
+                )
+            if row is None and reply_to is not None:
+                post = (
+                    session.execute(
+                        select(SupportPostRow)
+                        .where(SupportPostRow.chat_id == str(chat_id), SupportPostRow.message_id == int(reply_to))
+                        .order_by(SupportPostRow.id.desc())
+                    )
+                    .scalars()
+                    .first()
+                )
+                row = session.get(TicketRow, post.ticket_id) if post is not None else None
+            return self._ticket(session, row) if row is not None else None
+
+    def unrelayed(self, chat_id: Any, limit: int = 200) -> List[tuple]:
+        """(ticket, message) of messages not posted to the support group yet (customer messages, and
+        agent messages written elsewhere), oldest first."""
+        with Session(self.engine) as session, session.begin():
+            rows = session.execute(
+                select(MessageRow, TicketRow)
+                .join(TicketRow, MessageRow.ticket_id == TicketRow.id)
+                .where(TicketRow.support_chat_id == str(chat_id), MessageRow.relayed_at.is_(None))
+                .order_by(MessageRow.id)
+                .limit(limit)
+            ).all()
+            tickets: Dict[int, Ticket] = {}
+            out = []
+            for message, row in rows:
+                if row.id not in tickets:
+                    tickets[row.id] = self._ticket(session, row)
+                out.append((tickets[row.id], self._message(message)))
+            return out
+
+    def mark_relayed(self, message_ids: Iterable[int]) -> None:
+        ids = builtins.list(message_ids)
+        if not ids:
+            return
+        with Session(self.engine) as session, session.begin():
+            now = self._now()
+            for m in session.execute(select(MessageRow).where(MessageRow.id.in_(ids))).scalars():
+                m.relayed_at = now
+
+    def status_unannounced(self, chat_id: Any) -> List[Ticket]:
+        """Tickets in the support group whose status changed since the group was last told."""
+        with Session(self.engine) as session, session.begin():
+            rows = (
+                session.execute(
+                    select(TicketRow).where(
+                        TicketRow.support_chat_id == str(chat_id),
+                        (TicketRow.support_status.is_(None)) | (TicketRow.support_status != TicketRow.status),
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            return [self._ticket(session, r) for r in rows]
+
+    def hold_lease(self, name: str, holder: str, seconds: float) -> bool:
+        """Take or renew the lease ``name`` for ``holder`` until ``seconds`` from now; False while another
+        holder's lease runs (several Rasa servers: one of them serves the support group)."""
+        now = self._now()
+        for _ in range(2):
+            try:
+                with Session(self.engine) as session, session.begin():
+                    row = (
+                        session.execute(select(LeaseRow).where(LeaseRow.name == name).with_for_update())
+                        .scalars()
+                        .first()
+                    )
+                    if row is None:
+                        session.add(LeaseRow(name=name, holder=holder, until=now + timedelta(seconds=seconds)))
+                        return True
+                    if row.holder != holder and row.until > now:
+                        return False
+                    row.holder, row.until = holder, now + timedelta(seconds=seconds)
+                    return True
+            except IntegrityError:  # another process created it at the same moment: look again
+                continue
+        return False
+
+    def set_support_status(self, reference: str, status: str) -> None:
+        with Session(self.engine) as session, session.begin():
+            row = self._row(session, reference, lock=True)
+            if row is not None:
+                row.support_status = status
+
+    def kept_event_times(self, reference: str) -> set:
+        """The Rasa event times of the customer messages kept for the ticket."""
+        with Session(self.engine) as session, session.begin():
+            row = self._row(session, reference)
+            if row is None:
+                raise TicketNotFound(str(reference))
+            times = session.execute(
+                select(MessageRow.event_at).where(MessageRow.ticket_id == row.id, MessageRow.event_at.isnot(None))
+            ).scalars()
+            return set(times)
 
     def messages(self, reference: str) -> List[Dict[str, Any]]:
         with Session(self.engine) as session, session.begin():
@@ -734,13 +1183,13 @@ class TicketStore:
         return events
 
     # -- internals ---------------------------------------------------------------------------
-    def _transition(self, reference: str, change: Callable[[TicketRow, datetime], bool]) -> Ticket:
+    def _transition(self, reference: str, change: Callable[[Session, TicketRow, datetime], bool]) -> Ticket:
         with Session(self.engine) as session, session.begin():
             row = self._row(session, reference, lock=True)
             if row is None:
                 raise TicketNotFound(str(reference))
             now = self._now()
-            if change(row, now):
+            if change(session, row, now):
                 row.updated_at = now
                 session.flush()
             return self._ticket(session, row)
@@ -764,7 +1213,11 @@ class TicketStore:
 
     @staticmethod
     def _message(row: MessageRow) -> Dict[str, Any]:
-        return {"who": row.who, "text": row.text, "at": iso(row.at)}
+        out: Dict[str, Any] = {"id": row.id, "who": row.who, "text": row.text, "at": iso(row.at)}
+        for key in ("agent", "kind", "file_id"):
+            if getattr(row, key, None):
+                out[key] = getattr(row, key)
+        return out
 
     def _messages_by_ticket(self, session: Session, ids: Sequence[int]) -> Dict[int, builtins.list]:
         out: Dict[int, builtins.list] = {}
@@ -824,6 +1277,13 @@ class TicketStore:
             handed_back_at=row.handed_back_at,
             messages=builtins.list(messages),
             cause_labels=d.get("cause_names") or {},
+            customer_name=row.customer_name,
+            claimed_by_id=row.claimed_by_id,
+            support_chat_id=row.support_chat_id,
+            support_thread_id=row.support_thread_id,
+            support_message_id=row.support_message_id,
+            support_status=row.support_status,
+            unclaimed_notice_at=row.unclaimed_notice_at,
         )
 
 

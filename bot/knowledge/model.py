@@ -319,6 +319,8 @@ class Threshold(Frozen):
     causes: List[str] = []
     when: Optional[Condition] = None
     annotation: bool = False
+    # a customer reads this instead of `text` where `text` quotes the guide by its step or cause numbers
+    says: Optional[str] = None
 
 
 THRESHOLD_GROUPS = ("replacement_required", "no_repair_possible", "return_recommended", "step_decisions")

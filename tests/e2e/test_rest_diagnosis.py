@@ -196,5 +196,5 @@ def test_ticket_transcript_covers_every_session(bot_servers):
     assert ticket is not None and ticket.reference in texts(msgs)
     said = [e["text"] for e in ticket.transcript if e["who"] == "customer"]
     assert said[0] == "the kasa app freezes every time i open the camera settings", said
-    assert said[-1] == "/human_handoff"
+    assert said[-1] == "Pressed \u201cTalk to a person\u201d", "the button in words, never its payload"
     assert any(e["who"] == "system" and e["text"] == "session started" for e in ticket.transcript[1:])

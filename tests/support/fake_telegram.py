@@ -8,8 +8,12 @@
 
 Serves ``/bot<token>/<method>`` (GET or POST; JSON, form or query parameters)
 for the methods the bot uses: getMe, setWebhook, deleteWebhook, setMyCommands,
-sendMessage, sendChatAction, answerCallbackQuery, editMessageReplyMarkup and
-getUpdates (long polling, capped at ``max_poll`` seconds). Other methods get
+sendMessage, sendChatAction, answerCallbackQuery, editMessageReplyMarkup,
+getUpdates (long polling, capped at ``max_poll`` seconds), and for a support
+group sendPhoto (by file id) and createForumTopic (chats listed in ``forums``
+have topics; any other chat answers 400 "the chat is not a forum", as
+Telegram does). Messages sent to a chat with a negative id are in a
+supergroup; with ``message_thread_id`` they are topic messages. Other methods get
 404 and a wrong token 401, as Telegram answers. Every call is recorded
 (:class:`Call`); :meth:`FakeTelegram.fail` makes the next calls of a method
 fail (e.g. 403 "bot was blocked by the user", 429 with retry_after).
@@ -29,7 +33,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 JSON_PARAMS = {"reply_markup", "allowed_updates", "commands", "scope", "reply_parameters", "link_preview_options"}
-INT_PARAMS = {"chat_id", "message_id", "offset", "limit", "timeout", "max_connections"}
+INT_PARAMS = {
+    "chat_id",
+    "message_id",
+    "offset",
+    "limit",
+    "timeout",
+    "max_connections",
+    "message_thread_id",
+    "reply_to_message_id",
+}
 BOT_USER = {
     "id": 700000001,
     "is_bot": True,
@@ -72,8 +85,12 @@ def _utf16_len(text: str) -> int:
 
 
 class FakeTelegram:
-    def __init__(self, token: str = "123456:TEST-token", host: str = "127.0.0.1", max_poll: float = 2.0):
+    def __init__(
+        self, token: str = "123456:TEST-token", host: str = "127.0.0.1", max_poll: float = 2.0, forums: Any = ()
+    ):
         self.token = token
+        self.forums = {int(f) for f in forums}
+        self._next_thread_id = 50
         self.host = host
         self.max_poll = max_poll
         self.calls: List[Call] = []
@@ -247,8 +264,25 @@ class FakeTelegram:
         with self._lock:
             self._next_message_id += 1
             message_id = self._next_message_id
-        chat = {"id": chat_id, "type": "private", "first_name": "Test"}
+        if isinstance(chat_id, int) and chat_id < 0:
+            chat = {"id": chat_id, "type": "supergroup", "title": "Support", "is_forum": chat_id in self.forums}
+        else:
+            chat = {"id": chat_id, "type": "private", "first_name": "Test"}
         return {"message_id": message_id, "date": int(time.time()), "chat": chat, "from": BOT_USER, **extra}
+
+    def _placed(self, params: Dict[str, Any]) -> Dict[str, Any]:
+        """Where a message went: its topic, the message it replies to."""
+        extra: Dict[str, Any] = {}
+        if params.get("message_thread_id"):
+            extra.update(message_thread_id=params["message_thread_id"], is_topic_message=True)
+        reply = params.get("reply_to_message_id") or (params.get("reply_parameters") or {}).get("message_id")
+        if reply:
+            extra["reply_to_message"] = {
+                "message_id": reply,
+                "date": int(time.time()),
+                "chat": self._message(params.get("chat_id"))["chat"],
+            }
+        return extra
 
     def _answer(self, method: str, params: Dict[str, Any]) -> Tuple[int, Dict[str, Any]]:
         def ok(result: Any) -> Tuple[int, Dict[str, Any]]:
@@ -276,10 +310,29 @@ class FakeTelegram:
                         data = button.get("callback_data")
                         if data is not None and not 1 <= len(data.encode("utf-8")) <= 64:
                             return bad("BUTTON_DATA_INVALID")
-            extra = {"text": text}
+            extra = {"text": text, **self._placed(params)}
             if markup is not None:
                 extra["reply_markup"] = markup
             return ok(self._message(params.get("chat_id"), **extra))
+        if method == "sendPhoto":
+            photo = params.get("photo")
+            if not isinstance(photo, str) or not photo:
+                return bad("there is no photo in the request")
+            sizes = [{"file_id": photo, "file_unique_id": photo[-8:], "width": 1280, "height": 720}]
+            extra = {"photo": sizes, **self._placed(params)}
+            if params.get("caption"):
+                extra["caption"] = params["caption"]
+            return ok(self._message(params.get("chat_id"), **extra))
+        if method == "createForumTopic":
+            if params.get("chat_id") not in self.forums:
+                return bad("the chat is not a forum")
+            name = params.get("name") or ""
+            if not 1 <= len(name) <= 128:
+                return bad("TOPIC_NAME_INVALID")
+            with self._lock:
+                self._next_thread_id += 1
+                thread = self._next_thread_id
+            return ok({"message_thread_id": thread, "name": name, "icon_color": 7322096})
         if method == "editMessageReplyMarkup":
             if not params.get("chat_id") or not params.get("message_id"):
                 return bad("message identifier is not specified")

@@ -361,6 +361,8 @@ class RasaServers:
     start_timeout: float = START_TIMEOUT
     #: YAML appended to the generated credentials file (channels besides REST).
     extra_credentials: str = ""
+    #: More environment for both servers (e.g. the hand-off's timings).
+    extra_env: Dict[str, str] = field(default_factory=dict)
     rasa: Optional[ManagedProcess] = None
     actions: Optional[ManagedProcess] = None
 
@@ -383,7 +385,7 @@ class RasaServers:
             socketio_credentials(self.project_dir, self.extra_credentials) + self.extra_credentials,
         )
         # hand-off tickets live in the same (temporary) database as the conversations
-        env = server_env(self.project_dir, {"HANDOFF_DB_URL": f"sqlite:///{self.db_path}"})
+        env = server_env(self.project_dir, {"HANDOFF_DB_URL": f"sqlite:///{self.db_path}", **self.extra_env})
         rasa_bin = str(venv_executable("rasa"))
         self.rasa = ManagedProcess(
             name="rasa server",
@@ -477,6 +479,21 @@ class RasaServers:
         try:
             self.rasa.start()
             self._wait_rasa_ready()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def restart_actions(self) -> "RasaServers":
+        """Restart the action server on the same port."""
+        assert self.actions is not None
+        self.actions.stop()
+        deadline = time.monotonic() + 10
+        while port_is_open(self.actions_port) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        try:
+            self.actions.start()
+            self._wait_ready(self.actions, f"{self.actions_url}/health")
         except BaseException:
             self.stop()
             raise

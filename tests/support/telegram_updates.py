@@ -65,6 +65,62 @@ def callback_update(chat_id: int, sent: Dict[str, Any], data: str) -> Dict[str, 
     )
 
 
+def photo_update(chat_id: int, file_id: str, caption: Optional[str] = None) -> Dict[str, Any]:
+    """The user sent a photo (Telegram sends several sizes; the last is the largest)."""
+    sizes = [
+        {"file_id": file_id + "-small", "file_unique_id": file_id[-6:] + "s", "width": 90, "height": 60},
+        {"file_id": file_id, "file_unique_id": file_id[-6:], "width": 1280, "height": 853},
+    ]
+    content: Dict[str, Any] = {"photo": sizes}
+    if caption:
+        content["caption"] = caption
+    return update(message=message(chat_id, **content))
+
+
+def group_chat(chat_id: int, forum: bool = True) -> Dict[str, Any]:
+    return {"id": chat_id, "title": "Kasa support", "type": "supergroup", "is_forum": forum}
+
+
+def group_message(
+    chat_id: int,
+    agent_id: int,
+    text: str,
+    *,
+    agent_name: str = "Alice",
+    thread_id: Optional[int] = None,
+    reply_to: Optional[Dict[str, Any]] = None,
+) -> Dict[str, Any]:
+    """An agent wrote ``text`` in the support group: in topic ``thread_id``, or in reply to ``reply_to``
+    (a message as the Bot API returned it)."""
+    content: Dict[str, Any] = {
+        "message_id": next(_message_ids),
+        "from": user(agent_id, agent_name),
+        "chat": group_chat(chat_id, forum=thread_id is not None),
+        "date": int(time.time()),
+        "text": text,
+    }
+    if text.startswith("/"):
+        content["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split(" ", 1)[0])}]
+    if thread_id is not None:
+        content.update(message_thread_id=thread_id, is_topic_message=True)
+    if reply_to is not None:
+        content["reply_to_message"] = reply_to
+    return update(message=content)
+
+
+def group_callback(chat_id: int, agent_id: int, sent: Dict[str, Any], data: str, agent_name: str = "Alice"):
+    """An agent pressed a button with ``data`` under ``sent`` in the support group."""
+    return update(
+        callback_query={
+            "id": str(next_update_id() * 7),
+            "from": user(agent_id, agent_name),
+            "message": sent,
+            "chat_instance": f"{chat_id}99",
+            "data": data,
+        }
+    )
+
+
 def bot_message(
     chat_id: int, message_id: int, text: str, reply_markup: Optional[Dict[str, Any]] = None
 ) -> Dict[str, Any]:

@@ -392,6 +392,10 @@
     socket.on("bot_uttered", function (data) {
       self.receive(data);
     });
+    // the bot is done with the customer's message, answered or not (it stays quiet while a person has the case)
+    socket.on("kasa_turn_end", function () {
+      self.showTyping(false);
+    });
     socket.on("disconnect", function (reason) {
       self.ready = false;
       if (reason !== "io client disconnect") {
@@ -449,8 +453,13 @@
     if (!text && !buttons.length) {
       return;
     }
+    // a support agent's message: their name is shown above it, so not again in front of the text
+    var agent = typeof data.agent === "string" && data.agent.trim() ? data.agent.trim().slice(0, 80) : null;
+    if (agent && text.indexOf(agent + " (support): ") === 0) {
+      text = text.slice((agent + " (support): ").length);
+    }
     this.showTyping(false);
-    var node = this.addMessage({ from: "bot", text: text, buttons: buttons, chosen: null });
+    var node = this.addMessage({ from: "bot", text: text, buttons: buttons, chosen: null, agent: agent });
     if (buttons.length && this.focusNextChoices) {
       // only if focus is still where choose() put it: never steal it from elsewhere
       var active = this.root.activeElement !== undefined ? this.root.activeElement : document.activeElement;
@@ -504,8 +513,14 @@
   Chat.prototype.renderMessage = function (message) {
     var self = this;
     var fromBot = message.from === "bot";
-    var node = el("div", { className: "kc-msg " + (fromBot ? "kc-msg-bot" : "kc-msg-user") });
-    node.appendChild(el("span", { className: "kc-sr" }, fromBot ? this.title + ":" : "You:"));
+    var agent = fromBot && typeof message.agent === "string" ? message.agent : null;
+    var node = el("div", { className: "kc-msg " + (fromBot ? "kc-msg-bot" : "kc-msg-user") + (agent ? " kc-msg-agent" : "") });
+    if (agent) {
+      node.appendChild(el("span", { className: "kc-sr" }, agent + ", support agent:"));
+      node.appendChild(el("span", { className: "kc-agent", "aria-hidden": "true" }, agent + " \u00b7 support"));
+    } else {
+      node.appendChild(el("span", { className: "kc-sr" }, fromBot ? this.title + ":" : "You:"));
+    }
     if (message.text) {
       node.appendChild(richText(el("p", { className: "kc-bubble" }), message.text));
     }

@@ -266,3 +266,57 @@ async def test_getme_failing_at_first_is_retried_once_it_works(fake_tg, make_bri
     await handle(bridge, text_update(CHAT, "again"))
     assert len(fake_tg.calls_of("getMe")) == 2
     assert len(fake_tg.sent_messages(CHAT)) == 2
+
+
+class FakeHandoff:
+    """What TelegramHandoff tells the bridge: whether a person has the chat's case, and keeps photos."""
+
+    def __init__(self, active=False):
+        self.is_active = active
+        self.photos = []
+        self.support = None
+
+    async def active(self, chat_id):
+        return "K7QM4XPA" if self.is_active else None
+
+    async def keep_photo(self, chat_id, file_id, caption):
+        if not self.is_active:
+            return False
+        self.photos.append((chat_id, file_id, caption))
+        return True
+
+
+async def test_while_a_person_has_the_case_no_typing_and_photos_go_to_them(make_bridge, fake_tg):
+    from tests.support.telegram_updates import photo_update
+
+    handoff = FakeHandoff(active=True)
+    rasa = FakeRasa(answer=lambda text: [])
+    bridge = make_bridge(rasa, handoff=handoff)
+    await bridge.handle_update(parse_update(text_update(CHAT, "any news?"), bridge.bot))
+    assert rasa.asked[-1]["text"] == "any news?"
+    assert fake_tg.calls_of("sendChatAction", chat_id=CHAT) == [], "nobody is typing"
+    await bridge.handle_update(parse_update(photo_update(CHAT, "AgACPhoto-9", caption="the slot"), bridge.bot))
+    assert handoff.photos == [(CHAT, "AgACPhoto-9", "the slot")]
+    assert fake_tg.sent_messages(CHAT) == [], "no 'I can only read text'"
+    assert len(rasa.asked) == 1, "the photo's caption went with the photo, not to the bot"
+
+
+async def test_without_a_person_photos_are_answered_as_before(make_bridge, fake_tg):
+    from bot.channels.telegram import NOT_TEXT
+    from tests.support.telegram_updates import photo_update
+
+    handoff = FakeHandoff(active=False)
+    bridge = make_bridge(FakeRasa(), handoff=handoff)
+    await bridge.handle_update(parse_update(photo_update(CHAT, "AgACPhoto-10"), bridge.bot))
+    assert [m["text"] for m in fake_tg.sent_messages(CHAT)] == [NOT_TEXT] and handoff.photos == []
+    await bridge.handle_update(parse_update(text_update(CHAT, "hello"), bridge.bot))
+    assert fake_tg.calls_of("sendChatAction", chat_id=CHAT), "the bot is typing"
+
+
+async def test_delivering_news_asks_the_bot_and_sends_its_answer(make_bridge, fake_tg):
+    rasa = FakeRasa(answer=lambda text: [{"text": "Alice (support): Hi!"}] if text == "/handoff_event" else [])
+    bridge = make_bridge(rasa)
+    await bridge.deliver(str(CHAT))
+    assert rasa.asked == [{"sender": str(CHAT), "text": "/handoff_event", "metadata": {}}]
+    assert [m["text"] for m in fake_tg.sent_messages(CHAT)] == ["Alice (support): Hi!"]
+    assert fake_tg.calls_of("sendChatAction", chat_id=CHAT) == []

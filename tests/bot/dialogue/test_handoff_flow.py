@@ -14,7 +14,7 @@ class FakeTickets:
         self.kept = []
         self.outcomes = []
 
-    def open_ticket(self, conversation_id, channel, case, events=()):
+    def open_ticket(self, conversation_id, channel, case, events=(), customer_name=None):
         for ref, t in self.tickets.items():
             if t["conversation"] == conversation_id and t["status"] in ("open", "claimed"):
                 return ref
@@ -25,7 +25,7 @@ class FakeTickets:
     def status(self, reference):
         return self.tickets[reference]["status"]
 
-    def keep_message(self, reference, text):
+    def keep_message(self, reference, text, kind=None, event_at=None):
         self.kept.append((reference, text))
 
     def cancel(self, reference):

@@ -106,7 +106,7 @@ async def test_show_in_every_format(client, fmt, content_type):
 
 async def test_show_defaults_to_json_and_rejects_unknown_formats(client):
     response = await client.get("/tickets/R2D2C3PX", headers=AUTH)
-    assert (await response.json())["schema_version"] == "1.0"
+    assert (await response.json())["schema_version"] == "1.1"
     assert (await client.get("/tickets/R2D2C3PX?format=pdf", headers=AUTH)).status == 400
 
 
@@ -200,3 +200,39 @@ def test_runs_as_a_module_on_a_real_port(tmp_path):
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+async def test_an_agent_writes_to_the_customer(client, store):
+    path = "/tickets/R2D2C3PX/messages"
+    sent = await client.post(path, json={"agent": "bob", "text": "Hi, Bob here."}, headers=AUTH)
+    assert sent.status == 201
+    assert (await sent.json())["message"]["text"] == "Hi, Bob here."
+    other = await client.post(path, json={"agent": "carol", "text": "Me too"}, headers=AUTH)
+    assert other.status == 409 and "claimed by bob" in (await other.json())["error"]
+    for body in (
+        {"agent": "bob"},
+        {"text": "hi"},
+        {"agent": "bob", "text": "   "},
+        {"agent": "bob", "text": "x" * 4001},
+    ):
+        assert (await client.post(path, json=body, headers=AUTH)).status == 400, body
+    assert (
+        await client.post("/tickets/NOPE2345/messages", json={"agent": "a", "text": "b"}, headers=AUTH)
+    ).status == 404
+    assert (await client.post(path, json={"agent": "bob", "text": "hi"})).status == 401
+    talk = await (await client.get(path, headers=AUTH)).json()
+    assert [(m["who"], m.get("agent"), m["text"]) for m in talk["messages"]] == [("agent", "bob", "Hi, Bob here.")]
+    conversation = store.get("R2D2C3PX").conversation_id
+    assert [n["kind"] for n in store.take_outbox(conversation)] == ["claimed", "message"]
+    back = await client.post("/tickets/R2D2C3PX/hand_back", json={"agent": "carol"}, headers=AUTH)
+    assert back.status == 409
+
+
+async def test_the_assigned_agent_sees_contact_details(client):
+    mine = await client.get("/tickets/K7QM4XPA?format=md&agent=alice", headers=AUTH)
+    assert "jane.doe@example.com" in await mine.text()
+    header = await client.get("/tickets/K7QM4XPA", headers={**AUTH, "X-Handoff-Agent": "alice"})
+    assert "jane.doe@example.com" in await header.text()
+    for query in ("?agent=bob", ""):
+        other = await client.get(f"/tickets/K7QM4XPA{query}", headers=AUTH)
+        assert "jane.doe@example.com" not in await other.text()

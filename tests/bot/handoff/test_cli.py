@@ -128,3 +128,29 @@ def test_default_database_is_var_tracker_db_of_the_working_directory(tmp_path):
     assert result.returncode == 0 and len(result.stdout.splitlines()) == 2
     elsewhere = cli("list", cwd=tmp_path, HANDOFF_DB_URL=f"sqlite:///{tmp_path / 'other.db'}")
     assert elsewhere.stdout.startswith("No tickets")
+
+
+def test_the_assigned_agent_sees_the_contact_details_nobody_else_does(db):
+    mine = cli("--db", db, "show", "K7QM4XPA", "--agent", "alice")
+    assert mine.returncode == 0 and "jane.doe@example.com" in mine.stdout
+    assert "hunter2" not in mine.stdout, "passwords never"
+    for other in (["--agent", "bob"], []):
+        shown = cli("--db", db, "show", "K7QM4XPA", *other).stdout
+        assert "jane.doe@example.com" not in shown and "redacted-email" in shown
+
+
+def test_reply_and_the_talk_both_ways(db):
+    sent = cli("--db", db, "reply", "r2d2-c3px", "Hello, I'm Bob from support.", "--agent", "bob")
+    assert sent.returncode == 0 and "Sent to the customer of R2D2C3PX as bob" in sent.stdout
+    taken = cli("--db", db, "reply", "R2D2C3PX", "Me too", "--agent", "carol")
+    assert taken.returncode == 3 and "claimed by bob" in taken.stderr
+    empty = cli("--db", db, "reply", "R2D2C3PX", "  ", "--agent", "bob")
+    assert empty.returncode == 2 and "empty" in empty.stderr
+    nobody = cli("--db", db, "reply", "R2D2C3PX", "hi")
+    assert nobody.returncode == 2 and "--agent" in nobody.stderr
+    talk = cli("--db", db, "messages", "R2D2C3PX", "--agent", "bob").stdout
+    assert "bob (agent): Hello, I'm Bob from support." in talk
+    with TicketStore(db) as store:
+        assert [n["kind"] for n in store.take_outbox(store.get("R2D2C3PX").conversation_id)] == ["claimed", "message"]
+    assert cli("--db", db, "hand-back", "R2D2C3PX", "--agent", "carol").returncode == 3
+    assert cli("--db", db, "resolve", "R2D2C3PX", "--agent", "bob", "--note", "done").returncode == 0

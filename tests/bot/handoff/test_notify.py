@@ -118,7 +118,7 @@ def test_sends_the_redacted_summary_to_the_support_group(tickets):
     assert call["path"] == f"/bot{BOT_TOKEN}/sendMessage"
     assert call["params"]["chat_id"] == CHAT_ID
     text = call["params"]["text"]
-    assert text.startswith("New hand-off K7QM4XPA (telegram)")
+    assert text.startswith("New hand-off K7QM4XPA (Telegram)")
     assert "Camera: KC120, customer mentioned 3 weeks" in text and "Recommendation: Return the camera" in text
     assert "Warranty: Camera fails within first month (infant mortality)." in text
     assert "hunter2" not in text and "jane.doe" not in text

@@ -300,7 +300,15 @@ def test_default_database_is_beside_rasas_tracker_store(tmp_path, monkeypatch):
     with sqlite3.connect(db) as conn:
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         assert conn.execute("SELECT count(*) FROM events").fetchone() == (1,)
-    assert tables == {"events", "handoff_tickets", "handoff_messages", "handoff_outcomes"}
+    assert tables == {
+        "events",
+        "handoff_tickets",
+        "handoff_messages",
+        "handoff_outcomes",
+        "handoff_outbox",
+        "handoff_support_posts",
+        "handoff_leases",
+    }
 
 
 def test_url_from_the_environment(tmp_path, monkeypatch):
