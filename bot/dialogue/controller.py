@@ -10,7 +10,7 @@ import json
 import logging
 import uuid
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any, Dict, Iterable, List, Optional, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from bot.dialogue import render
 from bot.dialogue.answers import AnswerReader, Reading, default_reader
@@ -398,7 +398,7 @@ class Controller:
         if reading.option is not None and (
             reading.score >= SURE_ANSWER or msg.intent not in COMMAND_INTENTS or opened_with_yes_no
         ):
-            return replies + self._answer(conv, state, step, reading.option, said=msg.text)
+            return replies + self._answer(conv, state, step, reading.option, said=msg.text, entities=msg.entities)
         if msg.intent in ("skip", "go_back", "start_over") and msg.confidence < COMMAND_CONFIDENCE:
             msg = replace(msg, intent="nlu_fallback")
         if msg.intent == "start_over":
@@ -439,7 +439,7 @@ class Controller:
             conv.engine = state.to_dict()
             return replies + render.how_to(step)
         if reading.option is not None:
-            return replies + self._answer(conv, state, step, reading.option, said=msg.text)
+            return replies + self._answer(conv, state, step, reading.option, said=msg.text, entities=msg.entities)
         if reading.between and isinstance(step, Ask):
             return replies + self._which_one(conv, state, step, reading.between)
         new = [
@@ -502,12 +502,22 @@ class Controller:
         ] + self._next(conv, state, repeat_note=False)
 
     def _answer(
-        self, conv: Conversation, state: DiagnosisState, step: Ask, option: str, said: Optional[str] = None
+        self,
+        conv: Conversation,
+        state: DiagnosisState,
+        step: Ask,
+        option: str,
+        said: Optional[str] = None,
+        entities: Sequence[Dict[str, Any]] = (),
     ) -> List[Reply]:
         try:
             self.engine.answer(state, step.move.id, option, said=said)
         except InvalidAnswer:
             return [Reply(text="That isn't one of the answers to this question.")] + self._next(conv, state)
+        if entities and not state.finished and state.status != "verifying":
+            # what else the reply says ("set-up went fine but it's still blinking green") is evidence
+            # for its own question, read after the answer so a step that makes it stale cannot
+            self.engine.observe_entities(state, [e for e in entities if isinstance(e, dict)])
         conv.misunderstood = 0
         conv.same_ask = []
         return self._next(conv, state)

@@ -138,6 +138,19 @@ def test_a_typed_report_on_the_post_fix_checks_is_read(controller, reply, fixed)
     assert not any("Before we call it fixed" in t for t in chat.texts), "the checks asked again"
 
 
+def test_a_fact_said_beside_an_answer_is_not_asked_next(controller):
+    """ "Set-up went fine but it's still blinking green": the LED is not asked right after the reset."""
+    chat = Chat(controller)
+    chat.say("blinking green but no cloud", "green_blinking_no_cloud")
+    chat.open_step("factory_reset")
+    led = {"entity": "led_state", "value": {"colour": "green", "mode": "blinking"}, "text": "green blinking"}
+    chat.say("did the reset, setup went fine but still offline, same green blinking", "inform", entities=[led])
+    state = DiagnosisState.from_dict(chat.conv.engine)
+    assert state.failed("factory_reset")
+    assert state.evidence_answer("led_check") == "blinking_green"
+    assert chat.pending != "led_check"
+
+
 def test_escalation_offers_a_person_and_hands_over_a_summary(controller):
     chat = Chat(controller)
     chat.say("pan tilt does not move anymore", "pan_tilt_stopped")
