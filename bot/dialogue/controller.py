@@ -16,6 +16,7 @@ from bot.dialogue import render
 from bot.dialogue.answers import AnswerReader, Reading, default_reader
 from bot.dialogue.messages import Incoming, Reply, choice_payload
 from bot.dialogue.understanding import (
+    asks_how,
     false_fixes_mentioned,
     joins_clauses,
     normalise,
@@ -435,7 +436,7 @@ class Controller:
             if self.engine.undo(state):
                 return replies + [Reply(text="OK, I took back your last answer.")] + self._next(conv, state)
             return replies + [Reply(text="There is nothing to take back yet.")] + self._next(conv, state)
-        if msg.intent == "how_to" and isinstance(step, Ask):
+        if isinstance(step, Ask) and (msg.intent == "how_to" or (reading.option is None and asks_how(msg.text))):
             conv.engine = state.to_dict()
             return replies + render.how_to(step)
         if reading.option is not None:

@@ -163,6 +163,17 @@ def post_fix_verdict(text: str, intent: Optional[str]) -> Optional[str]:
     return None
 
 
+# "how do i change the dns on my router?" asks for the how-to of the open step, whatever NLU read
+_ASKS_HOW = re.compile(
+    r"^\W*(?:(?:ok|okay|sorry|um+|hmm+|but|and|so)[\s,]+)*"
+    r"(?:how\s+(?:do|can|should|would|will|to|does)\b|how\?|what\s+do\s+(?:i|you)\s+mean\b|where\s+(?:do|can|is)\b)",
+)
+
+
+def asks_how(text: str) -> bool:
+    return bool(_ASKS_HOW.match((text or "").lower().replace("\u2019", "'")))
+
+
 def exact_option(options: Sequence[Tuple[str, str]], text: str) -> Optional[str]:
     """The one option whose every word the reply contains ("under warranty", "no change")."""
     scored = sorted(((_label_score(text, label), o) for o, label in _matchable(text, options)), reverse=True)

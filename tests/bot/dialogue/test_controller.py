@@ -151,6 +151,16 @@ def test_a_fact_said_beside_an_answer_is_not_asked_next(controller):
     assert chat.pending != "led_check"
 
 
+@pytest.mark.parametrize("intent", ["nlu_fallback", "out_of_scope", "inform"])
+def test_a_question_about_the_open_step_gets_its_how_to_whatever_nlu_read(controller, intent):
+    chat = Chat(controller)
+    chat.say("blinking green but no cloud", "green_blinking_no_cloud")
+    chat.open_step("dns_change")
+    chat.say("how do i change dns on a tp-link router?", intent)
+    assert chat.texts[0] == controller.k.move("dns_change").how_to
+    assert chat.pending == "dns_change"
+
+
 def test_escalation_offers_a_person_and_hands_over_a_summary(controller):
     chat = Chat(controller)
     chat.say("pan tilt does not move anymore", "pan_tilt_stopped")
