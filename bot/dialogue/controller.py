@@ -79,6 +79,11 @@ CLEAR_COMMAND = 0.8
 WORDS_BEAT_ENTITY = 1.05
 
 
+# why a ticket was opened, as the agent reads it
+ASKED_FOR_PERSON = "customer asked for a person"
+ACCEPTED_ESCALATION = "the diagnosis ended in a hand-off and the customer accepted it"
+
+
 @dataclass
 class Conversation:
     phase: str = "idle"  # idle | clarify | diagnosing | finished | resume_offer | handoff
@@ -187,7 +192,7 @@ class Controller:
         if msg.intent == "start_over" and conv.phase != "diagnosing":
             return self._restart(conv)
         if msg.intent == "human_handoff":
-            return self._handoff(conv, "customer asked for a person", msg)
+            return self._handoff(conv, ACCEPTED_ESCALATION if offer == "handoff" else ASKED_FOR_PERSON, msg)
         if conv.phase == "resume_offer":
             return self._resume_answer(conv, msg)
         if conv.phase == "diagnosing":
@@ -203,7 +208,7 @@ class Controller:
         verdict = yes_or_no(msg.text, msg.intent)
         asks_person = any(i == "human_handoff" and c >= 0.3 for i, c in list(msg.ranking)[:2])
         if offer == "handoff" and (verdict == "affirm" or asks_person):
-            return self._handoff(conv, "customer asked for a person", msg)
+            return self._handoff(conv, ACCEPTED_ESCALATION, msg)
         if offer.startswith("symptom:") and verdict == "affirm" and not asks_person:
             symptom = offer.split(":", 1)[1]
             if symptom in conv.queue:

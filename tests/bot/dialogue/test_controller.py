@@ -194,6 +194,8 @@ def test_escalation_offers_a_person_and_hands_over_a_summary(controller):
     assert summary["symptoms"] == ["Kasa camera pan tilt stopped working"]
     assert summary["questions"], "every question asked is in the hand-off"
     assert chat.conv.handoff["reference"] in chat.texts[0]
+    # the agent reads that the bot sent the case, not that the customer gave up on it
+    assert summary["reason"] == "the diagnosis ended in a hand-off and the customer accepted it"
 
 
 def test_a_button_of_another_question_changes_nothing(controller):
