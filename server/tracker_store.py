@@ -8,6 +8,7 @@ Configured in endpoints.yml::
       db: var/tracker.db
       # max_session_events: 300  # or KASA_MAX_SESSION_EVENTS
       # busy_timeout_s: 5        # SQLite: how long a write waits for another writer
+      #                          # (or KASA_SQLITE_BUSY_TIMEOUT_S)
 
 What differs from Rasa 3.6's ``SQLTrackerStore``:
 
@@ -113,7 +114,9 @@ class KasaTrackerStore(SQLTrackerStore):
             max_session_events or os.environ.get("KASA_MAX_SESSION_EVENTS"), DEFAULT_MAX_SESSION_EVENTS
         )
         try:
-            self.busy_timeout_s = float(busy_timeout_s or DEFAULT_BUSY_TIMEOUT_S)
+            self.busy_timeout_s = float(
+                busy_timeout_s or os.environ.get("KASA_SQLITE_BUSY_TIMEOUT_S") or DEFAULT_BUSY_TIMEOUT_S
+            )
             super().__init__(domain=domain, host=url, **kwargs)
         except (ImportError, AttributeError) as error:
             # Rasa would quietly use an in-memory store instead; better not to start at all.
