@@ -218,10 +218,10 @@ class Cluster:
     def tracker(self, conversation_id: str) -> dict:
         from urllib.parse import quote
 
-        url = f"{self.rasa[0].url}/conversations/{quote(conversation_id, safe='')}/tracker?token={self.api_token}"
+        url = f"{self.rasa[0].url}/conversations/{quote(conversation_id, safe=':@')}/tracker?token={self.api_token}"
         for node in self.rasa:
             if node.running:
-                url = f"{node.url}/conversations/{quote(conversation_id, safe='')}/tracker?token={self.api_token}"
+                url = f"{node.url}/conversations/{quote(conversation_id, safe=':@')}/tracker?token={self.api_token}"
                 break
         with urllib.request.urlopen(url, timeout=30) as response:
             return json.loads(response.read())

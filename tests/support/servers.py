@@ -609,7 +609,8 @@ class RasaServers:
     def tracker(self, conversation_id: str) -> Dict[str, Any]:
         """The conversation tracker (HTTP API) of ``conversation_id`` (a REST sender's is
         :meth:`rest_id`; a web chat session id or Telegram chat id is its own)."""
-        quoted = urllib.parse.quote(conversation_id, safe="")
+        # Sanic does not decode path parameters: keep ":" (rest:alice) as it is.
+        quoted = urllib.parse.quote(conversation_id, safe=":@")
         return http_json("GET", f"{self.rasa_url}/conversations/{quoted}/tracker?token={self.api_token}")
 
     def status(self) -> Dict[str, Any]:
