@@ -24,7 +24,7 @@ def texts(messages):
 
 
 def conversation_slot(servers, sender):
-    return servers.tracker(sender)["slots"]["conversation"]
+    return servers.tracker(servers.rest_id(sender))["slots"]["conversation"]
 
 
 def test_whole_diagnosis_to_replacement(bot_servers):
