@@ -162,7 +162,7 @@ class Cluster:
                     "  type: server.tracker_store.KasaTrackerStore",
                     f"  url: {json.dumps(self.db_url)}",
                     "lock_store:",
-                    "  type: redis",
+                    "  type: server.lock_store.KasaRedisLockStore",
                     f"  url: {HOST}",
                     f"  port: {self.redis.port}",
                     "  db: 0",

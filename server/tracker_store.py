@@ -43,7 +43,7 @@ from typing import Any, Dict, Iterable, List, Optional, Text
 
 import rasa.core.agent
 import sqlalchemy as sa
-from rasa.core.tracker_store import FailSafeTrackerStore, SQLTrackerStore, TrackerStore
+from rasa.core.tracker_store import FailSafeTrackerStore, SQLTrackerStore, TrackerStore, create_engine_kwargs
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.events import ActionExecuted, Event, SessionStarted, SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -127,6 +127,14 @@ class KasaTrackerStore(SQLTrackerStore):
             self.engine = sa.create_engine(
                 self.engine.url,
                 connect_args={"timeout": self.busy_timeout_s, "check_same_thread": False},
+            )
+            self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
+        elif self.engine.dialect.name == "postgresql":
+            # After a failover or a restart of the database every pooled connection is dead; without
+            # a ping the next turn of each would fail (and be answered "please send that again").
+            self.engine.dispose()
+            self.engine = sa.create_engine(
+                self.engine.url, pool_pre_ping=True, **create_engine_kwargs(str(self.engine.url))
             )
             self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
         self._pool = ThreadPoolExecutor(

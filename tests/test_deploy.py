@@ -64,7 +64,7 @@ def test_the_generated_nginx_configuration_is_valid(tmp_path):
 def test_endpoints_name_the_strict_store_postgres_and_redis():
     endpoints = yaml.safe_load((DEPLOY / "endpoints.yml").read_text())
     assert endpoints["tracker_store"]["type"] == "server.tracker_store.KasaTrackerStore"
-    assert endpoints["lock_store"]["type"] == "redis"
+    assert endpoints["lock_store"]["type"] == "server.lock_store.KasaRedisLockStore"
     env = (DEPLOY / "kasa.env.example").read_text()
     lines = [line for line in (DEPLOY / "endpoints.yml").read_text().splitlines() if not line.lstrip().startswith("#")]
     for name in re.findall(r"\$\{(\w+)\}", "\n".join(lines)):

@@ -78,7 +78,7 @@ def test_both_servers_share_conversations_through_postgresql_and_redis(cluster):
     assert alternating == expected
     assert run(cluster.url, "via-nginx", SCRIPT) == expected
     health = json.loads(urllib.request.urlopen(f"{cluster.rasa[1].url}/health").read())
-    assert health["lock_store"]["type"] == "RedisLockStore" and "postgresql" in health["tracker_store"]["url"]
+    assert health["lock_store"]["type"] == "KasaRedisLockStore" and "postgresql" in health["tracker_store"]["url"]
 
 
 def test_kill_9_of_one_rasa_server_loses_nothing(cluster):

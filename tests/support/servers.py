@@ -240,7 +240,7 @@ def write_endpoints(
         parsed = urllib.parse.urlsplit(redis_url)
         lines += [
             "lock_store:",
-            "  type: redis",
+            "  type: server.lock_store.KasaRedisLockStore",
             f"  url: {json.dumps(parsed.hostname or HOST)}",
             f"  port: {parsed.port or 6379}",
             f"  db: {int((parsed.path or '/0').strip('/') or 0)}",
