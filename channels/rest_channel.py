@@ -18,8 +18,10 @@ channel does, a JSON list of ``{"recipient_id", "text", "buttons"?, ...}``. What
 * **Namespaced**: the conversation of ``"sender": "alice"`` is ``rest:alice``, so no REST request
   can reach a Telegram or web chat conversation (channels/senders.py). Replies carry the sender as
   the client sent it. A trusted relay of another channel (the Telegram poller) may post for that
-  channel with ``"channel": "telegram"`` and the header ``X-Kasa-Relay-Token: $KASA_RELAY_TOKEN``;
-  without the token (or when the variable is unset) ``channel`` is refused with 403.
+  channel with ``"channel": "telegram"`` and the header ``X-Kasa-Relay-Token: $KASA_RELAY_TOKEN``,
+  or to ``/webhooks/rest/relay/telegram/$KASA_RELAY_TOKEN/webhooks/rest/webhook`` (what
+  scripts/run gives the poller as its RASA_URL); without the token (or when the variable is unset)
+  ``channel`` is refused with 403 and the relay path is 404.
 * **Nothing lost, or the customer is told**: when the conversation cannot be read or saved (a
   locked or read-only database, a lost lock store), the reply is only
   "Sorry, something went wrong on our side, please send that again." with the header
@@ -41,7 +43,8 @@ import os
 import re
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple
 
-from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from rasa.core.channels import rest as rasa_rest
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.shared.core.events import BotUttered, UserUttered
 from sanic import Blueprint, Sanic, response
 from sanic.exceptions import PayloadTooLarge
@@ -160,7 +163,9 @@ def bot_fields(event: BotUttered) -> Dict[str, Any]:
     return fields
 
 
-class RestInput(InputChannel):
+class RestInput(rasa_rest.RestInput):
+    """Rasa's REST channel with its own blueprint (what it reads, how it answers)."""
+
     @classmethod
     def name(cls) -> Text:
         return "rest"
@@ -174,23 +179,44 @@ class RestInput(InputChannel):
 
         @webhook.route("/webhook", methods=["POST"], stream=True)
         async def receive(request: Request) -> HTTPResponse:
-            try:
-                raw = await read_body(request, limits.MAX_BODY_BYTES)
-            except PayloadTooLarge:
-                return error(f"the body is larger than {limits.MAX_BODY_BYTES} bytes", 413)
-            try:
-                channel, sender, text, metadata, message_id = validate(parse_body(raw), relay_allowed(request))
-            except BadRequest as bad:
-                return error(bad.message, bad.status)
-            if len(text) > limits.MAX_MESSAGE_CHARS:
-                logger.info("message of %d characters from %s not read", len(text), sender)
-                return response.json(
-                    [{"recipient_id": sender, "text": too_long(limits.MAX_MESSAGE_CHARS)}],
-                    headers={TURN_HEADER: "too-long"},
-                )
-            return await self.turn(request.app, channel, sender, text, metadata, message_id)
+            return await self.receive(request, relay_allowed(request), None)
+
+        # The same for a relay that cannot send a header: the Telegram poller posts to
+        # <RASA_URL>/webhooks/rest/webhook, so scripts/run gives it a RASA_URL ending in
+        # /webhooks/rest/relay/telegram/<KASA_RELAY_TOKEN>. Only loopback reaches it (nginx
+        # forwards /webhooks/rest/webhook alone).
+        @webhook.route("/relay/<channel>/<token>/webhooks/rest/webhook", methods=["POST"], stream=True)
+        async def relayed(request: Request, channel: str, token: str) -> HTTPResponse:
+            expected = os.environ.get(RELAY_TOKEN_ENV, "")
+            if not (expected and hmac.compare_digest(expected.encode(), token.encode())):
+                return error("not found", 404)
+            if channel not in PREFIXES or channel == self.name():
+                return error("not found", 404)
+            return await self.receive(request, True, channel)
 
         return webhook
+
+    async def receive(self, request: Request, relay_ok: bool, relay_channel: Optional[str]) -> HTTPResponse:
+        try:
+            raw = await read_body(request, limits.MAX_BODY_BYTES)
+        except PayloadTooLarge:
+            return error(f"the body is larger than {limits.MAX_BODY_BYTES} bytes", 413)
+        try:
+            body = parse_body(raw)
+            if relay_channel is not None:
+                body.setdefault("channel", relay_channel)
+                if body["channel"] != relay_channel:
+                    raise BadRequest("channel does not match the relay's")
+            channel, sender, text, metadata, message_id = validate(body, relay_ok)
+        except BadRequest as bad:
+            return error(bad.message, bad.status)
+        if len(text) > limits.MAX_MESSAGE_CHARS:
+            logger.info("message of %d characters from %s not read", len(text), sender)
+            return response.json(
+                [{"recipient_id": sender, "text": too_long(limits.MAX_MESSAGE_CHARS)}],
+                headers={TURN_HEADER: "too-long"},
+            )
+        return await self.turn(request.app, channel, sender, text, metadata, message_id)
 
     async def turn(
         self,

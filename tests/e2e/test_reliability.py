@@ -18,6 +18,7 @@ from server.texts import NOT_SAVED
 from tests.support.servers import REPO_ROOT, RasaServers
 
 BOUND = 40
+RELAY_TOKEN = "relay-secret-for-the-tests"
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +27,11 @@ def servers(trained_model: Path, tmp_path_factory) -> Iterator[RasaServers]:
         REPO_ROOT,
         trained_model,
         tmp_path_factory.mktemp("reliability"),
-        extra_env={"KASA_MAX_SESSION_EVENTS": str(BOUND), "KASA_SQLITE_BUSY_TIMEOUT_S": "1"},
+        extra_env={
+            "KASA_MAX_SESSION_EVENTS": str(BOUND),
+            "KASA_SQLITE_BUSY_TIMEOUT_S": "1",
+            "KASA_RELAY_TOKEN": RELAY_TOKEN,
+        },
     ).start()
     try:
         yield started
@@ -88,6 +93,28 @@ def test_a_rest_sender_cannot_reach_another_channels_conversation(servers):
     assert status == 403 and "trusted relay" in body["error"]
     status, _, body = post(servers, {"sender": "a", "message": "hi", "input_channel": "telegram"})
     assert status == 400
+
+
+def test_only_the_relay_with_its_token_speaks_for_telegram(servers):
+    relay = f"{servers.rasa_url}/webhooks/rest/relay/telegram/{RELAY_TOKEN}/webhooks/rest/webhook"
+    body = json.dumps({"sender": "55500011", "message": "hi", "metadata": {"telegram": True}}).encode()
+    request = urllib.request.Request(relay, data=body, method="POST", headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        assert response.status == 200 and json.loads(response.read())
+    events = servers.tracker("55500011")["events"]
+    users = [e for e in events if e["event"] == "user"]
+    assert users and users[-1]["input_channel"] == "telegram"
+    wrong = relay.replace(RELAY_TOKEN, "guessed")
+    request = urllib.request.Request(wrong, data=body, method="POST", headers={"Content-Type": "application/json"})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=60)
+    assert refused.value.code == 404
+    status, _, _ = post(servers, {"sender": "55500011", "message": "hi", "channel": "telegram"})
+    assert status == 403
+    status, _, _ = post(
+        servers, {"sender": "55500011", "message": "hi", "channel": "telegram"}, {"X-Kasa-Relay-Token": RELAY_TOKEN}
+    )
+    assert status == 200
 
 
 @pytest.mark.parametrize(
