@@ -110,6 +110,10 @@ class Cluster:
                 "KASA_REDIS_URL": self.redis.url if self.redis else "",
                 "SANIC_REQUEST_MAX_SIZE": "1048576",
                 "TICKET_LOCK_LIFETIME": "30",
+                # Rasa listens with a backlog of 100: 200 customers at once overflowed it, and nginx's
+                # connects timed out. Idle connections stay open longer than nginx keeps them.
+                "SANIC_BACKLOG": "1024",
+                "SANIC_KEEP_ALIVE_TIMEOUT": "75",
                 "WEBCHAT_ALLOWED_ORIGINS": "",
             }
         )

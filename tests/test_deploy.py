@@ -61,6 +61,32 @@ def test_the_generated_nginx_configuration_is_valid(tmp_path):
     assert done.returncode == 0, done.stderr.decode()
 
 
+def test_the_site_file_is_valid_nginx(tmp_path):
+    # kasa-site.conf is copied by hand onto real machines: a misplaced directive would only show there.
+    if shutil.which("nginx") is None and not Path("/usr/sbin/nginx").exists():
+        ensure_nginx()
+    binary = shutil.which("nginx") or "/usr/sbin/nginx"
+    (tmp_path / "logs").mkdir()
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    made = subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=bot.example.com",
+         "-keyout", str(key), "-out", str(cert)],
+        capture_output=True,
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr.decode()
+    site = (DEPLOY / "nginx" / "kasa-site.conf").read_text()
+    site = site.replace("/etc/letsencrypt/live/bot.example.com/fullchain.pem", str(cert))
+    site = site.replace("/etc/letsencrypt/live/bot.example.com/privkey.pem", str(key))
+    site = site.replace("listen 443 ", "listen 127.0.0.1:18443 ").replace("127.0.0.1:5050", "127.0.0.1:18050")
+    (tmp_path / "site.conf").write_text(site)
+    (tmp_path / "nginx.conf").write_text(
+        f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/logs/error.log;\nevents {{}}\n"
+        f"http {{\n    include {tmp_path}/site.conf;\n}}\n"
+    )
+    done = subprocess.run([binary, "-t", "-c", str(tmp_path / "nginx.conf"), "-p", str(tmp_path)], capture_output=True)
+    assert done.returncode == 0, done.stderr.decode()
+
+
 def test_endpoints_name_the_strict_store_postgres_and_redis():
     endpoints = yaml.safe_load((DEPLOY / "endpoints.yml").read_text())
     assert endpoints["tracker_store"]["type"] == "server.tracker_store.KasaTrackerStore"
