@@ -3,6 +3,11 @@ and Redis (deploy/cluster.py), measured from outside as customers, attackers and
 
     .venv/bin/python bench/load.py [--conversations 200] [--turns 20] [--hostile 10000]
                                    [--concurrency 200] [--seed 7] [--keep-temp] [--skip-sqlite]
+                                   [--phases load,hostile,slowdown,read-only,locked]
+
+--phases runs a subset (the cluster is started either way); only the targets of the phases run
+are printed. Empty replies to a conversation an agent has taken over are counted apart
+(quiet_in_handoff): the bot stays quiet there on purpose.
 
 Phases, in order:
 
@@ -153,6 +158,7 @@ class LoadStats:
     payloads: List[str] = field(default_factory=list)
     failures: Counter = field(default_factory=Counter)
     differences: List[Dict[str, Any]] = field(default_factory=list)
+    quiet: int = 0  # empty replies while an agent has the case: the bot stays quiet on purpose
 
 
 async def phase_load(cluster: Cluster, conversations: int, turns: int, concurrency: int, seed: int) -> LoadStats:
@@ -168,6 +174,7 @@ async def phase_load(cluster: Cluster, conversations: int, turns: int, concurren
         sender = f"load-{index}"
         sent[sender] = []
         message = rng.choice(KASA_OPENINGS)
+        handed_over = False
         for turn in range(turns):
             async with gate:
                 reply = await send(
@@ -181,8 +188,14 @@ async def phase_load(cluster: Cluster, conversations: int, turns: int, concurren
                 stats.failures[f"{reply.status} {reply.error or ''}".strip()[:120]] += 1
             elif reply.turn == "not-saved":
                 stats.told_not_saved += 1
+            elif not reply.body and handed_over:
+                stats.quiet += 1
             elif not reply.body:
                 stats.empty += 1
+            if any("passing your case to our support team" in t for t in reply.texts):
+                handed_over = True
+            elif reply.texts:
+                handed_over = False
             if isinstance(reply.body, list) and any(m.get("recipient_id") != sender for m in reply.body):
                 stats.crossed += 1
             if ACTIONS_DOWN in reply.texts:
@@ -303,9 +316,11 @@ async def phase_hostile(cluster: Cluster, count: int, payload_pool: List[str], s
                 await fire(session, "foreign channel", body)
             elif kind == 4:
                 await fire(session, "foreign sender", {"sender": f"tg:{rng.randint(1, 10**9)}", "message": "hi"})
-            elif kind == 5 and stats.by_category["big body"] < 20:
+            elif kind == 5 and stats.by_category["big body"] < 30:
                 size = rng.randint(100_000, 2_000_000)
                 await fire(session, "big body", raw=b'{"sender": "big", "message": "' + b"a" * size + b'"}')
+            else:
+                await fire(session, "bad body", raw=rng.choice(BAD_BODIES))
 
     async def noise(session, index: int) -> None:
         sender = f"noise-{index}"
@@ -568,6 +583,91 @@ async def sqlite_locked(model: Path, workdir: Path) -> DamageStats:
         servers.stop()
 
 
+async def run_load(cluster: Cluster, args: argparse.Namespace, results: Dict[str, Any], payloads: List[str]) -> None:
+    print(
+        f"==> load: {args.conversations} conversations x {args.turns} turns, one Rasa server killed at 40%", flush=True
+    )
+    started = time.monotonic()
+    load = await phase_load(cluster, args.conversations, args.turns, args.concurrency, args.seed)
+    elapsed = time.monotonic() - started
+    payloads.extend(load.payloads)
+    results["load"] = {
+        "turns": load.turns,
+        "seconds": round(elapsed, 1),
+        "turns_per_s": round(load.turns / elapsed, 1),
+        "p50_s": round(pct(load.latencies, 0.5), 3),
+        "p95_s": round(pct(load.latencies, 0.95), 3),
+        "max_s": round(max(load.latencies), 3),
+        "http_errors": load.http_errors,
+        "empty_replies": load.empty,
+        "quiet_in_handoff": load.quiet,
+        "crossed": load.crossed,
+        "told_not_saved": load.told_not_saved,
+        "actions_down_apologies": load.actions_down,
+        "retried_requests": load.retried,
+        "conversations_lost_or_doubled": load.lost_or_doubled,
+        "killed_at_turn": load.killed_at_turn,
+        "failures": dict(load.failures),
+        "differences": load.differences,
+    }
+    print(f"    {results['load']}", flush=True)
+
+
+async def run_hostile(cluster: Cluster, args: argparse.Namespace, results: Dict[str, Any], payloads: List[str]) -> None:
+    print(f"==> hostile: {args.hostile} messages", flush=True)
+    started = time.monotonic()
+    hostile = await phase_hostile(cluster, args.hostile, payloads, args.seed)
+    results["hostile"] = {
+        "sent": hostile.sent,
+        "seconds": round(time.monotonic() - started, 1),
+        "by_category": dict(hostile.by_category),
+        "statuses": {str(k): v for k, v in sorted(hostile.statuses.items())},
+        "server_errors": hostile.server_errors,
+        "stale_or_injected_checked": hostile.stale_checked,
+        "diagnosis_changes": hostile.diagnosis_changes,
+        "noise_conversations": hostile.noise_conversations,
+        "noise_tickets": hostile.noise_tickets,
+        "forged_checked": hostile.forged_checked,
+        "forged_in_context": hostile.forged_in_context,
+    }
+    print(f"    {results['hostile']}", flush=True)
+
+
+async def run_read_only(cluster: Cluster, results: Dict[str, Any]) -> None:
+    async def read_only() -> None:
+        cluster.postgres.set_read_only("kasa", True)
+
+    async def writable() -> None:
+        cluster.postgres.set_read_only("kasa", False)
+
+    print("==> read-only PostgreSQL", flush=True)
+    ro = await phase_damage(cluster.url, "ro", read_only, writable, lambda: known_references(cluster, None))
+    results["read_only"] = vars(ro)
+    print(f"    {results['read_only']}", flush=True)
+
+
+async def run_locked(cluster: Cluster, results: Dict[str, Any]) -> None:
+    locker: Dict[str, Any] = {}
+
+    async def lock() -> None:
+        psql = str(cluster.postgres.bin / "psql")
+        locker["p"] = subprocess.Popen(
+            [psql, "-h", "127.0.0.1", "-p", str(cluster.postgres.port), "-U", "kasa", "-d", "kasa", "-c",
+             "BEGIN; LOCK TABLE events IN EXCLUSIVE MODE; SELECT pg_sleep(5); COMMIT;"],
+            env={"PGPASSWORD": cluster.postgres.password, "PATH": "/usr/bin:/bin"},
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        await asyncio.sleep(0.5)
+
+    async def unlock() -> None:
+        await asyncio.get_running_loop().run_in_executor(None, locker["p"].wait)
+
+    print("==> locked PostgreSQL (events table, 5 s)", flush=True)
+    locked = await phase_damage(cluster.url, "locked", lock, unlock, lambda: known_references(cluster, None))
+    results["locked_postgres"] = vars(locked)
+    print(f"    {results['locked_postgres']}", flush=True)
+
+
 async def main_async(args: argparse.Namespace, workdir: Path) -> Dict[str, Any]:
     from tests.support.servers import train_model
 
@@ -578,90 +678,25 @@ async def main_async(args: argparse.Namespace, workdir: Path) -> Dict[str, Any]:
     started = time.monotonic()
     cluster.start()
     results["startup_s"] = round(time.monotonic() - started, 1)
+    phases = {p.strip() for p in args.phases.split(",") if p.strip()}
+    payloads: List[str] = []
     try:
-        print(
-            f"==> load: {args.conversations} conversations x {args.turns} turns, one Rasa server killed at 40%",
-            flush=True,
-        )
-        started = time.monotonic()
-        load = await phase_load(cluster, args.conversations, args.turns, args.concurrency, args.seed)
-        elapsed = time.monotonic() - started
-        results["load"] = {
-            "turns": load.turns,
-            "seconds": round(elapsed, 1),
-            "turns_per_s": round(load.turns / elapsed, 1),
-            "p50_s": round(pct(load.latencies, 0.5), 3),
-            "p95_s": round(pct(load.latencies, 0.95), 3),
-            "max_s": round(max(load.latencies), 3),
-            "http_errors": load.http_errors,
-            "empty_replies": load.empty,
-            "crossed": load.crossed,
-            "told_not_saved": load.told_not_saved,
-            "actions_down_apologies": load.actions_down,
-            "retried_requests": load.retried,
-            "conversations_lost_or_doubled": load.lost_or_doubled,
-            "killed_at_turn": load.killed_at_turn,
-            "failures": dict(load.failures),
-            "differences": load.differences,
-        }
-        print(f"    {results['load']}", flush=True)
-        cluster.restart(cluster.rasa[0])
-
-        print(f"==> hostile: {args.hostile} messages", flush=True)
-        started = time.monotonic()
-        hostile = await phase_hostile(cluster, args.hostile, load.payloads, args.seed)
-        results["hostile"] = {
-            "sent": hostile.sent,
-            "seconds": round(time.monotonic() - started, 1),
-            "by_category": dict(hostile.by_category),
-            "statuses": {str(k): v for k, v in sorted(hostile.statuses.items())},
-            "server_errors": hostile.server_errors,
-            "stale_or_injected_checked": hostile.stale_checked,
-            "diagnosis_changes": hostile.diagnosis_changes,
-            "noise_conversations": hostile.noise_conversations,
-            "noise_tickets": hostile.noise_tickets,
-            "forged_checked": hostile.forged_checked,
-            "forged_in_context": hostile.forged_in_context,
-        }
-        print(f"    {results['hostile']}", flush=True)
-
-        print("==> slowdown: a probe conversation alone, then beside one abusive customer", flush=True)
-        results["slowdown"] = await phase_slowdown(cluster)
-        print(f"    {results['slowdown']}", flush=True)
-
-        async def read_only() -> None:
-            cluster.postgres.set_read_only("kasa", True)
-
-        async def writable() -> None:
-            cluster.postgres.set_read_only("kasa", False)
-
-        print("==> read-only PostgreSQL", flush=True)
-        ro = await phase_damage(cluster.url, "ro", read_only, writable, lambda: known_references(cluster, None))
-        results["read_only"] = vars(ro)
-        print(f"    {results['read_only']}", flush=True)
-
-        locker: Dict[str, Any] = {}
-
-        async def lock() -> None:
-            psql = str(cluster.postgres.bin / "psql")
-            locker["p"] = subprocess.Popen(
-                [psql, "-h", "127.0.0.1", "-p", str(cluster.postgres.port), "-U", "kasa", "-d", "kasa", "-c",
-                 "BEGIN; LOCK TABLE events IN EXCLUSIVE MODE; SELECT pg_sleep(5); COMMIT;"],
-                env={"PGPASSWORD": cluster.postgres.password, "PATH": "/usr/bin:/bin"},
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            )  # fmt: skip
-            await asyncio.sleep(0.5)
-
-        async def unlock() -> None:
-            await asyncio.get_running_loop().run_in_executor(None, locker["p"].wait)
-
-        print("==> locked PostgreSQL (events table, 5 s)", flush=True)
-        locked = await phase_damage(cluster.url, "locked", lock, unlock, lambda: known_references(cluster, None))
-        results["locked_postgres"] = vars(locked)
-        print(f"    {results['locked_postgres']}", flush=True)
+        if "load" in phases:
+            await run_load(cluster, args, results, payloads)
+            cluster.restart(cluster.rasa[0])
+        if "hostile" in phases:
+            await run_hostile(cluster, args, results, payloads)
+        if "slowdown" in phases:
+            print("==> slowdown: a probe conversation alone, then beside one abusive customer", flush=True)
+            results["slowdown"] = await phase_slowdown(cluster)
+            print(f"    {results['slowdown']}", flush=True)
+        if "read-only" in phases:
+            await run_read_only(cluster, results)
+        if "locked" in phases:
+            await run_locked(cluster, results)
     finally:
         cluster.stop()
-    if not args.skip_sqlite:
+    if "locked" in phases and not args.skip_sqlite:
         print("==> locked SQLite (single server, another writer holds the database)", flush=True)
         results["locked_sqlite"] = vars(await sqlite_locked(model, workdir))
         print(f"    {results['locked_sqlite']}", flush=True)
@@ -669,33 +704,48 @@ async def main_async(args: argparse.Namespace, workdir: Path) -> Dict[str, Any]:
 
 
 def targets(results: Dict[str, Any]) -> List[Tuple[str, bool, str]]:
-    load, hostile, slow = results["load"], results["hostile"], results["slowdown"]
-    out = [
-        ("load: 0 HTTP errors", load["http_errors"] == 0, str(load["http_errors"])),
-        ("load: 0 empty replies", load["empty_replies"] == 0, str(load["empty_replies"])),
-        ("load: 0 crossed", load["crossed"] == 0, str(load["crossed"])),
-        (
-            "load: kill -9 of a Rasa server, every conversation complete, nothing lost",
-            load["conversations_lost_or_doubled"] == 0 and load["told_not_saved"] == 0,
-            f"{load['conversations_lost_or_doubled']} conversations differ from what was sent",
-        ),
-        ("hostile: 0 server errors", hostile["server_errors"] == 0, str(hostile["server_errors"])),
-        (
-            "hostile: 0 diagnosis changes from stale or injected payloads",
-            hostile["diagnosis_changes"] == 0,
-            f"{hostile['diagnosis_changes']} of {hostile['stale_or_injected_checked']}",
-        ),
-        (
-            "hostile: 0 tickets from noise",
-            hostile["noise_tickets"] == 0,
-            f"{hostile['noise_tickets']} tickets from {hostile['noise_conversations']} noise conversations",
-        ),
-        (
-            "hostile: no other customer's turn slowed by more than 1 s",
-            slow["slowed_max_s"] <= 1.0,
-            f"p50 +{slow['slowed_p50_s']}s, worst +{slow['slowed_max_s']}s",
-        ),
-    ]
+    out: List[Tuple[str, bool, str]] = []
+    if "load" in results:
+        load = results["load"]
+        out += [
+            ("load: 0 HTTP errors", load["http_errors"] == 0, str(load["http_errors"])),
+            ("load: 0 empty replies", load["empty_replies"] == 0, str(load["empty_replies"])),
+            ("load: 0 crossed", load["crossed"] == 0, str(load["crossed"])),
+            (
+                "load: kill -9 of a Rasa server, every conversation complete, nothing lost",
+                load["conversations_lost_or_doubled"] == 0 and load["told_not_saved"] == 0,
+                f"{load['conversations_lost_or_doubled']} conversations differ from what was sent",
+            ),
+        ]
+    if "hostile" in results:
+        hostile = results["hostile"]
+        out += [
+            ("hostile: 0 server errors", hostile["server_errors"] == 0, str(hostile["server_errors"])),
+            (
+                "hostile: 0 diagnosis changes from stale or injected payloads",
+                hostile["diagnosis_changes"] == 0,
+                f"{hostile['diagnosis_changes']} of {hostile['stale_or_injected_checked']}",
+            ),
+            (
+                "hostile: 0 tickets from noise",
+                hostile["noise_tickets"] == 0,
+                f"{hostile['noise_tickets']} tickets from {hostile['noise_conversations']} noise conversations",
+            ),
+            (
+                "hostile: 0 forged entity values reaching the diagnosis",
+                hostile["forged_in_context"] == 0,
+                f"{hostile['forged_in_context']} of {hostile['forged_checked']}",
+            ),
+        ]
+    if "slowdown" in results:
+        slow = results["slowdown"]
+        out += [
+            (
+                "hostile: no other customer's turn slowed by more than 1 s",
+                slow["slowed_max_s"] <= 1.0,
+                f"p50 +{slow['slowed_p50_s']}s, worst +{slow['slowed_max_s']}s",
+            ),
+        ]
     for key in ("read_only", "locked_postgres", "locked_sqlite"):
         if key in results:
             r = results[key]
@@ -721,6 +771,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--keep-temp", action="store_true")
     parser.add_argument("--skip-sqlite", action="store_true")
+    parser.add_argument(
+        "--phases", default="load,hostile,slowdown,read-only,locked", help="comma-separated subset to run"
+    )
     args = parser.parse_args(argv)
     workdir = Path(tempfile.mkdtemp(prefix="kasa-load-"))
     try:
