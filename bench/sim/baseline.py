@@ -434,6 +434,10 @@ def pattern_i(a: Agent) -> None:
     seen = a.do("swap_adapter", "power_supply")
     if seen is None and "swap_adapter" not in a.before:
         a.escalate("safety_stop", "power_supply")  # "Ignore overheating adapter: Fire risk; replace immediately"
+    # Step 1 wants a "known-good 5V/2A" adapter: a weaker spare tested nothing
+    if a.ask("spare_rating") == "under_rated":
+        if a.do("proper_adapter", "power_supply") is None:
+            a.hand_off("power_supply")
     # Escalation: "Power adapter overheating and camera still unstable with replacement"
     a.replace("other")
 

@@ -16,10 +16,11 @@ Modelling note (for the benchmark's README)
   one, second card, paperclip, needle, router access, USB meter, RTSP, pet; what they tried before
   writing, some resets only a vague 5-second one; a misread LED; "not sure" skips; 2% plainly
   wrong answers; one in ten confusing "no Wi-Fi network appears" with "set-up fails" after a reset).
-* Where the guide contradicts itself the world follows the cause: a Wi-Fi radio crash comes back
-  after a power cycle nine times in ten (cause 1), one in ten is at Pattern A's "offline
-  permanently" stage; corrupted configuration often fails set-up after a reset (Pattern C), which
-  Step 3 reads as a dead radio (cause 1).
+* Where the guide contradicts itself the world follows the cause: corrupted configuration often
+  fails set-up after a reset (Pattern C), which Step 3 reads as a dead radio (cause 1). A Wi-Fi radio
+  crash comes back after a power cycle (cause 1 confirms it, and is disproved "If problem occurs
+  immediately after power-on"); the world first let one in ten stay offline ("Pattern A's offline
+  permanently stage"), and was changed to the guide's line, 97 in 100, as a slip of 3 in 100.
 * Answers come from that hidden state by each question's meaning: one answer function per move id;
   an unknown move raises. A repair returns FIXED only when it really fixes this camera; a factory
   reset fixes configuration corruption only sometimes, and then it may fail again at the post-fix
@@ -71,7 +72,14 @@ OUTSIDE = (
     "night_vision_ir",
     "camera_overcurrent",
 )
-ENGINE_CAUSES = RANKED + ("sd_card_incompatible", "cloud_subscription", "gear_jam", "motion_sensor_failure", "other")
+ENGINE_CAUSES = RANKED + (
+    "sd_card_incompatible",
+    "cloud_subscription",
+    "gear_jam",
+    "motion_sensor_failure",
+    "home_network",
+    "other",
+)
 ROUTES = (
     "replace_camera",
     "clear_cloud_registration",
@@ -254,7 +262,10 @@ CYCLE_RESTORES = {
     # Cause 1 confirms: "Power cycle temporarily restores function" (and is disproved "If problem occurs
     # immediately after power-on"); Pattern A: "eventually goes offline permanently": one in ten writes
     # in at that end stage
-    "wifi_radio_crash": 0.90,
+    # (was 0.90, with one in ten "at Pattern A's offline permanently stage"; set to the guide's own line:
+    # cause 1 is disproved "If problem occurs immediately after power-on", so a camera that stays
+    # offline after a power cycle is, by the guide, not a radio crash but Pattern A's flash branch)
+    "wifi_radio_crash": 0.97,
     "config_corruption.flash": 0.15,  # Pattern C: "After unplugging and replugging, camera will not reconnect"
     "config_corruption.registration": 0.30,  # judgement: the camera is not set up at all
     "power_supply": 0.60,  # Scenario D: "camera intermittent"
@@ -509,6 +520,18 @@ def _swap_adapter(c: Customer, rng) -> str:
         return c.claim("swap_adapter", True)
     if c.cam.link != "ok" and c.cam.cycle_restores:
         return "came_back_briefly"  # the restart brings it back for a while (Cause 1 confirms)
+    return "no_change"
+
+
+def _spare_rating(c: Customer, rng) -> str:
+    # asked to read the label, the customer who ignored it reads it now
+    return "under_rated" if c.who.spare_weak else "rated_ok"
+
+
+def _proper_adapter(c: Customer, rng) -> str:
+    c.adapter_swapped = True
+    if c.cam.swap_fixes:
+        return c.claim("proper_adapter", True)  # Scenario D with a quality 5V/2A adapter
     return "no_change"
 
 
@@ -780,6 +803,8 @@ def _dns_change(c: Customer, rng) -> str:
 ANSWERS: Dict[str, Answer] = {
     "led_check": _led_check,
     "swap_adapter": _swap_adapter,
+    "spare_rating": _spare_rating,
+    "proper_adapter": _proper_adapter,
     "factory_reset": _factory_reset,
     "band_segregation": _band_segregation,
     "sd_slot_inspection": _sd_slot_inspection,
@@ -1217,6 +1242,8 @@ def _truth(c: Customer) -> Truth:
     elif cause == "power_supply":
         if who.spare_adapter and not who.spare_weak:
             fixes.add("swap_adapter")  # Scenario D
+        if who.spare_weak and cam.swap_fixes:
+            fixes.add("proper_adapter")  # Scenario D, with the quality adapter the weak spare was not
         if cam.adapter_temp == "too_hot" or cam.adapter_damaged:
             routes.add("safety_stop")  # Triage 1: "Replace adapter"; "Ignore overheating adapter: fire risk"
         reachable = bool(fixes)

@@ -236,8 +236,9 @@ class DiagnosisEngine:
             closing = self._is_closing(state, pending)
             if pending == SAFETY_ACTION and state.safety and not state.tried(SAFETY_ACTION):
                 return self._ask(state, pending, safety=self._safety_notice(state), safety_stop=True)
-            if closing and state.safety and self._hazard_after_swap(state):
-                return self._ask(state, pending, closing=True, safety=self._safety_notice(state))
+            if state.safety and self._hazard_after_swap(state):
+                if closing or pending in self.k.adapter_checks:
+                    return self._ask(state, pending, closing=True, safety=self._safety_notice(state))
             return self._ask(state, pending, closing=closing)
         return self.next_step(state)
 
@@ -304,9 +305,13 @@ class DiagnosisEngine:
         return bool(hazards) and max(hazards) > swapped[-1]
 
     def _stop_for_hazard(self, state: DiagnosisState, p) -> Step:
-        """Swapping the adapter again cannot help, and no other step may be asked with a hazard in use:
-        end on the best route the evidence opens (a replacement when the new adapter overheats too),
-        or on the safety stop."""
+        """Swapping the same adapter again cannot help, and no diagnostic step may be asked with a hazard
+        in use: only whether the adapter swapped in was a good 5V/2A one (if not, a proper one is the
+        fix), then the best route the evidence opens (a replacement when a good adapter overheats too),
+        or the safety stop."""
+        for move in self.k.adapter_checks:
+            if self.planner.move_is_open(move, state):
+                return self._ask(state, move, closing=True, safety=self._safety_notice(state))
         routes = [c for c in self.planner.endings(state, p) if c.id != "human_support"]
         if not routes:
             return self._finish(state, "safety_stop", ("power_supply", "other"), p)

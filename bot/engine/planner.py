@@ -167,6 +167,10 @@ class Planner:
         return cost
 
     # -- availability ----------------------------------------------------------------------
+    def move_is_open(self, move_id: str, state: DiagnosisState) -> bool:
+        """Whether the move could be asked now (its preconditions hold, not done, not set aside twice)."""
+        return self._move_available(move_id, state, True, state)
+
     def _move_available(self, move_id: str, state, skipped_ok: bool, base: DiagnosisState) -> bool:
         table = self.t.moves[move_id]
         move = table.move

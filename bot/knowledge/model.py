@@ -243,6 +243,8 @@ class DiagnosticStep(Frozen):
 class DerivedQuestion(Frozen):
     source: str
     closing: bool = False
+    # may be asked while a hazard is in use (about the adapter itself), in this order
+    during_hazard: bool = False
     move: Move
 
 
@@ -439,6 +441,12 @@ class Knowledge(Frozen):
 
     def threshold(self, threshold_id: str) -> Threshold:
         return next(t for t in self.thresholds.all() if t.id == threshold_id)
+
+    @property
+    def adapter_checks(self) -> List[str]:
+        """What may still be asked while an overheating adapter is in use: the swapped-in adapter's
+        rating, and a proper adapter (questions.yml marks them `during_hazard`)."""
+        return [q.move.id for q in self.questions if q.during_hazard]
 
     @property
     def closing_move_ids(self) -> List[str]:

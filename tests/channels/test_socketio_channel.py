@@ -14,6 +14,7 @@ every bot reply is dropped.
 from __future__ import annotations
 
 import inspect
+import re
 import urllib.request
 from typing import Any, Dict, Iterator, List
 
@@ -143,7 +144,8 @@ async def test_without_persistence_replies_go_to_the_socket(echo_servers):
         await chat.session()
         await chat.say("hi", None)
         reply = await chat.reply()
-        assert reply["text"] == f"echo {chat.sio.get_sid()}: hi"
+        # bot text goes out as Markdown that reads as the plain text: an "_" in the sid comes escaped
+        assert re.sub(r"\\(.)", r"\1", reply["text"]) == f"echo {chat.sio.get_sid()}: hi"
 
 
 # --------------------------------------------------------------------------- #
@@ -304,21 +306,21 @@ async def test_a_diagnosis_over_socketio_survives_a_reconnect(bot_servers):
     url = bot_servers.rasa_url
     async with client(url, origin=url) as chat:
         session_id = await chat.session()
-        await chat.say("the sd card in my kc120 is not recognized anymore", session_id)
+        await chat.say("the kasa app freezes every time i open the camera settings", session_id)
         messages = await chat.replies_until(_has_buttons)
-        assert "SD card is not recognized" in _texts(messages)
-        still = _button(messages, "Still not detected")
+        assert "the app freezes when you change settings" in _texts(messages)
+        still = _button(messages, "It still freezes")
     # the customer reloads the page: a new socket with the stored session id
     async with client(url, origin=url) as chat:
         assert await chat.session(session_id) == session_id
         await chat.say(still["payload"], session_id)
-        messages = await chat.replies_until(_has_buttons)
-        await chat.say(_button(messages, "Under warranty")["payload"], session_id)
         messages = await chat.replies_until(lambda m: "support team" in (m.get("text") or ""))
-    assert "warranty replacement" in _texts(messages)
+        await chat.say(_button(messages, "No, thanks")["payload"], session_id)
+        await chat.replies_until(lambda m: bool(m.get("text")))
+    assert "app bug" in _texts(messages)
     events = bot_servers.tracker(session_id)["events"]
     user_texts = [e.get("text") for e in events if e["event"] == "user"]
-    assert user_texts[0].startswith("the sd card") and len(user_texts) == 3
+    assert user_texts[0].startswith("the kasa app") and len(user_texts) == 3
     assert {e.get("input_channel") for e in events if e["event"] == "user"} == {"socketio"}
 
 
@@ -332,14 +334,14 @@ async def test_opening_the_chat_with_the_real_bot(bot_servers):
         greeting = await chat.reply(timeout=60)
         assert "What is your camera doing?" in greeting["text"]
         assert await chat.no_reply(2.0)
-        await chat.say("the sd card in my kc120 is not recognized anymore", session_id)
+        await chat.say("the kasa app freezes every time i open the camera settings", session_id)
         messages = await chat.replies_until(_has_buttons)
-        assert "SD card is not recognized" in _texts(messages)
+        assert "the app freezes when you change settings" in _texts(messages)
         # the chat opened again (e.g. another tab): nothing, and the question still stands
         await chat.sio.emit("user_uttered", {"message": "/get_started", "session_id": session_id})
         assert await chat.no_reply()
-        await chat.say(_button(messages, "Still not detected")["payload"], session_id)
-        assert _button(await chat.replies_until(_has_buttons), "Under warranty")
+        await chat.say(_button(messages, "It still freezes")["payload"], session_id)
+        assert _button(await chat.replies_until(_has_buttons), "Yes, connect me")
     events = bot_servers.tracker(session_id)["events"]
     user_texts = [e.get("text") for e in events if e["event"] == "user"]
-    assert len(user_texts) == 2 and user_texts[0].startswith("the sd card"), user_texts
+    assert len(user_texts) == 2 and user_texts[0].startswith("the kasa app"), user_texts

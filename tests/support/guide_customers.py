@@ -28,6 +28,7 @@ ORDINARY: Dict[str, Answer] = {
     "local_access_test": ("not_available", "i can't do that, no rtsp"),
     "reset_recurs": ("never_reset", "no, never reset it"),
     "cloud_status": ("no_reports", "nothing reported"),
+    "spare_rating": ("rated_ok", "yes the label says 5V 2A"),
 }
 
 
@@ -40,6 +41,8 @@ class GuideCustomer:
     reaches: Tuple[str, ...]  # "scenario-X", "threshold-<id>", "triage-N", "fix-<move>", "route-<id>"
     ordinary: bool = True  # ORDINARY fills the questions the story leaves out
     entities: Tuple[Dict, ...] = field(default_factory=tuple)
+    # a known way the engine falls short of this customer's ending: the tests expect it to fail (strictly)
+    known_gap: str = ""
 
     def answer(self, move: str) -> Answer:
         if move in self.story:
@@ -342,8 +345,22 @@ CUSTOMERS = (
             "local_access_test": ("local_works_app_fails", "vlc plays it but the app does not"),
         },
         ("triage-3", "triage-4", "route-human_support"),
+        known_gap=(
+            "after the DNS change the planner checks the spare adapter's rating and hands over without the local"
+            " stream test (triage 4): its hand-over cost does not count what the agent still has to find out"
+        ),
     ),
 )
+
+
+def params():
+    """CUSTOMERS as pytest parameters, a known gap as a strict xfail."""
+    import pytest
+
+    return [
+        pytest.param(c, id=c.id, marks=[pytest.mark.xfail(strict=True, reason=c.known_gap)] if c.known_gap else [])
+        for c in CUSTOMERS
+    ]
 
 
 def reached(k, outcome, asked) -> set:

@@ -294,9 +294,12 @@ def test_a_hot_replacement_adapter_ends_with_the_warning_first_and_last(controll
     chat.say(
         "the new charger is way too hot to hold as well", "inform", entities=[{"entity": "temperature", "value": 75.0}]
     )
-    if chat.pending != "warranty_status":  # the temperature was not the open question: answer it by button
+    if chat.pending not in ("warranty_status", "spare_rating"):  # the temperature was not the open question
         chat.answer_until("adapter_temperature")
         chat.press("Too hot")
+    if chat.pending == "spare_rating":  # whether the spare was a proper one, asked with the warning
+        assert chat.texts[0].startswith("⚠️ Safety first")
+        chat.press("Yes, 5V and 2A or more")
     assert chat.pending == "warranty_status"
     assert chat.texts[0].startswith("⚠️ Safety first") and "Unplug it straight away" in chat.texts[0]
     chat.press("Under warranty")

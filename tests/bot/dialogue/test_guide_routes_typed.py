@@ -12,7 +12,7 @@ from bot.engine import DiagnosisState
 from bot.engine.outcome import outcome_from_dict
 from bot.language.context import annotate
 from bot.language.entities import load_extractor
-from tests.support.guide_customers import CUSTOMERS, reached
+from tests.support.guide_customers import params, reached
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +50,7 @@ def typed_conversation(controller, customer):
     pytest.fail(f"{customer.id}: no ending after {asked}")
 
 
-@pytest.mark.parametrize("customer", CUSTOMERS, ids=[c.id for c in CUSTOMERS])
+@pytest.mark.parametrize("customer", params())
 def test_typed_answers_reach_the_guides_ending(controller, customer):
     outcome, asked, _ = typed_conversation(controller, customer)
     assert outcome is not None, f"{customer.id}: no outcome after {asked}"

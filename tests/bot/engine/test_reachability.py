@@ -61,11 +61,11 @@ TARGETS = _targets()
 
 def test_the_targets_are_the_guides():
     ids = [t.id for t in TARGETS]
-    # the guide's eight, the four alternatives its patterns and "Disproves" lines name, and "other"
-    assert len([i for i in ids if i.startswith("cause-")]) == 8 + 4 + 1
+    # the guide's eight, the five alternatives its patterns and lines name (home network too), and "other"
+    assert len([i for i in ids if i.startswith("cause-")]) == 8 + 5 + 1
     assert [i for i in ids if i.startswith("scenario-")] == [f"scenario-{x}" for x in "ABCDEFGH"]
     # the guide's three lists, and the Decision line of Step 2 that ends a case
-    assert len([i for i in ids if i.startswith("threshold-")]) == 7 + 4 + 3 + 1
+    assert len([i for i in ids if i.startswith("threshold-")]) == 7 + 4 + 3 + len(K.thresholds.step_decisions)
     assert sorted(i[len("route-") :] for i in ids if i.startswith("route-")) == sorted(ROUTES)
 
 
