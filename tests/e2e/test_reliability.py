@@ -4,10 +4,12 @@ size limits, bad bodies, a locked and a read-only database, retries, the session
 from __future__ import annotations
 
 import json
+import socket
 import sqlite3
 import subprocess
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Tuple
@@ -237,3 +239,14 @@ def test_a_read_only_database_answers_nothing_as_if_saved(servers):
         chattr("-i", files)
     assert control_run(servers, "ro", script[1:]) == expected[1:]
     assert urllib_status(f"{servers.actions_url}/health") == 200
+
+
+def test_the_action_server_waits_for_a_request_longer_than_a_stalled_loop(servers):
+    # Sanic counts its keep-alive from the connect: a Rasa server whose loop stalled 5 s between
+    # connecting and sending lost the call with its default, and the customer got no answer.
+    url = urllib.parse.urlsplit(servers.actions_url)
+    with socket.create_connection((url.hostname, url.port), timeout=30) as conn:
+        time.sleep(6.5)
+        conn.sendall(f"GET /health HTTP/1.1\r\nHost: {url.hostname}\r\nConnection: close\r\n\r\n".encode())
+        answer = conn.recv(200)
+    assert answer.startswith(b"HTTP/1.1 200"), answer
