@@ -11,7 +11,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import Iterator, Tuple
+from typing import Iterator, Optional, Tuple
 
 import pytest
 
@@ -104,6 +104,9 @@ def wait_healthy(url: str, timeout: float, process: subprocess.Popen) -> None:
     raise AssertionError(f"{url} not healthy within {timeout}s")
 
 
+WEBCHAT_ORIGIN = "https://shop.example"
+
+
 @pytest.fixture(scope="module")
 def running_bot(trained_model, tmp_path_factory) -> Iterator[dict]:
     var = tmp_path_factory.mktemp("run-var")
@@ -111,6 +114,7 @@ def running_bot(trained_model, tmp_path_factory) -> Iterator[dict]:
     ports["actions"] = free_port(exclude=[ports["rasa"]])
     env = {**os.environ, "KASA_VAR_DIR": str(var), "RASA_PORT": str(ports["rasa"])}
     env["ACTIONS_PORT"] = str(ports["actions"])
+    env["WEBCHAT_ALLOWED_ORIGINS"] = WEBCHAT_ORIGIN
     for name in ("RASA_API", "RASA_API_TOKEN", "TELEGRAM_TOKEN", "HANDOFF_API_TOKEN", "HANDOFF_DB_URL"):
         env.pop(name, None)
     log = open(var / "run.out", "wb")
@@ -154,6 +158,31 @@ def test_no_http_api_without_asking_for_it(running_bot):
         status = error.code
     assert status in (404, 405)
     assert say(port, "api-probe", "my camera has been offline for 2 months")
+
+
+def cors_origin(port: int, method: str, origin: str) -> Optional[str]:
+    """The Access-Control-Allow-Origin the Rasa server answers ``origin`` with (None: none)."""
+    headers = {"Origin": origin, "Content-Type": "application/json"}
+    data = None
+    if method == "OPTIONS":
+        headers.update({"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type"})
+    else:
+        data = json.dumps({"sender": "cors-probe", "message": "hi"}).encode()
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/webhooks/rest/webhook", data=data, headers=headers, method=method
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=120) as response:
+            return response.headers.get("Access-Control-Allow-Origin")
+    except urllib.error.HTTPError as error:
+        return error.headers.get("Access-Control-Allow-Origin")
+
+
+def test_cors_lets_only_the_web_chat_origin_read_answers(running_bot):
+    port = running_bot["rasa"]
+    for method in ("OPTIONS", "POST"):
+        assert cors_origin(port, method, WEBCHAT_ORIGIN) == WEBCHAT_ORIGIN, method
+        assert cors_origin(port, method, "https://evil.example") is None, method
 
 
 def test_a_dead_action_server_gets_an_apology_and_is_restarted(running_bot):
