@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from typing import List
 
 import pytest
 from rasa.core.lock_store import RedisLockStore
@@ -16,23 +17,30 @@ def redis_port() -> int:
     return session_redis().port
 
 
-def hammer(store, conversation: str, threads: int = 4, rounds: int = 150) -> None:
+def hammer(store, conversation: str, threads: int = 4, rounds: int = 150) -> List[BaseException]:
+    """The errors the workers raised (a thread's exception is otherwise only a warning)."""
+    errors: List[BaseException] = []
+
     def work() -> None:
-        for _ in range(rounds):
-            ticket = store.issue_ticket(conversation, 30)
-            store.update_lock(conversation)
-            store.cleanup(conversation, ticket)
+        try:
+            for _ in range(rounds):
+                ticket = store.issue_ticket(conversation, 30)
+                store.update_lock(conversation)
+                store.cleanup(conversation, ticket)
+        except Exception as error:
+            errors.append(error)
 
     workers = [threading.Thread(target=work) for _ in range(threads)]
     for worker in workers:
         worker.start()
     for worker in workers:
         worker.join()
+    return errors
 
 
 def test_served_tickets_never_come_back(redis_port):
     store = KasaRedisLockStore(host="127.0.0.1", port=redis_port, key_prefix="test")
-    hammer(store, "rest:race")
+    assert hammer(store, "rest:race") == []
     # Every ticket was served and removed: nothing is left for a later turn to wait for.
     assert store.get_lock("rest:race") is None
 
