@@ -191,7 +191,9 @@ class Cluster:
             "--endpoints", str(self.directory / "endpoints.yml"),
             "--credentials", str(self.directory / "credentials.yml"),
             # Internal only (nginx does not forward it): the tests and the benchmark read trackers.
-            "--enable-api", "--auth-token", self.api_token,
+            # "--auth-token=…" in one argument: a token that starts with "-" (token_urlsafe's first
+            # character is one of 64) was read as an option and the server did not start.
+            "--enable-api", f"--auth-token={self.api_token}",
         ]  # fmt: skip
 
     def wait_healthy(self, nodes: List[Node], timeout: Optional[float] = None) -> None:

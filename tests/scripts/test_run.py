@@ -48,12 +48,15 @@ def test_the_http_api_is_on_only_with_a_token_generated_once_and_kept_untracked(
     token_file = tmp_path / "secrets" / "rasa-api-token"
     token = token_file.read_text().strip()
     assert len(token) >= 32 and (token_file.stat().st_mode & 0o777) == 0o600
-    assert f"--enable-api --auth-token {token}" in rasa_line(output)
+    assert f"--enable-api --auth-token={token}" in rasa_line(output)
     assert "generated the HTTP API token" in output and token in output
     code, again = dry_run(tmp_path, RASA_API="on")
-    assert f"--auth-token {token}" in rasa_line(again) and "generated" not in again
+    assert f"--auth-token={token}" in rasa_line(again) and "generated" not in again
     code, given = dry_run(tmp_path, RASA_API="on", RASA_API_TOKEN="from-the-environment")
-    assert "--auth-token from-the-environment" in rasa_line(given)
+    assert "--auth-token=from-the-environment" in rasa_line(given)
+    # one argument, so that argparse cannot take a token starting with "-" for an option
+    code, dash = dry_run(tmp_path, RASA_API="on", RASA_API_TOKEN="-starts-with-a-dash")
+    assert "--auth-token=-starts-with-a-dash" in rasa_line(dash)
     code, bad = dry_run(tmp_path, RASA_API="sometimes")
     assert code != 0 and "RASA_API must be on or off" in bad
     tracked = subprocess.run(["git", "ls-files", "var"], cwd=REPO_ROOT, capture_output=True, text=True).stdout

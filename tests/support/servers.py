@@ -451,8 +451,8 @@ class RasaServers:
                 rasa_bin,
                 "run",
                 "--enable-api",
-                "--auth-token",
-                self.api_token,
+                # one argument: a token starting with "-" would be read as an option
+                f"--auth-token={self.api_token}",
                 "--interface",
                 HOST,
                 "--port",
