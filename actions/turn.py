@@ -11,6 +11,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.tracker_io import dispatch, incoming
+from actions.turn_ledger import ledger
 from bot.dialogue.controller import Controller, Conversation
 from bot.dialogue.messages import Reply
 
@@ -35,6 +36,10 @@ class ActionTurn(Action):
         return "action_turn"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        # A retried call of a turn that already ran gets that turn's result (actions/turn_ledger.py).
+        return ledger().once(tracker.sender_id, tracker.events, dispatcher, lambda: self._run(dispatcher, tracker))
+
+    def _run(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[Text, Any]]:
         conv = Conversation.from_dict(tracker.get_slot(SLOT))
         try:
             replies = controller().handle(

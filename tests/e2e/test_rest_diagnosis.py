@@ -24,7 +24,7 @@ def texts(messages):
 
 
 def conversation_slot(servers, sender):
-    return servers.tracker(sender)["slots"]["conversation"]
+    return servers.tracker(servers.rest_id(sender))["slots"]["conversation"]
 
 
 # answers of a customer whose camera's SD slot is dead, whatever order the engine asks them in
@@ -87,9 +87,7 @@ def test_returning_customer_is_asked_whether_to_continue(bot_servers):
     msgs = bot_servers.send(sender, "pan and tilt stopped working, the camera does not move when i press the arrows")
     pending = conversation_slot(bot_servers, sender)["engine"]["pending"]
     # what Rasa runs when the session has expired (after 60 minutes)
-    reply = http_json(
-        "POST", f"{bot_servers.rasa_url}/conversations/{sender}/execute", {"name": "action_session_start"}
-    )
+    reply = start_new_session(bot_servers, sender)
     offer = reply["messages"]
     assert "continue where we left off" in texts(offer)
     msgs = press(bot_servers, sender, offer, "Continue")
@@ -121,6 +119,16 @@ def test_story_per_symptom_has_no_prediction_errors(trained_model, tmp_path):
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
 
 
+def start_new_session(servers, sender):
+    """What Rasa runs when the session has expired (after 60 minutes); the HTTP API needs the token."""
+    conversation = servers.rest_id(sender)
+    return http_json(
+        "POST",
+        f"{servers.rasa_url}/conversations/{conversation}/execute?token={servers.api_token}",
+        {"name": "action_session_start"},
+    )
+
+
 def _store(servers):
     from bot.handoff.store import TicketStore
 
@@ -135,7 +143,7 @@ def test_escalation_creates_exactly_one_complete_ticket(bot_servers):
     msgs = press(bot_servers, sender, msgs, "Yes, connect me")
     bot_servers.send(sender, "/human_handoff")  # asking twice must not open a second ticket
     store = _store(bot_servers)
-    tickets = [t for t in store.list() if t.conversation_id == sender]
+    tickets = [t for t in store.list() if t.conversation_id == bot_servers.rest_id(sender)]
     assert len(tickets) == 1
     t = tickets[0]
     assert t.reference in texts(msgs)
@@ -156,7 +164,7 @@ def test_hand_back_resumes_the_diagnosis_and_cancel_returns_to_the_bot(bot_serve
     step = conversation_slot(bot_servers, sender)["engine"]["pending"]
     msgs = bot_servers.send(sender, "/human_handoff")
     store = _store(bot_servers)
-    ticket = store.open_for(sender)
+    ticket = store.open_for(bot_servers.rest_id(sender))
     assert ticket is not None and ticket.reference in texts(msgs)
     assert bot_servers.send(sender, "hello? is someone there") == [], "quiet while a person has the case"
     assert store.messages(ticket.reference)[-1]["text"] == "hello? is someone there"
@@ -179,7 +187,8 @@ def test_fifty_escalations_at_once_make_fifty_tickets(bot_servers):
     with ThreadPoolExecutor(max_workers=16) as pool:
         replies = list(pool.map(lambda s: bot_servers.send(s, "/human_handoff"), senders))
     store = _store(bot_servers)
-    tickets = {t.conversation_id: t for t in store.list() if t.conversation_id in senders}
+    ids = {bot_servers.rest_id(s): s for s in senders}
+    tickets = {ids[t.conversation_id]: t for t in store.list() if t.conversation_id in ids}
     assert len(tickets) == 50, f"missing: {sorted(set(senders) - set(tickets))}"
     assert len({t.reference for t in tickets.values()}) == 50
     for sender, msgs in zip(senders, replies):
@@ -190,9 +199,9 @@ def test_ticket_transcript_covers_every_session(bot_servers):
     sender = "e2e-sessions"
     bot_servers.send(sender, "the kasa app freezes every time i open the camera settings")
     # the customer comes back after the session expired: Rasa starts a new session
-    http_json("POST", f"{bot_servers.rasa_url}/conversations/{sender}/execute", {"name": "action_session_start"})
+    start_new_session(bot_servers, sender)
     msgs = bot_servers.send(sender, "/human_handoff")
-    ticket = _store(bot_servers).open_for(sender)
+    ticket = _store(bot_servers).open_for(bot_servers.rest_id(sender))
     assert ticket is not None and ticket.reference in texts(msgs)
     said = [e["text"] for e in ticket.transcript if e["who"] == "customer"]
     assert said[0] == "the kasa app freezes every time i open the camera settings", said

@@ -98,7 +98,7 @@ TURN_LIMIT = 14
 
 
 def _slot(servers, sender):
-    return servers.tracker(sender)["slots"]["conversation"]
+    return servers.tracker(servers.rest_id(sender))["slots"]["conversation"]
 
 
 def _choose(move, options, script):

@@ -28,6 +28,7 @@ from __future__ import annotations
 import atexit
 import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -200,18 +201,54 @@ def train_model(project_dir: Path = REPO_ROOT, *, force: bool = False, timeout: 
 # --------------------------------------------------------------------------- #
 
 
-def write_endpoints(path: Path, *, db_path: Path, actions_url: Optional[str]) -> Path:
-    """Write an endpoints file: action server URL and an SQLite tracker store."""
+def has_strict_store(project_dir: Path) -> bool:
+    """Whether the project has our tracker store (server/tracker_store.py)."""
+    return (Path(project_dir) / "server" / "tracker_store.py").is_file()
+
+
+def has_rest_channel(project_dir: Path) -> bool:
+    """Whether the project has our validated REST channel (channels/rest_channel.py)."""
+    return (Path(project_dir) / "channels" / "rest_channel.py").is_file()
+
+
+def write_endpoints(
+    path: Path,
+    *,
+    db_path: Optional[Path] = None,
+    actions_url: Optional[str],
+    db_url: Optional[str] = None,
+    strict_store: bool = False,
+    redis_url: Optional[str] = None,
+    extra: str = "",
+) -> Path:
+    """Write an endpoints file: action server URL, a SQL tracker store (an SQLite file, or
+    ``db_url``), and a Redis lock store when ``redis_url`` is given.
+
+    ``strict_store`` names the project's server.tracker_store.KasaTrackerStore (no silent
+    in-memory fallback) instead of Rasa's SQL store."""
     lines = []
     if actions_url:
         lines += ["action_endpoint:", f'  url: "{actions_url}"', ""]
-    lines += [
-        "tracker_store:",
-        "  type: SQL",
-        "  dialect: sqlite",
-        f"  db: {json.dumps(str(db_path))}",
-        "",
-    ]
+    lines += ["tracker_store:", f"  type: {'server.tracker_store.KasaTrackerStore' if strict_store else 'SQL'}"]
+    if db_url:
+        lines += [f"  url: {json.dumps(db_url)}"]
+    else:
+        assert db_path is not None, "an SQLite path or a db_url is needed"
+        lines += ["  dialect: sqlite", f"  db: {json.dumps(str(db_path))}"]
+    lines.append("")
+    if redis_url:
+        parsed = urllib.parse.urlsplit(redis_url)
+        lines += [
+            "lock_store:",
+            "  type: server.lock_store.KasaRedisLockStore",
+            f"  url: {json.dumps(parsed.hostname or HOST)}",
+            f"  port: {parsed.port or 6379}",
+            f"  db: {int((parsed.path or '/0').strip('/') or 0)}",
+            "  key_prefix: kasa",
+            "",
+        ]
+    if extra:
+        lines.append(extra)
     path.write_text("\n".join(lines), encoding="utf-8")
     return path
 
@@ -233,9 +270,14 @@ def socketio_credentials(project_dir: Path, extra: str = "") -> str:
     return SOCKETIO_CREDENTIALS if has_channel else ""
 
 
-def write_credentials(path: Path, extra: str = "") -> Path:
-    """Write a credentials file that enables the REST channel, plus ``extra`` (YAML of more channels)."""
-    text = "rest:\n" + extra
+#: Our validated REST channel (channels/rest_channel.py), as in credentials.yml.
+REST_CREDENTIALS = "channels.rest_channel.RestInput:\n"
+
+
+def write_credentials(path: Path, extra: str = "", rest: str = "rest:\n") -> Path:
+    """Write a credentials file that enables the REST channel (``rest``: Rasa's by default, or
+    REST_CREDENTIALS), plus ``extra`` (YAML of more channels)."""
+    text = rest + extra
     if extra and not extra.endswith("\n"):
         text += "\n"
     path.write_text(text, encoding="utf-8")
@@ -361,7 +403,15 @@ class RasaServers:
     start_timeout: float = START_TIMEOUT
     #: YAML appended to the generated credentials file (channels besides REST).
     extra_credentials: str = ""
-    #: More environment for both servers (e.g. the hand-off's timings).
+    #: The HTTP API's --auth-token (random when empty); tracker() and status() send it.
+    api_token: str = ""
+    #: A tracker (and ticket) database URL instead of ``<workdir>/tracker.db``, e.g. PostgreSQL.
+    db_url: Optional[str] = None
+    #: A Redis lock store (redis://host:port/db) instead of Rasa's in-memory one.
+    redis_url: Optional[str] = None
+    #: --cors origins of the Rasa server (none: no CORS headers at all).
+    cors: Sequence[str] = ()
+    #: More environment variables for both servers (e.g. the hand-off's timings).
     extra_env: Dict[str, str] = field(default_factory=dict)
     rasa: Optional[ManagedProcess] = None
     actions: Optional[ManagedProcess] = None
@@ -375,17 +425,25 @@ class RasaServers:
             self.rasa_port = free_port()
         if self.actions_module and not self.actions_port:
             self.actions_port = free_port(exclude=[self.rasa_port])
+        if not self.api_token:
+            self.api_token = secrets.token_urlsafe(24)
+        self.strict = has_strict_store(self.project_dir)
+        self.rest_namespaced = has_rest_channel(self.project_dir)
         self.endpoints_path = write_endpoints(
             self.workdir / "endpoints.yml",
             db_path=self.db_path,
+            db_url=self.db_url,
             actions_url=f"{self.actions_url}/webhook" if self.actions_module else None,
+            strict_store=self.strict,
+            redis_url=self.redis_url,
         )
         self.credentials_path = write_credentials(
             self.workdir / "credentials.yml",
             socketio_credentials(self.project_dir, self.extra_credentials) + self.extra_credentials,
+            rest=REST_CREDENTIALS if self.rest_namespaced else "rest:\n",
         )
         # hand-off tickets live in the same (temporary) database as the conversations
-        env = server_env(self.project_dir, {"HANDOFF_DB_URL": f"sqlite:///{self.db_path}", **self.extra_env})
+        env = server_env(self.project_dir, {"HANDOFF_DB_URL": self.tickets_url, **self.extra_env})
         rasa_bin = str(venv_executable("rasa"))
         self.rasa = ManagedProcess(
             name="rasa server",
@@ -393,6 +451,8 @@ class RasaServers:
                 rasa_bin,
                 "run",
                 "--enable-api",
+                # one argument: a token starting with "-" would be read as an option
+                f"--auth-token={self.api_token}",
                 "--interface",
                 HOST,
                 "--port",
@@ -403,8 +463,7 @@ class RasaServers:
                 str(self.endpoints_path),
                 "--credentials",
                 str(self.credentials_path),
-                "--cors",
-                "*",
+                *(["--cors", *self.cors] if self.cors else []),
             ],
             cwd=self.project_dir,
             env=env,
@@ -444,6 +503,14 @@ class RasaServers:
     @property
     def db_path(self) -> Path:
         return self.workdir / "tracker.db"
+
+    @property
+    def tickets_url(self) -> str:
+        return self.db_url or f"sqlite:///{self.db_path}"
+
+    def rest_id(self, sender: str) -> str:
+        """The conversation id of a REST sender (``rest:<sender>`` with our REST channel)."""
+        return f"rest:{sender}" if self.rest_namespaced else sender
 
     @property
     def processes(self) -> List[ManagedProcess]:
@@ -511,7 +578,7 @@ class RasaServers:
         assert self.rasa is not None
         self._wait_ready(self.rasa, f"{self.rasa_url}/")
         # With --enable-api, /status answers only once the model is loaded.
-        self._wait_ready(self.rasa, f"{self.rasa_url}/status")
+        self._wait_ready(self.rasa, f"{self.rasa_url}/status?token={self.api_token}")
 
     def _wait_ready(self, process: ManagedProcess, url: str) -> None:
         deadline = time.monotonic() + self.start_timeout
@@ -554,13 +621,15 @@ class RasaServers:
         """Like :meth:`send`, but only the bot's texts."""
         return [m["text"] for m in self.send(sender, text) if m.get("text")]
 
-    def tracker(self, sender: str) -> Dict[str, Any]:
-        """The conversation tracker (HTTP API) of ``sender``."""
-        quoted = urllib.parse.quote(sender, safe="")
-        return http_json("GET", f"{self.rasa_url}/conversations/{quoted}/tracker")
+    def tracker(self, conversation_id: str) -> Dict[str, Any]:
+        """The conversation tracker (HTTP API) of ``conversation_id`` (a REST sender's is
+        :meth:`rest_id`; a web chat session id or Telegram chat id is its own)."""
+        # Sanic does not decode path parameters: keep ":" (rest:alice) as it is.
+        quoted = urllib.parse.quote(conversation_id, safe=":@")
+        return http_json("GET", f"{self.rasa_url}/conversations/{quoted}/tracker?token={self.api_token}")
 
     def status(self) -> Dict[str, Any]:
-        return http_json("GET", f"{self.rasa_url}/status")
+        return http_json("GET", f"{self.rasa_url}/status?token={self.api_token}")
 
 
 def start_servers(

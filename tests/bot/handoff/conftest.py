@@ -16,6 +16,7 @@ from typing import Any, Dict, Iterator, List
 import pytest
 
 from bot.handoff.store import TicketStore, metadata
+from tests.support.services import pg_test_url  # a PostgreSQL of our own unless HANDOFF_TEST_PG_URL
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
@@ -186,7 +187,7 @@ def pg_url() -> str:
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Tests using ``db_url`` run on SQLite, and on PostgreSQL too when HANDOFF_TEST_PG_URL is set."""
     if "backend" in metafunc.fixturenames:
-        metafunc.parametrize("backend", ["sqlite"] + (["postgresql"] if os.environ.get(PG_ENV) else []))
+        metafunc.parametrize("backend", ["sqlite"] + (["postgresql"] if pg_test_url() else []))
 
 
 @pytest.fixture

@@ -1,0 +1,65 @@
+"""The action server's own additions, through rasa_sdk's plugin hook.
+
+rasa_sdk (3.6) imports a top-level package named ``rasa_sdk_plugins`` when it exists and calls
+its ``init_hooks(manager)``; the project root is on the action server's PYTHONPATH, so
+``rasa run actions`` picks this up with no other change. It
+
+* keeps idle connections open for ``KASA_ACTIONS_KEEP_ALIVE_S`` (75 s) instead of Sanic's 5 s.
+  Sanic closes a connection that has not sent a request within that time, counted from the
+  connect; when the Rasa server's event loop stalled 5 s between connecting and sending (a busy
+  machine, 200 conversations at once), the call was dropped and the customer got no answer;
+* answers ``GET /health`` with the ticket store's state: 200 ``{"status": "ok", ...}`` when a
+  ticket could be written now, 503 ``{"status": "fail", ...}`` when not (locked, read-only, down),
+  instead of rasa_sdk's unconditional "ok" (server/health.py).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+import pluggy
+
+logger = logging.getLogger(__name__)
+hookimpl = pluggy.HookimplMarker("rasa_sdk")
+
+DEFAULT_KEEP_ALIVE_S = 75
+
+
+def keep_alive_s() -> int:
+    try:
+        return max(5, int(os.environ.get("KASA_ACTIONS_KEEP_ALIVE_S", DEFAULT_KEEP_ALIVE_S)))
+    except ValueError:
+        return DEFAULT_KEEP_ALIVE_S
+
+
+async def action_server_health() -> dict:
+    from bot.handoff.gateway import db_url
+    from server.health import probe_url, redacted_url
+
+    check = await probe_url(db_url())
+    check["url"] = redacted_url(db_url())
+    return {"status": "ok" if check["ok"] else "fail", "ticket_store": check}
+
+
+class ActionServerPlugin:
+    @hookimpl
+    def attach_sanic_app_extensions(self, app) -> None:
+        from sanic import response
+
+        app.config.KEEP_ALIVE_TIMEOUT = keep_alive_s()
+
+        async def health_with_stores(request):
+            # rasa_sdk registers its own /health ("ok" whatever the stores do); a request
+            # middleware that answers first replaces it without touching rasa_sdk.
+            if request.path.rstrip("/") == "/health" and request.method == "GET":
+                report = await action_server_health()
+                return response.json(report, status=200 if report["status"] == "ok" else 503)
+            return None
+
+        app.register_middleware(health_with_stores, "request")
+        logger.info("action server: keep-alive %ss; /health checks the ticket store", app.config.KEEP_ALIVE_TIMEOUT)
+
+
+def init_hooks(manager: pluggy.PluginManager) -> None:
+    manager.register(ActionServerPlugin())
