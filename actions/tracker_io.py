@@ -8,6 +8,7 @@ from typing import Any, Dict, Iterable, List
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.dialogue.messages import Incoming, Reply
+from bot.language.entity_check import believable
 
 MAX_TEXT = 4000  # a pasted log should not slow every turn down
 # what the engine reads of an entity: the customer's words, and what they measure or state
@@ -50,11 +51,7 @@ def incoming(
         (r.get("name"), float(r.get("confidence") or 0.0)) for r in latest.get("intent_ranking") or [] if r.get("name")
     )
     entities = tuple(
-        _unique(
-            {k: e[k] for k in ENTITY_KEYS if k in e}
-            for e in latest.get("entities") or []
-            if isinstance(e, dict) and e.get("entity")
-        )
+        _unique({k: e[k] for k in ENTITY_KEYS if k in e} for e in believable(latest.get("entities") or []))
     )
     return Incoming(
         text=(latest.get("text") or "")[:MAX_TEXT],

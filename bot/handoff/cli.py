@@ -27,6 +27,7 @@ import os
 import sys
 from typing import List, Optional, Sequence, TextIO
 
+from bot.handoff.redact import strip_controls
 from bot.handoff.store import STATUSES, TicketNotFound, TicketStateError, TicketStore, normalize_reference
 
 EXIT_OK, EXIT_ERROR, EXIT_UNKNOWN, EXIT_CONFLICT = 0, 1, 2, 3
@@ -200,7 +201,22 @@ def _report(store: TicketStore, args: argparse.Namespace, out: TextIO) -> None:
         (sys.stderr if args.json else out).write(f"Chart written to {path}\n")
 
 
+class _Clean:
+    """What the CLI prints, without control characters: a customer's text must not clear the agent's
+    screen, set the terminal's title or hide a line (the renderings strip them too; this is the last gate)."""
+
+    def __init__(self, out: TextIO) -> None:
+        self._out = out
+
+    def write(self, text: str) -> int:
+        return self._out.write(strip_controls(text))
+
+    def flush(self) -> None:
+        self._out.flush()
+
+
 def run(argv: Optional[Sequence[str]] = None, out: TextIO = sys.stdout) -> int:
+    out = _Clean(out)  # type: ignore[assignment]
     args = _parser().parse_args(argv)
     store = TicketStore(getattr(args, "db", None))
     try:

@@ -15,7 +15,18 @@ Rules (applied in this order):
   hunter2" is redacted, "I changed my wifi password and now..." is not);
 * e-mail addresses;
 * phone numbers: 7 or more digits written as one number (``+44 7700 900123``, ``(555) 123-4567``,
-  ``0612345678``), but not IPv4 addresses or dates.
+  ``0612345678``), but not IPv4 addresses or dates;
+* PINs and codes: "pin 4821", "PIN code: 004821" (a bent pin of the SD slot is no PIN: digits needed);
+* serial numbers after their keyword: "S/N 2231A1234567", "serial number is 22312345";
+* MAC addresses: ``50:C7:BF:12:34:56``, ``50-c7-bf-12-34-56``;
+* street addresses: a house number, a name and a street word ("12 Baker Street", "221b baker st"),
+  and UK postcodes.
+
+Serials, MACs and street addresses identify the customer like an e-mail does: the agent who has the
+case sees them; PINs are secrets, redacted for everyone like passwords.
+
+Control characters (terminal escape sequences, bidirectional overrides) are removed from every text
+first, so nothing a customer types can clear an agent's screen or reorder what a ticket shows.
 
 Markers are single tokens (``[redacted-password]``, ``[redacted-email]``, ``[redacted-phone]``), so
 redacting twice changes nothing.
@@ -30,6 +41,10 @@ from typing import Any, Iterable, Optional
 PASSWORD_MARK = "[redacted-password]"
 EMAIL_MARK = "[redacted-email]"
 PHONE_MARK = "[redacted-phone]"
+PIN_MARK = "[redacted-pin]"
+SERIAL_MARK = "[redacted-serial]"
+MAC_MARK = "[redacted-mac]"
+ADDRESS_MARK = "[redacted-address]"
 MARK_PREFIX = "[redacted-"
 
 # The secret itself: a quoted phrase, or one whitespace-delimited token.
@@ -84,6 +99,49 @@ EMAIL = re.compile(
 # A run of digits with the separators people write phone numbers with (one at a time).
 PHONE = re.compile(r"(?<![\w+@.])(?:\+[ \t]?)?(?:\(\d{1,5}\)|\d)(?:[ \t.\-/]?(?:\(\d{1,5}\)|\d))*(?![\w@])")
 IPV4 = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
+PIN = re.compile(
+    r"(?P<lead>\b(?:pin|pin[\s_-]*code|pin[\s_-]*number|unlock[\s_-]*code|access[\s_-]*code)\b"
+    r"(?:\s*(?:[:=#]|is|was|->)\s*|\s+))(?P<secret>\d{4,10})\b",
+    re.I,
+)
+SERIAL = re.compile(
+    r"(?P<lead>\b(?:serial(?:[\s_-]*(?:number|no\.?|num|#))?|s/?n)\b(?:\s*(?:[:=#]|is|was)\s*|\s+))"
+    r"(?P<secret>(?=[A-Za-z0-9-]*\d)[A-Za-z0-9][A-Za-z0-9-]{5,30})\b",
+    re.I,
+)
+MAC = re.compile(r"(?<![0-9A-Fa-f:-])(?:[0-9A-Fa-f]{2}([:-]))(?:[0-9A-Fa-f]{2}\1){4}[0-9A-Fa-f]{2}(?![0-9A-Fa-f:-])")
+_STREET_WORDS = (
+    r"street|st|road|rd|avenue|ave|lane|ln|drive|dr|boulevard|blvd|court|ct|place|pl|terrace|crescent|close|"
+    r"way|square|sq|parkway|pkwy|highway|hwy|strasse|straße|straat|rue|calle|via"
+)
+STREET = re.compile(
+    r"\b\d{1,5}[a-z]?,?\s+(?P<name>(?:[A-Za-zÀ-ÿ'’.-]+\s+){1,3}?)(?:" + _STREET_WORDS + r")\b\.?",
+    re.I,
+)
+UK_POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s+\d[ABD-HJLNP-UW-Z]{2}\b")
+# escape sequences (CSI, OSC, and two-byte ones), then C0/C1 controls but tab and newline, and the
+# bidirectional overrides and isolates
+_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]|\x9b[0-?]*[ -/]*[@-~]")
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def strip_controls(text: str) -> str:
+    """``text`` without terminal escape sequences, control characters (but tab and newline) and
+    bidirectional overrides; a carriage return becomes a newline."""
+    if not isinstance(text, str):
+        return text
+    text = _ANSI.sub("", text).replace("\r\n", "\n").replace("\r", "\n")
+    return _CONTROLS.sub("", text)
+
+
+def _street_or_not(match: "re.Match[str]") -> str:
+    words = match.group("name").split()
+    # "2 cameras on the drive", "after 3 days of the way": ordinary words are no street name
+    if not words or all(w.lower().strip(".,'’") in ORDINARY for w in words):
+        return match.group(0)
+    if any(w.lower() in ("cameras", "camera", "times", "days", "weeks", "months", "hours", "minutes") for w in words):
+        return match.group(0)
+    return ADDRESS_MARK
 
 
 def _ordinary(secret: str) -> bool:
@@ -162,8 +220,13 @@ def _redact_once(text: str, contacts: bool = True) -> str:
     text = SSID_THEN_PASS.sub(lambda m: _replace_secret(m, check_ordinary=True), text)
     text = KEYWORD_CONNECTOR.sub(_replace_secret, text)
     text = KEYWORD_WORD.sub(lambda m: _replace_secret(m, check_ordinary=True), text)
+    text = PIN.sub(lambda m: m.group("lead") + PIN_MARK, text)
     if contacts:
         text = EMAIL.sub(EMAIL_MARK, text)
+        text = SERIAL.sub(lambda m: m.group("lead") + SERIAL_MARK, text)
+        text = MAC.sub(MAC_MARK, text)
+        text = STREET.sub(_street_or_not, text)
+        text = UK_POSTCODE.sub(ADDRESS_MARK, text)
         text = PHONE.sub(_replace_phone, text)
     return text
 
@@ -178,6 +241,7 @@ def redact(text: Optional[str], contacts: bool = True) -> Optional[str]:
     """
     if not text or not isinstance(text, str):
         return text
+    text = strip_controls(text)
     for _ in range(8):
         redacted = _redact_once(text, contacts)
         if redacted == text:
@@ -216,4 +280,16 @@ def redact_data(value: Any, keep: Iterable[str] = (), contacts: bool = True) -> 
     return walk(value)
 
 
-__all__ = ["EMAIL_MARK", "PASSWORD_MARK", "PHONE_MARK", "contact_details", "redact", "redact_data"]
+__all__ = [
+    "ADDRESS_MARK",
+    "EMAIL_MARK",
+    "MAC_MARK",
+    "PASSWORD_MARK",
+    "PHONE_MARK",
+    "PIN_MARK",
+    "SERIAL_MARK",
+    "contact_details",
+    "redact",
+    "redact_data",
+    "strip_controls",
+]

@@ -154,3 +154,22 @@ def test_reply_and_the_talk_both_ways(db):
         assert [n["kind"] for n in store.take_outbox(store.get("R2D2C3PX").conversation_id)] == ["claimed", "message"]
     assert cli("--db", db, "hand-back", "R2D2C3PX", "--agent", "carol").returncode == 3
     assert cli("--db", db, "resolve", "R2D2C3PX", "--agent", "bob", "--note", "done").returncode == 0
+
+
+def test_nothing_a_customer_typed_reaches_the_agents_terminal_as_control_codes(tmp_path):
+    """Escape sequences in a name or a message (clear the screen, set the title, hide a line) are
+    printed as nothing, in every command."""
+    from tests.bot.handoff.conftest import load_case
+
+    url = f"sqlite:///{tmp_path / 'tracker.db'}"
+    store = TicketStore(url, clock=Clock(), reference_factory=references("ANS1ANS1"))
+    evil = "\x1b[2J\x1b]0;pwned\x07Dana\x1b[8m hidden\x1b[0m\u202e"
+    store.create("t1", "telegram", "t1", load_case("case_pan_tilt_return"), customer_name=evil)
+    store.add_customer_message("ANS1ANS1", "hi\x1b[1A\x1b[2K there\x9b2J")
+    store.close()
+    for args in (["list"], ["show", "ANS1ANS1"], ["messages", "ANS1ANS1"]):
+        result = cli("--db", url, *args)
+        assert result.returncode == 0, result.stderr
+        printed = result.stdout
+        assert not any(ch in printed for ch in "\x1b\x07\x9b\u202e"), (args, printed)
+    assert "Dana" in cli("--db", url, "list").stdout

@@ -236,3 +236,57 @@ def test_redact_data_walks_json_and_keeps_identifiers():
 )
 def test_pathological_input_is_fast(text):
     redact(text)
+
+
+@pytest.mark.parametrize(
+    "text, gone, mark",
+    [
+        ("my pin is 4821", "4821", "[redacted-pin]"),
+        ("PIN code: 004821", "004821", "[redacted-pin]"),
+        ("S/N 2231A1234567 on the label", "2231A1234567", "[redacted-serial]"),
+        ("the serial number is 22312345", "22312345", "[redacted-serial]"),
+        ("its mac is 50:C7:BF:12:34:56", "50:C7:BF:12:34:56", "[redacted-mac]"),
+        ("mac 50-c7-bf-12-34-56", "50-c7-bf-12-34-56", "[redacted-mac]"),
+        ("ship it to 12 Baker Street please", "Baker Street", "[redacted-address]"),
+        ("221b baker st, london NW1 6XE", "baker st", "[redacted-address]"),
+    ],
+)
+def test_pins_serials_macs_and_addresses_are_redacted(text, gone, mark):
+    out = redact(text)
+    assert gone not in out and mark in out
+    assert redact(out) == out  # idempotent
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the serial number is 22312345",
+        "its mac is 50:C7:BF:12:34:56",
+        "ship it to 12 Baker Street please",
+    ],
+)
+def test_the_agent_who_has_the_case_sees_identifiers_but_never_a_pin(text):
+    assert redact(text, contacts=False) == text
+    assert "4821" not in redact("pin: 4821", contacts=False)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a bent pin in the sd slot",
+        "pin 3 looks bent",
+        "the serial number is on the bottom",
+        "I have 2 cameras on the drive",
+        "it stopped after 3 days",
+        "set up 2 way audio",
+        "router at 192.168.1.1",
+        "my KC120 and a C200 on 5GHz",
+    ],
+)
+def test_camera_talk_is_not_taken_for_an_identifier(text):
+    assert redact(text) == text
+
+
+def test_control_characters_are_removed_from_every_text():
+    assert redact("\x1b[2J\x1b]0;pwned\x07hello\r\nworld\u202e!") == "hello\nworld!"
+    assert redact("tab\tand\nnewline stay") == "tab\tand\nnewline stay"
