@@ -6,9 +6,9 @@ import math
 
 import pytest
 
-from bot.language.entity_check import EXTRACTOR, believable
-from bot.language.entities import load_extractor
 from bot.language.context import annotate
+from bot.language.entities import load_extractor
+from bot.language.entity_check import EXTRACTOR, believable
 
 
 def own(entity, value, **extra):
