@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from typing import Any, Dict, List, Text
 
@@ -19,23 +23,53 @@ logger = logging.getLogger(__name__)
 SLOT = "conversation"
 
 
+# Turns run on worker threads: a ticket store that waits for a lock (up to its timeout) holds one
+# worker, never the action server's event loop, its health check or the other customers' turns.
+TURN_WORKERS = int(os.environ.get("KASA_TURN_WORKERS", "4") or 4)
+_pool = ThreadPoolExecutor(max_workers=max(1, TURN_WORKERS), thread_name_prefix="turn")
+_local = threading.local()
+
+
 @lru_cache(maxsize=1)
-def controller() -> Controller:
+def _tickets() -> Any:
     try:
         from bot.handoff.gateway import default_tickets
 
-        tickets = default_tickets()
+        return default_tickets()
     except Exception:  # no database: hand-offs still reach a person, without a stored ticket
         logger.exception("ticket store unavailable; hand-offs are not stored")
-        tickets = None
-    return Controller(tickets=tickets)
+        return None
+
+
+_generation = [0]
+
+
+def controller() -> Controller:
+    """This thread's controller: it keeps the message of the turn it is on, and the planner its
+    working arrays, so threads do not share one (the knowledge and the ticket store they share)."""
+    found = getattr(_local, "controller", None)
+    if found is None or found[0] != _generation[0]:
+        found = _local.controller = (_generation[0], Controller(tickets=_tickets()))
+    return found[1]
+
+
+def reset_controllers() -> None:
+    """Every thread builds its controller again, with the ticket store as configured now (tests)."""
+    _tickets.cache_clear()
+    _generation[0] += 1
 
 
 class ActionTurn(Action):
     def name(self) -> Text:
         return "action_turn"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(_pool, self._once, dispatcher, tracker)
+
+    def _once(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[Text, Any]]:
         # A retried call of a turn that already ran gets that turn's result (actions/turn_ledger.py).
         return ledger().once(tracker.sender_id, tracker.events, dispatcher, lambda: self._run(dispatcher, tracker))
 

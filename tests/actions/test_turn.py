@@ -1,5 +1,8 @@
 """action_turn and action_session_start on in-memory trackers (no server)."""
 
+import asyncio
+import inspect
+
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -20,6 +23,8 @@ def tracker(text, intent, confidence=0.97, entities=(), slot=None, ranking=None)
 def run(action, trk):
     dispatcher = CollectingDispatcher()
     events = action.run(dispatcher, trk, {})
+    if inspect.isawaitable(events):  # action_turn works on a thread, off the event loop
+        events = asyncio.run(events)
     return dispatcher.messages, events
 
 
@@ -128,3 +133,47 @@ def test_entities_in_a_typed_payload_are_not_believed():
         "entities": [{"entity": "option", "value": "swap_adapter|no_change"}],
     }
     assert incoming(button).choice() == ("swap_adapter", "no_change")
+
+
+def test_a_slow_turn_holds_neither_the_event_loop_nor_another_customer(monkeypatch):
+    """A ticket store waiting for a lock (here: a turn that sleeps) keeps one worker busy; the action
+    server's loop goes on, and another customer's turn is answered meanwhile."""
+    import time
+
+    from bot.dialogue.controller import Controller
+
+    real = Controller.handle
+
+    def handle(self, conv, msg):
+        if msg.sender == "slow":
+            time.sleep(1.5)
+        return real(self, conv, msg)
+
+    monkeypatch.setattr(Controller, "handle", handle)
+
+    async def scenario():
+        done = {}
+        ticks = 0
+
+        async def turn(sender):
+            trk = tracker("offline after 2 months", "offline_after_months")
+            trk.sender_id = sender
+            await ActionTurn().run(CollectingDispatcher(), trk, {})
+            done[sender] = time.perf_counter()
+
+        async def ticker():
+            nonlocal ticks
+            while "slow" not in done:
+                ticks += 1
+                await asyncio.sleep(0.05)
+
+        start = time.perf_counter()
+        slow = asyncio.ensure_future(turn("slow"))
+        await asyncio.sleep(0.1)
+        await turn("fast")
+        await asyncio.gather(slow, ticker())
+        return done["fast"] - start, done["slow"] - start, ticks
+
+    fast, slow, ticks = asyncio.run(scenario())
+    assert fast < slow, (fast, slow)
+    assert ticks >= 10, "the event loop was held while the slow turn waited"
