@@ -70,7 +70,9 @@ ORIGINS_ENV = "WEBCHAT_ALLOWED_ORIGINS"
 #: not (while a person has the case it stays quiet): the web chat stops its typing dots then.
 TURN_END_EVT = "kasa_turn_end"
 WEBCHAT_DIR = Path(__file__).resolve().parents[1] / "bot" / "channels" / "webchat"
-SESSION_ID = re.compile(r"^[A-Za-z0-9_.:@-]{1,128}$")
+# A session id the browser may bring back. Never all digits (a Telegram chat id is one) and never a
+# namespaced id with ":" ("rest:alice"): a web page must not continue another channel's conversation.
+SESSION_ID = re.compile(r"^(?!-?[0-9]+$)[A-Za-z0-9_.@-]{1,128}$")
 HOST_HEADER = re.compile(r"^[A-Za-z0-9.\-]+(:[0-9]{1,5})?$|^\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?$")
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1"}
 DEFAULT_TITLE = "Kasa camera help"

@@ -139,6 +139,16 @@ async def test_a_malformed_session_id_is_replaced(echo_servers):
         assert len(session_id) == 32 and session_id.isalnum()
 
 
+@pytest.mark.parametrize("foreign", ["81234567", "-1001234567890", "rest:alice", "tg:81234567"])
+async def test_a_session_id_of_another_channel_is_replaced(echo_servers, foreign):
+    """A Telegram chat id or a namespaced id cannot be brought back as a web chat session."""
+    async with client(echo_servers["fixed"].url) as chat:
+        session_id = await chat.session(foreign)
+        assert session_id != foreign and len(session_id) == 32
+        await chat.say("hello", foreign)
+        assert await chat.no_reply()
+
+
 async def test_without_persistence_replies_go_to_the_socket(echo_servers):
     async with client(echo_servers["fixed_no_persistence"].url) as chat:
         await chat.session()
