@@ -61,11 +61,12 @@ from rasa.shared.core.events import UserUttered
 from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
-from socketio import AsyncServer
+from socketio import AsyncRedisManager, AsyncServer
 
 logger = logging.getLogger(__name__)
 
 ORIGINS_ENV = "WEBCHAT_ALLOWED_ORIGINS"
+REDIS_ENV = "KASA_REDIS_URL"
 #: Emitted to the customer's socket when the bot is done with their message, whether it answered or
 #: not (while a person has the case it stays quiet): the web chat stops its typing dots then.
 TURN_END_EVT = "kasa_turn_end"
@@ -447,7 +448,11 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
         return SocketIOOutput(self.sio, self.bot_message_evt, self.namespace)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=self.origin_policy)
+        redis_url = os.environ.get(REDIS_ENV, "").strip()
+        # Behind a load balancer a customer's socket lives on one Rasa server while their reply (or an
+        # agent's message) may be produced on another: with Redis, every emit reaches every server.
+        manager = AsyncRedisManager(redis_url, channel="kasa-socketio") if redis_url else None
+        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=self.origin_policy, client_manager=manager)
         namespace = self.namespace or "/"
         extra = []
         if self.webchat_path:

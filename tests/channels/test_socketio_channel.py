@@ -355,3 +355,30 @@ async def test_opening_the_chat_with_the_real_bot(bot_servers):
     events = bot_servers.tracker(session_id)["events"]
     user_texts = [e.get("text") for e in events if e["event"] == "user"]
     assert len(user_texts) == 2 and user_texts[0].startswith("the kasa app"), user_texts
+
+
+async def test_two_servers_on_redis_deliver_to_a_tab_on_the_other_server(tmp_path):
+    """Behind a load balancer: one tab of a session is connected to server A, another to server B;
+    what B answers reaches the tab on A too (socket.io's Redis manager)."""
+    from tests.support.services import ServiceError, session_redis
+
+    try:
+        redis = session_redis()
+    except (ServiceError, OSError) as error:  # only a machine without Redis and without apt
+        pytest.skip(f"no Redis: {error}")
+    env = {"KASA_REDIS_URL": redis.url}
+    servers = [EchoServer(f"redis_{n}", ["--channel", "fixed"], tmp_path, env=env) for n in "ab"]
+    try:
+        for server in servers:
+            server.process.start()
+        for server in servers:
+            server.wait()
+        async with client(servers[0].url) as on_a, client(servers[1].url) as on_b:
+            session_id = await on_a.session()
+            assert await on_b.session(session_id) == session_id
+            await on_b.say("hello from b", session_id)
+            assert (await on_b.reply())["text"] == f"echo {session_id}: hello from b"
+            assert (await on_a.reply())["text"] == f"echo {session_id}: hello from b"
+    finally:
+        for server in servers:
+            server.process.stop()

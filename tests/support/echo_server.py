@@ -13,20 +13,20 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
-from typing import List
+from typing import Dict, List, Optional
 
 from channels.socketio_channel import ORIGINS_ENV
 from tests.support.servers import HOST, REPO_ROOT, HarnessError, ManagedProcess, free_port, server_env
 
 
 class EchoServer:
-    def __init__(self, name: str, args: List[str], workdir: Path) -> None:
+    def __init__(self, name: str, args: List[str], workdir: Path, env: Optional[Dict[str, str]] = None) -> None:
         self.port = free_port()
         self.process = ManagedProcess(
             name=name,
             args=[sys.executable, "-m", "tests.channels.socketio_echo_server", "--port", str(self.port), *args],
             cwd=REPO_ROOT,
-            env=server_env(REPO_ROOT, {ORIGINS_ENV: ""}),
+            env=server_env(REPO_ROOT, {ORIGINS_ENV: "", **(env or {})}),
             log_path=workdir / f"{name}.log",
         )
 
