@@ -125,7 +125,7 @@ class DiagnosisEngine:
                 value = ent.get("value")
                 if not isinstance(value, dict):
                     continue
-                move = self._moves.get(value.get("move"))
+                move = self._moves.get(str(value.get("move")))
                 option = value.get("option")
                 if move is None or (option is not None and move.option(option) is None):
                     continue
@@ -157,7 +157,7 @@ class DiagnosisEngine:
                     answered.append(move.id)
                 continue
             current = state.current(move.id)
-            if current is not None and current.asked:
+            if option is None or (current is not None and current.asked):
                 continue
             self._record(state, move.id, option, SAID, quote=quote)
             state.hints.pop(move.id, None)
@@ -182,7 +182,7 @@ class DiagnosisEngine:
         question is open; other facts volunteered mid-diagnosis wait for their own question."""
         if state.finished or state.status == "verifying":
             return []
-        found = []
+        found: List[str] = []
         for move, option, ent in self.entity_answers(entities):
             if move.kind != "question" or option not in move.safety_options or state.answer(move.id) == option:
                 continue
@@ -203,23 +203,23 @@ class DiagnosisEngine:
         value = ent.get("value")
         if rule.ranges:
             try:
-                number = float(value)
+                number = float(value)  # type: ignore[arg-type]
             except (TypeError, ValueError):
                 return None
             if not math.isfinite(number):
                 return None
-            for r in rule.ranges:
-                if r.below is None or number < r.below:
-                    return r.option
+            for band in rule.ranges:
+                if band.below is None or number < band.below:
+                    return band.option
             return None
         if isinstance(value, dict):
-            for r in rule.map:
-                if (r.colour is None or r.colour == value.get("colour")) and (
-                    r.mode is None or r.mode == value.get("mode")
+            for led in rule.map:
+                if (led.colour is None or led.colour == value.get("colour")) and (
+                    led.mode is None or led.mode == value.get("mode")
                 ):
-                    if r.colour is None and r.mode is None:
+                    if led.colour is None and led.mode is None:
                         continue
-                    return r.option
+                    return led.option
         return None
 
     # -- belief ----------------------------------------------------------------------------

@@ -161,11 +161,12 @@ def outcome_from_dict(data: Optional[Dict[str, Any]]) -> Optional[Outcome]:
     if not isinstance(data, dict) or data.get("type") not in ("fix", "escalation"):
         return None
     try:
-        common = {
+        common: Dict[str, Any] = {
             "scenario": Scenario(**data["scenario"]) if data.get("scenario") else None,
             "safety": tuple(data.get("safety", ())),
             "confirmed": tuple(_reason(r) for r in data.get("confirmed", ())),
         }
+        plain: Tuple[str, ...]
         if data["type"] == "fix":
             plain = ("scenario", "safety", "confirmed", "post_fix_checks", "later")
             return FixOutcome(
@@ -287,7 +288,7 @@ def _ruled_out(k: Knowledge, t: Tables, state: DiagnosisState, named: str, p: np
             why = "; ".join(said(k, o).words(agent=True) for o in held.observations)
             sentence = f'Ruled out by the guide ("{held.line.text}")' + (f": {why}." if why else ".")
         elif against.get(cause):
-            move, _, option = against[cause][0]["evidence"].partition("=")
+            move, _, option = str(against[cause][0]["evidence"]).partition("=")
             obs = by_move.get((move, option))
             if obs is None:
                 continue

@@ -369,7 +369,8 @@ class Planner:
         named = (p[None, :] * mask).max(axis=1)
         handover = self._row_handover @ p
         for i, route in enumerate(self.routes):
-            if covers[i]:
+            covered = covers[i]
+            if covered:
                 value = rcost[i] + (1 - named[i]) * t.rework + handover[i]
-                choices.append(Choice("route", route.id, float(value), covers[i]))
+                choices.append(Choice("route", route.id, float(value), covered))
         return choices

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Dict, List, Sequence, Tuple
+from typing import Any, Dict, List, Sequence, Tuple
 
 import numpy as np
 
@@ -14,7 +14,7 @@ def observation_likelihood(tables: Tables, obs: Observation) -> np.ndarray:
     """How likely this observation is under each cause."""
     table = tables.moves[obs.move]
     if obs.kind == "answer":
-        return table.likelihood[table.option_ids.index(obs.option)]
+        return table.likelihood[table.option_ids.index(obs.option or "")]
     if obs.kind == "failed":
         seen = table.likelihood[table.option_ids.index(obs.option)] if obs.option else 1.0
         return (1.0 - table.fixes) * seen
@@ -61,7 +61,7 @@ def evidence_against(tables: Tables, state: DiagnosisState, top: str) -> Dict[st
     for i, cause in enumerate(tables.causes):
         if i == t:
             continue
-        against = []
+        against: List[Dict[str, Any]] = []
         for kind, label, lik in items:
             ratio = float(lik[i] / max(lik[t], 1e-12))
             if ratio < 0.5:

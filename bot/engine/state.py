@@ -182,7 +182,7 @@ def _from_version_1(data: Dict[str, Any]) -> Dict[str, Any]:
     for o in data.get("observations", []):
         if not isinstance(o, dict):
             raise ValueError("malformed diagnosis state")
-        source = OBSERVED if o.get("kind") in ("failed", "fixed") else _V1_SOURCES.get(o.get("source"), SAID)
+        source = OBSERVED if o.get("kind") in ("failed", "fixed") else _V1_SOURCES.get(str(o.get("source")), SAID)
         asked = o.get("source") == "customer" and o.get("kind") == "answer"
         observations.append({**o, "source": source, "asked": asked, "from_symptom": o.get("source") == "symptom"})
     return {**data, "observations": observations, "version": STATE_VERSION}

@@ -25,7 +25,7 @@ import argparse
 import json
 import os
 import sys
-from typing import List, Optional, Sequence, TextIO
+from typing import List, Optional, Sequence, TextIO, cast
 
 from bot.handoff.redact import strip_controls
 from bot.handoff.store import STATUSES, TicketNotFound, TicketStateError, TicketStore, normalize_reference
@@ -216,7 +216,7 @@ class _Clean:
 
 
 def run(argv: Optional[Sequence[str]] = None, out: TextIO = sys.stdout) -> int:
-    out = _Clean(out)  # type: ignore[assignment]
+    out = cast(TextIO, _Clean(out))
     args = _parser().parse_args(argv)
     store = TicketStore(getattr(args, "db", None))
     try:

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Any, Iterable, Optional
+from typing import Any, Iterable, List, Optional
 
 PASSWORD_MARK = "[redacted-password]"
 EMAIL_MARK = "[redacted-email]"
@@ -194,7 +194,8 @@ def _replace_phone(match: "re.Match[str]") -> str:
     if not any(IPV4.fullmatch(p.strip("()")) or _looks_like_date(p.strip("()")) for p in pieces[::2]):
         return _phone_or_not(text)
     # An IP address or a date inside the run: judge the numbers between them on their own.
-    out, run = [], []
+    out: List[str] = []
+    run: List[str] = []
 
     def flush() -> None:
         if run:

@@ -137,7 +137,11 @@ def ticket_document(ticket: Ticket, redacted: bool = True, agent: Optional[str] 
                 for r in ticket.ranking
             ],
             "ruled_out": [
-                {"cause": r.get("cause"), "name": r.get("name") or names.get(r.get("cause")), "why": r.get("sentence")}
+                {
+                    "cause": r.get("cause"),
+                    "name": r.get("name") or names.get(str(r.get("cause"))),
+                    "why": r.get("sentence"),
+                }
                 for r in ticket.ruled_out
                 if isinstance(r, dict)
             ],

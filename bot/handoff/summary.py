@@ -67,9 +67,14 @@ class CaseSummary:
         for r in items("ranking"):
             if isinstance(r, Mapping) and isinstance(r.get("cause"), str):
                 name = r.get("name") or r.get("cause")
-                probability = r.get("probability") if isinstance(r.get("probability"), (int, float)) else 0.0
-                ranking.append(RankedCause(str(r["cause"]), str(name), float(probability)))
-        context = data.get("context") if isinstance(data.get("context"), Mapping) else {}
+                probability = r.get("probability")
+                ranking.append(
+                    RankedCause(
+                        str(r["cause"]), str(name), float(probability) if isinstance(probability, (int, float)) else 0.0
+                    )
+                )
+        given = data.get("context")
+        context: Mapping[str, Any] = given if isinstance(given, Mapping) else {}
         return cls(
             reason=str(data.get("reason") or ""),
             symptoms=tuple(str(s) for s in items("symptoms") if s),
@@ -115,5 +120,5 @@ def case_summary(engine: DiagnosisEngine, state: DiagnosisState, context: Dict[s
         if state.symptoms
         else (),
         outcome=outcome,
-        safety=tuple(dict.fromkeys(k.move(m).safety for m in state.safety if k.move(m).safety)),
+        safety=tuple(dict.fromkeys(str(k.move(m).safety) for m in state.safety if k.move(m).safety)),
     )

@@ -263,7 +263,7 @@ class SupportGroup:
         who = redact(ticket.customer_name) if ticket.customer_name else "Customer"
         if message.get("kind") == "photo" and message.get("file_id"):
             if self.relay_photos:
-                sent = await self._send_photo(ticket, message["file_id"], f"{who}: {text}" if text else who)
+                sent = await self._send_photo(ticket, message["file_id"], f"{who}: {text}" if text else str(who))
                 if sent:
                     return
             await self.post(ticket, f"{who} sent a photo{': ' + text if text else ''} (it cannot be shown here).")

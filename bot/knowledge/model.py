@@ -6,7 +6,7 @@ probability sums are checked in `bot.knowledge.validation` once everything is lo
 
 from __future__ import annotations
 
-from typing import Dict, List, Literal, Optional, Union
+from typing import Any, Dict, List, Literal, Optional, Sequence, Union
 
 from pydantic import BaseModel, Field, StrictStr, root_validator, validator
 
@@ -407,8 +407,14 @@ class Knowledge(Frozen):
     # -- lookups -------------------------------------------------------------------------
     @property
     def moves(self) -> List[Move]:
-        sections = [self.steps, self.triage_tests, self.questions, self.physical_inspection, self.electrical_checks]
-        found = [item.move for section in sections for item in section]
+        sections: List[Sequence[Any]] = [
+            self.steps,
+            self.triage_tests,
+            self.questions,
+            self.physical_inspection,
+            self.electrical_checks,
+        ]
+        found: List[Move] = [item.move for section in sections for item in section]
         found += [s.move for s in self.fix_scenarios if s.move is not None]
         return found
 

@@ -8,6 +8,8 @@ and the entry.
 
 from __future__ import annotations
 
+import functools
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -145,7 +147,7 @@ def missing_answer_phrases(phrases: AnswerPhrases, knowledge: Knowledge) -> List
         f"{m.id}.{o.id}"
         for m in knowledge.moves
         for o in m.answer_options
-        if phrases.option(m.id, o.id) is None or not phrases.option(m.id, o.id).phrases
+        if not getattr(phrases.option(m.id, o.id), "phrases", None)
     ]
 
 
@@ -188,8 +190,6 @@ class Statements:
 
 
 def parse_statements(data: Any, knowledge: Optional[Knowledge], file: str = STATEMENTS_FILE) -> Statements:
-    import re
-
     if not isinstance(data, dict):
         raise KnowledgeError(f"{file}: expected a mapping at the top level")
     unknown = set(data) - {"version", "macros", "hedges", "negations", "statements"}
@@ -218,7 +218,7 @@ def parse_statements(data: Any, knowledge: Optional[Knowledge], file: str = STAT
                 raise KnowledgeError(f"{where}: {option!r} is not an option of {move_id} (options: {known})")
         patterns = []
         for pattern in _strings(item.get("patterns"), f"{where}.patterns"):
-            expanded = re.sub(r"\{([A-Z_]+)\}", lambda m, w=where: _macro(macros, m.group(1), w), pattern)
+            expanded = re.sub(r"\{([A-Z_]+)\}", functools.partial(_expand, macros, where), pattern)
             try:
                 re.compile(expanded)
             except re.error as error:
@@ -237,6 +237,10 @@ def _macro(macros: Dict[str, str], name: str, where: str) -> str:
     if name not in macros:
         raise KnowledgeError(f"{where}: unknown macro {{{name}}}")
     return "(?:" + macros[name] + ")"
+
+
+def _expand(macros: Dict[str, str], where: str, match: "re.Match[str]") -> str:
+    return _macro(macros, match.group(1), where)
 
 
 @lru_cache(maxsize=4)

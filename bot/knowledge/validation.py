@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Iterable, List, Optional
+from typing import Iterable, List, NoReturn, Optional
 
 from bot.knowledge import model as m
 
 TOLERANCE = 1e-6
 
 
-def _fail(file: str, where: str, message: str) -> None:
+def _fail(file: str, where: str, message: str) -> NoReturn:
     from bot.knowledge.loader import KnowledgeError
 
     raise KnowledgeError(f"{file}: {where}: {message}")
@@ -98,11 +98,11 @@ def validate(k: m.Knowledge) -> None:
         for p in c.patterns:
             if p not in pattern_ids:
                 _fail("causes.yml", c.id, f"unknown pattern {p!r}")
-        for s, p in c.symptom_likelihood.items():
-            if s not in symptom_ids:
-                _fail("causes.yml", c.id, f"symptom_likelihood names unknown symptom {s!r}")
+        for symptom, p in c.symptom_likelihood.items():
+            if symptom not in symptom_ids:
+                _fail("causes.yml", c.id, f"symptom_likelihood names unknown symptom {symptom!r}")
             if not 0 <= p <= 1:
-                _fail("causes.yml", c.id, f"symptom_likelihood for {s!r} is not a probability")
+                _fail("causes.yml", c.id, f"symptom_likelihood for {symptom!r} is not a probability")
         row = sum(c.symptom_likelihood.values())
         if abs(row - 1) > TOLERANCE:
             _fail("causes.yml", c.id, f"symptom_likelihood sums to {row:.4f}, not 1")
@@ -154,9 +154,9 @@ def validate(k: m.Knowledge) -> None:
 
     reset = k.move("factory_reset") if "factory_reset" in move_ids else None
     for b in k.reset_behaviours:
-        for opt in b.factory_reset_options:
-            if reset is None or reset.option(opt) is None:
-                _fail("reset_behaviour.yml", b.id, f"unknown factory_reset option {opt!r}")
+        for opt_id in b.factory_reset_options:
+            if reset is None or reset.option(opt_id) is None:
+                _fail("reset_behaviour.yml", b.id, f"unknown factory_reset option {opt_id!r}")
 
     for c in k.avoidable.not_for:
         if c not in cause_ids:
@@ -173,9 +173,9 @@ def validate(k: m.Knowledge) -> None:
 
     for check in k.post_fix_checks:
         if check.only_if:
-            for s in check.only_if.symptoms:
-                if s not in symptom_ids:
-                    _fail("post_fix_checks.yml", check.id, f"unknown symptom {s!r}")
+            for symptom in check.only_if.symptoms:
+                if symptom not in symptom_ids:
+                    _fail("post_fix_checks.yml", check.id, f"unknown symptom {symptom!r}")
             for c in check.only_if.causes:
                 if c not in cause_ids:
                     _fail("post_fix_checks.yml", check.id, f"unknown cause {c!r}")
@@ -189,9 +189,9 @@ def validate(k: m.Knowledge) -> None:
                 _fail("escalation.yml", f"threshold {t.id}", f"unknown cause {c!r}")
         _check_condition(k, t.when, "escalation.yml", f"threshold {t.id}")
     for r in k.routes:
-        for t in r.thresholds:
-            if t not in threshold_ids:
-                _fail("escalation.yml", f"route {r.id}", f"unknown threshold {t!r}")
+        for tid in r.thresholds:
+            if tid not in threshold_ids:
+                _fail("escalation.yml", f"route {r.id}", f"unknown threshold {tid!r}")
         if r.covers != "all":
             for c in r.covers:
                 if c not in cause_ids:

@@ -284,7 +284,7 @@ def annotate(
         out.append(ent)
     spans = [(e.get("start"), e.get("end")) for e in out if e.get("entity") == "duration"]
     for d in dates_as_durations(text, now):
-        if any(isinstance(a, int) and a < d.end and d.start < b for a, b in spans):
+        if any(isinstance(a, int) and isinstance(b, int) and a < d.end and d.start < b for a, b in spans):
             continue
         out.append(
             {
@@ -299,7 +299,7 @@ def annotate(
     volts = [(e.get("start"), e.get("end")) for e in out if e.get("entity") == "voltage"]
     for m in _METER_NUMBER.finditer(text.lower()):
         a, b = m.start("num"), m.end("num")
-        if not any(isinstance(x, int) and x < b and a < y for x, y in volts):
+        if not any(isinstance(x, int) and isinstance(y, int) and x < b and a < y for x, y in volts):
             out.append(
                 {
                     "entity": "voltage",

@@ -447,13 +447,13 @@ class EntityExtractor:
     def _build_pipeline(self, data: Mapping[str, Any]) -> Language:
         nlp = spacy.blank("en")
         unit_words = [word for units in self.units.values() for unit in units.values() for word in unit.all]
-        infixes = list(nlp.Defaults.infixes)
+        infixes = list(nlp.Defaults.infixes or ())
         unit_infix = _unit_infix(unit_words)
         if unit_infix:
             infixes.append(unit_infix)
         # "5V/2A", "2.4/5GHz", "on/off"
         infixes.append(r"(?<=[0-9A-Za-z])/(?=[0-9A-Za-z])")
-        nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
+        nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer  # type: ignore[union-attr]
 
         builder = _PatternBuilder(nlp, self.number_words.keys())
         patterns: List[Dict[str, Any]] = []
@@ -462,7 +462,7 @@ class EntityExtractor:
         patterns += self._numeric_patterns(builder, data)
 
         ruler = nlp.add_pipe("entity_ruler", config={"overwrite_ents": True, "validate": False})
-        ruler.add_patterns(patterns)
+        ruler.add_patterns(patterns)  # type: ignore[attr-defined]
         self.pattern_count = len(patterns)
         return nlp
 
@@ -584,7 +584,7 @@ class EntityExtractor:
                     if not selected:
                         raise VocabularyError(f"{where}: no such units {units}")
                 else:
-                    selected = [None]
+                    selected = [None]  # type: ignore[list-item]
                 for unit in selected:
                     for pattern in builder.template_patterns(template, self.slots[name], unit, where):
                         patterns.append(
@@ -800,10 +800,10 @@ class EntityExtractor:
         kept: List[_Atom] = []
         for atom in atoms:
             if atom.kind == _LED_MODE and atom.value and atom.value.endswith(_GUARDED):
-                mode = atom.value[: -len(_GUARDED)]
+                guarded = atom.value[: -len(_GUARDED)]
                 if atom.end < len(doc):
                     following = doc[atom.end]
-                    allowed = self.guard_allow_next.get(mode, frozenset())
+                    allowed = self.guard_allow_next.get(guarded, frozenset())
                     if not (
                         following.is_punct
                         or following.is_space
@@ -811,7 +811,7 @@ class EntityExtractor:
                         or following.lower_ in self.colour_words
                     ):
                         continue
-                atom = _Atom(atom.kind, mode, atom.start, atom.end)
+                atom = _Atom(atom.kind, guarded, atom.start, atom.end)
             if (
                 atom.kind in (_LED_COLOUR, _LED_MODE)
                 and atom.start > 0

@@ -24,7 +24,7 @@ import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -95,7 +95,7 @@ class SentenceEncoder:
         self,
         weights: Dict[str, np.ndarray],
         config: Dict,
-        tokenizer: "tokenizers.Tokenizer",  # noqa: F821
+        tokenizer: Any,  # a tokenizers.Tokenizer (imported only when the model loads)
         max_length: int = DEFAULT_MAX_LENGTH,
     ) -> None:
         self.hidden_size = int(config["hidden_size"])
