@@ -52,6 +52,8 @@ class Ask:
     repeat: bool = False  # asked before and postponed
     safety_stop: bool = False  # everything else waits until this step is done
     note: Optional[str] = None  # the guide's reading of the previous answer
+    # answered before, and a step since (a reset, a restart) made that answer out of date
+    again: bool = False
 
     @property
     def is_action(self) -> bool:
@@ -368,6 +370,9 @@ class DiagnosisEngine:
         if move.kind == "action":
             options = ((FIXED, "Yes, it works now"),) + options
         repeat = state.skipped.get(move_id, 0) > 0
+        again = move.kind == "question" and any(
+            o.move == move_id and o.stale and o.kind == "answer" and o.source != ASSUMED for o in state.observations
+        )
         if state.pending != move_id:
             state.pending = move_id
             state.asked.append(move_id)
@@ -380,6 +385,7 @@ class DiagnosisEngine:
             repeat,
             safety_stop,
             state.note,
+            again,
         )
 
     # -- what the customer said ----------------------------------------------------------

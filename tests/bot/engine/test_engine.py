@@ -782,6 +782,7 @@ def test_a_repair_makes_the_led_answer_stale_and_askable_again(engine, k):
     assert path is not None, "led_check is never asked again after a repair"
     step, state = replay(engine, path)
     assert led_asked(step, state), path.describe()
+    assert step.again, "the customer is told why the light is asked about again"
     assert state.asked.count("led_check") == 1  # the symptom answered it; this is the first time it is asked
     tried = [a for a in stalers if state.tried(a)]
     assert tried, path.describe()
@@ -824,7 +825,8 @@ def test_factory_reset_makes_the_power_cycle_answer_stale(engine, k):
             and "power_cycle_restores" in state.asked[:-1]
         )
 
-    _, state = reach(engine, asked_again, ["offline_after_months", "degrades_over_time", "wont_connect_after_reset"])
+    step, state = reach(engine, asked_again, ["offline_after_months", "degrades_over_time", "wont_connect_after_reset"])
+    assert step.again
     assert state.failed("factory_reset")
     assert state.answer("power_cycle_restores") is None
     assert any(o.move == "power_cycle_restores" and o.stale for o in state.observations)
@@ -918,3 +920,9 @@ def test_current_step_is_the_open_question_as_asked(engine):
                 break
             assert engine.current_step(state) == step
             engine.answer(state, step.move.id, customer.respond(step.move.id))
+
+
+def test_a_question_asked_for_the_first_time_is_not_marked_again(engine):
+    state = engine.start(["offline_after_months"])
+    step = engine.next_step(state)
+    assert isinstance(step, Ask) and not step.again
