@@ -20,3 +20,19 @@ def run(*args: str) -> subprocess.CompletedProcess:
 def test_ruff(command):
     result = run(str(RUFF), *command)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_rasa_data_validate():
+    """Domain, rules and NLU data agree (intents, responses, story conflicts), warnings included."""
+    result = run(str(Path(sys.executable).with_name("rasa")), "data", "validate", "--fail-on-warnings")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+
+
+def test_rasa_data_validate_fails_on_a_broken_rule(tmp_path):
+    """The gate can fail: a rule that names an action the domain does not have."""
+    (tmp_path / "rules.yml").write_text(
+        'version: "3.1"\nrules:\n- rule: broken\n  steps:\n  - intent: greet\n  - action: action_that_does_not_exist\n'
+    )
+    rasa = str(Path(sys.executable).with_name("rasa"))
+    result = run(rasa, "data", "validate", "--fail-on-warnings", "--data", "data/nlu", str(tmp_path / "rules.yml"))
+    assert result.returncode != 0
