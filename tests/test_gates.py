@@ -34,5 +34,7 @@ def test_rasa_data_validate_fails_on_a_broken_rule(tmp_path):
         'version: "3.1"\nrules:\n- rule: broken\n  steps:\n  - intent: greet\n  - action: action_that_does_not_exist\n'
     )
     rasa = str(Path(sys.executable).with_name("rasa"))
-    result = run(rasa, "data", "validate", "--fail-on-warnings", "--data", "data/nlu", str(tmp_path / "rules.yml"))
+    data = ("--data", "data/nlu", "data/rules.yml", str(tmp_path / "rules.yml"))
+    result = run(rasa, "data", "validate", "--fail-on-warnings", *data)
     assert result.returncode != 0
+    assert "action_that_does_not_exist" in result.stdout + result.stderr
