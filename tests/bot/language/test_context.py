@@ -85,6 +85,12 @@ def test_voltage_measured_or_printed(text, measured):
         ("never reset it", "reset_recurs", "never_reset"),
         ("all my other devices are fine", "other_devices_ok", "yes"),
         ("my other 2 kasa cams are fine", "other_cameras_affected", "only_this_one"),
+        (
+            "i have 3 kasa cams in home assistant, one KC105 keeps dropping offline",
+            "other_cameras_affected",
+            "only_this_one",
+        ),
+        ("we have two cameras and one went offline", "other_cameras_affected", "only_this_one"),
         ("all three of my cams are down", "other_cameras_affected", "several_affected"),
         ("downdetector shows nothing", "cloud_status", "no_reports"),
         ("already tried a different charger", "swap_adapter", None),
