@@ -91,6 +91,7 @@ def test_voltage_measured_or_printed(text, measured):
             "only_this_one",
         ),
         ("we have two cameras and one went offline", "other_cameras_affected", "only_this_one"),
+        ("only this one, the other two are fine", "other_cameras_affected", "only_this_one"),
         ("all three of my cams are down", "other_cameras_affected", "several_affected"),
         ("downdetector shows nothing", "cloud_status", "no_reports"),
         ("already tried a different charger", "swap_adapter", None),
