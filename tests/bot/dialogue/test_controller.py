@@ -297,6 +297,17 @@ def test_false_fix_is_answered_with_the_reason(controller):
     assert "distance isn't new issue" in chat.texts[0]
 
 
+@pytest.mark.parametrize("reply", ["its just warm", "it's just warm, not hot"])
+def test_a_warm_adapter_is_no_false_fix(controller, reply):
+    """Warm but comfortable is normal: saying so is no "ignore overheating adapter"."""
+    chat = Chat(controller)
+    chat.say("offline after 2 months", "offline_after_months")
+    chat.open_step("adapter_temperature")
+    chat.say(reply, "inform")
+    assert not any("won't help here" in t for t in chat.texts), chat.texts
+    assert DiagnosisState.from_dict(chat.conv.engine).answer("adapter_temperature") == "warm"
+
+
 def test_skip_go_back_how_to_and_start_over(controller):
     chat = Chat(controller)
     chat.say("it won't connect since I reset it", "wont_connect_after_reset")
