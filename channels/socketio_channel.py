@@ -69,6 +69,9 @@ ORIGINS_ENV = "WEBCHAT_ALLOWED_ORIGINS"
 #: Emitted to the customer's socket when the bot is done with their message, whether it answered or
 #: not (while a person has the case it stays quiet): the web chat stops its typing dots then.
 TURN_END_EVT = "kasa_turn_end"
+#: Emitted to the customer's other sockets of the session (other tabs) when they send a message: it
+#: answers the open question, so those tabs disable its buttons too (they never see the message).
+ANSWERED_EVT = "kasa_answered"
 WEBCHAT_DIR = Path(__file__).resolve().parents[1] / "bot" / "channels" / "webchat"
 SESSION_ID = re.compile(r"^[A-Za-z0-9_.:@-]{1,128}$")
 HOST_HEADER = re.compile(r"^[A-Za-z0-9.\-]+(:[0-9]{1,5})?$|^\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?$")
@@ -542,6 +545,8 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
                 input_channel=self.name(),
                 metadata=metadata if isinstance(metadata, dict) else {},
             )
+            if self.session_persistence and message.text:
+                await sio.emit(ANSWERED_EVT, {}, room=sender_id, skip_sid=sid, namespace=namespace)
             try:
                 await on_new_message(message)
             finally:
