@@ -447,6 +447,14 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
             return super().get_output_channel()  # warns and returns None
         return SocketIOOutput(self.sio, self.bot_message_evt, self.namespace)
 
+    def _other_tabs(self, sid: Text, session_id: Text) -> bool:
+        """Whether other sockets of this server are in the session (tabs of the same browser, which
+        the load balancer keeps on one server)."""
+        if self.sio is None:
+            return False
+        members = self.sio.manager.rooms.get(self.namespace or "/", {}).get(session_id) or {}
+        return any(member != sid for member in members)
+
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         sio = AsyncServer(async_mode="sanic", cors_allowed_origins=self.origin_policy)
         namespace = self.namespace or "/"
@@ -545,7 +553,7 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
                 input_channel=self.name(),
                 metadata=metadata if isinstance(metadata, dict) else {},
             )
-            if self.session_persistence and message.text:
+            if self.session_persistence and message.text and self._other_tabs(sid, sender_id):
                 await sio.emit(ANSWERED_EVT, {}, room=sender_id, skip_sid=sid, namespace=namespace)
             try:
                 await on_new_message(message)
