@@ -70,6 +70,9 @@ REDIS_ENV = "KASA_REDIS_URL"
 #: Emitted to the customer's socket when the bot is done with their message, whether it answered or
 #: not (while a person has the case it stays quiet): the web chat stops its typing dots then.
 TURN_END_EVT = "kasa_turn_end"
+#: Emitted to the customer's other sockets of the session (other tabs) when they send a message: it
+#: answers the open question, so those tabs disable its buttons too (they never see the message).
+ANSWERED_EVT = "kasa_answered"
 WEBCHAT_DIR = Path(__file__).resolve().parents[1] / "bot" / "channels" / "webchat"
 # A session id the browser may bring back. Never all digits (a Telegram chat id is one) and never a
 # namespaced id with ":" ("rest:alice"): a web page must not continue another channel's conversation.
@@ -447,6 +450,14 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
             return super().get_output_channel()  # warns and returns None
         return SocketIOOutput(self.sio, self.bot_message_evt, self.namespace)
 
+    def _other_tabs(self, sid: Text, session_id: Text) -> bool:
+        """Whether other sockets of this server are in the session (tabs of the same browser, which
+        the load balancer keeps on one server)."""
+        if self.sio is None:
+            return False
+        members = self.sio.manager.rooms.get(self.namespace or "/", {}).get(session_id) or {}
+        return any(member != sid for member in members)
+
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         redis_url = os.environ.get(REDIS_ENV, "").strip()
         # Behind a load balancer a customer's socket lives on one Rasa server while their reply (or an
@@ -549,6 +560,8 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
                 input_channel=self.name(),
                 metadata=metadata if isinstance(metadata, dict) else {},
             )
+            if self.session_persistence and message.text and self._other_tabs(sid, sender_id):
+                await sio.emit(ANSWERED_EVT, {}, room=sender_id, skip_sid=sid, namespace=namespace)
             try:
                 await on_new_message(message)
             finally:

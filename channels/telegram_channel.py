@@ -8,6 +8,8 @@ Register it in a credentials file (see credentials.telegram.yml and docs/telegra
       webhook_url: ${TELEGRAM_WEBHOOK_URL}     # https://.../webhooks/telegram/webhook, or empty
       # base_url: http://127.0.0.1:8081        # a local Bot API server (tests: the fake one)
       # support_chat_id: -1001234567890        # the support group (else env TELEGRAM_SUPPORT_CHAT_ID)
+      # state: database                        # memory (default) | database | a SQLAlchemy URL (else env
+                                               # TELEGRAM_STATE); not memory when several servers share the bot
 
 Routes (under ``/webhooks/telegram``):
 
@@ -121,6 +123,7 @@ class TelegramInput(InputChannel):
             webhook_url=_setting(credentials, "webhook_url"),
             base_url=_setting(credentials, "base_url"),
             support_chat_id=_setting(credentials, "support_chat_id"),
+            state=_setting(credentials, "state"),
         )
 
     def __init__(
@@ -130,8 +133,10 @@ class TelegramInput(InputChannel):
         webhook_url: Optional[Text] = None,
         base_url: Optional[Text] = None,
         support_chat_id: Optional[Text] = None,
+        state: Optional[Text] = None,
     ) -> None:
         self.secret_token = secret_token
+        self.state_setting = state
         self.support_chat_id = support_chat_id
         self.webhook_url = webhook_url
         self.bot = make_bot(access_token, base_url)  # created once; getMe once at start
@@ -213,7 +218,9 @@ class TelegramInput(InputChannel):
         from bot.channels.telegram_handoff import TelegramHandoff
 
         handoff = TelegramHandoff.create(self.bot, self.support_chat_id)
-        self.bridge = TelegramBridge(self.bot, ask, handoff=handoff)
+        from bot.channels.telegram_state import state_from_setting
+
+        self.bridge = TelegramBridge(self.bot, ask, handoff=handoff, state=state_from_setting(self.state_setting))
         bridge = self.bridge
         telegram_webhook = Blueprint("telegram_webhook", __name__)
 

@@ -21,8 +21,16 @@ Both hand every :class:`telegram.Update` to :class:`TelegramBridge`, which
   boundaries at Telegram's 4096 characters, buttons as an inline keyboard under
   the last part. Payloads longer than ``callback_data``'s 64 bytes travel as
   short tokens (:class:`CallbackData`, per chat, bounded) and come back exact;
-* after a button press answers the callback query and takes the keyboard off
-  the message, so that the question cannot be answered twice.
+* once the customer answers, by a button or by typing, takes the keyboards
+  of the questions they answered off their messages (``editMessageReplyMarkup``),
+  and answers a tap on a button of an answered question
+  (``answerCallbackQuery``) without telling Rasa, so an old question cannot be
+  answered again.
+
+Which updates were seen, the long payloads' tokens and which keyboards are
+still open are kept by a :class:`TelegramState`: :class:`MemoryState` (this
+process) by default, :class:`bot.channels.telegram_state.SQLState` when several
+bot processes share one bot token.
 """
 
 from __future__ import annotations
@@ -345,6 +353,116 @@ class CallbackData:
         return tokens.get(data) if tokens is not None else None
 
 
+class Keyboards:
+    """Which of the bot's messages in a chat still carry a keyboard that may be answered.
+
+    Questions are answered in order: once the customer answers (a button of
+    message M, or typed text), every keyboard sent so far in that chat is
+    closed, and so is any message up to the newest closed one (a keyboard sent
+    before a restart of a process that kept this in memory is accepted once).
+    """
+
+    def __init__(self, chats: int = 10_000, per_chat: int = 32):
+        self.chats = chats
+        self.per_chat = per_chat
+        self._open: "OrderedDict[Hashable, List[int]]" = OrderedDict()
+        self._closed_upto: "OrderedDict[Hashable, int]" = OrderedDict()
+
+    @staticmethod
+    def _touch(table: "OrderedDict[Hashable, Any]", chat_id: Hashable, default: Any, limit: int) -> Any:
+        if chat_id not in table:
+            table[chat_id] = default
+            while len(table) > limit:
+                table.popitem(last=False)
+        table.move_to_end(chat_id)
+        return table[chat_id]
+
+    def sent(self, chat_id: Hashable, message_id: int) -> None:
+        ids = self._touch(self._open, chat_id, [], self.chats)
+        ids.append(message_id)
+        del ids[: -self.per_chat]
+
+    def is_closed(self, chat_id: Hashable, message_id: int) -> bool:
+        return message_id <= self._closed_upto.get(chat_id, 0)
+
+    def close(self, chat_id: Hashable, pressed: Optional[int] = None) -> Optional[List[int]]:
+        """The customer answered: close the chat's keyboards; the message ids to strip.
+
+        ``pressed``: the message whose button was tapped; None (nothing closed) if it was already closed.
+        """
+        if pressed is not None and self.is_closed(chat_id, pressed):
+            return None
+        ids = self._open.pop(chat_id, [])
+        if pressed is not None and pressed not in ids:
+            ids.append(pressed)
+        if ids:
+            upto = self._touch(self._closed_upto, chat_id, 0, self.chats)
+            self._closed_upto[chat_id] = max([upto, *ids])
+        return sorted(ids)
+
+
+class TelegramState:
+    """What the bridge must remember between updates (async, so a database or Redis can serve it)."""
+
+    async def first_sight(self, update_id: int) -> bool:
+        """Remember an update; False if it was seen before (Telegram may deliver one twice)."""
+        raise NotImplementedError
+
+    async def data_for(self, chat_id: int, payload: str) -> str:
+        """The ``callback_data`` for a button payload (a token when the payload is too long)."""
+        raise NotImplementedError
+
+    async def payload_for(self, chat_id: int, data: Optional[str]) -> Optional[str]:
+        """The payload behind a pressed button's ``callback_data``; None if unknown or expired."""
+        raise NotImplementedError
+
+    async def keyboard_sent(self, chat_id: int, message_id: int) -> None:
+        raise NotImplementedError
+
+    async def keyboard_closed(self, chat_id: int, message_id: int) -> bool:
+        """Whether the question of this message was answered already."""
+        raise NotImplementedError
+
+    async def close_keyboards(self, chat_id: int, pressed: Optional[int] = None) -> Optional[List[int]]:
+        """See :meth:`Keyboards.close`; atomic, so of two taps on one keyboard only one wins."""
+        raise NotImplementedError
+
+    async def close(self) -> None:
+        pass
+
+
+class MemoryState(TelegramState):
+    """This process's memory: enough for one bot process; lost on restart."""
+
+    def __init__(
+        self,
+        seen: Optional[SeenUpdates] = None,
+        callbacks: Optional[CallbackData] = None,
+        keyboards: Optional[Keyboards] = None,
+    ):
+        self.seen = seen or SeenUpdates()
+        self.callbacks = callbacks or CallbackData()
+        self.keyboards = keyboards or Keyboards()
+
+    async def first_sight(self, update_id: int) -> bool:
+        return self.seen.add(update_id)
+
+    async def data_for(self, chat_id: int, payload: str) -> str:
+        return self.callbacks.data_for(chat_id, payload)
+
+    async def payload_for(self, chat_id: int, data: Optional[str]) -> Optional[str]:
+        return self.callbacks.payload_for(chat_id, data)
+
+    async def keyboard_sent(self, chat_id: int, message_id: int) -> None:
+        self.keyboards.sent(chat_id, message_id)
+
+    async def keyboard_closed(self, chat_id: int, message_id: int) -> bool:
+        return self.keyboards.is_closed(chat_id, message_id)
+
+    async def close_keyboards(self, chat_id: int, pressed: Optional[int] = None) -> Optional[List[int]]:
+        return self.keyboards.close(chat_id, pressed)
+
+
 def keyboard(
     buttons: Sequence[Tuple[str, str]], chat_id: Hashable, store: CallbackData
 ) -> Optional[InlineKeyboardMarkup]:
@@ -608,6 +726,7 @@ class TelegramBridge:
         *,
         seen: Optional[SeenUpdates] = None,
         callbacks: Optional[CallbackData] = None,
+        state: Optional[TelegramState] = None,
         typing_interval: float = 4.0,
         max_retry_after: float = 30.0,
         handoff: Any = None,
@@ -616,9 +735,7 @@ class TelegramBridge:
         self.ask = ask
         # the live hand-off (bot.channels.telegram_handoff.TelegramHandoff), when the ticket database is there
         self.handoff = handoff
-        self.seen = seen or SeenUpdates()
-        self.callbacks = callbacks or CallbackData()
-        self.pressed = SeenUpdates(4096)  # (chat, message) whose keyboard was used
+        self.state = state or MemoryState(seen, callbacks)
         self.typing_interval = typing_interval
         self.max_retry_after = max_retry_after
         self._init_lock: Optional[asyncio.Lock] = None
@@ -661,6 +778,8 @@ class TelegramBridge:
     async def shutdown(self) -> None:
         with contextlib.suppress(Exception):
             await self.bot.shutdown()
+        with contextlib.suppress(Exception):
+            await self.state.close()
         self._initialized = False
 
     # -- updates ---------------------------------------------------------------------- #
@@ -670,7 +789,7 @@ class TelegramBridge:
 
         Never raises for a bad update or a failing Telegram/Rasa: those are logged.
         """
-        if not self.seen.add(update.update_id):
+        if not await self.state.first_sight(update.update_id):
             logger.info("Telegram update %s already handled; ignored", update.update_id)
             return "duplicate"
         await self.initialize()
@@ -703,6 +822,10 @@ class TelegramBridge:
             await self.send(inbound.chat_id, [{"text": inbound.text}])
             return
         assert text is not None
+        if inbound.action == "rasa":
+            # typed: the customer answered (or left) the open questions; their buttons would
+            # otherwise answer them a second time
+            await self._strip_keyboards(inbound.chat_id, await self.state.close_keyboards(inbound.chat_id) or [])
         # while a person has the case the bot says nothing: no "typing..." that leads nowhere
         typing = self.handoff is None or not await self.handoff.active(inbound.chat_id)
         messages = await self._ask_while_typing(
@@ -721,23 +844,41 @@ class TelegramBridge:
             await self.send(chat_id, messages)
 
     async def _press(self, inbound: Inbound) -> Optional[str]:
-        """Answer the callback query, take the keyboard away; the payload, or None if spent."""
+        """Answer the callback query and take the answered keyboards away; the payload, or None
+        if the button belongs to a question already answered (or its token expired)."""
         query = inbound.callback_query
         assert query is not None and inbound.chat_id is not None
-        message = query.message if isinstance(query.message, Message) else None
-        payload = self.callbacks.payload_for(inbound.chat_id, query.data)
-        first = message is None or self.pressed.add((inbound.chat_id, message.message_id))
-        notice = None if payload and first else (BUTTON_USED if payload else BUTTON_EXPIRED)
+        chat_id = inbound.chat_id
+        # an InaccessibleMessage (older than 48 h) still names the message
+        message_id = query.message.message_id if query.message is not None else None
+        payload = await self.state.payload_for(chat_id, query.data)
+        if payload is None:
+            closed = message_id is not None and await self.state.keyboard_closed(chat_id, message_id)
+            await self._answer_query(query, BUTTON_USED if closed else BUTTON_EXPIRED)
+            if not closed and message_id is not None:
+                await self._strip_keyboards(chat_id, [message_id])
+            return None
+        stripped = await self.state.close_keyboards(chat_id, message_id)
+        if stripped is None:
+            # answered before (by a tap, possibly on another instance, or by typing): changes nothing
+            await self._answer_query(query, BUTTON_USED)
+            return None
+        await self._answer_query(query, None)
+        await self._strip_keyboards(chat_id, stripped)
+        return payload
+
+    async def _answer_query(self, query: CallbackQuery, notice: Optional[str]) -> None:
         await self._call("answerCallbackQuery", self.bot.answer_callback_query, query.id, text=notice)
-        if message is not None and first:
+
+    async def _strip_keyboards(self, chat_id: int, message_ids: Iterable[int]) -> None:
+        for message_id in message_ids:
             await self._call(
                 "editMessageReplyMarkup",
                 self.bot.edit_message_reply_markup,
-                chat_id=inbound.chat_id,
-                message_id=message.message_id,
+                chat_id=chat_id,
+                message_id=message_id,
                 reply_markup=None,
             )
-        return payload if first else None
 
     async def _ask_while_typing(
         self, chat_id: int, sender_id: str, text: str, metadata: Dict[str, Any], typing: bool = True
@@ -780,13 +921,26 @@ class TelegramBridge:
         for out in outgoing_messages(messages):
             parts = split_text(out.text) or ([KEYBOARD_TEXT] if out.buttons else [])
             for i, part in enumerate(parts):
-                markup = keyboard(out.buttons, chat_id, self.callbacks) if i == len(parts) - 1 else None
+                markup = await self._keyboard(chat_id, out.buttons) if i == len(parts) - 1 else None
                 result = await self._call(
                     "sendMessage", self.bot.send_message, chat_id=chat_id, text=part, reply_markup=markup
                 )
                 if isinstance(result, Message):
                     sent.append(result)
+                    if markup is not None:
+                        await self.state.keyboard_sent(chat_id, result.message_id)
         return sent
+
+    async def _keyboard(self, chat_id: int, buttons: Sequence[Tuple[str, str]]) -> Optional[InlineKeyboardMarkup]:
+        """As :func:`keyboard`, with the callback data from the state."""
+        if not buttons:
+            return None
+        return InlineKeyboardMarkup(
+            [
+                [InlineKeyboardButton(title, callback_data=await self.state.data_for(chat_id, payload))]
+                for title, payload in buttons[:MAX_BUTTONS]
+            ]
+        )
 
     async def _call(self, name: str, method: Callable[..., Awaitable[Any]], *args: Any, **kwargs: Any) -> Any:
         """Call a Bot API method; retry after flood control, log other errors (None).

@@ -77,8 +77,10 @@ class Poller:
 
         self.bot = bot
         self.rasa = rasa
+        from bot.channels.telegram_state import state_from_setting
+
         self.handoff = TelegramHandoff.create(bot)
-        self.bridge = TelegramBridge(bot, rasa, handoff=self.handoff)
+        self.bridge = TelegramBridge(bot, rasa, handoff=self.handoff, state=state_from_setting())
         self.poll_timeout = poll_timeout
         self.offset: Optional[int] = None
         self._slots = asyncio.Semaphore(concurrency)

@@ -13,6 +13,7 @@ every bot reply is dropped.
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import re
 import urllib.request
@@ -107,6 +108,20 @@ async def test_two_tabs_of_one_session_both_see_the_replies(echo_servers):
         await tab1.say("from tab 1", session_id)
         assert (await tab1.reply())["text"] == f"echo {session_id}: from tab 1"
         assert (await tab2.reply())["text"] == f"echo {session_id}: from tab 1"
+
+
+async def test_the_other_tabs_learn_that_the_question_was_answered(echo_servers):
+    url = echo_servers["fixed"].url
+    async with client(url) as tab1, client(url) as tab2, client(url) as stranger:
+        session_id = await tab1.session("answered-elsewhere")
+        await tab2.session(session_id)
+        await stranger.session()
+        await tab1.say("typed answer", session_id)
+        assert await asyncio.wait_for(tab2.answered.get(), 10) == {}
+        await tab1.reply()
+        await tab2.reply()
+        assert tab1.answered.empty(), "the tab that sent it knows already"
+        assert stranger.answered.empty()
 
 
 async def test_other_sessions_do_not_see_the_replies(echo_servers):

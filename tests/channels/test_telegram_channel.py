@@ -309,3 +309,24 @@ async def test_getme_only_once_for_many_updates(server, fake_tg):
     for i in range(5):
         await server.post(text_update(CHAT + i, f"hello {i}"))
     assert len(fake_tg.calls_of("getMe")) == 1
+
+
+async def test_two_servers_with_the_state_in_the_database_answer_an_update_once(fake_tg, tmp_path, monkeypatch):
+    monkeypatch.delenv("TELEGRAM_STATE", raising=False)
+    credentials = {
+        "access_token": fake_tg.token,
+        "secret_token": SECRET,
+        "base_url": fake_tg.url,
+        "state": f"sqlite:///{tmp_path / 'telegram-state.db'}",
+    }
+    async with running_channel(fake_tg, dict(credentials)) as one, running_channel(fake_tg, dict(credentials)) as two:
+        assert type(one.channel.bridge.state).__name__ == "SQLState"
+        update = text_update(CHAT, "hello")
+        answers = await asyncio.gather(one.post(update), two.post(update))
+        assert sorted(a.json()["handled_as"] for a in answers) == ["duplicate", "text"]
+        assert len(one.agent.messages) + len(two.agent.messages) == 1
+        assert len(fake_tg.sent_messages(CHAT)) == 1
+
+
+async def test_the_state_is_in_memory_unless_configured(server):
+    assert type(server.channel.bridge.state).__name__ == "MemoryState"

@@ -13,7 +13,7 @@ from typing import Any, List, Optional
 
 import pytest
 
-from bot.channels.telegram import MAX_MESSAGE_LENGTH, utf16_len
+from bot.channels.telegram import BUTTON_USED, MAX_MESSAGE_LENGTH, utf16_len
 from tests.support.fake_telegram import FakeTelegram
 from tests.support.servers import REPO_ROOT, RasaServers
 from tests.support.telegram_updates import callback_update, non_text_updates, text_update
@@ -191,3 +191,25 @@ def test_commands(telegram_servers, fake_tg):
 
 def test_getme_was_called_once(telegram_servers, fake_tg):
     assert len(fake_tg.calls_of("getMe")) == 1
+
+
+def test_a_typed_answer_takes_the_keyboard_away(telegram_servers, fake_tg):
+    chat = 9100006
+    assert (
+        post(telegram_servers, text_update(chat, "the kasa app freezes every time i open the camera settings")) == 200
+    )
+    question = next(c for c in reversed(sent_calls(fake_tg, chat)) if (c.params.get("reply_markup") or {}))
+    message_id = question.result["message_id"]
+    assert fake_tg.keyboard(chat, message_id)
+
+    assert post(telegram_servers, text_update(chat, "it still freezes after reinstalling")) == 200
+    assert fake_tg.keyboard(chat, message_id) == [], "the typed answer closed the question"
+    answered = user_texts(telegram_servers, chat)
+    assert answered[-1] == "it still freezes after reinstalling"
+
+    button = question.params["reply_markup"]["inline_keyboard"][0][0]
+    stale = callback_update(chat, question.result, button["callback_data"])
+    assert post(telegram_servers, stale) == 200
+    [answer] = fake_tg.calls_of("answerCallbackQuery", callback_query_id=stale["callback_query"]["id"])
+    assert answer.params["text"] == BUTTON_USED
+    assert user_texts(telegram_servers, chat) == answered, "the old button changed nothing"

@@ -331,6 +331,76 @@ def test_new_chat_starts_a_new_session(new_page, chat_url, bot_servers):
     expect(user_said(page, "my camera keeps going offline")).to_be_visible()
 
 
+def first_question(page):
+    """The answers of the first question for COMPLAINT (the SD card test)."""
+    return page.locator(".kc-msg-bot .kc-choices").filter(has_text=FIRST).first
+
+
+def test_a_typed_answer_disables_the_buttons_also_after_a_reload(new_page, chat_url, bot_servers):
+    page = new_page()
+    page.goto(chat_url)
+    box = page.get_by_role("textbox", name="Message to Kasa camera help")
+    box.fill(COMPLAINT)
+    box.press("Enter")
+    expect(choice(page, FIRST)).to_be_visible(timeout=BOT_TIMEOUT)
+    question = first_question(page)
+    assert question.locator("button").count() >= 2
+    replies = page.locator(".kc-msg-bot").count()
+
+    box.fill("no, a different card is not recognized either")
+    box.press("Enter")
+    for button in question.locator("button").all():
+        expect(button).to_be_disabled()
+    expect(question.locator("button.kc-chosen")).to_have_count(0)  # none was tapped
+    # the bot's answer has landed (the page saves its transcript then)
+    expect(page.locator(".kc-msg-bot").nth(replies)).to_be_visible(timeout=BOT_TIMEOUT)
+    expect(page.locator(".kc-typing")).to_be_hidden()
+
+    page.reload()
+    expect(user_said(page, "no, a different card")).to_be_visible()
+    question = first_question(page)
+    expect(question).to_be_visible()
+    for button in question.locator("button").all():
+        expect(button).to_be_disabled()
+    assert tracker_user_texts(bot_servers, session_id(page)) == [
+        COMPLAINT,
+        "no, a different card is not recognized either",
+    ]
+    assert not page.errors, page.errors
+
+
+def test_an_answer_in_one_tab_disables_the_buttons_in_the_other(new_page, chat_url, bot_servers):
+    tab1 = new_page()
+    tab1.goto(chat_url)
+    box = tab1.get_by_role("textbox", name="Message to Kasa camera help")
+    box.fill(COMPLAINT)
+    box.press("Enter")
+    expect(choice(tab1, FIRST)).to_be_visible(timeout=BOT_TIMEOUT)
+    tab2 = tab1.context.new_page()  # same localStorage: the same session
+    tab2.errors = []
+    tab2.on("pageerror", lambda error: tab2.errors.append(str(error)))
+    tab2.goto(chat_url)
+    expect(choice(tab2, FIRST)).to_be_visible()
+    assert session_id(tab2) == session_id(tab1)
+    tab2.wait_for_function(
+        "() => document.querySelector('#kasa-webchat').kasaWebchat.ready === true", timeout=BOT_TIMEOUT
+    )
+
+    replies = tab2.locator(".kc-msg-bot").count()
+    box.fill("no, a different card is not recognized either")
+    box.press("Enter")
+    for button in first_question(tab2).locator("button").all():
+        expect(button).to_be_disabled()
+    # the bot's reply reaches both tabs; the one that saves last must not bring the buttons back
+    expect(tab2.locator(".kc-msg-bot").nth(replies)).to_be_visible(timeout=BOT_TIMEOUT)
+    expect(tab1.locator(".kc-typing")).to_be_hidden()
+    tab2.reload()
+    expect(first_question(tab2)).to_be_visible()
+    for button in first_question(tab2).locator("button").all():
+        expect(button).to_be_disabled()
+    assert not tab1.errors and not tab2.errors, (tab1.errors, tab2.errors)
+
+
 # --------------------------------------------------------------------------- #
 # The embeddable widget on another site
 # --------------------------------------------------------------------------- #

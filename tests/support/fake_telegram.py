@@ -19,7 +19,10 @@ supergroup; with ``message_thread_id`` they are topic messages. Other methods ge
 fail (e.g. 403 "bot was blocked by the user", 429 with retry_after).
 Messages get increasing ids; sendMessage checks Telegram's limits (text 1-4096
 UTF-16 units, callback_data 1-64 bytes, parse_mode entities are not checked)
-and answers 400 like Telegram when they are broken.
+and answers 400 like Telegram when they are broken. The fake remembers the
+messages it sent: :meth:`FakeTelegram.keyboard` is a message's keyboard as a
+client shows it now (after editMessageReplyMarkup), and taking the keyboard off a
+message that has none answers 400 "message is not modified", as Telegram does.
 """
 
 from __future__ import annotations
@@ -97,6 +100,7 @@ class FakeTelegram:
         self._lock = threading.Condition()
         self._updates: List[Dict[str, Any]] = []
         self._next_message_id = 1000
+        self._sent: Dict[Tuple[Any, int], Dict[str, Any]] = {}  # (chat_id, message_id) -> the message
         self._failures: Dict[str, List[Tuple[int, str, Optional[Dict[str, Any]]]]] = {}
         self._server: Optional[ThreadingHTTPServer] = None
         self._thread: Optional[threading.Thread] = None
@@ -178,6 +182,14 @@ class FakeTelegram:
             if time.monotonic() > deadline:
                 raise AssertionError(f"timed out after {timeout}s; calls: {[c.method for c in self.calls]}")
             time.sleep(0.05)
+
+    def keyboard(self, chat_id: Any, message_id: int) -> List[Dict[str, Any]]:
+        """The buttons under a message the bot sent, as the customer sees them now ([] if none)."""
+        with self._lock:
+            sent = self._sent.get((chat_id, message_id))
+        if sent is None:
+            raise KeyError(f"no message {message_id} was sent to {chat_id}")
+        return [b for row in (sent.get("reply_markup") or {}).get("inline_keyboard", []) for b in row]
 
     def clear(self) -> None:
         with self._lock:
@@ -313,7 +325,10 @@ class FakeTelegram:
             extra = {"text": text, **self._placed(params)}
             if markup is not None:
                 extra["reply_markup"] = markup
-            return ok(self._message(params.get("chat_id"), **extra))
+            message = self._message(params.get("chat_id"), **extra)
+            with self._lock:
+                self._sent[(params.get("chat_id"), message["message_id"])] = json.loads(json.dumps(message))
+            return ok(message)
         if method == "sendPhoto":
             photo = params.get("photo")
             if not isinstance(photo, str) or not photo:
@@ -336,10 +351,22 @@ class FakeTelegram:
         if method == "editMessageReplyMarkup":
             if not params.get("chat_id") or not params.get("message_id"):
                 return bad("message identifier is not specified")
-            result = self._message(params["chat_id"], text="(edited)")
+            markup = params.get("reply_markup") or None
+            with self._lock:
+                known = self._sent.get((params["chat_id"], params["message_id"]))
+                if known is not None:
+                    if (known.get("reply_markup") or None) == markup:
+                        return bad(
+                            "message is not modified: specified new message content and reply markup are "
+                            "exactly the same as a current content and reply markup of the message"
+                        )
+                    known.pop("reply_markup", None)
+                    if markup:
+                        known["reply_markup"] = markup
+            result = dict(known) if known is not None else self._message(params["chat_id"], text="(edited)")
             result["message_id"] = params["message_id"]
-            if params.get("reply_markup"):
-                result["reply_markup"] = params["reply_markup"]
+            if markup:
+                result["reply_markup"] = markup
             return ok(result)
         if method == "getUpdates":
             return ok(self._get_updates(params))

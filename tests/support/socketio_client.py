@@ -34,6 +34,8 @@ class ChatClient:
         self.confirms: "asyncio.Queue[Any]" = asyncio.Queue()
         self.sio.on("bot_uttered", self.bot.put_nowait)
         self.sio.on("session_confirm", self.confirms.put_nowait)
+        self.answered: "asyncio.Queue[Any]" = asyncio.Queue()  # kasa_answered: another tab sent a message
+        self.sio.on("kasa_answered", self.answered.put_nowait)
 
     async def connect(self, url: str, origin: Optional[str] = None, transport: str = "polling") -> None:
         headers = {"Origin": origin} if origin else {}

@@ -274,6 +274,8 @@
       }
       self.input.value = "";
       self.focusNextChoices = false;
+      // typing answers the question too: its buttons must not answer it a second time
+      self.closeQuestions();
       self.sendUser(text, text);
     });
     panel.appendChild(form);
@@ -391,6 +393,11 @@
     });
     socket.on("bot_uttered", function (data) {
       self.receive(data);
+    });
+    // the customer answered in another tab of this session
+    socket.on("kasa_answered", function () {
+      self.closeQuestions();
+      self.store.save(self.state);
     });
     // the bot is done with the customer's message, answered or not (it stays quiet while a person has the case)
     socket.on("kasa_turn_end", function () {
@@ -527,7 +534,7 @@
     var buttons = message.buttons || [];
     if (buttons.length) {
       var group = el("div", { className: "kc-choices", role: "group", "aria-label": "Answers" });
-      var answered = typeof message.chosen === "number";
+      var answered = typeof message.chosen === "number" || message.answered === true;
       buttons.forEach(function (button, index) {
         var b = el("button", {
           type: "button",
@@ -550,8 +557,8 @@
     }
     var button = message.buttons[index];
     message.chosen = index;
+    this.closeQuestions();
     Array.prototype.forEach.call(group.querySelectorAll("button"), function (b, i) {
-      b.disabled = true;
       if (i === index) {
         b.classList.add("kc-chosen");
       }
@@ -560,6 +567,21 @@
     this.input.focus();
     this.focusNextChoices = true;
     this.sendUser(button.title, button.payload);
+  };
+
+  /**
+   * The customer answered (a button or typed text): every question shown so far is answered.
+   * Their buttons are disabled, and stay so after a reload (the flag is in the transcript).
+   */
+  Chat.prototype.closeQuestions = function () {
+    this.state.messages.forEach(function (m) {
+      if (m.from === "bot" && m.buttons && m.buttons.length && typeof m.chosen !== "number") {
+        m.answered = true;
+      }
+    });
+    Array.prototype.forEach.call(this.log.querySelectorAll("button.kc-choice"), function (b) {
+      b.disabled = true;
+    });
   };
 
   Chat.prototype.showTyping = function (on) {

@@ -320,3 +320,87 @@ async def test_delivering_news_asks_the_bot_and_sends_its_answer(make_bridge, fa
     assert rasa.asked == [{"sender": str(CHAT), "text": "/handoff_event", "metadata": {}}]
     assert [m["text"] for m in fake_tg.sent_messages(CHAT)] == ["Alice (support): Hi!"]
     assert fake_tg.calls_of("sendChatAction", chat_id=CHAT) == []
+
+
+# --------------------------------------------------------------------------- #
+# Keyboards of answered questions
+# --------------------------------------------------------------------------- #
+
+
+def question_sent(fake_tg, index=-1):
+    """The Bot API's Message for the ``index``-th keyboard sent (as a callback query carries it)."""
+    calls = [c for c in fake_tg.calls_of("sendMessage") if c.status == 200 and keyboard_of(c.params)]
+    return calls[index].result
+
+
+async def test_a_typed_answer_takes_the_keyboard_off_and_its_buttons_change_nothing(fake_tg, make_bridge):
+    rasa = FakeRasa(lambda text: [QUESTION])
+    bridge = make_bridge(rasa)
+    await handle(bridge, text_update(CHAT, "sd card"))
+    question = question_sent(fake_tg)
+    assert len(fake_tg.keyboard(CHAT, question["message_id"])) == 3
+
+    await handle(bridge, text_update(CHAT, "still not detected with another card"))
+    assert rasa.asked[-1]["text"] == "still not detected with another card"
+    assert fake_tg.keyboard(CHAT, question["message_id"]) == [], "the answered question has no buttons left"
+    [edit] = fake_tg.calls_of("editMessageReplyMarkup", message_id=question["message_id"])
+    assert edit.status == 200 and "reply_markup" not in edit.params
+    methods = [c.method for c in fake_tg.calls]
+    assert methods.index("editMessageReplyMarkup") < len(methods) - 1 - methods[::-1].index("sendChatAction"), (
+        "the keyboard goes before the bot thinks about the answer, so it cannot be tapped meanwhile"
+    )
+
+    # a tap on the old keyboard that still arrives (a client that had not redrawn yet)
+    sends, edits = len(fake_tg.sent_messages(CHAT)), len(fake_tg.calls_of("editMessageReplyMarkup"))
+    for button in keyboard_of(fake_tg.calls_of("sendMessage")[0].params):
+        tap = callback_update(CHAT, question, button["callback_data"])
+        assert await handle(bridge, tap) == "button"
+        [answer] = fake_tg.calls_of("answerCallbackQuery", callback_query_id=tap["callback_query"]["id"])
+        assert answer.params["text"] == BUTTON_USED
+    assert len(rasa.asked) == 2, "nothing reached Rasa"
+    assert len(fake_tg.sent_messages(CHAT)) == sends and len(fake_tg.calls_of("editMessageReplyMarkup")) == edits
+
+
+async def test_a_tap_closes_every_open_keyboard_of_the_chat(fake_tg, make_bridge):
+    other = {"text": "Or is it the adapter?", "buttons": [{"title": "Adapter", "payload": "/how_to"}]}
+    rasa = FakeRasa(lambda text: [QUESTION, {"text": "Meanwhile:"}, other] if text == "sd card" else [])
+    bridge = make_bridge(rasa)
+    await handle(bridge, text_update(CHAT, "sd card"))
+    first, second = question_sent(fake_tg, 0), question_sent(fake_tg, 1)
+
+    tap = callback_update(CHAT, second, "/how_to")
+    await handle(bridge, tap)
+    assert rasa.asked[-1]["text"] == "/how_to"
+    assert fake_tg.keyboard(CHAT, first["message_id"]) == [] and fake_tg.keyboard(CHAT, second["message_id"]) == []
+
+    stale = callback_update(CHAT, first, keyboard_of(fake_tg.calls_of("sendMessage")[0].params)[0]["callback_data"])
+    await handle(bridge, stale)
+    assert len(rasa.asked) == 2
+    assert fake_tg.calls_of("answerCallbackQuery")[-1].params["text"] == BUTTON_USED
+
+
+async def test_what_is_not_an_answer_leaves_the_keyboard(fake_tg, make_bridge):
+    rasa = FakeRasa(lambda text: [QUESTION])
+    bridge = make_bridge(rasa)
+    await handle(bridge, text_update(CHAT, "sd card"))
+    question = question_sent(fake_tg)
+    for _name, update, _ in non_text_updates(CHAT):
+        await handle(bridge, update)
+    await handle(bridge, text_update(CHAT, "/help"))
+    assert fake_tg.calls_of("editMessageReplyMarkup") == []
+    assert len(fake_tg.keyboard(CHAT, question["message_id"])) == 3
+
+    tap = callback_update(CHAT, question, QUESTION["buttons"][0]["payload"])
+    await handle(bridge, tap)
+    assert rasa.asked[-1]["text"] == QUESTION["buttons"][0]["payload"], "the question is still open"
+
+
+async def test_two_taps_on_one_keyboard_at_once_answer_once(fake_tg, make_bridge):
+    rasa = FakeRasa(lambda text: [QUESTION], delay=0.1)
+    bridge = make_bridge(rasa)
+    await handle(bridge, text_update(CHAT, "sd card"))
+    question = question_sent(fake_tg)
+    taps = [callback_update(CHAT, question, b["payload"]) for b in (QUESTION["buttons"][0], QUESTION["buttons"][2])]
+    await asyncio.gather(*(handle(bridge, tap) for tap in taps))
+    assert len(rasa.asked) == 2
+    assert sorted(c.params.get("text") or "" for c in fake_tg.calls_of("answerCallbackQuery")) == ["", BUTTON_USED]
