@@ -14,7 +14,7 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from bot.dialogue import render
 from bot.dialogue.answers import AnswerReader, Reading, default_reader
-from bot.dialogue.messages import ASK_ENTITY, Incoming, Reply, choice_payload, stamped
+from bot.dialogue.messages import ASK_ENTITY, QUESTION_COMMANDS, Incoming, Reply, choice_payload, stamped
 from bot.dialogue.understanding import (
     asks_how,
     false_fixes_mentioned,
@@ -326,10 +326,12 @@ class Controller:
         instance; a button without one (typed, or from before tokens) is judged by whether it is one
         of the buttons now open, and where nothing is known, by the phase as before."""
         choice = msg.choice()
-        if choice is None:
-            return False
         asked = conv.asked if isinstance(conv.asked, dict) else None
         current = asked is not None and asked.get("key") == _question_key(conv)
+        if choice is None:
+            # "Skip for now" of an earlier question must not skip this one; typed "/skip" still does
+            token = msg.ask() if msg.intent in QUESTION_COMMANDS else None
+            return token is not None and not (current and token == asked.get("token"))
         shown = (asked or {}).get("options") or []
         option = f"{choice[0]}|{choice[1]}"
         token = msg.ask()

@@ -26,10 +26,16 @@ def choice_payload(kind: str, value: str) -> str:
     return "/" + CHOOSE_INTENT + json.dumps({"option": f"{kind}|{value}"}, separators=(",", ":"))
 
 
+# Buttons that act on the open question without naming an option: an old one must not skip this one.
+QUESTION_COMMANDS = ("skip", "how_to")
+
+
 def stamped(payload: str, token: str) -> str:
     """A /choose payload that also names the question instance it answers: a button of an earlier
     question (the same question asked again after a repair, another conversation's button) then
     cannot pass for an answer to the open one. "ask" goes last, so the payload still starts as before."""
+    if payload in ["/" + c for c in QUESTION_COMMANDS]:
+        return payload + json.dumps({ASK_ENTITY: token}, separators=(",", ":"))
     prefix = "/" + CHOOSE_INTENT
     if not payload.startswith(prefix + "{"):
         return payload
@@ -69,7 +75,7 @@ class Incoming:
 
     def ask(self) -> Optional[str]:
         """The question instance a pressed button names, or None (a typed pick, an older button)."""
-        value = self.entity(ASK_ENTITY) if self.intent == CHOOSE_INTENT else None
+        value = self.entity(ASK_ENTITY) if self.intent in (CHOOSE_INTENT,) + QUESTION_COMMANDS else None
         return value if isinstance(value, str) else None
 
 

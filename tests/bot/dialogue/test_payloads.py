@@ -290,3 +290,20 @@ def test_old_buttons_without_a_token_still_answer_the_open_question(controller):
     option = json.loads(chat.answers()[0][1][len("/choose") :])["option"]
     chat.send(choice_payload(*option.split("|", 1)))
     assert chat.state.answer(move) is not None
+
+
+def test_an_earlier_questions_skip_button_does_not_skip_this_one(controller):
+    chat = Chat(controller)
+    chat.say("offline after 2 months", "offline_after_months")
+    old_skip = chat.button("Skip for now")
+    assert old_skip.startswith("/skip{") and '"ask":' in old_skip
+    chat.send(chat.answers()[0][1])
+    before, pending = chat.signature(), chat.state.pending
+    chat.send(old_skip)
+    assert chat.signature() == before and chat.state.pending == pending and chat.state.to_dict()["skipped"] == {}
+    assert chat.texts[0] == EARLIER
+    chat.send(chat.button("Skip for now"))  # this question's own button skips it
+    assert chat.state.to_dict()["skipped"] or chat.state.pending != pending
+    before = chat.state.to_dict()["skipped"]
+    chat.say("/skip", "skip", 1.0)  # typed: the open question, as before
+    assert chat.state.to_dict()["skipped"] != before or chat.state.pending != pending
