@@ -964,6 +964,15 @@ class Controller:
             ]
         if choice is not None:
             return []  # a button of an earlier question: the diagnosis waits until the case comes back
+        if msg.intent in ("start_over", "go_back") and is_payload(msg.text):
+            # a typed /restart or /back is for the bot, not the agent, and must not go unanswered
+            return [
+                Reply(
+                    text=f"Your case (reference {reference}) is with our support team. To go back to the "
+                    "assistant first, tap below.",
+                    buttons=[("Cancel, back to the bot", choice_payload("meta", "cancel_handoff"))],
+                )
+            ]
         kind = "contact" if handoff.get("contact") == "asked" else None
         if stored:
             self._keep_for_agent(conv, msg, reference, kind)

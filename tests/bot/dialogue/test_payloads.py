@@ -307,3 +307,16 @@ def test_an_earlier_questions_skip_button_does_not_skip_this_one(controller):
     before = chat.state.to_dict()["skipped"]
     chat.say("/skip", "skip", 1.0)  # typed: the open question, as before
     assert chat.state.to_dict()["skipped"] != before or chat.state.pending != pending
+
+
+@pytest.mark.parametrize("typed, intent", [("/restart", "start_over"), ("/back", "go_back")])
+def test_a_typed_command_while_a_person_has_the_case_is_answered(controller, typed, intent):
+    chat = Chat(controller)
+    chat.say("offline after 2 months", "offline_after_months")
+    chat.send("/human_handoff")
+    assert chat.conv.phase == "handoff"
+    replies = chat.say(typed, intent, 1.0)
+    assert replies and "support team" in replies[0].text
+    assert chat.conv.phase == "handoff", "the case stays with the person until the customer cancels"
+    chat.send(chat.button("Cancel, back to the bot"))
+    assert chat.conv.phase == "diagnosing"
