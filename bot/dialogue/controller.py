@@ -6,6 +6,7 @@ conversation resumes after a restart or days later.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import uuid
@@ -104,7 +105,8 @@ class Conversation:
     offer: Optional[str] = None  # the yes/no question that ended the last reply: "handoff" | "symptom:<id>"
     same_ask: List[Any] = field(default_factory=list)  # [move id, times asked in a row without an answer]
     noted: List[str] = field(default_factory=list)  # symptoms named mid-diagnosis and already acknowledged
-    # the buttons last shown: {"token": ask token, "key": _question_key then, "options": option values}
+    # the buttons last shown: {"salt": this conversation's token secret, "key": _question_key then,
+    # "options": their option values, "n": the question instance, "diagnosis": _diagnosis_key then}
     asked: Optional[Dict[str, Any]] = None
     version: int = CONVERSATION_VERSION
 
@@ -150,27 +152,42 @@ def _option_of(payload: str) -> Optional[str]:
     return value if isinstance(value, str) else None
 
 
-def _question_key(conv: Conversation) -> str:
-    """What the open question is: buttons shown at one key are stale once it changes (an answer, a
-    skip, an undo, a new phase), even when the same question is asked again later."""
+def _diagnosis_key(conv: Conversation) -> str:
+    """Where the diagnosis stands: an answer, a skip or an undo changes it."""
     engine = conv.engine or {}
-    handoff = conv.handoff or {}
     return json.dumps(
         [
-            conv.phase,
             engine.get("symptoms"),
             len(engine.get("observations") or []),
             len(engine.get("history") or []),
             engine.get("pending"),
             engine.get("status"),
             sorted(engine.get("skipped") or {}),
-            conv.candidates,
-            conv.offer,
-            conv.queue,
-            handoff.get("reference"),
         ],
         default=str,
     )
+
+
+def _question_key(conv: Conversation) -> str:
+    """What is open now: buttons shown at one key are stale once it changes, even when the same
+    question is asked again later (the instance number counts the diagnosis' changes, so an undo
+    back to an earlier state is a new instance all the same)."""
+    asked = conv.asked if isinstance(conv.asked, dict) else {}
+    instance = asked.get("n") if isinstance(asked.get("n"), int) else 0
+    if asked.get("diagnosis") != _diagnosis_key(conv):
+        instance += 1
+    handoff = conv.handoff or {}
+    return json.dumps(
+        [instance, conv.phase, _diagnosis_key(conv), conv.candidates, conv.offer, conv.queue, handoff.get("reference")],
+        default=str,
+    )
+
+
+def _ask_token(salt: str, key: str) -> str:
+    """The token of a question instance: the same instance always gets the same one (its buttons work
+    again after a hand-back), another conversation cannot make it. Short: Telegram's callback data
+    holds 64 bytes."""
+    return hashlib.sha256(f"{salt}\x1f{key}".encode()).hexdigest()[:6]
 
 
 def _latest_user_at(events: Iterable[Dict[str, Any]]) -> Optional[float]:
@@ -282,7 +299,6 @@ class Controller:
         """A returning customer: offer to continue a diagnosis that was left open."""
         if conv.phase != "diagnosing" or not conv.engine:
             return []
-        state = DiagnosisState.from_dict(conv.engine)
         conv.phase = "resume_offer"
         replies = [self._resume_offer(conv, "Welcome back. ")]
         self._stamp(conv, replies)
@@ -313,10 +329,16 @@ class Controller:
             return
         key = _question_key(conv)
         asked = conv.asked if isinstance(conv.asked, dict) else {}
-        same = asked.get("key") == key and isinstance(asked.get("token"), str)
-        token = asked["token"] if same else uuid.uuid4().hex[:6]  # short: Telegram's callback data holds 64 bytes
-        shown = [o for o in asked.get("options") or [] if isinstance(o, str)] if same else []
-        conv.asked = {"token": token, "key": key, "options": list(dict.fromkeys(shown + options))}
+        salt = asked.get("salt") if isinstance(asked.get("salt"), str) else uuid.uuid4().hex
+        token = _ask_token(salt, key)
+        shown = [o for o in asked.get("options") or [] if isinstance(o, str)] if asked.get("key") == key else []
+        conv.asked = {
+            "salt": salt,
+            "key": key,
+            "options": list(dict.fromkeys(shown + options)),
+            "n": json.loads(key)[0],
+            "diagnosis": _diagnosis_key(conv),
+        }
         for reply in replies:
             reply.buttons = [(title, stamped(payload, token)) for title, payload in reply.buttons]
 
@@ -326,18 +348,18 @@ class Controller:
         instance; a button without one (typed, or from before tokens) is judged by whether it is one
         of the buttons now open, and where nothing is known, by the phase as before."""
         choice = msg.choice()
-        asked = conv.asked if isinstance(conv.asked, dict) else None
-        current = asked is not None and asked.get("key") == _question_key(conv)
-        if choice is None:
-            # "Skip for now" of an earlier question must not skip this one; typed "/skip" still does
-            token = msg.ask() if msg.intent in QUESTION_COMMANDS else None
-            return token is not None and not (current and token == asked.get("token"))
-        shown = (asked or {}).get("options") or []
-        option = f"{choice[0]}|{choice[1]}"
-        token = msg.ask()
+        asked = conv.asked if isinstance(conv.asked, dict) else {}
+        key = _question_key(conv)
+        salt = asked.get("salt")
+        token = msg.ask() if choice is not None or msg.intent in QUESTION_COMMANDS else None
         if token is not None:
-            return not (current and token == asked.get("token") and option in shown)
-        if not current:
+            # "Skip for now" of an earlier question must not skip this one; typed "/skip" still does
+            return not (isinstance(salt, str) and token == _ask_token(salt, key))
+        if choice is None:
+            return False
+        shown = asked.get("options") or []
+        option = f"{choice[0]}|{choice[1]}"
+        if asked.get("key") != key:
             return False
         if choice[0] == "meta":
             return option not in shown  # "meta" holds unrelated commands: "resume" is no "restart"
@@ -397,7 +419,9 @@ class Controller:
         return [note, Reply.fixed("ask_problem")]
 
     @staticmethod
-    def _person_offer(text: str, no: Tuple[str, str] = ("No, let's carry on", choice_payload("meta", "resume"))) -> Reply:
+    def _person_offer(
+        text: str, no: Tuple[str, str] = ("No, let's carry on", choice_payload("meta", "resume"))
+    ) -> Reply:
         return Reply(text=text, buttons=[("Yes, connect me", "/human_handoff"), no])
 
     # -- phases --------------------------------------------------------------------------
@@ -765,7 +789,9 @@ class Controller:
         )
         if conv.same_ask and conv.same_ask[1] > SAME_ASK_LIMIT and conv.same_ask[1] % 2 == 0:
             # alternated, so the customer never reads the same words three times running
-            text = "Still nothing I can take as an answer, sorry. The buttons below are the answers; or talk to a person."
+            text = (
+                "Still nothing I can take as an answer, sorry. The buttons below are the answers; or talk to a person."
+            )
         return [Reply(text=text, buttons=buttons)]
 
     def _next(self, conv: Conversation, state: DiagnosisState, repeat_note: bool = True) -> List[Reply]:

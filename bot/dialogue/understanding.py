@@ -300,7 +300,9 @@ def looks_like_noise(text: str) -> bool:
     if text[0] in "{[" and text[-1] in "}]":
         return True
     # "aaaa" is one key held down; "hmmmm" and "nooo" are words, and "2" picks an option
-    words = [w for w in _WORDS.findall(text.lower()) if len(w) <= _LONGEST_WORD and not (len(w) > 3 and len(set(w)) == 1)]
+    words = [
+        w for w in _WORDS.findall(text.lower()) if len(w) <= _LONGEST_WORD and not (len(w) > 3 and len(set(w)) == 1)
+    ]
     if not words:
         return True
     visible = len("".join(text.split()))

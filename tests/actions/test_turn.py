@@ -127,7 +127,9 @@ def test_typed_back_mid_diagnosis_answers_and_keeps_the_diagnosis():
     messages, events = run(ActionBack(), tracker("/back", "back", 1.0, slot=conv))
     assert ActionBack().name() == "action_back"
     assert messages and all(m["text"] for m in messages)
-    assert slot_of(events)["phase"] == "diagnosing" and slot_of(events)["engine"]["symptoms"] == conv["engine"]["symptoms"]
+    assert (
+        slot_of(events)["phase"] == "diagnosing" and slot_of(events)["engine"]["symptoms"] == conv["engine"]["symptoms"]
+    )
     assert not any(e["event"] in ("restart", "rewind") for e in events)
 
 

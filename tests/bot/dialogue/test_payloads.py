@@ -88,7 +88,10 @@ class Chat:
 
     def signature(self):
         s = self.state
-        return (tuple(s.symptoms), tuple(json.dumps(o, sort_keys=True, default=str) for o in s.to_dict()["observations"]))
+        return (
+            tuple(s.symptoms),
+            tuple(json.dumps(o, sort_keys=True, default=str) for o in s.to_dict()["observations"]),
+        )
 
 
 def test_every_choose_button_names_its_question_instance(controller):
