@@ -218,6 +218,7 @@ def test_typed_restart_mid_diagnosis_asks_first_and_keeps_the_diagnosis(bot_serv
     before = conversation_slot(bot_servers, sender)["engine"]
     msgs = bot_servers.send(sender, "/restart")
     assert "Start over? This discards" in texts(msgs), "never a silent wipe"
+    assert len(msgs) == 1, "one answer: the command is not run a second time as a message"
     assert conversation_slot(bot_servers, sender)["engine"] == before
     msgs = bot_servers.send(sender, "/back")
     assert msgs and all(m.get("text") for m in msgs)
