@@ -7,17 +7,18 @@ import logging
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from functools import lru_cache
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.tracker_io import dispatch, incoming
 from actions.turn_ledger import ledger
 from bot.dialogue.controller import Controller, Conversation
-from bot.dialogue.messages import Reply
+from bot.dialogue.messages import Incoming, Reply
 
 logger = logging.getLogger(__name__)
 SLOT = "conversation"
@@ -60,6 +61,8 @@ def reset_controllers() -> None:
 
 
 class ActionTurn(Action):
+    command = ""  # a typed Rasa command this action stands for (ActionRestart, ActionBack)
+
     def name(self) -> Text:
         return "action_turn"
 
@@ -73,13 +76,18 @@ class ActionTurn(Action):
         # A retried call of a turn that already ran gets that turn's result (actions/turn_ledger.py).
         return ledger().once(tracker.sender_id, tracker.events, dispatcher, lambda: self._run(dispatcher, tracker))
 
+    def _incoming(self, tracker: Tracker) -> Incoming:
+        typed = incoming(tracker.latest_message, tracker.sender_id, tracker.get_latest_input_channel(), tracker.events)
+        if not self.command:
+            return typed
+        return replace(typed, intent=self.command, confidence=1.0, ranking=((self.command, 1.0),), entities=())
+
     def _run(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[Text, Any]]:
         conv = Conversation.from_dict(tracker.get_slot(SLOT))
+        # no rule follows Rasa's default intents: without this its fallback would run action_turn next
+        after = [FollowupAction("action_listen")] if self.command else []
         try:
-            replies = controller().handle(
-                conv,
-                incoming(tracker.latest_message, tracker.sender_id, tracker.get_latest_input_channel(), tracker.events),
-            )
+            replies = controller().handle(conv, self._incoming(tracker))
         except Exception:  # a bug must not cost the customer the conversation
             logger.exception("action_turn failed for %s", tracker.sender_id)
             replies = [
@@ -89,6 +97,23 @@ class ActionTurn(Action):
                 )
             ]
             dispatch(dispatcher, replies)
-            return []
+            return after
         dispatch(dispatcher, replies)
-        return [SlotSet(SLOT, conv.to_dict())]
+        return [SlotSet(SLOT, conv.to_dict())] + after
+
+
+# Rasa's own /restart and /back wipe or rewind the tracker without a word (the customer's diagnosis
+# gone, or two turns silently undone). Overridden here (domain.yml lists them), they are the
+# customer's "start over" and "go back": a diagnosis is only discarded after a confirmation.
+class ActionRestart(ActionTurn):
+    command = "start_over"
+
+    def name(self) -> Text:
+        return "action_restart"
+
+
+class ActionBack(ActionTurn):
+    command = "go_back"
+
+    def name(self) -> Text:
+        return "action_back"

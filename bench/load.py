@@ -22,7 +22,8 @@ Phases, in order:
              JSON object, missing or wrong fields, senders that are too long or name another channel,
              messages over the length limit, bodies of 100 KB to 2 MB, noise as first messages
              ("aaaa...", JSON and HTML fragments, ANSI escapes, commands), payloads of another
-             question sent to a conversation in progress, typed payloads with forged entities.
+             question sent to a conversation in progress, typed payloads with forged entities, and
+             a conversation's own buttons of a question it has answered since.
              Checked: 5xx answers, diagnosis changes by stale or injected payloads (the observations
              of the engine state before and after), hand-off tickets opened by noise conversations,
              forged text reaching the diagnosis' context.
@@ -355,6 +356,19 @@ async def phase_hostile(cluster: Cluster, count: int, payload_pool: List[str], s
             after = signature(await slot_of(cluster, sender))
         stats.stale_checked += 1
         if after != before:
+            stats.diagnosis_changes += 1
+        # the conversation's own earlier buttons: once one answered the question, another of them
+        # (still on the screen) is stale too
+        answers = sorted(p for p in own if '"meta|' not in p)
+        if len(answers) < 2 or not take():
+            return
+        await fire(session, "own answer", {"sender": sender, "message": answers[0]})
+        answered = signature(await slot_of(cluster, sender))
+        if not take():
+            return
+        await fire(session, "stale payload", {"sender": sender, "message": answers[-1]})
+        stats.stale_checked += 1
+        if signature(await slot_of(cluster, sender)) != answered:
             stats.diagnosis_changes += 1
 
     timeout = aiohttp.ClientTimeout(total=TIMEOUT_S)

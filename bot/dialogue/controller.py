@@ -6,6 +6,7 @@ conversation resumes after a restart or days later.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import uuid
@@ -14,11 +15,13 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from bot.dialogue import render
 from bot.dialogue.answers import AnswerReader, Reading, default_reader
-from bot.dialogue.messages import Incoming, Reply, choice_payload
+from bot.dialogue.messages import ASK_ENTITY, QUESTION_COMMANDS, Incoming, Reply, choice_payload, stamped
 from bot.dialogue.understanding import (
     asks_how,
     false_fixes_mentioned,
+    is_payload,
     joins_clauses,
+    looks_like_noise,
     normalise,
     ordinal_from_text,
     post_fix_verdict,
@@ -47,7 +50,12 @@ CLARIFY_FLOOR = 0.2
 # Two symptoms in one message split the confidence: each this high, together above
 # SYMPTOM_CONFIDENCE, means two complaints rather than an unclear one.
 SPLIT_SYMPTOM = 0.3
+# After this many messages in a row that are not understood, a person is offered (a button); a ticket
+# needs the customer's own request: noise repeated must not reach the support team.
 MISUNDERSTOOD_LIMIT = 3
+# A typed request for a person below this is offered a person rather than handed over: a ticket
+# costs an agent's time, and a guess of the language model is no request.
+HANDOFF_CONFIDENCE = 0.5
 # Typed "skip" / "go back" change the diagnosis, so they must be clear.
 COMMAND_CONFIDENCE = 0.6
 # A message mistaken for "choose" is re-read from the other intents only when one of them is this clear.
@@ -70,7 +78,7 @@ CONTEXT_ENTITIES = ("camera_model", "duration", "wifi_band")
 # ("ok that worked, it's back online" is no "go back").
 SURE_ANSWER = 0.8
 # The same question is asked at most twice the same way; the third time it comes as buttons with a
-# short explanation and the offer of a person, and after that the case goes to a person.
+# short explanation and the offer of a person (the offer stands; only the customer's request opens a ticket).
 SAME_ASK_LIMIT = 3
 # A reply that opens with yes/no answers the question unless the command guessed is this clear
 # ("no, my laptop drops too" is an answer; "no, I can't check right now" a skip).
@@ -97,6 +105,9 @@ class Conversation:
     offer: Optional[str] = None  # the yes/no question that ended the last reply: "handoff" | "symptom:<id>"
     same_ask: List[Any] = field(default_factory=list)  # [move id, times asked in a row without an answer]
     noted: List[str] = field(default_factory=list)  # symptoms named mid-diagnosis and already acknowledged
+    # the buttons last shown: {"salt": this conversation's token secret, "key": _question_key then,
+    # "options": their option values, "n": the question instance, "diagnosis": _diagnosis_key then}
+    asked: Optional[Dict[str, Any]] = None
     version: int = CONVERSATION_VERSION
 
     @classmethod
@@ -130,6 +141,55 @@ def _short(text: str, width: int = 60) -> str:
     return text if len(text) <= width else text[: width - 1] + "\u2026"
 
 
+def _option_of(payload: str) -> Optional[str]:
+    """The option value ("move|option") of a /choose payload, None for other payloads."""
+    if not payload.startswith("/choose{"):
+        return None
+    try:
+        value = json.loads(payload[len("/choose") :]).get("option")
+    except (ValueError, AttributeError):
+        return None
+    return value if isinstance(value, str) else None
+
+
+def _diagnosis_key(conv: Conversation) -> str:
+    """Where the diagnosis stands: an answer, a skip or an undo changes it."""
+    engine = conv.engine or {}
+    return json.dumps(
+        [
+            engine.get("symptoms"),
+            len(engine.get("observations") or []),
+            len(engine.get("history") or []),
+            engine.get("pending"),
+            engine.get("status"),
+            sorted(engine.get("skipped") or {}),
+        ],
+        default=str,
+    )
+
+
+def _question_key(conv: Conversation) -> str:
+    """What is open now: buttons shown at one key are stale once it changes, even when the same
+    question is asked again later (the instance number counts the diagnosis' changes, so an undo
+    back to an earlier state is a new instance all the same)."""
+    asked = conv.asked if isinstance(conv.asked, dict) else {}
+    instance = asked.get("n") if isinstance(asked.get("n"), int) else 0
+    if asked.get("diagnosis") != _diagnosis_key(conv):
+        instance += 1
+    handoff = conv.handoff or {}
+    return json.dumps(
+        [instance, conv.phase, _diagnosis_key(conv), conv.candidates, conv.offer, conv.queue, handoff.get("reference")],
+        default=str,
+    )
+
+
+def _ask_token(salt: str, key: str) -> str:
+    """The token of a question instance: the same instance always gets the same one (its buttons work
+    again after a hand-back), another conversation cannot make it. Short: Telegram's callback data
+    holds 64 bytes."""
+    return hashlib.sha256(f"{salt}\x1f{key}".encode()).hexdigest()[:6]
+
+
 def _latest_user_at(events: Iterable[Dict[str, Any]]) -> Optional[float]:
     stamps = [e.get("timestamp") for e in events if e.get("event") == "user"]
     stamps = [float(t) for t in stamps if isinstance(t, (int, float))]
@@ -153,6 +213,11 @@ class Controller:
 
     # -- entry points --------------------------------------------------------------------
     def handle(self, conv: Conversation, msg: Incoming) -> List[Reply]:
+        replies = self._handle(conv, msg)
+        self._stamp(conv, replies)
+        return replies
+
+    def _handle(self, conv: Conversation, msg: Incoming) -> List[Reply]:
         # handle() runs to the end without awaiting, so one controller serves turns one at a time; the
         # message is kept for a hand-off decided deep inside (sender, channel, transcript)
         self._message = msg
@@ -174,9 +239,17 @@ class Controller:
         return news + self._turn(conv, msg)
 
     def _turn(self, conv: Conversation, msg: Incoming) -> List[Reply]:
+        if is_payload(msg.text):
+            # a typed payload's entities are no statement of the customer's; a button carries only these
+            msg = replace(msg, entities=tuple(e for e in msg.entities if e.get("entity") in ("option", ASK_ENTITY)))
+        elif looks_like_noise(msg.text):
+            # the language model gives noise an intent too ("aaaa..." reads as asking for a person)
+            msg = replace(msg, intent="nlu_fallback", confidence=0.0, ranking=(), entities=())
         self._remember_context(conv, msg)
         if not (msg.text or "").strip():
             return [Reply.fixed("empty")]  # an empty message must not count as an answer
+        if self._stale(conv, msg):
+            return self._where_we_are(conv)
         msg = self._reinterpret(msg)
         if conv.phase == "idle" and not conv.offer:
             msg = self._as_first_message(msg)
@@ -191,6 +264,10 @@ class Controller:
             return self._restart(conv)
         if msg.intent == "start_over" and conv.phase != "diagnosing":
             return self._restart(conv)
+        if msg.intent == "human_handoff" and msg.confidence < HANDOFF_CONFIDENCE and not is_payload(msg.text):
+            if offer:
+                conv.offer = offer  # still open: "yes" to it keeps working
+            return [self._person_offer("Would you like to talk to a person from our support team?")]
         if msg.intent == "human_handoff":
             return self._handoff(conv, ACCEPTED_ESCALATION if offer == "handoff" else ASKED_FOR_PERSON, msg)
         if conv.phase == "resume_offer":
@@ -222,24 +299,138 @@ class Controller:
         """A returning customer: offer to continue a diagnosis that was left open."""
         if conv.phase != "diagnosing" or not conv.engine:
             return []
+        conv.phase = "resume_offer"
+        replies = [self._resume_offer(conv, "Welcome back. ")]
+        self._stamp(conv, replies)
+        return replies
+
+    def _resume_offer(self, conv: Conversation, opener: str = "") -> Reply:
         state = DiagnosisState.from_dict(conv.engine)
         problem = ", ".join(self.k.symptom(s).says for s in state.symptoms) or "your camera"
-        conv.phase = "resume_offer"
-        return [
-            Reply(
-                text=f"Welcome back. Last time we were working on: {problem}. Shall we continue where we left off?",
-                buttons=[
-                    ("Continue", choice_payload("meta", "resume")),
-                    ("Start over", choice_payload("meta", "restart")),
-                ],
-            )
-        ]
+        return Reply(
+            text=f"{opener}Last time we were working on: {problem}. Shall we continue where we left off?",
+            buttons=[
+                ("Continue", choice_payload("meta", "resume")),
+                ("Start over", choice_payload("meta", "restart")),
+            ],
+        )
+
+    # -- which question a button answers -----------------------------------------------
+    def _stamp(self, conv: Conversation, replies: List[Reply]) -> None:
+        """Give the buttons of this turn the token of the open question instance (kept while the
+        question stays the same, so a button shown twice for it works either time)."""
+        options = []
+        for reply in replies:
+            for _, payload in reply.buttons:
+                value = _option_of(payload)
+                if value is not None:
+                    options.append(value)
+        if not options:
+            return
+        key = _question_key(conv)
+        asked = conv.asked if isinstance(conv.asked, dict) else {}
+        salt = asked.get("salt") if isinstance(asked.get("salt"), str) else uuid.uuid4().hex
+        token = _ask_token(salt, key)
+        shown = [o for o in asked.get("options") or [] if isinstance(o, str)] if asked.get("key") == key else []
+        conv.asked = {
+            "salt": salt,
+            "key": key,
+            "options": list(dict.fromkeys(shown + options)),
+            "n": json.loads(key)[0],
+            "diagnosis": _diagnosis_key(conv),
+        }
+        for reply in replies:
+            reply.buttons = [(title, stamped(payload, token)) for title, payload in reply.buttons]
+
+    @staticmethod
+    def _stale(conv: Conversation, msg: Incoming) -> bool:
+        """A button that does not belong to the question now open. A button names its question
+        instance; a button without one (typed, or from before tokens) is judged by whether it is one
+        of the buttons now open, and where nothing is known, by the phase as before."""
+        choice = msg.choice()
+        asked = conv.asked if isinstance(conv.asked, dict) else {}
+        key = _question_key(conv)
+        salt = asked.get("salt")
+        token = msg.ask() if choice is not None or msg.intent in QUESTION_COMMANDS else None
+        if token is not None:
+            # "Skip for now" of an earlier question must not skip this one; typed "/skip" still does
+            return not (isinstance(salt, str) and token == _ask_token(salt, key))
+        if choice is None:
+            return False
+        shown = asked.get("options") or []
+        option = f"{choice[0]}|{choice[1]}"
+        if asked.get("key") != key:
+            return False
+        if choice[0] == "meta":
+            return option not in shown  # "meta" holds unrelated commands: "resume" is no "restart"
+        # the open question's own kind: an option it does not have is refused by the question itself
+        return choice[0] not in {o.partition("|")[0] for o in shown}
+
+    def _where_we_are(self, conv: Conversation) -> List[Reply]:
+        """A stale or foreign button changes nothing: say so and show what is open now."""
+        note = Reply(text="That button belongs to an earlier question. Here is where we are now:")
+        if conv.phase == "diagnosing" and conv.engine:
+            state = DiagnosisState.from_dict(conv.engine)
+            step = self.engine.next_step(state)
+            conv.engine = state.to_dict()
+            if isinstance(step, Ask):
+                return [note] + render.ask(step, repeat_note=False)
+            if isinstance(step, Verify):
+                return [note] + render.verify(self.k, step)
+            return [note] + self._next(conv, state)
+        if conv.phase == "clarify" and conv.candidates:
+            return [note] + self._clarify(conv, list(conv.candidates))
+        if conv.phase == "resume_offer" and conv.engine:
+            return [note, self._resume_offer(conv)]
+        if conv.phase == "handoff":
+            reference = (conv.handoff or {}).get("reference")
+            return [
+                note,
+                Reply(
+                    text=f"Your case (reference {reference}) is with our support team; they will write to you here.",
+                    buttons=[("Cancel, back to the bot", choice_payload("meta", "cancel_handoff"))],
+                ),
+            ]
+        if conv.phase == "finished" and conv.engine:
+            state = DiagnosisState.from_dict(conv.engine)
+            problem = ", ".join(self.k.symptom(s).says for s in state.symptoms) or "your camera"
+            done = Reply(text=f"We have finished looking at: {problem}.")
+            if conv.offer == "handoff":
+                offer = self._person_offer(
+                    "Would you like me to pass this to our support team now?",
+                    ("No, thanks", choice_payload("meta", "no_handoff")),
+                )
+                return [note, done, offer]
+            if conv.offer and conv.offer.startswith("symptom:"):
+                nxt = conv.offer.split(":", 1)[1]
+                if nxt in self.symptom_ids:
+                    return [
+                        note,
+                        done,
+                        Reply(
+                            text=f"You also mentioned: {self.k.symptom(nxt).says}. Shall we look at it now?",
+                            buttons=[
+                                ("Yes, let's do it", choice_payload("symptom", nxt)),
+                                ("No, thanks", choice_payload("meta", "no_next")),
+                            ],
+                        ),
+                    ]
+            return [note, done, Reply(text="If your camera still acts up, tell me what it's doing.")]
+        return [note, Reply.fixed("ask_problem")]
+
+    @staticmethod
+    def _person_offer(
+        text: str, no: Tuple[str, str] = ("No, let's carry on", choice_payload("meta", "resume"))
+    ) -> Reply:
+        return Reply(text=text, buttons=[("Yes, connect me", "/human_handoff"), no])
 
     # -- phases --------------------------------------------------------------------------
     def _opening(self, conv: Conversation, msg: Incoming) -> List[Reply]:
+        if msg.intent == "choose" and is_payload(msg.text):
+            return self._stray_choice(conv, msg)  # a button, not words about a camera
         found = self._symptoms(msg)
         replies = self._false_fix_replies(msg, [s for s, _ in found[:1]])
-        if self.scope.not_a_camera_fault(msg.text):
+        if not is_payload(msg.text) and self.scope.not_a_camera_fault(msg.text):
             return replies + self._out_of_scope(conv)  # a plug, another brand, an integration's own error
         short = len(normalise(msg.text).split()) <= SHORT_WORDS
         if short and found and SYMPTOM_CONFIDENCE <= found[0][1] < SHORT_SURE and msg.intent != "nlu_fallback":
@@ -263,7 +454,7 @@ class Controller:
             # "camera not working", "it's a KC105, had it a year": a camera, no fault yet (the likeliest
             # symptoms come first among the buttons)
             return replies + self._what_doing(conv, msg, found)
-        about_camera = self.scope.mentions_camera(msg.text)
+        about_camera = not is_payload(msg.text) and self.scope.mentions_camera(msg.text)
         if top in static and not candidates and msg.intent != "nlu_fallback" and not about_camera:
             return replies + [Reply.fixed(static[top])]  # "night mode too late" is no "good night"
         if top == "out_of_scope":
@@ -298,8 +489,6 @@ class Controller:
         symptoms as buttons, and keep what was said to read the answer with it."""
         if msg.intent != "inform":  # details are progress; only a repeated "it's broken" is not
             conv.misunderstood += 1
-        if conv.misunderstood >= MISUNDERSTOOD_LIMIT:
-            return self._handoff(conv, "the problem could not be understood", msg)
         said = dict(conv.context.get("_ranking") or {})
         for s, c in found:
             said[s] = max(said.get(s, 0.0), c)
@@ -310,6 +499,13 @@ class Controller:
         conv.phase, conv.candidates = "clarify", shown
         buttons = [(_capital(self.k.symptom(s).says), choice_payload("symptom", s)) for s in shown]
         buttons.append(("Something else", choice_payload("symptom", "none")))
+        if conv.misunderstood >= MISUNDERSTOOD_LIMIT:
+            buttons.append(("Talk to a person", "/human_handoff"))
+            text = (
+                "Sorry, I'm still not sure what the camera is doing. Pick the closest one below, describe it "
+                "in other words, or talk to a person from our support team."
+            )
+            return [Reply(text=text, buttons=buttons)]
         name = "what_doing_again" if msg.intent == "inform" or conv.misunderstood > 1 else "what_doing"
         return [Reply.fixed(name, buttons)]
 
@@ -379,14 +575,15 @@ class Controller:
 
     def _in_diagnosis(self, conv: Conversation, msg: Incoming) -> List[Reply]:
         state = DiagnosisState.from_dict(conv.engine)
-        replies = self._false_fix_replies(msg, state.symptoms)
+        payload = is_payload(msg.text)  # its words are no answer: "no_card_works" says neither no nor works
+        replies = [] if payload else self._false_fix_replies(msg, state.symptoms)
         step = self.engine.current_step(state)
         choice = msg.choice()
 
         if choice and choice[0] == "verify" and isinstance(step, Verify):
             self.engine.confirm_fix(state, choice[1] == "yes")
             return replies + self._next(conv, state)
-        verdict = post_fix_verdict(msg.text, msg.intent) if isinstance(step, Verify) else None
+        verdict = post_fix_verdict(msg.text, msg.intent) if isinstance(step, Verify) and not payload else None
         if isinstance(step, Verify) and verdict:
             self.engine.confirm_fix(state, verdict == "affirm")
             return replies + self._next(conv, state)
@@ -399,7 +596,7 @@ class Controller:
             return replies + self._next(conv, state, repeat_note=False)
         if choice and isinstance(step, Ask) and choice[0] == step.move.id:
             return replies + self._answer(conv, state, step, choice[1], said=self._button_label(step, choice[1]))
-        reading = self._reading(step, msg) if isinstance(step, Ask) and choice is None else Reading()
+        reading = self._reading(step, msg) if isinstance(step, Ask) and choice is None and not payload else Reading()
         opened_with_yes_no = reading.polarity is not None and msg.confidence < CLEAR_COMMAND
         if reading.option is not None and (
             reading.score >= SURE_ANSWER or msg.intent not in COMMAND_INTENTS or opened_with_yes_no
@@ -409,9 +606,10 @@ class Controller:
             msg = replace(msg, intent="nlu_fallback")
         if msg.intent == "start_over":
             conv.engine = state.to_dict()
+            problem = ", ".join(self.k.symptom(s).says for s in state.symptoms) or "your camera"
             return replies + [
                 Reply(
-                    text="Start over? We would drop what we found so far.",
+                    text=f"Start over? This discards what we found so far about: {problem}.",
                     buttons=[
                         ("Yes, start over", choice_payload("meta", "restart")),
                         ("No, let's continue", choice_payload("meta", "resume")),
@@ -471,7 +669,12 @@ class Controller:
             )
         conv.misunderstood += 1
         if conv.misunderstood >= MISUNDERSTOOD_LIMIT:
-            return replies + self._handoff(conv, "repeated misunderstanding", msg)
+            sorry = Reply(
+                text="Sorry, I still didn't catch that. Please pick one of the options below, or talk to a "
+                "person from our support team.",
+                buttons=[("Talk to a person", "/human_handoff")],
+            )
+            return replies + [sorry] + self._next(conv, state, repeat_note=False)
         return (
             replies
             + [Reply(text="Sorry, I didn't catch that. Please pick one of the options, or ask me how to do it.")]
@@ -575,17 +778,20 @@ class Controller:
         return count
 
     def _stuck(self, conv: Conversation, state: DiagnosisState, step: Ask) -> List[Reply]:
-        """The third time in a row: not the same question again, but its answers as buttons, a way to skip
-        it, and a person; after that, the person."""
+        """The third time in a row, and after: not the same question again, but its answers as buttons, a
+        way to skip it, and a person."""
         conv.engine = state.to_dict()
-        if conv.same_ask and conv.same_ask[1] > SAME_ASK_LIMIT:
-            return self._handoff(conv, "the same question could not be answered", self._message or Incoming(text=""))
         buttons = [(label, choice_payload(step.move.id, option)) for option, label in step.options]
         buttons += [render.SKIP, ("Talk to a person", "/human_handoff")]
         text = (
             "I'm not getting this one from your words, sorry. Please tap the answer that fits best, "
             "skip this step, or talk to a person from our support team."
         )
+        if conv.same_ask and conv.same_ask[1] > SAME_ASK_LIMIT and conv.same_ask[1] % 2 == 0:
+            # alternated, so the customer never reads the same words three times running
+            text = (
+                "Still nothing I can take as an answer, sorry. The buttons below are the answers; or talk to a person."
+            )
         return [Reply(text=text, buttons=buttons)]
 
     def _next(self, conv: Conversation, state: DiagnosisState, repeat_note: bool = True) -> List[Reply]:
@@ -784,6 +990,15 @@ class Controller:
             ]
         if choice is not None:
             return []  # a button of an earlier question: the diagnosis waits until the case comes back
+        if msg.intent in ("start_over", "go_back") and is_payload(msg.text):
+            # a typed /restart or /back is for the bot, not the agent, and must not go unanswered
+            return [
+                Reply(
+                    text=f"Your case (reference {reference}) is with our support team. To go back to the "
+                    "assistant first, tap below.",
+                    buttons=[("Cancel, back to the bot", choice_payload("meta", "cancel_handoff"))],
+                )
+            ]
         kind = "contact" if handoff.get("contact") == "asked" else None
         if stored:
             self._keep_for_agent(conv, msg, reference, kind)

@@ -11,6 +11,8 @@ from typing import Any, Dict, List, Optional, Tuple
 import yaml
 
 CHOOSE_INTENT = "choose"
+# The entity of a /choose payload naming the question instance its button belongs to (see stamped()).
+ASK_ENTITY = "ask"
 REPLIES_FILE = Path(__file__).with_name("replies.yml")
 
 
@@ -22,6 +24,29 @@ def fixed_replies() -> Dict[str, str]:
 def choice_payload(kind: str, value: str) -> str:
     """A button payload: pressing it sends intent `choose` with entity option=kind|value."""
     return "/" + CHOOSE_INTENT + json.dumps({"option": f"{kind}|{value}"}, separators=(",", ":"))
+
+
+# Buttons that act on the open question without naming an option: an old one must not skip this one.
+QUESTION_COMMANDS = ("skip", "how_to")
+
+
+def stamped(payload: str, token: str) -> str:
+    """A /choose payload that also names the question instance it answers: a button of an earlier
+    question (the same question asked again after a repair, another conversation's button) then
+    cannot pass for an answer to the open one. "ask" goes last, so the payload still starts as before."""
+    if payload in ["/" + c for c in QUESTION_COMMANDS]:
+        return payload + json.dumps({ASK_ENTITY: token}, separators=(",", ":"))
+    prefix = "/" + CHOOSE_INTENT
+    if not payload.startswith(prefix + "{"):
+        return payload
+    try:
+        data = json.loads(payload[len(prefix) :])
+    except ValueError:
+        return payload
+    if not isinstance(data, dict):
+        return payload
+    data.pop(ASK_ENTITY, None)
+    return prefix + json.dumps({**data, ASK_ENTITY: token}, separators=(",", ":"))
 
 
 @dataclass(frozen=True)
@@ -47,6 +72,11 @@ class Incoming:
             return None
         kind, _, rest = value.partition("|")
         return kind, rest
+
+    def ask(self) -> Optional[str]:
+        """The question instance a pressed button names, or None (a typed pick, an older button)."""
+        value = self.entity(ASK_ENTITY) if self.intent in (CHOOSE_INTENT,) + QUESTION_COMMANDS else None
+        return value if isinstance(value, str) else None
 
 
 @dataclass

@@ -271,3 +271,40 @@ _JOINERS = re.compile(r"(\band\b|\balso\b|\bplus\b|\btoo\b|\bas well\b|[,;&+]|[.
 def joins_clauses(text: str) -> bool:
     """Whether a message strings several statements together (so it can name two problems)."""
     return bool(_JOINERS.search(text or ""))
+
+
+# A button payload as Rasa parses it: "/intent", "/intent{...}", "/intent@0.9{...}".
+_PAYLOAD = re.compile(r"^\s*/[A-Za-z_][\w-]*(?:@[0-9.]+)?(?:\{.*\})?\s*$", re.DOTALL)
+
+
+def is_payload(text: str) -> bool:
+    """Whether a message is a button payload (pressed or typed); its words are no answer:
+    `/choose{"option":"sd_slot_inspection|no_card_works"}` does not say "works"."""
+    return bool(_PAYLOAD.match(text or ""))
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_MARKUP = re.compile(r"<\s*/?\s*[a-z][^>]*>|&[a-z]+;|&#\d+;", re.IGNORECASE)
+_WORDS = re.compile(r"[^\W_]+")
+_LONGEST_WORD = 20
+
+
+def looks_like_noise(text: str) -> bool:
+    """Keyboard mashing, markup, JSON and escape sequences: the language model still picks an intent
+    for them ("aaaa..." reads as asking for a person), so they must not be able to act as one."""
+    text = (text or "").strip()
+    if not text or is_payload(text):
+        return False
+    if _CONTROL.search(text) or _MARKUP.search(text):
+        return True
+    if text[0] in "{[" and text[-1] in "}]":
+        return True
+    # "aaaa" is one key held down; "hmmmm" and "nooo" are words, and "2" picks an option
+    words = [
+        w for w in _WORDS.findall(text.lower()) if len(w) <= _LONGEST_WORD and not (len(w) > 3 and len(set(w)) == 1)
+    ]
+    if not words:
+        return True
+    visible = len("".join(text.split()))
+    # most of a real message is its words; symbol soup with a stray letter is not
+    return sum(len(w) for w in words) < 0.4 * visible

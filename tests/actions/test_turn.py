@@ -177,3 +177,41 @@ def test_a_slow_turn_holds_neither_the_event_loop_nor_another_customer(monkeypat
     fast, slow, ticks = asyncio.run(scenario())
     assert fast < slow, (fast, slow)
     assert ticks >= 10, "the event loop was held while the slow turn waited"
+
+
+def test_typed_restart_mid_diagnosis_asks_first_and_never_wipes_silently():
+    # issue 12: Rasa's own action_restart wiped the diagnosis with no reply
+    from actions.turn import ActionRestart
+
+    _, events = run(ActionTurn(), tracker("offline after 2 months", "offline_after_months"))
+    conv = slot_of(events)
+    messages, events = run(ActionRestart(), tracker("/restart", "restart", 1.0, slot=conv))
+    assert ActionRestart().name() == "action_restart"
+    assert messages and messages[-1]["text"].startswith("Start over? This discards")
+    assert [b["title"] for b in messages[-1]["buttons"]] == ["Yes, start over", "No, let's continue"]
+    assert not any(e["event"] == "restart" for e in events)
+    assert slot_of(events)["engine"] == conv["engine"]
+    assert events[-1] == {"event": "followup", "timestamp": None, "name": "action_listen"}
+
+
+def test_typed_back_mid_diagnosis_answers_and_keeps_the_diagnosis():
+    from actions.turn import ActionBack
+
+    _, events = run(ActionTurn(), tracker("offline after 2 months", "offline_after_months"))
+    conv = slot_of(events)
+    messages, events = run(ActionBack(), tracker("/back", "back", 1.0, slot=conv))
+    assert ActionBack().name() == "action_back"
+    assert messages and all(m["text"] for m in messages)
+    assert (
+        slot_of(events)["phase"] == "diagnosing" and slot_of(events)["engine"]["symptoms"] == conv["engine"]["symptoms"]
+    )
+    assert not any(e["event"] in ("restart", "rewind") for e in events)
+
+
+def test_the_action_server_registers_the_commands_once_each():
+    from rasa_sdk.executor import ActionExecutor
+
+    executor = ActionExecutor()
+    executor.register_package("actions")
+    assert {"action_turn", "action_restart", "action_back", "action_session_start"} <= set(executor.actions)
+    assert executor.actions["action_turn"].__self__.__class__ is ActionTurn

@@ -207,3 +207,51 @@ def test_ticket_transcript_covers_every_session(bot_servers):
     assert said[0] == "the kasa app freezes every time i open the camera settings", said
     assert said[-1] == "Pressed \u201cTalk to a person\u201d", "the button in words, never its payload"
     assert any(e["who"] == "system" and e["text"] == "session started" for e in ticket.transcript[1:])
+
+
+# -- issue 12, item 3: answers only to the question asked ---------------------------------------
+
+
+def test_typed_restart_mid_diagnosis_asks_first_and_keeps_the_diagnosis(bot_servers):
+    sender = "e2e-typed-restart"
+    bot_servers.send(sender, "the sd card in my kc120 is not recognized anymore")
+    before = conversation_slot(bot_servers, sender)["engine"]
+    msgs = bot_servers.send(sender, "/restart")
+    assert "Start over? This discards" in texts(msgs), "never a silent wipe"
+    assert len(msgs) == 1, "one answer: the command is not run a second time as a message"
+    assert conversation_slot(bot_servers, sender)["engine"] == before
+    msgs = bot_servers.send(sender, "/back")
+    assert msgs and all(m.get("text") for m in msgs)
+    assert conversation_slot(bot_servers, sender)["engine"]["symptoms"] == before["symptoms"]
+    msgs = bot_servers.send(sender, "/restart")
+    msgs = press(bot_servers, sender, msgs, "Yes, start over")
+    assert "start over" in texts(msgs).lower()
+    assert conversation_slot(bot_servers, sender)["engine"] is None
+
+
+def test_a_stale_or_foreign_button_changes_nothing(bot_servers):
+    sender, other = "e2e-stale", "e2e-stale-other"
+    first = bot_servers.send(sender, "the sd card in my kc120 is not recognized anymore")
+    theirs = bot_servers.send(other, "the sd card in my kc120 is not recognized anymore")
+    foreign = [b["payload"] for b in buttons(theirs) if b["payload"].startswith("/choose")]
+    assert foreign and all('"ask":' in p for p in foreign)
+    before = conversation_slot(bot_servers, sender)["engine"]
+    msgs = bot_servers.send(sender, foreign[0])
+    assert "belongs to an earlier question" in texts(msgs)
+    assert conversation_slot(bot_servers, sender)["engine"]["observations"] == before["observations"]
+    msgs = press(bot_servers, sender, first, buttons(first)[0]["title"])  # its own button works
+    answered = conversation_slot(bot_servers, sender)["engine"]["observations"]
+    assert len(answered) > len(before["observations"])
+    for b in buttons(first)[1:]:  # the answered question's other buttons are dead now
+        if b["payload"].startswith("/choose"):
+            bot_servers.send(sender, b["payload"])
+            assert conversation_slot(bot_servers, sender)["engine"]["observations"] == answered
+
+
+def test_noise_opens_no_ticket(bot_servers):
+    sender = "e2e-noise"
+    for text in ("a" * 500, '{"intent": "human_handoff", "confidence": 1.0}', "<script>alert(1)</script>") * 2:
+        msgs = bot_servers.send(sender, text)
+        assert msgs and all(m.get("text") for m in msgs)
+    assert _store(bot_servers).open_for(bot_servers.rest_id(sender)) is None
+    assert conversation_slot(bot_servers, sender)["phase"] != "handoff"

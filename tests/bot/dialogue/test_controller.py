@@ -50,7 +50,9 @@ class Chat:
             answers = [
                 p
                 for _, p in reply.buttons
-                if p.startswith("/choose") and not p.endswith('|fixed"}') and json.loads(p[7:])["option"] not in hazards
+                if p.startswith("/choose")
+                and not json.loads(p[7:])["option"].endswith("|fixed")
+                and json.loads(p[7:])["option"] not in hazards
             ]
             if answers:
                 return self.say_payload(answers[0])
@@ -380,11 +382,15 @@ def test_returning_customer_is_offered_to_continue(controller):
     assert chat.pending == pending
 
 
-def test_repeated_misunderstanding_hands_over(controller):
+def test_repeated_misunderstanding_offers_a_person_and_the_button_hands_over(controller):
+    # issue 12: a ticket needs the customer's request; being misunderstood three times gets the offer
     chat = Chat(controller)
     chat.say("offline after 2 months", "offline_after_months")
     for _ in range(3):
         chat.say("purple monkey dishwasher", "out_of_scope", 0.4)
+    assert chat.conv.phase == "diagnosing"
+    assert any(p == "/human_handoff" for r in chat.last for _, p in r.buttons)
+    chat.press("Talk to a person")
     assert chat.conv.phase == "handoff"
 
 
