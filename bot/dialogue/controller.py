@@ -581,17 +581,14 @@ class Controller:
         choice = msg.choice()
 
         if choice and choice[0] == "verify" and isinstance(step, Verify):
-            self.engine.confirm_fix(state, choice[1] == "yes")
-            return replies + self._next(conv, state)
+            return replies + self._verified(conv, state, choice[1] == "yes")
         verdict = post_fix_verdict(msg.text, msg.intent) if isinstance(step, Verify) and not payload else None
         if isinstance(step, Verify) and verdict:
-            self.engine.confirm_fix(state, verdict == "affirm")
-            return replies + self._next(conv, state)
+            return replies + self._verified(conv, state, verdict == "affirm")
         if isinstance(step, Verify) and msg.intent == "choose" and choice is None:
             index = ordinal_from_text(msg.text, 2)
             if index is not None:
-                self.engine.confirm_fix(state, index == 0)
-                return replies + self._next(conv, state)
+                return replies + self._verified(conv, state, index == 0)
         if choice == ("meta", "resume"):
             return replies + self._next(conv, state, repeat_note=False)
         if choice and isinstance(step, Ask) and choice[0] == step.move.id:
@@ -682,6 +679,15 @@ class Controller:
         )
 
     # -- helpers -------------------------------------------------------------------------
+    def _verified(self, conv: Conversation, state: DiagnosisState, passed: bool) -> List[Reply]:
+        """The post-fix checks answered: a failed one says so before the diagnosis goes on, so the
+        customer does not read the next question as if nothing had been heard."""
+        self.engine.confirm_fix(state, passed)
+        if passed:
+            return self._next(conv, state)
+        note = Reply(text="Thanks for checking. So it isn't fixed yet; let's go on.")
+        return [note] + self._next(conv, state)
+
     def _start(self, conv: Conversation, symptoms: List[str], msg: Incoming) -> List[Reply]:
         ordered = sorted(dict.fromkeys(symptoms), key=lambda s: -self.k.symptom(s).urgency)
         first, rest = ordered[0], ordered[1:]

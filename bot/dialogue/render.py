@@ -24,7 +24,7 @@ RECOMMENDATION_OPENERS = {
     "return": "The guide recommends returning the camera.",
     "contact_support": "This needs Kasa support.",
     "wait_for_outage": "This is an outage on Kasa's side.",
-    "human_support": "I could not pin this down with the guide's checks.",
+    "human_support": "The guide's checks for this are done, and what is left needs a person.",
     "safety": "For your safety, please stop here.",
 }
 
@@ -46,6 +46,9 @@ def ask(step: Ask, repeat_note: bool = True) -> List[Reply]:
         text += f" (Careful: {step.safety})"
     if step.repeat and repeat_note:
         text = "Let's come back to the step we skipped. " + text
+    elif step.again and repeat_note:
+        # asked before, and a step since (a reset, a restart) may have changed the answer
+        text = "That step may have changed things, so once more: " + text
     buttons = [(label, choice_payload(step.move.id, option)) for option, label in step.options]
     buttons.append(HOW_TO)
     buttons.append(("I can't do that now", "/skip") if step.safety_stop else SKIP)

@@ -115,6 +115,7 @@ def test_failed_verification_reopens_the_diagnosis(controller):
     assert chat.conv.phase in ("diagnosing", "finished")
     state = DiagnosisState.from_dict(chat.conv.engine)
     assert state.failed("update_app")
+    assert chat.texts[0].startswith("Thanks for checking. So it isn't fixed yet")
 
 
 @pytest.mark.parametrize(

@@ -93,3 +93,18 @@ def test_an_answer_the_guide_reads_is_told_to_the_customer(engine):
         else render.finished(engine.k, engine.next_step(state))
     )
     assert "design flaw, not a failure" in replies[0].text
+
+
+def test_a_question_asked_again_after_a_step_says_why(engine):
+    """After a reset the light or the power cycle may have changed: the customer is told why the same
+    question comes back, once, not when it is only shown again."""
+    from dataclasses import replace
+
+    state = engine.start(["offline_after_months"])
+    step = engine.next_step(state)
+    assert isinstance(step, Ask) and not step.again
+    first = render.ask(step)[-1].text
+    assert not first.startswith("That step may have changed things")
+    again = replace(step, again=True)
+    assert render.ask(again)[-1].text == "That step may have changed things, so once more: " + first
+    assert render.ask(again, repeat_note=False)[-1].text == first
