@@ -1,4 +1,4 @@
-"""The project's gates run with the tests, so CI (scripts/test) fails on a lint or format error."""
+"""The project's gates run with the tests, so CI (scripts/test) fails on a lint, format, type or data error."""
 
 from __future__ import annotations
 
@@ -38,3 +38,9 @@ def test_rasa_data_validate_fails_on_a_broken_rule(tmp_path):
     result = run(rasa, "data", "validate", "--fail-on-warnings", *data)
     assert result.returncode != 0
     assert "action_that_does_not_exist" in result.stdout + result.stderr
+
+
+def test_mypy():
+    """bot/ and actions/ type-check (configuration in pyproject.toml)."""
+    result = run(str(Path(sys.executable).with_name("mypy")))
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]

@@ -287,13 +287,13 @@ class AnswerReader:
             and FIXED in pols
         ):
             # the words fit "it works now" and a failure ("my other card works fine"): ask, never guess
-            return Reading(between=(top[1], second[1]), score=top[0])
+            return Reading(between=_both(top, second), score=top[0])
         if top[0] >= ACCEPT and top[0] - second[0] >= MARGIN:
             return Reading(option=top[1], polarity=polarity, score=top[0])
         if top[0] >= CLEAR_LEAD_FLOOR and top[0] - second[0] >= CLEAR_LEAD:
             return Reading(option=top[1], polarity=polarity, score=top[0])  # weak, but nothing else comes close
         if top[0] >= ACCEPT:
-            return Reading(between=(top[1], second[1]), polarity=polarity, score=top[0])
+            return Reading(between=_both(top, second), polarity=polarity, score=top[0])
         if polarity and len(polar) == 1:
             only = polar[0]
             only_score = dict((o, s) for s, o in scored).get(only, 0.0)
@@ -338,8 +338,12 @@ def _word_polarity(text: str, scope: int = 3) -> Tuple[Tuple[str, ...], Tuple[st
     return tuple(asserted), tuple(denied)
 
 
+def _both(top: Tuple[float, Optional[str]], second: Tuple[float, Optional[str]]) -> Tuple[str, ...]:
+    return tuple(o for _, o in (top, second) if o is not None)
+
+
 def _similarity(vector: np.ndarray, said: Sequence[str], phrase: _Phrase) -> float:
-    cosine = float(np.dot(vector, phrase.vector))
+    cosine = float(np.dot(vector, phrase.vector)) if phrase.vector is not None else 0.0
     overlap = _overlap(said, phrase.words)
     # Word overlap is exact but blind to paraphrase; the embedding sees paraphrase but blurs
     # short texts. The better of the two, nudged up when both agree.

@@ -87,6 +87,13 @@ CLEAR_COMMAND = 0.8
 WORDS_BEAT_ENTITY = 1.05
 
 
+def _state_of(conv: Conversation) -> DiagnosisState:
+    """The diagnosis of a conversation in a phase that has one."""
+    if conv.engine is None:
+        raise ValueError("this conversation has no diagnosis")
+    return DiagnosisState.from_dict(conv.engine)
+
+
 # why a ticket was opened, as the agent reads it
 ASKED_FOR_PERSON = "customer asked for a person"
 ACCEPTED_ESCALATION = "the diagnosis ended in a hand-off and the customer accepted it"
@@ -173,7 +180,8 @@ def _question_key(conv: Conversation) -> str:
     question is asked again later (the instance number counts the diagnosis' changes, so an undo
     back to an earlier state is a new instance all the same)."""
     asked = conv.asked if isinstance(conv.asked, dict) else {}
-    instance = asked.get("n") if isinstance(asked.get("n"), int) else 0
+    n = asked.get("n")
+    instance = n if isinstance(n, int) else 0
     if asked.get("diagnosis") != _diagnosis_key(conv):
         instance += 1
     handoff = conv.handoff or {}
@@ -305,7 +313,7 @@ class Controller:
         return replies
 
     def _resume_offer(self, conv: Conversation, opener: str = "") -> Reply:
-        state = DiagnosisState.from_dict(conv.engine)
+        state = _state_of(conv)
         problem = ", ".join(self.k.symptom(s).says for s in state.symptoms) or "your camera"
         return Reply(
             text=f"{opener}Last time we were working on: {problem}. Shall we continue where we left off?",
@@ -329,8 +337,9 @@ class Controller:
             return
         key = _question_key(conv)
         asked = conv.asked if isinstance(conv.asked, dict) else {}
-        salt = asked.get("salt") if isinstance(asked.get("salt"), str) else uuid.uuid4().hex
-        token = _ask_token(salt, key)
+        given = asked.get("salt")
+        salt = given if isinstance(given, str) else uuid.uuid4().hex
+        token = _ask_token(salt, str(key))
         shown = [o for o in asked.get("options") or [] if isinstance(o, str)] if asked.get("key") == key else []
         conv.asked = {
             "salt": salt,
@@ -370,7 +379,7 @@ class Controller:
         """A stale or foreign button changes nothing: say so and show what is open now."""
         note = Reply(text="That button belongs to an earlier question. Here is where we are now:")
         if conv.phase == "diagnosing" and conv.engine:
-            state = DiagnosisState.from_dict(conv.engine)
+            state = _state_of(conv)
             step = self.engine.next_step(state)
             conv.engine = state.to_dict()
             if isinstance(step, Ask):
@@ -392,7 +401,7 @@ class Controller:
                 ),
             ]
         if conv.phase == "finished" and conv.engine:
-            state = DiagnosisState.from_dict(conv.engine)
+            state = _state_of(conv)
             problem = ", ".join(self.k.symptom(s).says for s in state.symptoms) or "your camera"
             done = Reply(text=f"We have finished looking at: {problem}.")
             if conv.offer == "handoff":
@@ -557,7 +566,7 @@ class Controller:
         choice = msg.choice()
         if choice == ("meta", "resume") or msg.intent == "affirm":
             conv.phase = "diagnosing"
-            return self._next(conv, DiagnosisState.from_dict(conv.engine))
+            return self._next(conv, _state_of(conv))
         if msg.intent == "deny":
             return self._restart(conv)
         if msg.intent in self.symptom_ids and msg.confidence >= SYMPTOM_CONFIDENCE:
@@ -568,13 +577,13 @@ class Controller:
             index = ordinal_from_text(msg.text, 2)
             if index == 0:
                 conv.phase = "diagnosing"
-                return self._next(conv, DiagnosisState.from_dict(conv.engine))
+                return self._next(conv, _state_of(conv))
             if index == 1:
                 return self._restart(conv)
         return []  # the welcome-back offer (sent at session start) still stands
 
     def _in_diagnosis(self, conv: Conversation, msg: Incoming) -> List[Reply]:
-        state = DiagnosisState.from_dict(conv.engine)
+        state = _state_of(conv)
         payload = is_payload(msg.text)  # its words are no answer: "no_card_works" says neither no nor works
         replies = [] if payload else self._false_fix_replies(msg, state.symptoms)
         step = self.engine.current_step(state)
@@ -595,8 +604,10 @@ class Controller:
             return replies + self._answer(conv, state, step, choice[1], said=self._button_label(step, choice[1]))
         reading = self._reading(step, msg) if isinstance(step, Ask) and choice is None and not payload else Reading()
         opened_with_yes_no = reading.polarity is not None and msg.confidence < CLEAR_COMMAND
-        if reading.option is not None and (
-            reading.score >= SURE_ANSWER or msg.intent not in COMMAND_INTENTS or opened_with_yes_no
+        if (
+            isinstance(step, Ask)
+            and reading.option is not None
+            and (reading.score >= SURE_ANSWER or msg.intent not in COMMAND_INTENTS or opened_with_yes_no)
         ):
             return replies + self._answer(conv, state, step, reading.option, said=msg.text, entities=msg.entities)
         if msg.intent in ("skip", "go_back", "start_over") and msg.confidence < COMMAND_CONFIDENCE:
@@ -614,7 +625,7 @@ class Controller:
                 )
             ]
         unsure_without_option = msg.intent == "not_sure" and isinstance(step, Ask) and reading.option is None
-        if unsure_without_option and not reading.between:
+        if unsure_without_option and not reading.between and isinstance(step, Ask):
             unsure = next((o for o, _ in step.options if self.reader.is_unsure(step.move, o)), None)
             if unsure is not None:
                 return replies + self._answer(conv, state, step, unsure, said=msg.text)
@@ -639,7 +650,7 @@ class Controller:
         if isinstance(step, Ask) and (msg.intent == "how_to" or (reading.option is None and asks_how(msg.text))):
             conv.engine = state.to_dict()
             return replies + render.how_to(step)
-        if reading.option is not None:
+        if reading.option is not None and isinstance(step, Ask):
             return replies + self._answer(conv, state, step, reading.option, said=msg.text, entities=msg.entities)
         if reading.between and isinstance(step, Ask):
             return replies + self._which_one(conv, state, step, reading.between)
@@ -656,8 +667,8 @@ class Controller:
         if msg.intent in self.symptom_ids and msg.confidence >= SYMPTOM_CONFIDENCE and isinstance(step, Ask):
             # the problem we are already on, or one already noted: no answer, and no news
             conv.misunderstood += 1
-            note = Reply(text="I have that noted. To go on, I need an answer to this question:")
-            return replies + [note] + self._next(conv, state, repeat_note=False)
+            reminder = Reply(text="I have that noted. To go on, I need an answer to this question:")
+            return replies + [reminder] + self._next(conv, state, repeat_note=False)
         if choice:
             return (
                 replies
@@ -839,7 +850,7 @@ class Controller:
             return [Reply.fixed("anything_else")]
         if choice and choice[0] == "meta" and choice[1] == "resume" and conv.engine:
             conv.phase = "diagnosing"
-            return self._next(conv, DiagnosisState.from_dict(conv.engine))
+            return self._next(conv, _state_of(conv))
         return [Reply.fixed("ask_problem")]
 
     def _out_of_scope(self, conv: Conversation) -> List[Reply]:
@@ -854,7 +865,7 @@ class Controller:
         return [Reply.fixed("restarted")]
 
     def _handoff(self, conv: Conversation, reason: str, msg: Incoming) -> List[Reply]:
-        state = DiagnosisState.from_dict(conv.engine) if conv.engine else DiagnosisState()
+        state = _state_of(conv) if conv.engine else DiagnosisState()
         summary = case_summary(
             self.engine, state, {k: v for k, v in conv.context.items() if not k.startswith("_")}, reason
         )
@@ -1006,7 +1017,7 @@ class Controller:
                 )
             ]
         kind = "contact" if handoff.get("contact") == "asked" else None
-        if stored:
+        if stored and reference:
             self._keep_for_agent(conv, msg, reference, kind)
         if kind == "contact":
             handoff["contact"] = "given"
@@ -1053,7 +1064,7 @@ class Controller:
         resume = (conv.handoff or {}).get("resume_phase", "idle")
         conv.handoff = None
         if resume in ("diagnosing", "finished") and conv.engine:
-            state = DiagnosisState.from_dict(conv.engine)
+            state = _state_of(conv)
             problem = ", ".join(self.k.symptom(s).says for s in state.symptoms) or "your camera"
             if resume == "diagnosing" and not state.finished:
                 conv.phase = "diagnosing"
@@ -1086,7 +1097,7 @@ class Controller:
     def _record_abandoned(self, conv: Conversation) -> None:
         if conv.phase not in ("diagnosing", "resume_offer") or not conv.engine or self.tickets is None or conv.recorded:
             return
-        state = DiagnosisState.from_dict(conv.engine)
+        state = _state_of(conv)
         try:
             self.tickets.record_outcome(conv.context.get("_sender", "unknown"), "abandoned", step=state.pending)
         except Exception:

@@ -113,7 +113,7 @@ def finished(k: Knowledge, step: Finished) -> List[Reply]:
         lines.append(WARRANTY_NEXT[out.warranty])
     if out.notes:
         lines.append("Good to know: " + "; ".join(out.notes) + ".")
-    hazards = [k.move(m).safety for m in out.safety if k.move(m).safety]
+    hazards = [str(k.move(m).safety) for m in out.safety if k.move(m).safety]
     if hazards and out.recommendation != "safety":
         lines.append("⚠️ " + " ".join(dict.fromkeys(hazards)))
     return _note(step) + [
