@@ -2,28 +2,16 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any, Dict, Iterable, List
+from typing import Any, Dict, Iterable
 
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.dialogue.messages import Incoming, Reply
+from bot.dialogue.messages import Incoming, Reply, unique_entities
 from bot.language.entity_check import believable
 
 MAX_TEXT = 4000  # a pasted log should not slow every turn down
 # what the engine reads of an entity: the customer's words, and what they measure or state
 ENTITY_KEYS = ("entity", "value", "text", "role", "measured")
-
-
-def _unique(entities: Iterable[Dict[str, Any]]) -> List[Dict[str, Any]]:
-    """The same thing said twice counts once ("blinking amber ... it's the amber blinking")."""
-    seen, out = set(), []
-    for e in entities:
-        key = (e.get("entity"), json.dumps(e.get("value"), sort_keys=True, default=str), e.get("role"))
-        if key not in seen:
-            seen.add(key)
-            out.append(e)
-    return out
 
 
 def channel_label(latest: Dict[str, Any], input_channel: str = "") -> str:
@@ -51,7 +39,7 @@ def incoming(
         (r.get("name"), float(r.get("confidence") or 0.0)) for r in latest.get("intent_ranking") or [] if r.get("name")
     )
     entities = tuple(
-        _unique({k: e[k] for k in ENTITY_KEYS if k in e} for e in believable(latest.get("entities") or []))
+        unique_entities({k: e[k] for k in ENTITY_KEYS if k in e} for e in believable(latest.get("entities") or []))
     )
     return Incoming(
         text=(latest.get("text") or "")[:MAX_TEXT],

@@ -15,7 +15,15 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from bot.dialogue import render
 from bot.dialogue.answers import AnswerReader, Reading, default_reader
-from bot.dialogue.messages import ASK_ENTITY, QUESTION_COMMANDS, Incoming, Reply, choice_payload, stamped
+from bot.dialogue.messages import (
+    ASK_ENTITY,
+    QUESTION_COMMANDS,
+    Incoming,
+    Reply,
+    choice_payload,
+    stamped,
+    unique_entities,
+)
 from bot.dialogue.understanding import (
     asks_how,
     false_fixes_mentioned,
@@ -126,17 +134,6 @@ class Conversation:
 
     def to_dict(self) -> Dict[str, Any]:
         return asdict(self)
-
-
-def _unique(entities: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
-    """Entities said twice count once ("the light blinks amber ... yes, amber blinking")."""
-    seen, out = set(), []
-    for e in entities:
-        key = (e.get("entity"), json.dumps(e.get("value"), sort_keys=True, default=str), e.get("role"))
-        if key not in seen:
-            seen.add(key)
-            out.append(e)
-    return out
 
 
 def _capital(text: str) -> str:
@@ -491,7 +488,7 @@ class Controller:
     def _keep_entities(conv: Conversation, msg: Incoming) -> None:
         """Details given before the problem is clear (model, age, LED) still count once it is."""
         kept = list(conv.context.get("_entities") or [])
-        conv.context["_entities"] = _unique(kept + [dict(e) for e in msg.entities])
+        conv.context["_entities"] = unique_entities(kept + [dict(e) for e in msg.entities])
 
     def _what_doing(self, conv: Conversation, msg: Incoming, found: List[Tuple[str, float]]) -> List[Reply]:
         """A camera problem without what the camera does: ask, with the likeliest and the most common
@@ -704,7 +701,7 @@ class Controller:
         first, rest = ordered[0], ordered[1:]
         earlier = conv.context.pop("_entities", None) or []
         conv.context.pop("_ranking", None)
-        state = self.engine.start([first], _unique(list(earlier) + list(msg.entities)), said=msg.text)
+        state = self.engine.start([first], unique_entities(list(earlier) + list(msg.entities)), said=msg.text)
         conv.queue = [s for s in rest if s not in conv.queue] + conv.queue
         conv.phase, conv.candidates, conv.misunderstood, conv.recorded = "diagnosing", [], 0, False
         intro = f"Understood: {self.k.symptom(first).says}."

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 import yaml
 
@@ -47,6 +47,17 @@ def stamped(payload: str, token: str) -> str:
         return payload
     data.pop(ASK_ENTITY, None)
     return prefix + json.dumps({**data, ASK_ENTITY: token}, separators=(",", ":"))
+
+
+def unique_entities(entities: Iterable[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """The same thing said twice counts once ("blinking amber ... yes, it's the amber blinking")."""
+    seen, out = set(), []
+    for e in entities:
+        key = (e.get("entity"), json.dumps(e.get("value"), sort_keys=True, default=str), e.get("role"))
+        if key not in seen:
+            seen.add(key)
+            out.append(e)
+    return out
 
 
 @dataclass(frozen=True)

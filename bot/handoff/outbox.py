@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Dict, Optional, Set
 
 from bot.handoff.live import claim_timeout, outbox_poll
+from bot.handoff.tasks import cancel
 
 logger = logging.getLogger(__name__)
 
@@ -72,11 +73,8 @@ class OutboxWorker:
             self._wake.set()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._task
-            self._task = None
+        await cancel(self._task)
+        self._task = None
 
     async def _blocking(self, method: str, *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(None, lambda: getattr(self.store, method)(*args))

@@ -54,6 +54,7 @@ from bot.handoff.store import (
     TicketStateError,
     TicketStore,
 )
+from bot.handoff.tasks import cancel
 
 logger = logging.getLogger(__name__)
 
@@ -171,11 +172,8 @@ class SupportGroup:
             self._task = asyncio.ensure_future(self._run(max(0.1, every)))
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._task
-            self._task = None
+        await cancel(self._task)
+        self._task = None
 
     async def _run(self, every: float) -> None:
         delay = every
