@@ -26,6 +26,7 @@ from bot.dialogue.messages import (
 )
 from bot.dialogue.understanding import (
     asks_how,
+    failed_checks_named,
     false_fixes_mentioned,
     is_payload,
     joins_clauses,
@@ -590,7 +591,7 @@ class Controller:
             return replies + self._verified(conv, state, choice[1] == "yes")
         verdict = post_fix_verdict(msg.text, msg.intent) if isinstance(step, Verify) and not payload else None
         if isinstance(step, Verify) and verdict:
-            return replies + self._verified(conv, state, verdict == "affirm")
+            return replies + self._verified(conv, state, verdict == "affirm", step, msg.text)
         if isinstance(step, Verify) and msg.intent == "choose" and choice is None:
             index = ordinal_from_text(msg.text, 2)
             if index is not None:
@@ -687,12 +688,29 @@ class Controller:
         )
 
     # -- helpers -------------------------------------------------------------------------
-    def _verified(self, conv: Conversation, state: DiagnosisState, passed: bool) -> List[Reply]:
+    def _verified(
+        self, conv: Conversation, state: DiagnosisState, passed: bool, step: Optional[Verify] = None, said: str = ""
+    ) -> List[Reply]:
         """The post-fix checks answered: a failed one says so before the diagnosis goes on, so the
-        customer does not read the next question as if nothing had been heard."""
+        customer does not read the next question as if nothing had been heard; a failed check they
+        name answers its own question ("it didn't reconnect after unplugging": the power cycle's no)."""
         self.engine.confirm_fix(state, passed)
         if passed:
             return self._next(conv, state)
+        if step is not None and said:
+            shown = {c.id for c in step.outcome.post_fix_checks}
+            checks = [c for c in self.k.post_fix_checks if c.id in shown and c.failed_means is not None]
+            facts = [
+                {
+                    "entity": "fact",
+                    "value": {"move": c.failed_means.move, "option": c.failed_means.option},
+                    "text": said,
+                }
+                for c in failed_checks_named(checks, said)
+                if c.failed_means is not None
+            ]
+            if facts:
+                self.engine.observe_entities(state, facts)
         note = Reply(text="Thanks for checking. So it isn't fixed yet; let's go on.")
         return [note] + self._next(conv, state)
 

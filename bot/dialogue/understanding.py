@@ -7,7 +7,7 @@ from difflib import SequenceMatcher
 from typing import Iterable, List, Optional, Sequence, Tuple
 
 from bot.engine import FIXED
-from bot.knowledge.model import FalseFix, Knowledge, Move
+from bot.knowledge.model import FalseFix, Knowledge, Move, PostFixCheck
 
 YES_INTENTS = {"affirm"}
 NO_INTENTS = {"deny"}
@@ -147,6 +147,19 @@ _CHECK_FAILED = re.compile(
 _CHECKS_PASSED = re.compile(
     r"\b(all (good|fine|passed|ok|okay)|(everything|all) (passed|works|worked|is fine)|passed)\b"
 )
+
+
+def failed_checks_named(checks: Sequence[PostFixCheck], text: str) -> List[PostFixCheck]:
+    """The post-fix checks a reply says failed, by name and in the same clause as the failure ("the
+    power cycle one failed, ..."); "unplugged it and it came back fine" names one that passed."""
+    found = []
+    for clause in re.split(r"[,.;!?]|\bbut\b", (text or "").lower().replace("\u2019", "'")):
+        if not _CHECK_FAILED.search(clause):
+            continue
+        for check in checks:
+            if check not in found and any(re.search(rf"\b{re.escape(w.lower())}", clause) for w in check.words):
+                found.append(check)
+    return found
 
 
 def post_fix_verdict(text: str, intent: Optional[str]) -> Optional[str]:

@@ -306,11 +306,20 @@ class OnlyIf(Frozen):
     causes: List[str] = []
 
 
+class FailedMeans(Frozen):
+    move: StrictStr
+    option: StrictStr
+
+
 class PostFixCheck(Frozen):
     id: StrictStr
     name: str
     check: str
     only_if: Optional[OnlyIf] = None
+    # how a customer names the check ("the power cycle one"), and what its failing tells about the
+    # camera: the answer to a question, so that question is not asked right after
+    words: List[str] = []
+    failed_means: Optional[FailedMeans] = None
 
 
 class Threshold(Frozen):

@@ -172,6 +172,10 @@ def validate(k: m.Knowledge) -> None:
             _fail("fix_scenarios.yml", f"scenario {sc.id}", f"realised_by unknown route {sc.realised_by.route!r}")
 
     for check in k.post_fix_checks:
+        if check.failed_means is not None:
+            means = check.failed_means
+            if means.move not in move_ids or k.move(means.move).option(means.option) is None:
+                _fail("post_fix_checks.yml", check.id, f"failed_means names no answer {means.move}={means.option}")
         if check.only_if:
             for symptom in check.only_if.symptoms:
                 if symptom not in symptom_ids:

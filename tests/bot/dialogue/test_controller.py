@@ -164,6 +164,41 @@ def test_a_question_about_the_open_step_gets_its_how_to_whatever_nlu_read(contro
     assert chat.pending == "dns_change"
 
 
+def _at_the_post_fix_checks(controller):
+    chat = Chat(controller)
+    chat.say("offline after 2 months", "offline_after_months")
+    chat.open_step("factory_reset")
+    chat.press("Yes, it works now")
+    assert "Before we call it fixed" in chat.texts[0] and "Power Cycle Test" in chat.texts[0]
+    return chat
+
+
+def test_a_failed_check_named_in_words_answers_its_own_question(controller):
+    chat = _at_the_post_fix_checks(controller)
+    chat.say("the power cycle one failed, it didnt reconnect by itself", "inform")
+    state = DiagnosisState.from_dict(chat.conv.engine)
+    assert state.failed("factory_reset")
+    assert state.answer("power_cycle_restores") == "no_stays_offline"
+    assert chat.pending != "power_cycle_restores", "asked what the customer just said"
+
+
+def test_a_hot_adapter_in_the_checks_is_the_hazard_it_is(controller):
+    chat = _at_the_post_fix_checks(controller)
+    chat.say("the temperature test failed, the plug got really hot after an hour", "inform")
+    state = DiagnosisState.from_dict(chat.conv.engine)
+    assert state.answer("adapter_temperature") == "too_hot"
+    assert "adapter_temperature" in state.safety
+    assert any("Safety first" in t or "Careful" in t for t in chat.texts)
+
+
+def test_a_check_that_passed_is_not_read_as_failed(controller):
+    chat = _at_the_post_fix_checks(controller)
+    chat.say("unplugged it and it came back fine, but the live view froze", "inform")
+    state = DiagnosisState.from_dict(chat.conv.engine)
+    assert state.failed("factory_reset")
+    assert state.answer("power_cycle_restores") is None
+
+
 def test_escalation_offers_a_person_and_hands_over_a_summary(controller):
     chat = Chat(controller)
     chat.say("pan tilt does not move anymore", "pan_tilt_stopped")
