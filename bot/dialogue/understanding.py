@@ -141,11 +141,13 @@ def yes_or_no(text: str, intent: Optional[str]) -> Optional[str]:
 # words that report a post-fix check failing ("the power cycle one failed", "it froze again")
 _CHECK_FAILED = re.compile(
     r"\b(fail\w*|froze|freez\w*|crash\w*|dropp?\w*|disconnect\w*|offline|stopp?\w*|"
-    r"didn'?t|doesn'?t|won'?t|wouldn'?t|isn'?t|wasn'?t|not|never|no longer|again|except)\b"
+    r"didn'?t|doesn'?t|won'?t|wouldn'?t|isn'?t|wasn'?t|not|never|no longer|except)\b"
 )
 # ... unless the reply says they passed ("no freezes, all good")
 _CHECKS_PASSED = re.compile(
-    r"\b(all (good|fine|passed|ok|okay)|(everything|all) (passed|works|worked|is fine)|passed)\b"
+    r"\b(all (good|fine|passed|ok|okay)|(everything|all) (passed|works|worked|is fine)|passed|"
+    r"nothing (failed|went wrong)|none (of them )?failed|no (problems?|issues?|failures?)|"
+    r"(it )?works (again|fine|now))\b"
 )
 
 
@@ -166,7 +168,8 @@ def post_fix_verdict(text: str, intent: Optional[str]) -> Optional[str]:
     """'affirm' (every check passed) or 'deny' (one failed) for a typed reply to the post-fix checks:
     a reply that names a check and says it failed is a no, though it opens with neither."""
     folded = (text or "").lower().replace("\u2019", "'")
-    if _CHECKS_PASSED.search(folded) and not re.search(r"\b(fail|except|but)", folded):
+    # "nothing failed" passes; "all passed except the sd card" or "... but it froze" does not
+    if _CHECKS_PASSED.search(folded) and not re.search(r"\b(fail|except|but)", _CHECKS_PASSED.sub(" ", folded)):
         return "affirm"
     verdict = yes_or_no(text, intent)
     if verdict:

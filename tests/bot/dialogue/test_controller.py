@@ -126,6 +126,9 @@ def test_failed_verification_reopens_the_diagnosis(controller):
         ("they all passed except the sd card one", False),
         ("no freezes, all good", True),
         ("everything passed", True),
+        ("nothing failed", True),
+        ("it works again, no problems", True),
+        ("the live view froze again", False),
     ],
 )
 def test_a_typed_report_on_the_post_fix_checks_is_read(controller, reply, fixed):
