@@ -296,10 +296,10 @@ def score_answers(items, outcomes, controller) -> AnswerScore:
             "Yes, it works now" if label == FIXED else next((o.label for o in move.answer_options if o.id == label), "")
         )
         want_polarity = controller.reader.polarity_of(move, label, want_label)
-        if got not in (label, NONE) and got_polarity and want_polarity and got_polarity != want_polarity:
-            s.opposite += 1
+        opposite = got not in (label, NONE) and got_polarity and want_polarity and got_polarity != want_polarity
+        s.opposite += bool(opposite)
         if got != label:
-            s.misses.append((move_id, label, got, item["text"]))
+            s.misses.append((move_id, label, f"{got} (OPPOSITE)" if opposite else got, item["text"]))
     return s
 
 

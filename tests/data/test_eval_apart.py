@@ -31,6 +31,8 @@ ROOT = Path(__file__).resolve().parents[2]
 NLU_DIR = ROOT / "data" / "nlu"
 BENCH_DIR = ROOT / "bench" / "data"
 SYMPTOMS_FILE = ROOT / "data" / "knowledge" / "symptoms.yml"
+# the typed-answer reader's own phrases are training data for the typed answers (bench/data/answers.jsonl)
+ANSWER_PHRASES_FILE = ROOT / "data" / "knowledge" / "answer_phrases.yml"
 SHARED_EVAL_DIR = ROOT.parent / "shared" / "eval"
 DEV_FILE = SHARED_EVAL_DIR / "nlu_dev.jsonl"
 
@@ -42,9 +44,14 @@ EXTRA_LABELS = frozenset({"out_of_scope", "vague"})
 REQUIRED_KEYS = {
     "complaints_real_style.jsonl": ("text", "label", "note"),
     "short_generic.jsonl": ("text", "label"),
+    "answers.jsonl": ("move", "text", "label"),
 }
+# the typed answers are labelled with an option of their move, `fixed` (a repair step worked) or `none`
+ANSWERS = "answers.jsonl"
+ANSWER_EXTRA_LABELS = frozenset({"none"})
+MINIMUM_PER_OPTION = 5
 DEFAULT_KEYS = ("text", "label")
-MINIMUM_LINES = {"complaints_real_style.jsonl": 150, "short_generic.jsonl": 60}
+MINIMUM_LINES = {"complaints_real_style.jsonl": 150, "short_generic.jsonl": 60, ANSWERS: 500}
 MINIMUM_PER_SYMPTOM = {"complaints_real_style.jsonl": 3}
 SHORT_WORDS = (2, 6)
 
@@ -89,6 +96,29 @@ def training_examples() -> list[tuple[str, str]]:
                 if text:
                     examples.append((where, text))
     return examples
+
+
+def answer_phrases() -> list[tuple[str, str]]:
+    """(where, text) for every phrase the typed-answer reader compares a reply with, and every option label.
+
+    A typed reply in the evaluation set that is a near copy of a phrase or a button label measures memory.
+    """
+    from bot.knowledge import load_knowledge
+
+    found = []
+    doc = yaml.safe_load(ANSWER_PHRASES_FILE.read_text(encoding="utf-8")) or {}
+    for text in (doc.get("fixed") or {}).get("phrases") or []:
+        found.append(("answer_phrases.yml, fixed", str(text)))
+    for move_id, options in (doc.get("moves") or {}).items():
+        for option_id, spec in (options or {}).items():
+            spec = spec or {}
+            for key in ("phrases", "fixed"):
+                for text in spec.get(key) or [] if isinstance(spec, dict) else []:
+                    found.append((f"answer_phrases.yml, {move_id}.{option_id}", str(text)))
+    for move in load_knowledge().moves:
+        for option in move.answer_options:
+            found.append((f"the button label of {move.id}.{option.id}", option.label))
+    return found
 
 
 def read_jsonl(path: Path) -> list[tuple[int, dict]]:
@@ -211,6 +241,27 @@ def test_bench_texts_are_apart_from_training(index):
     )
 
 
+@pytest.fixture(scope="module")
+def answer_index() -> TrainingIndex:
+    return TrainingIndex(training_examples() + answer_phrases())
+
+
+def test_typed_answers_are_apart_from_the_answer_phrases(answer_index):
+    path = BENCH_DIR / "answers.jsonl"
+    if not path.is_file():
+        pytest.fail(f"{path} is missing")
+    found = too_close(answer_index, texts_of(path))
+    assert not found, (
+        f"{len(found)} typed answer(s) within {THRESHOLD} of an answer phrase, a button label or a training "
+        "example; rewrite the evaluation line in new words (never move it into the phrases):\n" + "\n".join(found)
+    )
+
+
+def test_answer_phrases_are_read(answer_index):
+    assert any("fixed" in where for where in answer_index.places)
+    assert any(where.startswith("the button label of led_check") for where in answer_index.places)
+
+
 def test_shared_dev_texts_are_apart_from_training(index):
     if not DEV_FILE.is_file():
         pytest.skip(f"shared dev set not present at {DEV_FILE} (it lives outside the repository)")
@@ -259,6 +310,7 @@ def test_expected_files_exist(name):
 @pytest.mark.parametrize("path", bench_files(), ids=lambda p: p.name)
 def test_lines_are_well_formed(path):
     allowed = symptom_ids() | EXTRA_LABELS
+    options = answer_labels()
     keys = REQUIRED_KEYS.get(path.name, DEFAULT_KEYS)
     problems = []
     items = read_jsonl(path)
@@ -272,7 +324,12 @@ def test_lines_are_well_formed(path):
         for key in keys:
             if not isinstance(obj[key], str) or not obj[key].strip():
                 problems.append(f"{where}: {key} must be a non-empty string")
-        if obj["label"] not in allowed:
+        if path.name == ANSWERS:
+            if obj["move"] not in options:
+                problems.append(f"{where}: unknown move {obj['move']!r}")
+            elif obj["label"] not in options[obj["move"]]:
+                problems.append(f"{where}: {obj['label']!r} is no answer to {obj['move']}")
+        elif obj["label"] not in allowed:
             problems.append(f"{where}: unknown label {obj['label']!r}")
         if "\n" in obj["text"] or "\n" in obj.get("note", ""):
             problems.append(f"{where}: text and note are one line each")
@@ -312,14 +369,42 @@ def test_short_generic_lines_are_short():
     assert not bad, f"lines outside {low}-{high} words:\n" + "\n".join(bad)
 
 
+def test_every_option_has_typed_answers():
+    """At least five typed replies for every option of every question, and replies that fit none."""
+    counts = Counter((obj.get("move"), obj.get("label")) for _, obj in read_jsonl(BENCH_DIR / ANSWERS))
+    short = [
+        f"{move}.{label}: {counts[(move, label)]}"
+        for move, labels in sorted(answer_labels().items())
+        for label in sorted(labels)
+        if counts[(move, label)] < MINIMUM_PER_OPTION
+    ]
+    assert not short, f"{ANSWERS}: fewer than {MINIMUM_PER_OPTION} replies for:\n" + "\n".join(short)
+
+
+def answer_labels() -> dict[str, frozenset[str]]:
+    """Every question and repair step with options, and the labels a typed reply to it may have."""
+    from bot.knowledge import load_knowledge
+
+    found = {}
+    for move in load_knowledge().moves:
+        if move.answer_options:
+            extra = {"fixed"} if move.kind == "action" else set()
+            found[move.id] = frozenset({o.id for o in move.answer_options} | extra | ANSWER_EXTRA_LABELS)
+    return found
+
+
 def test_no_duplicates_within_or_across_files():
-    """No two evaluation texts (bench files and the shared dev set) differ only in case, punctuation or spacing."""
+    """No two evaluation texts (bench files and the shared dev set) differ only in case, punctuation or spacing.
+
+    A typed answer is a reply to one question: the same "nope" may answer two questions.
+    """
     sources = bench_files() + ([DEV_FILE] if DEV_FILE.is_file() else [])
     seen: dict[str, str] = {}
     clashes = []
     for path in sources:
-        for where, text in texts_of(path):
-            key = dedup_key(text)
+        moves = [obj.get("move", "") for _, obj in read_jsonl(path)] if path.name == ANSWERS else None
+        for i, (where, text) in enumerate(texts_of(path)):
+            key = dedup_key(text) if moves is None else f"{moves[i]}: {dedup_key(text)}"
             if key in seen:
                 clashes.append(f"{where}: {text!r} repeats {seen[key]}")
             else:
