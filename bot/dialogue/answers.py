@@ -18,6 +18,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from bot.dialogue.measurements import options_in_range
 from bot.knowledge.model import Move
 from bot.knowledge.phrases import FIXED, AnswerPhrases, OptionPhrases, load_answer_phrases
 
@@ -49,8 +50,8 @@ _CLAUSE = re.compile(r"[,.;:!?]|\bbut\b|\bthen\b|\bthough\b|\balthough\b|\bhowev
 _TOKEN = re.compile(r"[a-z0-9][a-z0-9'.\-]*")
 _FILLER_START = re.compile(r"^(?:(?:well|um+|uh+|hm+|so|oh|ah|ok|okay|and|lol|haha)\b[\s,.!]*)+")
 _STOP = frozenset(
-    """the a an it is i my to of and or on in at for this that its it's was be me do does did all
-    now right just then so really very also too there here one some any what when which who has have
+    """the a an it is i my to of and or on in at for this that its it's was be me do does did
+    now right then so really very also too there here some any what when which who has have
     had been are were am will would can could should we you your they them he she his her our us
     still again yet well think guess maybe probably pretty quite bit kinda sort like seems seem
     okay please thanks""".split()
@@ -149,7 +150,7 @@ def _overlap(said: Sequence[str], wanted: Sequence[str]) -> float:
             hits += 0.8
     recall = hits / len(wanted)
     precision = min(1.0, hits / len(said))
-    return 0.8 * recall + 0.2 * precision
+    return 0.7 * recall + 0.3 * precision
 
 
 @dataclass(frozen=True)
@@ -234,6 +235,12 @@ class AnswerReader:
         if self.norm.is_question(folded):
             return Reading()  # "what is a good brand of charger" asks; it answers nothing
         polarity, rest = self.norm.lead(folded)
+        offered = [o for o, _ in options]
+        measured = [o for o in options_in_range(text, self.phrases.ranges(move.id), self.phrases) if o in offered]
+        if len(measured) == 1:
+            return Reading(option=measured[0], polarity=polarity, score=1.0)  # "it reads 4.6": the number decides
+        if measured:
+            return Reading(between=tuple(measured[:2]), polarity=polarity, score=1.0)
         if polarity is None and intent in ("affirm", "deny") and len(_TOKEN.findall(folded)) <= 2:
             by_words = self.read(move, options, text, None)
             if by_words.option is not None or by_words.between:

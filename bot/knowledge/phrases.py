@@ -35,6 +35,35 @@ class OptionPhrases:
     bare: bool = False  # what a bare "yes"/"no" means when several options share its polarity
     unsure: bool = False  # an "I don't know" answer
     never_with: Tuple[str, ...] = ()  # a reply with one of these words is never this option
+    range: Optional["Range"] = None  # a measurement: where its reading lies
+
+
+@dataclass(frozen=True)
+class Range:
+    """Where a measurement lies for an option: min/max count as inside, below/above do not."""
+
+    unit: str
+    min: Optional[float] = None
+    max: Optional[float] = None
+    below: Optional[float] = None
+    above: Optional[float] = None
+
+    def holds(self, value: float) -> bool:
+        return (
+            (self.min is None or value >= self.min)
+            and (self.max is None or value <= self.max)
+            and (self.below is None or value < self.below)
+            and (self.above is None or value > self.above)
+        )
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A unit of the measurements questions ask for: the words naming it (with the factor to the unit)
+    and the span a reading written without a unit must lie in to count as one."""
+
+    words: Dict[str, float]
+    span: Tuple[float, float]
 
 
 @dataclass(frozen=True)
@@ -49,6 +78,11 @@ class AnswerPhrases:
     question_starts: Tuple[str, ...]
     fixed: OptionPhrases
     moves: Dict[str, Dict[str, OptionPhrases]] = field(default_factory=dict)
+    units: Dict[str, Unit] = field(default_factory=dict)
+
+    def ranges(self, move_id: str) -> Tuple[Tuple[str, Range], ...]:
+        """(option, range) of the move's options that are measurements."""
+        return tuple((o, p.range) for o, p in self.moves.get(move_id, {}).items() if p.range is not None)
 
     def option(self, move_id: str, option_id: str) -> Optional[OptionPhrases]:
         if option_id == FIXED:
@@ -69,7 +103,7 @@ def _strings(node: Any, where: str) -> Tuple[str, ...]:
 def _option(node: Any, where: str) -> OptionPhrases:
     if not isinstance(node, dict):
         raise KnowledgeError(f"{where}: expected a mapping with `phrases` (and optionally `polarity`)")
-    unknown = set(node) - {"polarity", "phrases", "bare", "unsure", "never_with"}
+    unknown = set(node) - {"polarity", "phrases", "bare", "unsure", "never_with", "range"}
     if unknown:
         raise KnowledgeError(f"{where}: unknown keys {sorted(unknown)}")
     polarity = node.get("polarity")
@@ -80,14 +114,61 @@ def _option(node: Any, where: str) -> OptionPhrases:
         if not isinstance(value, bool):
             raise KnowledgeError(f"{where}: {key} must be true or false")
     never = _strings(node["never_with"], f"{where}.never_with") if "never_with" in node else ()
-    return OptionPhrases(polarity, _strings(node.get("phrases"), f"{where}.phrases"), never_with=never, **flags)
+    reading = _range(node["range"], f"{where}.range") if "range" in node else None
+    phrases = _strings(node.get("phrases"), f"{where}.phrases")
+    return OptionPhrases(polarity, phrases, never_with=never, range=reading, **flags)
+
+
+def _number(node: Any, where: str) -> Optional[float]:
+    if node is None:
+        return None
+    if isinstance(node, bool) or not isinstance(node, (int, float)):
+        raise KnowledgeError(f"{where}: expected a number, got {node!r}")
+    return float(node)
+
+
+def _range(node: Any, where: str) -> Range:
+    bounds = ("min", "max", "below", "above")
+    if not isinstance(node, dict) or set(node) - {"unit", *bounds} or not isinstance(node.get("unit"), str):
+        raise KnowledgeError(f"{where}: expected unit and min, max, below or above")
+    found = {b: _number(node.get(b), f"{where}.{b}") for b in bounds}
+    if all(v is None for v in found.values()):
+        raise KnowledgeError(f"{where}: needs min, max, below or above")
+    reading = Range(node["unit"], **found)
+    lows = [v for v in (reading.min, reading.above) if v is not None]
+    highs = [v for v in (reading.max, reading.below) if v is not None]
+    if lows and highs and max(lows) >= min(highs):
+        raise KnowledgeError(f"{where}: holds no number")
+    return reading
+
+
+def _units(node: Any, where: str) -> Dict[str, Unit]:
+    if not isinstance(node, dict):
+        raise KnowledgeError(f"{where}: expected a mapping of unit names")
+    units = {}
+    for name, spec in node.items():
+        here = f"{where}.{name}"
+        if not isinstance(spec, dict) or set(spec) != {"words", "span"}:
+            raise KnowledgeError(f"{here}: expected words and span")
+        words = spec["words"]
+        if not isinstance(words, dict) or not words:
+            raise KnowledgeError(f"{here}.words: expected a mapping of words to factors")
+        factors = {str(w).lower(): _number(f, f"{here}.words.{w}") for w, f in words.items()}
+        span = spec["span"]
+        if not (isinstance(span, list) and len(span) == 2):
+            raise KnowledgeError(f"{here}.span: expected [lowest, highest]")
+        low, high = (_number(x, f"{here}.span") for x in span)
+        if low is None or high is None or low >= high:
+            raise KnowledgeError(f"{here}.span: expected [lowest, highest]")
+        units[str(name)] = Unit({w: f for w, f in factors.items() if f is not None}, (low, high))
+    return units
 
 
 def parse_answer_phrases(data: Any, knowledge: Optional[Knowledge], file: str = ANSWER_FILE) -> AnswerPhrases:
     if not isinstance(data, dict):
         raise KnowledgeError(f"{file}: expected a mapping at the top level")
     known = {"version", "spellings", "yes_words", "no_words", "not_polar", "opposites", "question_starts"}
-    known |= {"fixed", "moves", "synonyms", "answer_after_no"}
+    known |= {"fixed", "moves", "synonyms", "answer_after_no", "units"}
     unknown = set(data) - known
     if unknown:
         raise KnowledgeError(f"{file}: unknown top-level keys {sorted(unknown)}")
@@ -117,7 +198,13 @@ def parse_answer_phrases(data: Any, knowledge: Optional[Knowledge], file: str = 
         question_starts=_strings(data.get("question_starts") or ["what"], f"{file}: question_starts"),
         fixed=_option(data.get("fixed"), f"{file}: fixed"),
         moves=moves,
+        units=_units(data.get("units") or {}, f"{file}: units"),
     )
+    for move_id, options in moves.items():
+        for option_id, option in options.items():
+            if option.range is not None and option.range.unit not in phrases.units:
+                where = f"{file}: moves.{move_id}.{option_id}.range"
+                raise KnowledgeError(f"{where}: unknown unit {option.range.unit!r} (units: {sorted(phrases.units)})")
     if knowledge is not None:
         for move_id, options in moves.items():
             try:
