@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -17,6 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.tracker_io import dispatch, incoming
 from actions.turn_ledger import ledger
+from bot import settings
 from bot.dialogue.controller import Controller, Conversation
 from bot.dialogue.messages import Incoming, Reply
 
@@ -26,8 +26,8 @@ SLOT = "conversation"
 
 # Turns run on worker threads: a ticket store that waits for a lock (up to its timeout) holds one
 # worker, never the action server's event loop, its health check or the other customers' turns.
-TURN_WORKERS = int(os.environ.get("KASA_TURN_WORKERS", "4") or 4)
-_pool = ThreadPoolExecutor(max_workers=max(1, TURN_WORKERS), thread_name_prefix="turn")
+TURN_WORKERS = settings.turn_workers()
+_pool = ThreadPoolExecutor(max_workers=TURN_WORKERS, thread_name_prefix="turn")
 _local = threading.local()
 
 

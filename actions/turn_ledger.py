@@ -18,11 +18,12 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import threading
 import time
 from collections import OrderedDict
 from typing import Any, Callable, Dict, List, Optional
+
+from bot import settings
 
 logger = logging.getLogger(__name__)
 
@@ -104,5 +105,5 @@ _ledger: Optional[TurnLedger] = None
 def ledger() -> TurnLedger:
     global _ledger
     if _ledger is None:
-        _ledger = TurnLedger(redis_url=os.environ.get("KASA_REDIS_URL") or None)
+        _ledger = TurnLedger(redis_url=settings.redis_url())
     return _ledger

@@ -8,20 +8,11 @@ text of a message, and the tracker keeps it for good. So a message longer than
 
 from __future__ import annotations
 
-import os
-
-
-def _env_int(name: str, default: int) -> int:
-    try:
-        value = int(os.environ.get(name, ""))
-    except ValueError:
-        return default
-    return value if value > 0 else default
-
+from bot import settings
 
 #: Characters of one customer message (the diagnosis never needs more; actions/tracker_io.MAX_TEXT).
-MAX_MESSAGE_CHARS = _env_int("KASA_MAX_MESSAGE_CHARS", 4000)
+MAX_MESSAGE_CHARS = settings.max_message_chars()
 #: Bytes of one REST request body: the longest message, JSON-escaped, plus metadata.
-MAX_BODY_BYTES = _env_int("KASA_MAX_BODY_BYTES", 64 * 1024)
+MAX_BODY_BYTES = settings.max_body_bytes()
 #: Bytes of the JSON of a message's metadata.
-MAX_METADATA_BYTES = _env_int("KASA_MAX_METADATA_BYTES", 8 * 1024)
+MAX_METADATA_BYTES = settings.max_metadata_bytes()

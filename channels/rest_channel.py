@@ -39,7 +39,6 @@ from __future__ import annotations
 import hmac
 import json
 import logging
-import os
 import re
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple
 
@@ -51,6 +50,7 @@ from sanic.exceptions import PayloadTooLarge
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot import settings
 from channels import limits
 from channels.senders import PREFIXES, BadSenderId, conversation_id
 from server.texts import NOT_SAVED, too_long
@@ -133,7 +133,7 @@ def validate(body: Dict[str, Any], relay_ok: bool) -> Tuple[str, str, str, Dict[
 
 
 def relay_allowed(request: Request) -> bool:
-    expected = os.environ.get(RELAY_TOKEN_ENV, "")
+    expected = settings.relay_token() or ""
     given = request.headers.get(RELAY_HEADER, "")
     return bool(expected) and hmac.compare_digest(expected.encode(), given.encode())
 
@@ -187,7 +187,7 @@ class RestInput(rasa_rest.RestInput):
         # forwards /webhooks/rest/webhook alone).
         @webhook.route("/relay/<channel>/<token>/webhooks/rest/webhook", methods=["POST"], stream=True)
         async def relayed(request: Request, channel: str, token: str) -> HTTPResponse:
-            expected = os.environ.get(RELAY_TOKEN_ENV, "")
+            expected = settings.relay_token() or ""
             if not (expected and hmac.compare_digest(expected.encode(), token.encode())):
                 return error("not found", 404)
             if channel not in PREFIXES or channel == self.name():

@@ -46,7 +46,6 @@ from __future__ import annotations
 import html
 import json
 import logging
-import os
 import re
 import uuid
 from pathlib import Path
@@ -62,6 +61,8 @@ from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncRedisManager, AsyncServer
+
+from bot import settings
 
 logger = logging.getLogger(__name__)
 
@@ -355,9 +356,7 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "SocketIOInput":
         credentials = credentials or {}
-        origins = os.environ.get(ORIGINS_ENV)
-        if origins is None or not origins.strip():
-            origins = credentials.get("cors_allowed_origins")
+        origins = settings.webchat_allowed_origins() or credentials.get("cors_allowed_origins")
         webchat_path = credentials.get("webchat_path", "/chat")
         return cls(
             credentials.get("user_message_evt", "user_uttered"),
@@ -459,7 +458,7 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
         return any(member != sid for member in members)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        redis_url = os.environ.get(REDIS_ENV, "").strip()
+        redis_url = settings.redis_url()
         # Behind a load balancer a customer's socket lives on one Rasa server while their reply (or an
         # agent's message) may be produced on another: with Redis, every emit reaches every server.
         manager = AsyncRedisManager(redis_url, channel="kasa-socketio") if redis_url else None

@@ -16,21 +16,19 @@ its ``init_hooks(manager)``; the project root is on the action server's PYTHONPA
 from __future__ import annotations
 
 import logging
-import os
 
 import pluggy
+
+from bot import settings
 
 logger = logging.getLogger(__name__)
 hookimpl = pluggy.HookimplMarker("rasa_sdk")
 
-DEFAULT_KEEP_ALIVE_S = 75
+DEFAULT_KEEP_ALIVE_S = int(settings.default_number("KASA_ACTIONS_KEEP_ALIVE_S"))
 
 
 def keep_alive_s() -> int:
-    try:
-        return max(5, int(os.environ.get("KASA_ACTIONS_KEEP_ALIVE_S", DEFAULT_KEEP_ALIVE_S)))
-    except ValueError:
-        return DEFAULT_KEEP_ALIVE_S
+    return settings.actions_keep_alive_s()
 
 
 async def action_server_health() -> dict:

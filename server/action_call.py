@@ -26,13 +26,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from typing import Any, List
 
 import aiohttp
 from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
 from rasa.shared.core.events import BotUttered, Event
 
+from bot import settings
 from server.texts import ACTIONS_DOWN
 
 logger = logging.getLogger(__name__)
@@ -42,10 +42,7 @@ _original_run = RemoteAction.run
 
 
 def retry_delay() -> float:
-    try:
-        return max(0.0, float(os.environ.get("KASA_ACTION_RETRY_DELAY_S", "0.5")))
-    except ValueError:
-        return 0.5
+    return settings.action_retry_delay_s()
 
 
 def is_retryable(error: BaseException) -> bool:

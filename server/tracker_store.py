@@ -36,7 +36,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Dict, Iterable, List, Optional, Text
@@ -49,10 +48,14 @@ from rasa.shared.core.events import ActionExecuted, Event, SessionStarted, SlotS
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
+from bot import settings
+
 logger = logging.getLogger(__name__)
 
-DEFAULT_MAX_SESSION_EVENTS = 300  # about 50 turns; a diagnosis takes 5 to 15
-DEFAULT_BUSY_TIMEOUT_S = 5.0
+# KASA_MAX_SESSION_EVENTS: 300, about 50 turns (a diagnosis takes 5 to 15)
+DEFAULT_MAX_SESSION_EVENTS = int(settings.default_number("KASA_MAX_SESSION_EVENTS"))
+DEFAULT_BUSY_TIMEOUT_S = settings.default_number("KASA_SQLITE_BUSY_TIMEOUT_S")
+DEFAULT_THREADS = int(settings.default_number("KASA_STORE_THREADS"))
 CHECKPOINT_KEY = "kasa_checkpoint"
 
 
@@ -110,13 +113,13 @@ class KasaTrackerStore(SQLTrackerStore):
         **kwargs: Any,
     ) -> None:
         url = kwargs.pop("url", None) or host
-        self.max_session_events = _positive_int(
-            max_session_events or os.environ.get("KASA_MAX_SESSION_EVENTS"), DEFAULT_MAX_SESSION_EVENTS
+        self.max_session_events = (
+            _positive_int(max_session_events, DEFAULT_MAX_SESSION_EVENTS)
+            if max_session_events
+            else settings.max_session_events()
         )
         try:
-            self.busy_timeout_s = float(
-                busy_timeout_s or os.environ.get("KASA_SQLITE_BUSY_TIMEOUT_S") or DEFAULT_BUSY_TIMEOUT_S
-            )
+            self.busy_timeout_s = float(busy_timeout_s) if busy_timeout_s else settings.sqlite_busy_timeout_s()
             super().__init__(domain=domain, host=url, **kwargs)
         except (ImportError, AttributeError) as error:
             # Rasa would quietly use an in-memory store instead; better not to start at all.
@@ -138,7 +141,7 @@ class KasaTrackerStore(SQLTrackerStore):
             )
             self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
         self._pool = ThreadPoolExecutor(
-            max_workers=_positive_int(threads or os.environ.get("KASA_STORE_THREADS"), 8),
+            max_workers=_positive_int(threads, DEFAULT_THREADS) if threads else settings.store_threads(),
             thread_name_prefix="tracker-store",
         )
 

@@ -32,7 +32,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import os
 import signal
 import sys
 from typing import Any, Dict, List, Optional, Set
@@ -41,6 +40,7 @@ import httpx
 from telegram import Bot, Update
 from telegram.error import Conflict, InvalidToken
 
+from bot import settings
 from bot.channels.telegram import ALLOWED_UPDATES, TelegramBridge, make_bot, parse_update
 
 logger = logging.getLogger(__name__)
@@ -180,25 +180,24 @@ class Poller:
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
-    port = os.environ.get("RASA_PORT", "5005")
     parser = argparse.ArgumentParser(
         prog="python -m bot.channels.telegram_polling",
         description="Telegram long polling for the Rasa bot (REST channel).",
     )
     parser.add_argument(
         "--rasa-url",
-        default=os.environ.get("RASA_URL") or f"http://localhost:{port}",
+        default=settings.rasa_url(),
         help="Rasa server (default: $RASA_URL or http://localhost:$RASA_PORT)",
     )
     parser.add_argument(
         "--base-url",
-        default=os.environ.get("TELEGRAM_BASE_URL") or None,
+        default=settings.telegram_base_url(),
         help="Bot API server root, e.g. a local one (default: api.telegram.org)",
     )
     parser.add_argument(
         "--poll-timeout",
         type=int,
-        default=int(os.environ.get("TELEGRAM_POLL_TIMEOUT", "30")),
+        default=settings.telegram_poll_timeout(),
         help="long-polling timeout in seconds (default 30)",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
@@ -225,12 +224,16 @@ async def amain(args: argparse.Namespace, token: str) -> int:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    args = parse_args(argv)
+    try:
+        args = parse_args(argv)
+    except settings.SettingError as error:
+        print(f"telegram_polling: {error}", file=sys.stderr)
+        return 2
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request, token in the URL
-    token = os.environ.get("TELEGRAM_TOKEN", "").strip()
+    token = settings.telegram_token()
     if not token:
         print("telegram_polling: set TELEGRAM_TOKEN to the bot token from BotFather", file=sys.stderr)
         return 2

@@ -77,9 +77,9 @@ def _now() -> datetime:
 
 def state_from_setting(setting: Optional[str] = None) -> Optional[TelegramState]:
     """The state a setting (else ``$TELEGRAM_STATE``) names; None for this process's memory."""
-    import os
+    from bot import settings
 
-    value = (setting if setting is not None else os.environ.get(STATE_ENV, "")).strip()
+    value = (setting if setting is not None else settings.telegram_state()).strip()
     if value in ("", "memory"):
         return None
     state = SQLState(None if value == "database" else value)

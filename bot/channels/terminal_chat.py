@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import urllib.error
 import urllib.request
@@ -21,7 +20,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, List, Optional, Sequence, TextIO, Tuple
 
-DEFAULT_URL = "http://localhost:{port}/webhooks/rest/webhook"
+from bot import settings
+
 QUIT_COMMANDS = frozenset({"/quit", "/exit"})
 BOT_PREFIX = "Bot: "
 PROMPT = "You: "
@@ -232,13 +232,17 @@ def _stdin_lines(interactive: bool) -> Iterable[str]:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    port = os.environ.get("RASA_PORT", "5005")
+    try:
+        url = settings.rasa_rest_url()
+    except settings.SettingError as error:
+        print(f"chat: {error}", file=sys.stderr)
+        return 2
     parser = argparse.ArgumentParser(
         prog="scripts/chat", description="Chat with the bot through the Rasa REST channel."
     )
     parser.add_argument(
         "--url",
-        default=os.environ.get("RASA_REST_URL", DEFAULT_URL.format(port=port)),
+        default=url,
         help="REST webhook URL (default: %(default)s)",
     )
     parser.add_argument(

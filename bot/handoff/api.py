@@ -27,12 +27,12 @@ import functools
 import hmac
 import json
 import logging
-import os
 import sys
 from typing import Any, Awaitable, Callable, Optional
 
 from aiohttp import web
 
+from bot import settings
 from bot.handoff.render import render, summary_document, ticket_document
 from bot.handoff.store import STATUSES, TicketNotFound, TicketStateError, TicketStore
 
@@ -201,11 +201,11 @@ def main(argv: Optional[list] = None) -> int:
     parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=5056)
     parser.add_argument(
-        "--db", metavar="URL", help="database URL (default $HANDOFF_DB_URL or sqlite:///var/tracker.db)"
+        "--db", metavar="URL", help=f"database URL (default $HANDOFF_DB_URL or {settings.DEFAULT_DB_URL})"
     )
     args = parser.parse_args(argv)
-    token = os.environ.get(TOKEN_ENV, "")
-    if not token.strip():
+    token = settings.handoff_api_token()
+    if not token:
         print(f"error: set {TOKEN_ENV} to the bearer token agents must send", file=sys.stderr)
         return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -214,7 +214,7 @@ def main(argv: Optional[list] = None) -> int:
     except Exception as error:
         print(f"error: cannot open the ticket database: {type(error).__name__}: {error}", file=sys.stderr)
         return 1
-    app = create_app(store, token.strip())
+    app = create_app(store, token)
     app.on_cleanup.append(lambda _app: asyncio.get_running_loop().run_in_executor(None, store.close))
     web.run_app(app, host=args.host, port=args.port, print=lambda msg: print(msg, flush=True))
     return 0

@@ -23,10 +23,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from typing import List, Optional, Sequence, TextIO, cast
 
+from bot import settings
 from bot.handoff.redact import strip_controls
 from bot.handoff.store import STATUSES, TicketNotFound, TicketStateError, TicketStore, normalize_reference
 
@@ -40,12 +40,13 @@ class CliError(Exception):
 
 
 def _parser() -> argparse.ArgumentParser:
+    agent = settings.handoff_agent()
     db = argparse.ArgumentParser(add_help=False)
     db.add_argument(
         "--db",
         metavar="URL",
         default=argparse.SUPPRESS,
-        help="SQLAlchemy URL of the database (default: $HANDOFF_DB_URL or sqlite:///var/tracker.db)",
+        help=f"SQLAlchemy URL of the database (default: $HANDOFF_DB_URL or {settings.DEFAULT_DB_URL})",
     )
     parser = argparse.ArgumentParser(
         prog="python -m bot.handoff.cli",
@@ -63,33 +64,29 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("reference")
     p.add_argument("--format", choices=("md", "html", "json"), default="md")
     p.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of standard output")
-    p.add_argument(
-        "--agent", default=os.environ.get("HANDOFF_AGENT"), help="you (the agent who has the case sees contacts)"
-    )
+    p.add_argument("--agent", default=agent, help="you (the agent who has the case sees contacts)")
 
     p = sub.add_parser("claim", parents=[db], help="take a ticket (the customer is told your name)")
     p.add_argument("reference")
-    p.add_argument("--agent", default=os.environ.get("HANDOFF_AGENT"), help="your name, as the customer sees it")
+    p.add_argument("--agent", default=agent, help="your name, as the customer sees it")
 
     p = sub.add_parser("reply", parents=[db], help="write to the customer (claims an open ticket)")
     p.add_argument("reference")
     p.add_argument("text", help="the message; quote it")
-    p.add_argument("--agent", default=os.environ.get("HANDOFF_AGENT"), help="your name, as the customer sees it")
+    p.add_argument("--agent", default=agent, help="your name, as the customer sees it")
 
     p = sub.add_parser("messages", parents=[db], help="the messages of the hand-off, both ways")
     p.add_argument("reference")
-    p.add_argument(
-        "--agent", default=os.environ.get("HANDOFF_AGENT"), help="you (the agent who has the case sees contacts)"
-    )
+    p.add_argument("--agent", default=agent, help="you (the agent who has the case sees contacts)")
 
     p = sub.add_parser("resolve", parents=[db], help="close a ticket as resolved (the customer gets the note)")
     p.add_argument("reference")
     p.add_argument("--note", help="what was done; the customer reads it")
-    p.add_argument("--agent", default=os.environ.get("HANDOFF_AGENT"), help="you; refused if someone else has the case")
+    p.add_argument("--agent", default=agent, help="you; refused if someone else has the case")
 
     p = sub.add_parser("hand-back", parents=[db], help="hand the conversation back to the bot")
     p.add_argument("reference")
-    p.add_argument("--agent", default=os.environ.get("HANDOFF_AGENT"), help="you; refused if someone else has the case")
+    p.add_argument("--agent", default=agent, help="you; refused if someone else has the case")
 
     p = sub.add_parser("report", parents=[db], help="outcomes: resolved, escalated, abandoned; fix rate per cause")
     p.add_argument("--chart", metavar="FILE.png", help="also draw a PNG bar chart")

@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import logging
-import os
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Union
 
 if TYPE_CHECKING:
     from bot.handoff.summary import CaseSummary
 
-DEFAULT_DB_URL = "sqlite:///var/tracker.db"
+from bot import settings
+
 logger = logging.getLogger(__name__)
 
 
 def db_url() -> str:
     """Tickets live beside Rasa's tracker store: same database unless HANDOFF_DB_URL says otherwise."""
-    return os.environ.get("HANDOFF_DB_URL", DEFAULT_DB_URL)
+    return settings.handoff_db_url()
 
 
 class Tickets:

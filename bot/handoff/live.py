@@ -9,33 +9,20 @@ Environment:
 
 from __future__ import annotations
 
-import os
+from bot import settings
 
 CLAIM_TIMEOUT_ENV = "HANDOFF_CLAIM_TIMEOUT"
 OUTBOX_POLL_ENV = "HANDOFF_OUTBOX_POLL"
-DEFAULT_CLAIM_TIMEOUT = 600.0
-DEFAULT_OUTBOX_POLL = 0.25
 #: What a channel's worker sends the bot when the outbox has news for a conversation.
 HANDOFF_EVENT_TEXT = "/handoff_event"
 
 
-def _seconds(name: str, default: float) -> float:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        return default
-    return value if value >= 0 else default
-
-
 def claim_timeout() -> float:
-    return _seconds(CLAIM_TIMEOUT_ENV, DEFAULT_CLAIM_TIMEOUT)
+    return settings.claim_timeout_s()
 
 
 def outbox_poll() -> float:
-    return max(0.05, _seconds(OUTBOX_POLL_ENV, DEFAULT_OUTBOX_POLL))
+    return settings.outbox_poll_s()
 
 
 def _minutes(seconds: float) -> str:

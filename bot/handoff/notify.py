@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import threading
 from typing import Any, Optional
 
+from bot import settings
 from bot.handoff.render import summary_text
 from bot.handoff.store import Ticket
 
@@ -28,8 +28,8 @@ TIMEOUT_S = 10.0
 
 def support_config(bot_token: Optional[str] = None, chat_id: Optional[str] = None):
     """(token, chat_id) from the arguments or the environment; either may be None."""
-    token = bot_token or next((os.environ[e] for e in TOKEN_ENVS if os.environ.get(e)), None)
-    chat = chat_id if chat_id not in (None, "") else os.environ.get(CHAT_ID_ENV) or None
+    token = bot_token or settings.support_bot_token()
+    chat = chat_id if chat_id not in (None, "") else settings.support_chat_id()
     return token, chat
 
 
@@ -47,7 +47,7 @@ async def send_support_notice(
     from telegram import Bot
     from telegram.request import HTTPXRequest
 
-    text = summary_text(ticket, tickets_url or os.environ.get(TICKETS_URL_ENV))
+    text = summary_text(ticket, tickets_url or settings.handoff_tickets_url())
     if len(text) > MAX_TEXT:
         text = text[: MAX_TEXT - 1] + "…"
     kwargs: dict[str, Any] = {

@@ -21,7 +21,6 @@ from __future__ import annotations
 import builtins
 import logging
 import math
-import os
 import secrets
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -50,12 +49,13 @@ from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, registry
 from sqlalchemy.pool import StaticPool
 
+from bot import settings
 from bot.engine.outcome import EscalationOutcome
 from bot.handoff.summary import CaseSummary
+from bot.settings import DEFAULT_DB_URL
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_DB_URL = "sqlite:///var/tracker.db"
 DB_URL_ENV = "HANDOFF_DB_URL"
 
 #: Reference alphabet: no 0/O, 1/I/L, so a customer can read it out on the phone.
@@ -77,9 +77,6 @@ CLAIMED_NOTICE, AGENT_MESSAGE, HANDED_BACK_NOTICE, RESOLVED_NOTICE, UNCLAIMED_NO
     "unclaimed",
 )
 OUTBOX_KINDS = (CLAIMED_NOTICE, AGENT_MESSAGE, HANDED_BACK_NOTICE, RESOLVED_NOTICE, UNCLAIMED_NOTICE)
-#: Seconds a worker waits for the bot to deliver an outbox message before it asks again
-#: (HANDOFF_OUTBOX_LEASE): long enough for a slow turn, short enough after a failed one.
-OUTBOX_LEASE_S = float(os.environ.get("HANDOFF_OUTBOX_LEASE") or 20.0)
 #: Recommendation of a hand-off without an escalation outcome (the customer asked for a person).
 HUMAN = "human_support"
 SQLITE_BUSY_TIMEOUT_S = 30.0
@@ -501,7 +498,7 @@ def _details(case: Dict[str, Any]) -> Dict[str, Any]:
 
 
 def resolve_url(url: Optional[str] = None) -> str:
-    url = url or os.environ.get(DB_URL_ENV) or DEFAULT_DB_URL
+    url = url or settings.handoff_db_url()
     if url.startswith("postgres://"):  # Heroku-style; SQLAlchemy 1.4 wants postgresql://
         url = "postgresql://" + url[len("postgres://") :]
     return url
@@ -881,9 +878,12 @@ class TicketStore:
             rows = session.execute(query.order_by(OutboxRow.id).limit(limit * 10)).all()
         return builtins.list(dict.fromkeys((r[0], r[1]) for r in rows))[:limit]
 
-    def lease_outbox(self, conversation_id: str, seconds: float = OUTBOX_LEASE_S) -> int:
+    def lease_outbox(self, conversation_id: str, seconds: Optional[float] = None) -> int:
         """Mark the conversation's undelivered messages as being delivered (until ``seconds`` from now,
-        when another worker may try again); how many there are."""
+        when another worker may try again); how many there are. The default, HANDOFF_OUTBOX_LEASE
+        (20 s), is long enough for a slow turn and short enough after a failed one."""
+        if seconds is None:
+            seconds = settings.outbox_lease_s()
         now = self._now()
         with Session(self.engine) as session, session.begin():
             rows = (

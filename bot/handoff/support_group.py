@@ -44,6 +44,7 @@ from typing import Any, Awaitable, Callable, Dict, List, Optional
 from telegram import Bot, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
+from bot import settings
 from bot.handoff.redact import contact_details, redact
 from bot.handoff.render import CHANNEL_LABELS, summary_text
 from bot.handoff.store import (
@@ -80,8 +81,7 @@ STATUS_WORDS = {
 
 
 def support_chat_id() -> Optional[str]:
-    value = os.environ.get(CHAT_ENV, "").strip()
-    return value or None
+    return settings.support_chat_id()
 
 
 def _agent_name(user: Any) -> str:
@@ -167,7 +167,7 @@ class SupportGroup:
 
     # -- database -> group ------------------------------------------------------------------
     def start(self, every: Optional[float] = None) -> None:
-        every = every if every is not None else float(os.environ.get(POLL_ENV) or 1.0)
+        every = every if every is not None else settings.support_poll_s()
         if self._task is None or self._task.done():
             self._task = asyncio.ensure_future(self._run(max(0.1, every)))
 
@@ -412,7 +412,7 @@ async def _serve(token: str, chat_id: str, base_url: Optional[str], stopping: as
     bot = make_bot(token, base_url)
     await bot.initialize()
     await bot.delete_webhook(drop_pending_updates=False)
-    same_bot = os.environ.get("TELEGRAM_TOKEN", "").strip() == token
+    same_bot = settings.telegram_token() == token
     group = SupportGroup(bot, TicketStore(), chat_id, relay_photos=same_bot)
     group.start()
     offset = None
@@ -441,11 +441,11 @@ async def _serve(token: str, chat_id: str, base_url: Optional[str], stopping: as
 
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.handoff.support_group", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--base-url", default=os.environ.get("TELEGRAM_BASE_URL") or None)
+    parser.add_argument("--base-url", default=settings.telegram_base_url())
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # the token is in the URLs
-    token = next((os.environ[e].strip() for e in TOKEN_ENVS if os.environ.get(e, "").strip()), "")
+    token = settings.support_bot_token() or ""
     chat = support_chat_id()
     if not token or not chat:
         print(f"support_group: set {CHAT_ENV} and {TOKEN_ENVS[0]} (or {TOKEN_ENVS[1]})", file=sys.stderr)

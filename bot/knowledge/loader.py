@@ -14,12 +14,10 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from bot.knowledge import model as m
+from bot.knowledge.errors import KnowledgeError
+from bot.knowledge.validation import validate
 
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / "data" / "knowledge"
-
-
-class KnowledgeError(ValueError):
-    """The guide data is malformed; the message says where and why."""
 
 
 # file -> {top-level key: item model (for lists) or None (kept as is)}
@@ -118,8 +116,6 @@ def load_knowledge_from(directory: Path) -> m.Knowledge:
                 raise KnowledgeError(f"{file}: missing top-level key {key!r}")
             parts[key] = _parse(file, key, kind, data[key])
     knowledge = m.Knowledge(**parts)
-    from bot.knowledge.validation import validate
-
     validate(knowledge)
     return knowledge
 

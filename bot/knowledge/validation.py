@@ -5,13 +5,12 @@ from __future__ import annotations
 from typing import Iterable, List, NoReturn, Optional
 
 from bot.knowledge import model as m
+from bot.knowledge.errors import KnowledgeError
 
 TOLERANCE = 1e-6
 
 
 def _fail(file: str, where: str, message: str) -> NoReturn:
-    from bot.knowledge.loader import KnowledgeError
-
     raise KnowledgeError(f"{file}: {where}: {message}")
 
 

@@ -22,7 +22,7 @@ RUN = REPO_ROOT / "scripts" / "run"
 
 
 def dry_run(var: Path, **env: str) -> Tuple[int, str]:
-    full = {**os.environ, "KASA_VAR_DIR": str(var), **env}
+    full = {**os.environ, "KASA_VAR_DIR": str(var), "KASA_ENV_FILE": str(var / "no.env"), **env}
     for name in ("RASA_API", "RASA_API_TOKEN", "WEBCHAT_ALLOWED_ORIGINS", "TELEGRAM_TOKEN"):
         if name not in env:
             full.pop(name, None)
@@ -69,6 +69,26 @@ def test_cors_answers_only_the_web_chat_origins(tmp_path):
     assert "--cors https://shop.example https://help.example --model" in rasa_line(output)
     code, output = dry_run(tmp_path, WEBCHAT_ALLOWED_ORIGINS="*")
     assert "--cors" not in rasa_line(output) and "any site" in output
+
+
+def test_settings_come_from_the_env_file_and_the_shell_wins(tmp_path):
+    env_file = tmp_path / "settings.env"
+    env_file.write_text(
+        "# a comment\nRASA_PORT=6123\nRASA_INTERFACE='0.0.0.0'\nRASA_API=on\nRASA_API_TOKEN=from-file\n"
+    )
+    code, output = dry_run(tmp_path, KASA_ENV_FILE=str(env_file))
+    assert code == 0, output
+    line = rasa_line(output)
+    assert "--interface 0.0.0.0 --port 6123" in line and "--auth-token=from-file" in line
+    code, output = dry_run(tmp_path, KASA_ENV_FILE=str(env_file), RASA_PORT="6200", RASA_API="on")
+    assert code == 0, output
+    assert "--interface 0.0.0.0 --port 6200" in rasa_line(output)
+
+
+def test_a_missing_env_file_is_no_error(tmp_path):
+    code, output = dry_run(tmp_path, KASA_ENV_FILE=str(tmp_path / "absent.env"))
+    assert code == 0, output
+    assert f"--port {os.environ.get('RASA_PORT') or 5005} " in rasa_line(output)
 
 
 # --------------------------------------------------------------------------------------------

@@ -519,3 +519,17 @@ def test_broken_copy_does_not_poison_the_cache(copy, k):
     with pytest.raises(KnowledgeError):
         load_knowledge(copy)
     assert load_knowledge() is k
+
+
+def test_loader_and_validation_import_one_way():
+    """validation.py needs only the error (bot/knowledge/errors.py), never the loader that calls it."""
+    import ast
+
+    import bot.knowledge.errors
+    import bot.knowledge.loader
+    import bot.knowledge.validation
+
+    source = Path(bot.knowledge.validation.__file__).read_text()
+    imported = {node.module for node in ast.walk(ast.parse(source)) if isinstance(node, ast.ImportFrom) and node.module}
+    assert "bot.knowledge.loader" not in imported
+    assert bot.knowledge.loader.KnowledgeError is bot.knowledge.errors.KnowledgeError is KnowledgeError
