@@ -39,6 +39,9 @@ CLEAR_LEAD_FLOOR = 0.5
 CLEAR_LEAD = 0.2
 # Below ACCEPT, but the only option of the polarity the reply opened with: taken at this score.
 POLAR_FLOOR = 0.35
+# A reply this close to a non-answer ("one sec", "ok doing it now"), and closer to it than to any
+# option, answers nothing.
+NOT_ANSWER = 0.6
 
 _NEGATION_WORDS = (
     r"no|not|nope|nah|never|nothing|none|nobody|nowhere|neither|nor|without|cannot|"
@@ -50,8 +53,8 @@ _CLAUSE = re.compile(r"[,.;:!?]|\bbut\b|\bthen\b|\bthough\b|\balthough\b|\bhowev
 _TOKEN = re.compile(r"[a-z0-9][a-z0-9'.\-]*")
 _FILLER_START = re.compile(r"^(?:(?:well|um+|uh+|hm+|so|oh|ah|ok|okay|and|lol|haha)\b[\s,.!]*)+")
 _STOP = frozenset(
-    """the a an it is i my to of and or on in at for this that its it's was be me do does did
-    now right then so really very also too there here some any what when which who has have
+    """the a an it is i my to of and or on in at for this that its it's was be me do does did all
+    now right just then so really very also too there here one some any what when which who has have
     had been are were am will would can could should we you your they them he she his her our us
     still again yet well think guess maybe probably pretty quite bit kinda sort like seems seem
     okay please thanks""".split()
@@ -150,7 +153,7 @@ def _overlap(said: Sequence[str], wanted: Sequence[str]) -> float:
             hits += 0.8
     recall = hits / len(wanted)
     precision = min(1.0, hits / len(said))
-    return 0.7 * recall + 0.3 * precision
+    return 0.8 * recall + 0.2 * precision
 
 
 @dataclass(frozen=True)
@@ -175,6 +178,7 @@ class AnswerReader:
         self.norm = Normaliser(self.phrases)
         self._embed = embed
         self._cache: Dict[Tuple[str, str, str], Tuple[Optional[str], Tuple[_Phrase, ...]]] = {}
+        self._not_answer_vectors: Optional[np.ndarray] = None
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         if self._embed is None:
@@ -216,6 +220,15 @@ class AnswerReader:
         opposite = self.norm.opposites
         return any(opposite.get(w) in phrase for w in said if w in opposite)
 
+    def _not_answer(self, vector: np.ndarray) -> float:
+        """How close a reply is to the nearest written non-answer (cosine)."""
+        if self._not_answer_vectors is None:
+            texts = [self.norm.fold(t) for t in self.phrases.not_answers]
+            self._not_answer_vectors = self.embed(texts) if texts else np.zeros((0, len(vector)))
+        if not len(self._not_answer_vectors):
+            return 0.0
+        return float(np.max(self._not_answer_vectors @ vector))
+
     def is_unsure(self, move: Move, option: str) -> bool:
         return (self.phrases.option(move.id, option) or _NO_PHRASES).unsure
 
@@ -241,7 +254,13 @@ class AnswerReader:
             return Reading(option=measured[0], polarity=polarity, score=1.0)  # "it reads 4.6": the number decides
         if measured:
             return Reading(between=tuple(measured[:2]), polarity=polarity, score=1.0)
-        if polarity is None and intent in ("affirm", "deny") and len(_TOKEN.findall(folded)) <= 2:
+        tokens = _TOKEN.findall(folded)
+        if (
+            polarity is None
+            and intent in ("affirm", "deny")
+            and 0 < len(tokens) <= 2
+            and not _FILLER_START.match(folded)  # "ok checking" is no yes
+        ):
             by_words = self.read(move, options, text, None)
             if by_words.option is not None or by_words.between:
                 return by_words  # "its cool" names an option, whatever the intent guessed
@@ -279,6 +298,8 @@ class AnswerReader:
                 best = max(best, score)
             scored.append((best, option))
         scored.sort(reverse=True)
+        if polarity is None and vector is not None and self._not_answer(vector) >= max(NOT_ANSWER, scored[0][0]):
+            return Reading(score=scored[0][0])  # "ok, doing it now": no answer yet
         concrete = [(s, o) for s, o in scored if s >= ACCEPT and not self.is_unsure(move, o)]
         if concrete and len(concrete) < len([1 for s, _ in scored if s >= ACCEPT]):
             scored = concrete + [(s, o) for s, o in scored if (s, o) not in concrete and s < ACCEPT]

@@ -79,6 +79,7 @@ class AnswerPhrases:
     fixed: OptionPhrases
     moves: Dict[str, Dict[str, OptionPhrases]] = field(default_factory=dict)
     units: Dict[str, Unit] = field(default_factory=dict)
+    not_answers: Tuple[str, ...] = ()  # replies that answer no question ("one sec", a greeting)
 
     def ranges(self, move_id: str) -> Tuple[Tuple[str, Range], ...]:
         """(option, range) of the move's options that are measurements."""
@@ -168,7 +169,7 @@ def parse_answer_phrases(data: Any, knowledge: Optional[Knowledge], file: str = 
     if not isinstance(data, dict):
         raise KnowledgeError(f"{file}: expected a mapping at the top level")
     known = {"version", "spellings", "yes_words", "no_words", "not_polar", "opposites", "question_starts"}
-    known |= {"fixed", "moves", "synonyms", "answer_after_no", "units"}
+    known |= {"fixed", "moves", "synonyms", "answer_after_no", "units", "not_answers"}
     unknown = set(data) - known
     if unknown:
         raise KnowledgeError(f"{file}: unknown top-level keys {sorted(unknown)}")
@@ -199,6 +200,7 @@ def parse_answer_phrases(data: Any, knowledge: Optional[Knowledge], file: str = 
         fixed=_option(data.get("fixed"), f"{file}: fixed"),
         moves=moves,
         units=_units(data.get("units") or {}, f"{file}: units"),
+        not_answers=_strings(data["not_answers"], f"{file}: not_answers") if "not_answers" in data else (),
     )
     for move_id, options in moves.items():
         for option_id, option in options.items():

@@ -169,3 +169,35 @@ def test_success_is_the_fixed_answer(engine, text):
     for move_id in ("swap_adapter", "factory_reset", "update_app"):
         step = _step(engine, move_id)
         assert default_reader().read(step.move, step.options, text, None).option == FIXED
+
+
+@pytest.mark.parametrize(
+    "move_id, text, intent, expected",
+    [
+        ("cloud_status", "ok checking", "affirm", None),  # an "ok" that announces work is no yes
+        ("cloud_status", "okay", "affirm", None),
+        ("cloud_status", "yesss", "affirm", "outage_reported"),  # a spelling the yes-words lack
+        ("proper_adapter", "still dead", "deny", "no_change"),
+    ],
+)
+def test_the_intent_gives_a_polarity_only_to_a_bare_reply(engine, move_id, text, intent, expected):
+    step = _step(engine, move_id)
+    assert default_reader().read(step.move, step.options, text, intent).option == expected
+
+
+@pytest.mark.parametrize(
+    "move_id, text",
+    [
+        pytest.param(
+            "power_cycle_restores",
+            "alright, unplugging it right now",
+            marks=pytest.mark.xfail(reason="known: naming the step's own action reads as its outcome", strict=True),
+        ),
+        ("other_devices_ok", "gimme a moment to look"),
+        ("motor_sound", "good evening"),
+    ],
+)
+def test_a_reply_that_answers_nothing_yet_is_asked_again(engine, move_id, text):
+    step = _step(engine, move_id)
+    reading = default_reader().read(step.move, step.options, text, None)
+    assert reading.option is None and not reading.between, reading
