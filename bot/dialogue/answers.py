@@ -44,7 +44,7 @@ POLAR_FLOOR = 0.35
 NOT_ANSWER = 0.6
 
 _NEGATION_WORDS = (
-    r"no|not|nope|nah|never|nothing|none|nobody|nowhere|neither|nor|without|cannot|"
+    r"no|not|nope|nah|never|nothing|none|nobody|nowhere|neither|nor|without|cannot|zero|nada|"
     r"can't|don't|doesn't|didn't|won't|isn't|aren't|wasn't|weren't|haven't|hasn't|hadn't|couldn't|"
     r"wouldn't|shouldn't|ain't|n't"
 )
@@ -61,6 +61,11 @@ _STOP = frozenset(
 )
 # words that decide a negation's meaning but carry no option on their own
 _NEG_STOP = frozenset(_NEGATION_WORDS.split("|"))
+# no-words that deny the thing they stand before ("no click", "nothing changed", "zero warmth")
+_DENYING = frozenset({"no", "nothing", "zero", "nada", "nobody"})
+# a yes-word that starts with one of these ("i can", "it does") is an answer only on its own or
+# before a pause ("i can, yes"); "i can see a bent pin" is a sentence
+_PRONOUNS = frozenset({"i", "it", "they", "we", "he", "she"})
 # what may follow a bare "yes"/"no" without saying anything more
 _BARE_FILLERS = frozenset("please thanks thank you thx mate sir it is does did i do".split())
 
@@ -121,8 +126,12 @@ class Normaliser:
             if m:
                 rest = text[m.end() :].strip()
                 word = rest.split(" ", 1)[0] if rest else ""
-                if m.group(0).strip() == "no" and m.group(0) == "no " and word not in self._answer_after_no:
-                    return None, text  # "no click", "no kinks, looks ok": a thing denied, not a "no"
+                said = m.group(0).strip()
+                if said in _DENYING and m.group(0) == said + " " and word not in self._answer_after_no:
+                    return None, text  # "no click", "zero warmth": a thing denied, not a "no"
+                weak = polarity == "yes" and said.split(" ", 1)[0] in _PRONOUNS and " " in said
+                if rest and weak and m.group(0) == said + " ":
+                    return None, text  # "i can see a bent pin" is a sentence, not "i can"
                 return polarity, rest
         return None, text
 

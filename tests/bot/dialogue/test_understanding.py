@@ -201,3 +201,17 @@ def test_a_reply_that_answers_nothing_yet_is_asked_again(engine, move_id, text):
     step = _step(engine, move_id)
     reading = default_reader().read(step.move, step.options, text, None)
     assert reading.option is None and not reading.between, reading
+
+
+@pytest.mark.parametrize(
+    "move_id, text, expected",
+    [
+        ("sd_slot_inspection", "i can see one crooked pin in the slot", "bent_pin"),  # "i can see" is no "i can"
+        ("reset_button_check", "i can", "difficult_but_possible"),
+        ("adapter_temperature", "zero heat coming from it", "cool"),  # "zero" denies what follows
+        ("cloud_status", "nothing on the forum", "no_reports"),
+    ],
+)
+def test_a_yes_or_no_word_that_begins_a_sentence_is_read_with_it(engine, move_id, text, expected):
+    step = _step(engine, move_id)
+    assert default_reader().read(step.move, step.options, text, None).option == expected
