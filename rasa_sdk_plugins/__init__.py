@@ -10,12 +10,14 @@ its ``init_hooks(manager)``; the project root is on the action server's PYTHONPA
   machine, 200 conversations at once), the call was dropped and the customer got no answer;
 * answers ``GET /health`` with the ticket store's state: 200 ``{"status": "ok", ...}`` when a
   ticket could be written now, 503 ``{"status": "fail", ...}`` when not (locked, read-only, down),
-  instead of rasa_sdk's unconditional "ok" (server/health.py).
+  instead of rasa_sdk's unconditional "ok" (server/health.py);
+* builds the typed-answer reader (phrase vectors, one classifier per question) in the background.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 
 import pluggy
 
@@ -40,6 +42,19 @@ async def action_server_health() -> dict:
     return {"status": "ok" if check["ok"] else "fail", "ticket_store": check}
 
 
+def warm_answer_reader() -> None:
+    """Typed replies are read against every question's phrases and classifier: build them once, in the
+    background, instead of on a customer's first reply to each question."""
+    try:
+        from bot.dialogue.answers import default_reader
+        from bot.knowledge import load_knowledge
+
+        default_reader().warm(load_knowledge().moves)
+        logger.info("action server: typed-answer reader ready")
+    except Exception:  # a failed warm-up only means the first replies build it themselves
+        logger.exception("warming the typed-answer reader failed")
+
+
 class ActionServerPlugin:
     @hookimpl
     def attach_sanic_app_extensions(self, app) -> None:
@@ -56,6 +71,7 @@ class ActionServerPlugin:
             return None
 
         app.register_middleware(health_with_stores, "request")
+        threading.Thread(target=warm_answer_reader, name="warm-answers", daemon=True).start()
         logger.info("action server: keep-alive %ss; /health checks the ticket store", app.config.KEEP_ALIVE_TIMEOUT)
 
 

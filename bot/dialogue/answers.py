@@ -14,13 +14,13 @@ import re
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import lru_cache
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
 from bot.dialogue.measurements import options_in_range
 from bot.knowledge.model import Move
-from bot.knowledge.phrases import FIXED, AnswerPhrases, OptionPhrases, load_answer_phrases
+from bot.knowledge.phrases import FIXED, FIXED_LABEL, AnswerPhrases, OptionPhrases, load_answer_phrases
 
 _NO_PHRASES = OptionPhrases(None, ())
 Embed = Callable[[Sequence[str]], np.ndarray]
@@ -39,6 +39,12 @@ CLEAR_LEAD_FLOOR = 0.5
 CLEAR_LEAD = 0.2
 # Below ACCEPT, but the only option of the polarity the reply opened with: taken at this score.
 POLAR_FLOOR = 0.35
+# When the nearest phrases leave a reply open (no option clear, or two close), a classifier trained on
+# all of the move's phrases (logistic regression on their sentence vectors, the non-answers a class of
+# their own) settles it when it gives an option at least SETTLE, and a phrase fits at least SETTLE_FLOOR.
+SETTLE = 0.7
+SETTLE_FLOOR = 0.45
+NOT_AN_ANSWER = "<not an answer>"  # the classifier's class of the written non-answers
 # A reply this close to a non-answer ("one sec", "ok doing it now"), and closer to it than to any
 # option, answers nothing.
 NOT_ANSWER = 0.6
@@ -188,6 +194,7 @@ class AnswerReader:
         self._embed = embed
         self._cache: Dict[Tuple[str, str, str], Tuple[Optional[str], Tuple[_Phrase, ...]]] = {}
         self._not_answer_vectors: Optional[np.ndarray] = None
+        self._classifiers: Dict[str, Optional[Any]] = {}
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         if self._embed is None:
@@ -228,6 +235,115 @@ class AnswerReader:
         """ "setup failed" against "setup worked": words the data lists as opposites."""
         opposite = self.norm.opposites
         return any(opposite.get(w) in phrase for w in said if w in opposite)
+
+    def _decide(
+        self,
+        move: Move,
+        options: Sequence[Tuple[str, str]],
+        scored: List[Tuple[float, str]],
+        polarity: Optional[str],
+        polar: List[str],
+        bare: bool,
+        said_negated: bool,
+        vector: Optional[np.ndarray],
+    ) -> Reading:
+        scored.sort(reverse=True)
+        if polarity is None and vector is not None and self._not_answer(vector) >= max(NOT_ANSWER, scored[0][0]):
+            return Reading(score=scored[0][0])  # "ok, doing it now": no answer yet
+        concrete = [(s, o) for s, o in scored if s >= ACCEPT and not self.is_unsure(move, o)]
+        if concrete and len(concrete) < len([1 for s, _ in scored if s >= ACCEPT]):
+            scored = concrete + [(s, o) for s, o in scored if (s, o) not in concrete and s < ACCEPT]
+        top = scored[0] if scored else (0.0, None)
+        second = scored[1] if len(scored) > 1 else (0.0, None)
+        pols = {o: self.polarity_of(move, o, dict(options)[o]) for _, o in (top, second) if o is not None}
+        if (
+            polarity is None
+            and second[0] >= ACCEPT
+            and top[0] - second[0] < POLAR_DOUBT
+            and None not in pols.values()
+            and len(set(pols.values())) == 2
+            and FIXED in pols
+        ):
+            # the words fit "it works now" and a failure ("my other card works fine"): ask, never guess
+            return Reading(between=_both(top, second), score=top[0])
+        if top[0] >= ACCEPT and top[0] - second[0] >= MARGIN:
+            return Reading(option=top[1], polarity=polarity, score=top[0])
+        if top[0] >= CLEAR_LEAD_FLOOR and top[0] - second[0] >= CLEAR_LEAD:
+            return Reading(option=top[1], polarity=polarity, score=top[0])  # weak, but nothing else comes close
+        if top[0] >= ACCEPT:
+            return Reading(between=_both(top, second), polarity=polarity, score=top[0])
+        if polarity and len(polar) == 1:
+            only = polar[0]
+            only_score = dict((o, s) for s, o in scored).get(only, 0.0)
+            if bare or only_score >= POLAR_FLOOR or not said_negated or polarity == "no":
+                return Reading(option=only, polarity=polarity, score=only_score)
+            return Reading(polarity=polarity, score=only_score)  # "yes, still not working"
+        if polarity and len(polar) > 1:
+            if bare:
+                default = self.bare_option(move, polar, polarity)
+                if default is not None:
+                    return Reading(option=default, polarity=polarity)
+                return Reading(between=tuple(polar), polarity=polarity)
+            ranked = [o for s, o in scored if o in polar and s >= POLAR_FLOOR]
+            lead = _score(scored, ranked[0]) - _score(scored, ranked[1]) if len(ranked) > 1 else 1.0
+            if ranked and lead >= MARGIN:
+                return Reading(option=ranked[0], polarity=polarity, score=_score(scored, ranked[0]))
+            return Reading(between=tuple(ranked[:2] or polar), polarity=polarity)
+        return Reading(polarity=polarity, score=top[0])
+
+    def _settle(self, move: Move, folded: str, reading: Reading, support: Dict[str, float]) -> Optional[Reading]:
+        """The option the move's classifier is sure of, among those a phrase of the reply's negation fits
+        (the classifier itself is blind to "not"). Never between "it works now" and a failure."""
+        if reading.between and FIXED in reading.between and len(reading.between) > 1:
+            return None
+        candidates = [o for o, s in support.items() if s >= SETTLE_FLOOR]
+        if reading.between:
+            candidates = [o for o in candidates if o in reading.between]
+        if not candidates:
+            return None
+        probabilities = self._probabilities(move, self.embed([folded])[0])
+        best = max(candidates, key=lambda o: probabilities.get(o, 0.0))
+        if probabilities.get(best, 0.0) < SETTLE:
+            return None
+        return Reading(option=best, polarity=reading.polarity, score=support[best])
+
+    def warm(self, moves: Sequence[Move]) -> None:
+        """Embed every phrase and fit every move's classifier now (about half a minute on two cores),
+        so no customer's first typed reply to a question waits for it."""
+        for move in moves:
+            if move.answer_options:
+                self._probabilities(move, self.embed([move.prompt])[0])
+
+    def _probabilities(self, move: Move, vector: np.ndarray) -> Dict[str, float]:
+        """What the move's classifier gives each of its options for the reply."""
+        if move.id not in self._classifiers:
+            self._classifiers[move.id] = self._train(move)
+        model = self._classifiers[move.id]
+        if model is None:
+            return {}
+        return dict(zip(model.classes_, model.predict_proba(vector[None, :])[0]))
+
+    def _train(self, move: Move) -> Optional[Any]:
+        options = [(o.id, o.label) for o in move.answer_options]
+        if move.kind == "action":
+            options.append((FIXED, FIXED_LABEL))
+        rows, labels = [], []
+        for option, label in options:
+            for p in self._option_phrases(move, option, label)[1]:
+                if p.vector is not None:
+                    rows.append(p.vector)
+                    labels.append(option)
+        if len(set(labels)) < 2:
+            return None
+        if self.phrases.not_answers:
+            # non-answers are a class of their own, so a "one sec" takes probability from every option
+            self._not_answer(rows[0])
+            assert self._not_answer_vectors is not None
+            rows.extend(self._not_answer_vectors)
+            labels.extend([NOT_AN_ANSWER] * len(self._not_answer_vectors))
+        from sklearn.linear_model import LogisticRegression  # only when a typed reply is read
+
+        return LogisticRegression(C=10.0, max_iter=3000).fit(np.array(rows), labels)
 
     def _not_answer(self, vector: np.ndarray) -> float:
         """How close a reply is to the nearest written non-answer (cosine)."""
@@ -277,12 +393,14 @@ class AnswerReader:
             rest = ""
         bare = not [w for w in _TOKEN.findall(rest) if w not in _BARE_FILLERS]
         said_negated = negated(rest) or polarity == "no"
-        asserted, denied = _word_polarity(folded)
+        # a yes/no that opens the reply answers; it negates nothing of what follows ("no, still the same")
+        asserted, denied = _word_polarity(rest if polarity else folded)
         said = list(asserted) + list(denied)
         scored: List[Tuple[float, str]] = []
         polar: List[str] = []
         vector = None if bare else self.embed([rest])[0]
         said_words = set(_TOKEN.findall(folded))
+        support: Dict[str, float] = {}  # options a phrase of the reply's own negation fits, and how well
         for option, label in options:
             pol, phrases = self._option_phrases(move, option, label)
             never = (self.phrases.option(move.id, option) or _NO_PHRASES).never_with
@@ -294,7 +412,7 @@ class AnswerReader:
                 polar.append(option)
             if vector is None:
                 continue
-            best = 0.0
+            best, same_negation = 0.0, False
             for p in phrases:
                 if option == FIXED and said_negated and not p.negated:
                     continue  # "it's not working now" never reads as "it works now"
@@ -304,51 +422,16 @@ class AnswerReader:
                 score = _similarity(vector, said, p)
                 if p.negated != said_negated:
                     score *= MISMATCH  # "both got detected" against "it detects nothing"
-                best = max(best, score)
+                if score > best:
+                    best, same_negation = score, p.negated == said_negated
+            if best > 0 and same_negation:
+                support[option] = best
             scored.append((best, option))
-        scored.sort(reverse=True)
-        if polarity is None and vector is not None and self._not_answer(vector) >= max(NOT_ANSWER, scored[0][0]):
-            return Reading(score=scored[0][0])  # "ok, doing it now": no answer yet
-        concrete = [(s, o) for s, o in scored if s >= ACCEPT and not self.is_unsure(move, o)]
-        if concrete and len(concrete) < len([1 for s, _ in scored if s >= ACCEPT]):
-            scored = concrete + [(s, o) for s, o in scored if (s, o) not in concrete and s < ACCEPT]
-        top = scored[0] if scored else (0.0, None)
-        second = scored[1] if len(scored) > 1 else (0.0, None)
-        pols = {o: self.polarity_of(move, o, dict(options)[o]) for _, o in (top, second) if o is not None}
-        if (
-            polarity is None
-            and second[0] >= ACCEPT
-            and top[0] - second[0] < POLAR_DOUBT
-            and None not in pols.values()
-            and len(set(pols.values())) == 2
-            and FIXED in pols
-        ):
-            # the words fit "it works now" and a failure ("my other card works fine"): ask, never guess
-            return Reading(between=_both(top, second), score=top[0])
-        if top[0] >= ACCEPT and top[0] - second[0] >= MARGIN:
-            return Reading(option=top[1], polarity=polarity, score=top[0])
-        if top[0] >= CLEAR_LEAD_FLOOR and top[0] - second[0] >= CLEAR_LEAD:
-            return Reading(option=top[1], polarity=polarity, score=top[0])  # weak, but nothing else comes close
-        if top[0] >= ACCEPT:
-            return Reading(between=_both(top, second), polarity=polarity, score=top[0])
-        if polarity and len(polar) == 1:
-            only = polar[0]
-            only_score = dict((o, s) for s, o in scored).get(only, 0.0)
-            if bare or only_score >= POLAR_FLOOR or not said_negated or polarity == "no":
-                return Reading(option=only, polarity=polarity, score=only_score)
-            return Reading(polarity=polarity, score=only_score)  # "yes, still not working"
-        if polarity and len(polar) > 1:
-            if bare:
-                default = self.bare_option(move, polar, polarity)
-                if default is not None:
-                    return Reading(option=default, polarity=polarity)
-                return Reading(between=tuple(polar), polarity=polarity)
-            ranked = [o for s, o in scored if o in polar and s >= POLAR_FLOOR]
-            lead = _score(scored, ranked[0]) - _score(scored, ranked[1]) if len(ranked) > 1 else 1.0
-            if ranked and lead >= MARGIN:
-                return Reading(option=ranked[0], polarity=polarity, score=_score(scored, ranked[0]))
-            return Reading(between=tuple(ranked[:2] or polar), polarity=polarity)
-        return Reading(polarity=polarity, score=top[0])
+        reading = self._decide(move, options, scored, polarity, polar, bare, said_negated, vector)
+        if reading.option is None and vector is not None and support:
+            # the phrases left it open: the classifier, which weighs every phrase, may settle it
+            reading = self._settle(move, folded, reading, support) or reading
+        return reading
 
 
 def _score(scored: Sequence[Tuple[float, str]], option: str) -> float:

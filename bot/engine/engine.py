@@ -33,6 +33,7 @@ from bot.engine.state import ASSUMED, OBSERVED, QUOTE_LIMIT, SAID, DiagnosisStat
 from bot.engine.tables import tables_for
 from bot.knowledge import load_knowledge
 from bot.knowledge.model import EntityRule, Knowledge, Move
+from bot.knowledge.phrases import FIXED_LABEL
 
 SAFETY_ACTION = "swap_adapter"
 AGE_QUESTION = "camera_age"
@@ -368,7 +369,7 @@ class DiagnosisEngine:
         move = self.k.move(move_id)
         options = tuple((o.id, o.label) for o in move.answer_options)
         if move.kind == "action":
-            options = ((FIXED, "Yes, it works now"),) + options
+            options = ((FIXED, FIXED_LABEL),) + options
         repeat = state.skipped.get(move_id, 0) > 0
         again = move.kind == "question" and any(
             o.move == move_id and o.stale and o.kind == "answer" and o.source != ASSUMED for o in state.observations

@@ -76,12 +76,12 @@ KEYWORD_WORD = re.compile(r"(?P<lead>" + _KEYWORD + r"[ \t]+)" + _SECRET, re.I)
 ORDINARY = frozenset(
     """
 a about above after again against all also always an and any anymore app are as at back be because been before
-being below but by can can't cannot change changed changes changing check checked correct correctly could
+being below bit box but by can can't cannot change changed changes changing check checked correct correctly could
 did didn't does doesn't doing done during each either else entered even ever every field fine for forgot
 forgotten from had has hasn't have haven't having he her here how i i'm if in into is isn't it it's its just
 keeps last later like manager may maybe me might more most my never new no nor not now of off ok okay old on
 once only or other our out over page please prompt protected recently reset right same screen second set
-settings she should since so some still such than thanks that the their them then there these they this
+settings she should since so some stage step still such than thanks that the their them then there these they this
 those though through to today too twice under until up us used using very via was wasn't we were weren't what
 when where which while who why will with without won't would wrong yes yesterday yet you your
 """.split()

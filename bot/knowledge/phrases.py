@@ -22,6 +22,7 @@ from bot.knowledge.model import Knowledge
 
 ANSWER_FILE = "answer_phrases.yml"
 FIXED = "fixed"  # the engine's id of "Yes, it works now" (bot.engine.FIXED; no engine import here)
+FIXED_LABEL = "Yes, it works now"  # the button every repair step has (the engine offers it by this name)
 POLARITIES = ("yes", "no")
 # Files of data/knowledge/ about customers' wording, loaded here and by bot/language/scope.py, not
 # by the guide's loader.

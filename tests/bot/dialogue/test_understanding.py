@@ -215,3 +215,42 @@ def test_a_reply_that_answers_nothing_yet_is_asked_again(engine, move_id, text):
 def test_a_yes_or_no_word_that_begins_a_sentence_is_read_with_it(engine, move_id, text, expected):
     step = _step(engine, move_id)
     assert default_reader().read(step.move, step.options, text, None).option == expected
+
+
+@pytest.mark.parametrize(
+    "move_id, text, expected, between",
+    [
+        ("led_check", "the light does a slow green flash over and over", "blinking_green", {"solid_green"}),
+        ("motion_test", "it catches me walking but the dog gets ignored", "detects_you_not_pet", {"detects_both"}),
+    ],
+)
+def test_the_classifier_settles_what_the_nearest_phrases_leave_open(
+    engine, move_id, text, expected, between, monkeypatch
+):
+    import bot.dialogue.answers as answers
+
+    step = _step(engine, move_id)
+    monkeypatch.setattr(answers, "SETTLE", 1.01)  # the nearest phrases alone: two close options
+    open_ = default_reader().read(step.move, step.options, text, None)
+    assert open_.option is None and set(open_.between) == {expected} | between, open_
+    monkeypatch.undo()
+    assert default_reader().read(step.move, step.options, text, None).option == expected
+
+
+def test_the_classifier_never_settles_between_it_works_now_and_a_failure(engine):
+    from bot.dialogue.answers import Reading
+
+    step = _step(engine, "sd_slot_inspection")
+    reader = default_reader()
+    open_ = Reading(between=(FIXED, "other_card_works"))
+    assert reader._settle(step.move, "the card works", open_, {FIXED: 0.9, "other_card_works": 0.9}) is None
+
+
+def test_warming_builds_every_question_classifier(engine):
+    from bot.dialogue.answers import AnswerReader
+
+    reader = AnswerReader(embed=default_reader().embed)
+    moves = [m for m in engine.k.moves if m.answer_options][:3]
+    reader.warm(moves)
+    assert set(reader._classifiers) == {m.id for m in moves}
+    assert all(model is not None for model in reader._classifiers.values())
