@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from pathlib import Path
 
 import pluggy
 
@@ -42,14 +43,18 @@ async def action_server_health() -> dict:
     return {"status": "ok" if check["ok"] else "fail", "ticket_store": check}
 
 
+# phrase vectors kept between starts (var/ is the tree's own, untracked)
+VECTORS_FILE = Path(__file__).resolve().parent.parent / "var" / "cache" / "answer_vectors.npz"
+
+
 def warm_answer_reader() -> None:
     """Typed replies are read against every question's phrases and classifier: build them once, in the
     background, instead of on a customer's first reply to each question."""
     try:
-        from bot.dialogue.answers import default_reader
+        from bot.dialogue.answers import default_reader, encoder_fingerprint
         from bot.knowledge import load_knowledge
 
-        default_reader().warm(load_knowledge().moves)
+        default_reader().warm(load_knowledge().moves, cache=VECTORS_FILE, fingerprint=encoder_fingerprint())
         logger.info("action server: typed-answer reader ready")
     except Exception:  # a failed warm-up only means the first replies build it themselves
         logger.exception("warming the typed-answer reader failed")

@@ -10,10 +10,12 @@ overlap. When two options stay close the caller asks which one; when none fits, 
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import lru_cache
+from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -195,6 +197,7 @@ class AnswerReader:
         self._cache: Dict[Tuple[str, str, str], Tuple[Optional[str], Tuple[_Phrase, ...]]] = {}
         self._not_answer_vectors: Optional[np.ndarray] = None
         self._classifiers: Dict[str, Optional[Any]] = {}
+        self._memo: Dict[str, np.ndarray] = {}
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         if self._embed is None:
@@ -219,7 +222,7 @@ class AnswerReader:
                 rest = rest or self.norm.fold(t)
                 if rest not in found:
                     found[rest] = _Phrase(rest, *_word_polarity(self.norm.fold(t)), negated(rest) or pol == "no", None)
-            vectors = self.embed(list(found))
+            vectors = self.vectors(list(found))
             phrases = tuple(
                 _Phrase(p.text, p.asserted, p.denied, p.negated, v) for p, v in zip(found.values(), vectors)
             )
@@ -307,12 +310,43 @@ class AnswerReader:
             return None
         return Reading(option=best, polarity=reading.polarity, score=support[best])
 
-    def warm(self, moves: Sequence[Move]) -> None:
-        """Embed every phrase and fit every move's classifier now (about half a minute on two cores),
-        so no customer's first typed reply to a question waits for it."""
+    def vectors(self, texts: Sequence[str]) -> np.ndarray:
+        """The sentence vectors of phrase texts, each computed once (or read from the warm-up's file)."""
+        missing = [t for t in dict.fromkeys(texts) if t not in self._memo]
+        if missing:
+            for text, vector in zip(missing, self.embed(missing)):
+                self._memo[text] = vector
+        return np.array([self._memo[t] for t in texts])
+
+    def warm(self, moves: Sequence[Move], cache: Optional[Path] = None, fingerprint: str = "") -> None:
+        """Embed every phrase and fit every move's classifier now, so no customer's first typed reply to
+        a question waits for it. The vectors take about half a minute on two cores; with `cache` (a
+        file) they are kept for the next start while `fingerprint` (the encoder's) and the texts match."""
+        texts = self._phrase_texts(moves)
+        if cache is not None:
+            self._memo.update(_read_vectors(cache, fingerprint))
+        known = len([t for t in texts if t in self._memo])
+        self.vectors(texts)
+        if cache is not None and known < len(texts):
+            _write_vectors(cache, fingerprint, {t: self._memo[t] for t in texts})
         for move in moves:
             if move.answer_options:
-                self._probabilities(move, self.embed([move.prompt])[0])
+                self._probabilities(move, self._memo[self.norm.fold(move.answer_options[0].label)])
+
+    def _phrase_texts(self, moves: Sequence[Move]) -> List[str]:
+        texts: List[str] = [self.norm.fold(t) for t in self.phrases.not_answers]
+        for move in moves:
+            options = [(o.id, o.label) for o in move.answer_options]
+            if options and move.kind == "action":
+                options.append((FIXED, FIXED_LABEL))
+            for option, label in options:
+                written = self.phrases.option(move.id, option)
+                for t in [label] + list(written.phrases if written else ()):
+                    pol, rest = self.norm.lead(self.norm.fold(t))
+                    texts.append(rest or self.norm.fold(t))
+            if options:
+                texts.append(self.norm.fold(move.answer_options[0].label))
+        return list(dict.fromkeys(texts))
 
     def _probabilities(self, move: Move, vector: np.ndarray) -> Dict[str, float]:
         """What the move's classifier gives each of its options for the reply."""
@@ -349,7 +383,7 @@ class AnswerReader:
         """How close a reply is to the nearest written non-answer (cosine)."""
         if self._not_answer_vectors is None:
             texts = [self.norm.fold(t) for t in self.phrases.not_answers]
-            self._not_answer_vectors = self.embed(texts) if texts else np.zeros((0, len(vector)))
+            self._not_answer_vectors = self.vectors(texts) if texts else np.zeros((0, len(vector)))
         if not len(self._not_answer_vectors):
             return 0.0
         return float(np.max(self._not_answer_vectors @ vector))
@@ -480,6 +514,38 @@ def _default_embed() -> Embed:
         return encoder.encode(list(texts))
 
     return embed
+
+
+def _read_vectors(path: Path, fingerprint: str) -> Dict[str, np.ndarray]:
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            if str(data["fingerprint"]) != fingerprint:
+                return {}
+            return dict(zip((str(t) for t in data["texts"]), data["vectors"]))
+    except (OSError, KeyError, ValueError):  # missing, foreign or torn: computed again
+        return {}
+
+
+def _write_vectors(path: Path, fingerprint: str, vectors: Dict[str, np.ndarray]) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+        with open(partial, "wb") as out:
+            np.savez(
+                out, fingerprint=fingerprint, texts=np.array(list(vectors)), vectors=np.array(list(vectors.values()))
+            )
+        os.replace(partial, path)  # whole or not at all, whichever process writes last
+    except OSError:  # a read-only tree: the next start computes them again
+        pass
+
+
+def encoder_fingerprint() -> str:
+    """What the phrase vectors depend on: the encoder's weights file (path, size, time)."""
+    from bot.language.sentence_encoder import default_model_dir
+
+    weights = default_model_dir() / "model.safetensors"
+    stat = weights.stat()
+    return f"{weights.resolve()}:{stat.st_size}:{stat.st_mtime_ns}"
 
 
 @lru_cache(maxsize=1)

@@ -254,3 +254,32 @@ def test_warming_builds_every_question_classifier(engine):
     reader.warm(moves)
     assert set(reader._classifiers) == {m.id for m in moves}
     assert all(model is not None for model in reader._classifiers.values())
+
+
+def test_phrase_vectors_are_kept_between_starts(engine, tmp_path):
+    import numpy as np
+
+    from bot.dialogue.answers import AnswerReader
+
+    calls = []
+
+    def embed(texts):
+        calls.append(len(texts))
+        rng = np.random.default_rng(len(texts))
+        vectors = rng.normal(size=(len(texts), 8))
+        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+    moves = [m for m in engine.k.moves if m.answer_options][:2]
+    cache = tmp_path / "cache" / "vectors.npz"
+    AnswerReader(embed=embed).warm(moves, cache=cache, fingerprint="encoder-a")
+    assert cache.is_file() and sum(calls) > 0
+    calls.clear()
+    AnswerReader(embed=embed).warm(moves, cache=cache, fingerprint="encoder-a")
+    assert sum(calls) == 0  # read back, nothing embedded again
+    AnswerReader(embed=embed).warm(moves, cache=cache, fingerprint="encoder-b")
+    assert sum(calls) > 0  # another encoder: computed again
+    calls.clear()
+    cache.write_bytes(b"torn")
+    reader = AnswerReader(embed=embed)
+    reader.warm(moves, cache=cache, fingerprint="encoder-b")
+    assert sum(calls) > 0 and set(reader._classifiers) == {m.id for m in moves}
