@@ -267,18 +267,29 @@ _ORDINALS = {
 }
 
 
+# words that may stand around a position without changing it ("the second one please", "option 2")
+_AROUND_ORDINAL = frozenset(
+    "the option options number no choice answer button one pls please thanks thx i think its it's is "
+    "that this id i'd say take pick go with for".split()
+)
+
+
 def ordinal_from_text(text: str, count: int) -> Optional[int]:
-    """Position (0-based) a customer picked by typing "2", "the second one" or "the last one"."""
-    words = _WORD.findall((text or "").lower().replace("#", " "))
+    """Position (0-based) a customer picked by typing "2", "the second one" or "the last one".
+
+    The position must be all the reply says: "one sec" or "two cameras" picks nothing."""
+    words = [w.strip(".") for w in _WORD.findall((text or "").lower().replace("#", " "))]
+    positions = []
     for w in words:
-        w = w.strip(".")
         if w.isdigit() and 1 <= int(w) <= count:
-            return int(w) - 1
-        if w in _ORDINALS and _ORDINALS[w] <= count:
-            return _ORDINALS[w] - 1
-        if w == "last" and count:
-            return count - 1
-    return None
+            positions.append(int(w) - 1)
+        elif w in _ORDINALS and _ORDINALS[w] <= count and not (w == "one" and positions):
+            positions.append(_ORDINALS[w] - 1)
+        elif w == "last" and count:
+            positions.append(count - 1)
+        elif w and w not in _AROUND_ORDINAL:
+            return None
+    return positions[0] if len(set(positions)) == 1 else None
 
 
 _JOINERS = re.compile(r"(\band\b|\balso\b|\bplus\b|\btoo\b|\bas well\b|[,;&+]|[.!?]\s+\w)", re.IGNORECASE)

@@ -283,3 +283,22 @@ def test_phrase_vectors_are_kept_between_starts(engine, tmp_path):
     reader = AnswerReader(embed=embed)
     reader.warm(moves, cache=cache, fingerprint="encoder-b")
     assert sum(calls) > 0 and set(reader._classifiers) == {m.id for m in moves}
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("2", 1),
+        ("the second one", 1),
+        ("option 3", 2),
+        ("i think the first one", 0),
+        ("last one", 3),
+        ("one sec", None),  # a pause, not the first button ("Yes, it works now" on a repair step)
+        ("two cameras do it", None),
+        ("3 or 4", None),
+    ],
+)
+def test_a_position_is_read_only_when_it_is_all_the_reply_says(text, expected):
+    from bot.dialogue.understanding import ordinal_from_text
+
+    assert ordinal_from_text(text, 4) == expected
