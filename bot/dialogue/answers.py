@@ -86,6 +86,7 @@ class Reading:
     between: Tuple[str, ...] = ()  # options it stays close to: ask which one
     polarity: Optional[str] = None  # "yes" / "no" the reply opened with
     score: float = 0.0
+    waiting: bool = False  # no answer yet, and says so ("one sec", "ok checking now")
 
 
 class Normaliser:
@@ -252,7 +253,7 @@ class AnswerReader:
     ) -> Reading:
         scored.sort(reverse=True)
         if polarity is None and vector is not None and self._not_answer(vector) >= max(NOT_ANSWER, scored[0][0]):
-            return Reading(score=scored[0][0])  # "ok, doing it now": no answer yet
+            return Reading(score=scored[0][0], waiting=True)  # "ok, doing it now": no answer yet
         concrete = [(s, o) for s, o in scored if s >= ACCEPT and not self.is_unsure(move, o)]
         if concrete and len(concrete) < len([1 for s, _ in scored if s >= ACCEPT]):
             scored = concrete + [(s, o) for s, o in scored if (s, o) not in concrete and s < ACCEPT]

@@ -673,6 +673,9 @@ class Controller:
                 + [Reply(text="That button belongs to an earlier question. Here is where we are now:")]
                 + self._next(conv, state)
             )
+        if reading.waiting and isinstance(step, Ask):
+            # "one sec", "ok checking": the customer is doing the step; no misunderstanding to count
+            return replies + [Reply.fixed("take_your_time")] + self._next(conv, state, repeat_note=False)
         conv.misunderstood += 1
         if conv.misunderstood >= MISUNDERSTOOD_LIMIT:
             sorry = Reply(

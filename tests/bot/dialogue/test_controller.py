@@ -740,3 +740,29 @@ def test_a_second_symptom_the_message_contradicts_is_not_added(controller):
         entities=[{"entity": "led_state", "value": {"colour": "amber", "mode": "blinking"}}],
     )
     assert chat.conv.queue == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param(
+            "hold on a moment, checking the camera now",
+            marks=pytest.mark.xfail(
+                reason="known: 'hold on' reads like the reset step's 'hold the button' (asked which instead)",
+                strict=True,
+            ),
+        ),
+        "give me a minute",
+        "ok, doing that right now",
+    ],
+)
+def test_a_customer_who_is_still_doing_the_step_is_given_time(text):
+    controller = Controller()
+    state = DiagnosisState(symptoms=["offline_after_months"])
+    state.pending = "factory_reset"
+    conv = Conversation(phase="diagnosing", engine=state.to_dict())
+    replies = controller.handle(conv, Incoming(text))
+    assert replies[0].name == "take_your_time", [r.text for r in replies]
+    after = DiagnosisState.from_dict(conv.engine)
+    assert after.status == "active" and not any(o.move == "factory_reset" for o in after.observations)
+    assert conv.misunderstood == 0  # no strike towards "talk to a person"
