@@ -196,9 +196,9 @@ class AnswerReader:
         self.norm = Normaliser(self.phrases)
         self._embed = embed
         self._cache: Dict[Tuple[str, str, str], Tuple[Optional[str], Tuple[_Phrase, ...]]] = {}
-        self._not_answer_vectors: Optional[np.ndarray] = None
         self._classifiers: Dict[str, Optional[Any]] = {}
         self._memo: Dict[str, np.ndarray] = {}
+        self._not_answers: Optional[Tuple[Optional[np.ndarray]]] = None
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         if self._embed is None:
@@ -219,8 +219,8 @@ class AnswerReader:
             texts = [label] + list(written.phrases if written else ())
             found: Dict[str, _Phrase] = {}
             for t in texts:
-                pol, rest = self.norm.lead(self.norm.fold(t))
-                rest = rest or self.norm.fold(t)
+                pol, _ = self.norm.lead(self.norm.fold(t))
+                rest = self._phrase_key(t)
                 if rest not in found:
                     found[rest] = _Phrase(rest, *_word_polarity(self.norm.fold(t)), negated(rest) or pol == "no", None)
             vectors = self.vectors(list(found))
@@ -229,6 +229,17 @@ class AnswerReader:
             )
             self._cache[key] = (self.polarity_of(move, option, label), phrases)
         return self._cache[key]
+
+    def _phrase_key(self, text: str) -> str:
+        """A phrase as it is compared: folded, without its opening yes/no."""
+        folded = self.norm.fold(text)
+        return self.norm.lead(folded)[1] or folded
+
+    @staticmethod
+    def _answers_of(move: Move) -> List[Tuple[str, str]]:
+        """Every answer a move takes: its options, and "it works now" on a repair step."""
+        options = [(o.id, o.label) for o in move.answer_options]
+        return options + [(FIXED, FIXED_LABEL)] if options and move.kind == "action" else options
 
     def _conflict(self, a: Sequence[str], b: Sequence[str]) -> bool:
         """A word one side asserts that the other denies, synonyms included."""
@@ -331,63 +342,57 @@ class AnswerReader:
         if cache is not None and known < len(texts):
             _write_vectors(cache, fingerprint, {t: self._memo[t] for t in texts})
         for move in moves:
-            if move.answer_options:
-                self._probabilities(move, self._memo[self.norm.fold(move.answer_options[0].label)])
+            self._classifier(move)
 
     def _phrase_texts(self, moves: Sequence[Move]) -> List[str]:
         texts: List[str] = [self.norm.fold(t) for t in self.phrases.not_answers]
         for move in moves:
-            options = [(o.id, o.label) for o in move.answer_options]
-            if options and move.kind == "action":
-                options.append((FIXED, FIXED_LABEL))
-            for option, label in options:
+            for option, label in self._answers_of(move):
                 written = self.phrases.option(move.id, option)
-                for t in [label] + list(written.phrases if written else ()):
-                    pol, rest = self.norm.lead(self.norm.fold(t))
-                    texts.append(rest or self.norm.fold(t))
-            if options:
-                texts.append(self.norm.fold(move.answer_options[0].label))
+                texts.extend(self._phrase_key(t) for t in [label] + list(written.phrases if written else ()))
         return list(dict.fromkeys(texts))
 
     def _probabilities(self, move: Move, vector: np.ndarray) -> Dict[str, float]:
         """What the move's classifier gives each of its options for the reply."""
-        if move.id not in self._classifiers:
-            self._classifiers[move.id] = self._train(move)
-        model = self._classifiers[move.id]
+        model = self._classifier(move)
         if model is None:
             return {}
         return dict(zip(model.classes_, model.predict_proba(vector[None, :])[0]))
 
+    def _classifier(self, move: Move) -> Optional[Any]:
+        if move.id not in self._classifiers:
+            self._classifiers[move.id] = self._train(move)
+        return self._classifiers[move.id]
+
     def _train(self, move: Move) -> Optional[Any]:
-        options = [(o.id, o.label) for o in move.answer_options]
-        if move.kind == "action":
-            options.append((FIXED, FIXED_LABEL))
         rows, labels = [], []
-        for option, label in options:
+        for option, label in self._answers_of(move):
             for p in self._option_phrases(move, option, label)[1]:
                 if p.vector is not None:
                     rows.append(p.vector)
                     labels.append(option)
         if len(set(labels)) < 2:
             return None
-        if self.phrases.not_answers:
+        not_answers = self._not_answer_matrix()
+        if not_answers is not None:
             # non-answers are a class of their own, so a "one sec" takes probability from every option
-            self._not_answer(rows[0])
-            assert self._not_answer_vectors is not None
-            rows.extend(self._not_answer_vectors)
-            labels.extend([NOT_AN_ANSWER] * len(self._not_answer_vectors))
+            rows.extend(not_answers)
+            labels.extend([NOT_AN_ANSWER] * len(not_answers))
         from sklearn.linear_model import LogisticRegression  # only when a typed reply is read
 
         return LogisticRegression(C=10.0, max_iter=3000).fit(np.array(rows), labels)
 
+    def _not_answer_matrix(self) -> Optional[np.ndarray]:
+        """The vectors of the written non-answers (None when there are none)."""
+        if self._not_answers is None:
+            texts = [self.norm.fold(t) for t in self.phrases.not_answers]
+            self._not_answers = (self.vectors(texts),) if texts else (None,)
+        return self._not_answers[0]
+
     def _not_answer(self, vector: np.ndarray) -> float:
         """How close a reply is to the nearest written non-answer (cosine)."""
-        if self._not_answer_vectors is None:
-            texts = [self.norm.fold(t) for t in self.phrases.not_answers]
-            self._not_answer_vectors = self.vectors(texts) if texts else np.zeros((0, len(vector)))
-        if not len(self._not_answer_vectors):
-            return 0.0
-        return float(np.max(self._not_answer_vectors @ vector))
+        matrix = self._not_answer_matrix()
+        return 0.0 if matrix is None else float(np.max(matrix @ vector))
 
     def is_unsure(self, move: Move, option: str) -> bool:
         return (self.phrases.option(move.id, option) or _NO_PHRASES).unsure

@@ -247,7 +247,7 @@ def answer_index() -> TrainingIndex:
 
 
 def test_typed_answers_are_apart_from_the_answer_phrases(answer_index):
-    path = BENCH_DIR / "answers.jsonl"
+    path = BENCH_DIR / ANSWERS
     if not path.is_file():
         pytest.fail(f"{path} is missing")
     found = too_close(answer_index, texts_of(path))
