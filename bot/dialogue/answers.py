@@ -60,6 +60,8 @@ _NEGATION = re.compile(rf"\b(?:{_NEGATION_WORDS})\b")
 _CLAUSE = re.compile(r"[,.;:!?]|\bbut\b|\bthen\b|\bthough\b|\balthough\b|\bhowever\b")
 _TOKEN = re.compile(r"[a-z0-9][a-z0-9'.\-]*")
 _FILLER_START = re.compile(r"^(?:(?:well|um+|uh+|hm+|so|oh|ah|ok|okay|and|lol|haha)\b[\s,.!]*)+")
+# a reply that opens on what the customer is doing ("checking now"); "working now" says it works
+_ONGOING = re.compile(r"^(?!(?:working|nothing|something|anything|everything)\b)[a-z]{3,}ing\b")
 _STOP = frozenset(
     """the a an it is i my to of and or on in at for this that its it's was be me do does did all
     now right just then so really very also too there here one some any what when which who has have
@@ -283,7 +285,8 @@ class AnswerReader:
             return Reading(between=_both(top, second), score=top[0])
         if top[0] >= ACCEPT and top[0] - second[0] >= MARGIN:
             return Reading(option=top[1], polarity=polarity, score=top[0])
-        if top[0] >= CLEAR_LEAD_FLOOR and top[0] - second[0] >= CLEAR_LEAD:
+        if top[0] >= CLEAR_LEAD_FLOOR and top[0] - second[0] >= CLEAR_LEAD and top[1] != FIXED:
+            # weak but alone; never "it works now", which ends the diagnosis ("downloading now")
             return Reading(option=top[1], polarity=polarity, score=top[0])  # weak, but nothing else comes close
         if top[0] >= ACCEPT:
             return Reading(between=_both(top, second), polarity=polarity, score=top[0])
@@ -318,7 +321,7 @@ class AnswerReader:
             return None
         probabilities = self._probabilities(move, self.embed([folded])[0])
         best = max(candidates, key=lambda o: probabilities.get(o, 0.0))
-        if probabilities.get(best, 0.0) < SETTLE:
+        if probabilities.get(best, 0.0) < SETTLE or (best == FIXED and support[best] < ACCEPT):
             return None
         return Reading(option=best, polarity=reading.polarity, score=support[best])
 
@@ -425,6 +428,7 @@ class AnswerReader:
             and intent in ("affirm", "deny")
             and 0 < len(tokens) <= 2
             and not _FILLER_START.match(folded)  # "ok checking" is no yes
+            and not _ONGOING.match(folded)  # "downloading now" is no yes either
         ):
             by_words = self.read(move, options, text, None)
             if by_words.option is not None or by_words.between:
@@ -468,6 +472,8 @@ class AnswerReader:
                 support[option] = best
             scored.append((best, option))
         reading = self._decide(move, options, scored, polarity, polar, bare, said_negated, vector)
+        if reading.waiting and not any(t[0].isalpha() and len(t) > 1 for t in tokens):
+            reading = Reading(score=reading.score)  # "5555" says nothing, not "one moment"
         if reading.option is None and vector is not None and support:
             # the phrases left it open: the classifier, which weighs every phrase, may settle it
             reading = self._settle(move, folded, reading, support) or reading

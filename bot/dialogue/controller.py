@@ -31,6 +31,7 @@ from bot.dialogue.understanding import (
     is_payload,
     joins_clauses,
     looks_like_noise,
+    names_person,
     normalise,
     ordinal_from_text,
     post_fix_verdict,
@@ -270,6 +271,12 @@ class Controller:
             return self._restart(conv)
         if msg.intent == "start_over" and conv.phase != "diagnosing":
             return self._restart(conv)
+        if msg.intent == "human_handoff" and not is_payload(msg.text) and not names_person(msg.text):
+            if conv.phase == "diagnosing":
+                # "give me a minute" is no request for a person: the open question reads it first
+                msg = replace(msg, intent="nlu_fallback")
+            else:
+                msg = replace(msg, confidence=min(msg.confidence, HANDOFF_CONFIDENCE / 2))
         if msg.intent == "human_handoff" and msg.confidence < HANDOFF_CONFIDENCE and not is_payload(msg.text):
             if offer:
                 conv.offer = offer  # still open: "yes" to it keeps working
@@ -600,7 +607,8 @@ class Controller:
             return replies + self._next(conv, state, repeat_note=False)
         if choice and isinstance(step, Ask) and choice[0] == step.move.id:
             return replies + self._answer(conv, state, step, choice[1], said=self._button_label(step, choice[1]))
-        reading = self._reading(step, msg) if isinstance(step, Ask) and choice is None and not payload else Reading()
+        readable = isinstance(step, Ask) and choice is None and not payload and not looks_like_noise(msg.text)
+        reading = self._reading(step, msg) if readable and isinstance(step, Ask) else Reading()
         opened_with_yes_no = reading.polarity is not None and msg.confidence < CLEAR_COMMAND
         if (
             isinstance(step, Ask)
@@ -608,7 +616,7 @@ class Controller:
             and (reading.score >= SURE_ANSWER or msg.intent not in COMMAND_INTENTS or opened_with_yes_no)
         ):
             return replies + self._answer(conv, state, step, reading.option, said=msg.text, entities=msg.entities)
-        if msg.intent in ("skip", "go_back", "start_over") and msg.confidence < COMMAND_CONFIDENCE:
+        if msg.intent in ("skip", "go_back", "start_over", "not_sure") and msg.confidence < COMMAND_CONFIDENCE:
             msg = replace(msg, intent="nlu_fallback")
         if msg.intent == "start_over":
             conv.engine = state.to_dict()
@@ -666,7 +674,7 @@ class Controller:
             # the problem we are already on, or one already noted: no answer, and no news
             conv.misunderstood += 1
             reminder = Reply(text="I have that noted. To go on, I need an answer to this question:")
-            return replies + [reminder] + self._next(conv, state, repeat_note=False)
+            return replies + [reminder] + self._again(conv, state)
         if choice:
             return (
                 replies
@@ -675,7 +683,11 @@ class Controller:
             )
         if reading.waiting and isinstance(step, Ask):
             # "one sec", "ok checking": the customer is doing the step; no misunderstanding to count
-            return replies + [Reply.fixed("take_your_time")] + self._next(conv, state, repeat_note=False)
+            return replies + [Reply.fixed("take_your_time")] + self._again(conv, state, count=False)
+        if isinstance(step, Ask) and msg.entities and not payload:
+            noted = self._note_facts(state, step, msg)
+            if noted is not None:
+                return replies + [noted] + self._again(conv, state, count=False)
         conv.misunderstood += 1
         if conv.misunderstood >= MISUNDERSTOOD_LIMIT:
             sorry = Reply(
@@ -683,12 +695,33 @@ class Controller:
                 "person from our support team.",
                 buttons=[("Talk to a person", "/human_handoff")],
             )
-            return replies + [sorry] + self._next(conv, state, repeat_note=False)
+            again = self._again(conv, state)
+            return replies + (again if self._is_stuck(again) else [sorry] + again)
+        again = self._again(conv, state)
+        if self._is_stuck(again):
+            return replies + again  # its own words say it was not understood
         return (
             replies
             + [Reply(text="Sorry, I didn't catch that. Please pick one of the options, or ask me how to do it.")]
-            + self._next(conv, state, repeat_note=False)
+            + again
         )
+
+    def _note_facts(self, state: DiagnosisState, step: Ask, msg: Incoming) -> Optional[Reply]:
+        """A reply that answers another question, not the open one ("solid green" while the power cycle
+        is asked): kept as that question's answer, so it is never asked, and said back."""
+        noted = [m for m in self.engine.observe_entities(state, msg.entities) if m != step.move.id]
+        said = []
+        for move_id in dict.fromkeys(noted):
+            seen = state.current(move_id)
+            move = self.k.move(move_id)
+            option = move.option(seen.option) if seen is not None and seen.option else None
+            if option is not None:
+                said.append(f"\u201c{option.label}\u201d" if move.kind == "question" else option.label)
+        if not noted:
+            return None
+        if not said:
+            return Reply(text="Thanks, I've noted that.")
+        return Reply(text="Thanks, I've noted that: " + "; ".join(said) + ".")
 
     # -- helpers -------------------------------------------------------------------------
     def _verified(
@@ -828,6 +861,21 @@ class Controller:
                 "Still nothing I can take as an answer, sorry. The buttons below are the answers; or talk to a person."
             )
         return [Reply(text=text, buttons=buttons)]
+
+    def _again(self, conv: Conversation, state: DiagnosisState, count: bool = True) -> List[Reply]:
+        """The open step once more, as it was asked: a reply that answered nothing changes no plan.
+        `count`: the customer is not stuck on it ("one sec", a fact for another question)."""
+        step = self.engine.current_step(state)
+        if isinstance(step, Ask):
+            conv.engine = state.to_dict()
+            if count and self._count_ask(conv, step) >= SAME_ASK_LIMIT:
+                return self._stuck(conv, state, step)
+            return render.ask(step, repeat_note=False)
+        return self._next(conv, state, repeat_note=False)
+
+    @staticmethod
+    def _is_stuck(replies: List[Reply]) -> bool:
+        return any(title == "Talk to a person" for r in replies for title, _ in r.buttons)
 
     def _next(self, conv: Conversation, state: DiagnosisState, repeat_note: bool = True) -> List[Reply]:
         step = self.engine.next_step(state)

@@ -122,6 +122,18 @@ def _label_score(text: str, label: str) -> float:
     return hits / len(wanted)
 
 
+# words that ask for someone: a "human_handoff" intent without them ("give me a minute") hands nothing over
+_PERSON = re.compile(
+    r"\b(human|person|people|agent|someone|somebody|support|representative|rep|operator|staff|supervisor|"
+    r"manager|technician|tech|service|team|call|phone|ticket|escalate|live|real|talk|speak|contact)\b"
+)
+
+
+def names_person(text: str) -> bool:
+    """The reply asks for a person in so many words ("agent please", "can someone call me")."""
+    return bool(_PERSON.search((text or "").lower()))
+
+
 _YES_START = re.compile(r"^\s*(yes|yeah|yep|yup|ya|y|sure|correct|it does|it did)\b", re.IGNORECASE)
 _NO_START = re.compile(r"^\s*(no|nope|nah|n|not really|it doesn't|it does not|it didn't|it did not)\b", re.IGNORECASE)
 

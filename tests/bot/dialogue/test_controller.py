@@ -766,3 +766,76 @@ def test_a_customer_who_is_still_doing_the_step_is_given_time(text):
     after = DiagnosisState.from_dict(conv.engine)
     assert after.status == "active" and not any(o.move == "factory_reset" for o in after.observations)
     assert conv.misunderstood == 0  # no strike towards "talk to a person"
+
+
+def _at(controller, move_id, symptom="offline_after_months"):
+    """A chat whose open question is `move_id`."""
+    chat = Chat(controller)
+    state = DiagnosisState(symptoms=[symptom])
+    state.pending = move_id
+    chat.conv = Conversation(phase="diagnosing", engine=state.to_dict())
+    return chat
+
+
+def test_a_handoff_guess_without_words_for_a_person_is_read_as_a_reply(controller):
+    # the language model reads "give me a minute" as asking for a person (0.63); it hands nothing over
+    chat = _at(controller, "power_cycle_restores")
+    replies = chat.say("give me a minute", "human_handoff", 0.63)
+    assert chat.conv.phase == "diagnosing" and replies[0].name == "take_your_time", chat.texts
+    assert chat.pending == "power_cycle_restores"
+    # words that name a person still hand over at once
+    chat.say("get me an agent", "human_handoff", 0.63)
+    assert chat.conv.phase == "handoff"
+
+
+def test_outside_a_diagnosis_a_handoff_guess_without_a_person_is_only_offered():
+    conv = Conversation()
+    replies = Controller().handle(conv, Incoming("give me a minute", "human_handoff", 0.63))
+    assert conv.phase != "handoff"
+    assert any(title == "Yes, connect me" for r in replies for title, _ in r.buttons), [r.text for r in replies]
+
+
+@pytest.mark.parametrize("text, intent", [("xxxx", "nlu_fallback"), ("5555", "choose"), ("asdf;;;!!", None)])
+def test_noise_and_bare_numbers_are_not_taken_as_waiting(controller, text, intent):
+    chat = _at(controller, "power_cycle_restores")
+    chat.say(text, intent, 0.99 if intent == "choose" else 0.4)
+    assert "take_your_time" not in [r.name for r in chat.last], chat.texts
+    assert chat.conv.misunderstood == 1 and chat.pending == "power_cycle_restores"
+
+
+def test_waiting_never_leads_to_the_stuck_message(controller):
+    chat = _at(controller, "power_cycle_restores")
+    for text in ("give me a minute", "hang on a sec", "ok, doing that right now", "give me a minute"):
+        chat.say(text)
+        assert chat.last[0].name == "take_your_time", chat.texts
+        assert chat.pending == "power_cycle_restores"
+    assert not any("Talk to a person" == t for r in chat.last for t, _ in r.buttons)
+
+
+def test_a_reply_that_answers_another_question_is_noted_and_the_open_one_asked_again(controller):
+    chat = _at(controller, "power_cycle_restores")
+    chat.say(
+        "solid green", "inform", 0.7, entities=[{"entity": "led_state", "value": {"colour": "green", "mode": "solid"}}]
+    )
+    assert chat.texts[0].startswith("Thanks, I've noted that") and "Solid green" in chat.texts[0], chat.texts
+    assert chat.pending == "power_cycle_restores" and chat.conv.misunderstood == 0
+    state = DiagnosisState.from_dict(chat.conv.engine)
+    led = [m.id for m in controller.k.moves if m.from_entity and m.from_entity.entity == "led_state"]
+    assert led and state.current(led[0]) is not None and state.current(led[0]).source == "said"
+
+
+def test_a_low_confidence_unsure_guess_skips_nothing(controller):
+    # "mi cámara no funciona" reads as not_sure at 0.41: that is no "skip this step"
+    chat = _at(controller, "power_cycle_restores")
+    chat.say("mi cámara no funciona", "not_sure", 0.41)
+    state = DiagnosisState.from_dict(chat.conv.engine)
+    assert not state.skipped and chat.pending == "power_cycle_restores", chat.texts
+    assert chat.texts[0].startswith("Sorry, I didn't catch that")
+
+
+@pytest.mark.parametrize("text", ["downloading now", "wait let me open the app", "the cat knocked the camera over"])
+def test_a_reply_that_reports_no_outcome_is_never_it_works_now(controller, text):
+    chat = _at(controller, "swap_adapter")
+    chat.say(text, "affirm", 0.55)
+    state = DiagnosisState.from_dict(chat.conv.engine)
+    assert state.status == "active" and not state.observations, chat.texts
