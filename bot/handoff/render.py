@@ -62,6 +62,7 @@ THRESHOLD_GROUPS = {
     "no_repair_possible": "No repair possible",
     "return_recommended": "Return recommended",
     "step_decisions": "The guide's step decision",
+    "scenario_decisions": "The guide's fix scenario",
 }
 STATUS_LABELS = {
     "open": "Open",

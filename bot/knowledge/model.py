@@ -332,7 +332,13 @@ class Threshold(Frozen):
     says: Optional[str] = None
 
 
-THRESHOLD_GROUPS = ("replacement_required", "no_repair_possible", "return_recommended", "step_decisions")
+THRESHOLD_GROUPS = (
+    "replacement_required",
+    "no_repair_possible",
+    "return_recommended",
+    "step_decisions",
+    "scenario_decisions",
+)
 
 
 class Thresholds(Frozen):
@@ -341,9 +347,17 @@ class Thresholds(Frozen):
     return_recommended: List[Threshold]
     # the Decision lines of the diagnostic steps that end a case ("If no response, hardware dead (replace)")
     step_decisions: List[Threshold] = []
+    # the confirmed fix scenarios whose fix ends a case ("offline after 2 months, reset doesn't help")
+    scenario_decisions: List[Threshold] = []
 
     def all(self) -> List[Threshold]:
-        return self.replacement_required + self.no_repair_possible + self.return_recommended + self.step_decisions
+        return (
+            self.replacement_required
+            + self.no_repair_possible
+            + self.return_recommended
+            + self.step_decisions
+            + self.scenario_decisions
+        )
 
     def group_of(self, threshold_id: str) -> str:
         for group in THRESHOLD_GROUPS:

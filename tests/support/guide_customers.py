@@ -64,7 +64,8 @@ CUSTOMERS = (
             "factory_reset": ("same_problem", "set up went fine but it's the same problem"),
             "led_check": ("solid_green", "steady green"),
         },
-        ("scenario-A", "threshold-degradation_recurs", "threshold-wifi_chip_integrated"),
+        # one reset before, none here: Scenario A's "reset doesn't help", not "recurs after multiple resets"
+        ("scenario-A", "threshold-reset_does_not_help", "threshold-wifi_chip_integrated"),
     ),
     GuideCustomer(
         "registration-stuck",

@@ -926,3 +926,27 @@ def test_a_question_asked_for_the_first_time_is_not_marked_again(engine):
     state = engine.start(["offline_after_months"])
     step = engine.next_step(state)
     assert isinstance(step, Ask) and not step.again
+
+
+@pytest.mark.parametrize(
+    "before, met, not_met",
+    [
+        # never reset before, one factory reset here that did not help: Scenario A, one reset
+        ("never_reset", "reset_does_not_help", "degradation_recurs"),
+        # a reset before that did not help, and the factory reset here: resets, plural
+        ("did_not_help", "degradation_recurs", None),
+    ],
+)
+def test_recurs_after_multiple_resets_needs_more_than_one_reset(before, met, not_met):
+    from bot.engine.outcome import thresholds_met
+    from bot.engine.state import OBSERVED, SAID, Observation
+    from bot.knowledge import load_knowledge
+
+    k = load_knowledge()
+    state = DiagnosisState(symptoms=["offline_after_months"])
+    state.observations.append(Observation("reset_recurs", "answer", before, SAID, asked=True))
+    state.observations.append(Observation("factory_reset", "failed", "same_problem", OBSERVED, asked=True))
+    ids = {r.id for r in thresholds_met(k, state, "wifi_radio_crash", "replace")}
+    assert met in ids, ids
+    if not_met:
+        assert not_met not in ids, ids

@@ -65,7 +65,9 @@ def test_the_targets_are_the_guides():
     assert len([i for i in ids if i.startswith("cause-")]) == 8 + 5 + 1
     assert [i for i in ids if i.startswith("scenario-")] == [f"scenario-{x}" for x in "ABCDEFGH"]
     # the guide's three lists, and the Decision line of Step 2 that ends a case
-    assert len([i for i in ids if i.startswith("threshold-")]) == 7 + 4 + 3 + len(K.thresholds.step_decisions)
+    assert len([i for i in ids if i.startswith("threshold-")]) == 7 + 4 + 3 + len(K.thresholds.step_decisions) + len(
+        K.thresholds.scenario_decisions
+    )
     assert sorted(i[len("route-") :] for i in ids if i.startswith("route-")) == sorted(ROUTES)
 
 

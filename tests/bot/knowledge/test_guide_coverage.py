@@ -309,7 +309,7 @@ def test_escalation_thresholds_seven_four_three(k, guide):
     for group, items in groups.items():
         assert [words(t.text) for t in items] == [words(x) for x in guide.escalation[group]], group
     ids = [t.id for t in k.thresholds.all()]
-    assert len(ids) == len(set(ids)) == 14 + len(k.thresholds.step_decisions)
+    assert len(ids) == len(set(ids)) == 14 + len(k.thresholds.step_decisions) + len(k.thresholds.scenario_decisions)
 
 
 def test_step_decisions_quote_the_guides_steps(k, guide):
@@ -319,6 +319,18 @@ def test_step_decisions_quote_the_guides_steps(k, guide):
     for t in k.thresholds.step_decisions:
         step, _, quoted = t.text.partition(": ")
         assert words(quoted.strip('"')) <= words(decisions[step]) or set(words(quoted)) <= set(words(decisions[step]))
+
+
+def test_scenario_decisions_quote_the_guides_scenarios(k, guide):
+    """A fix scenario that ends a case is quoted by its symptom and fix, word for word."""
+    assert [t.id for t in k.thresholds.scenario_decisions] == ["reset_does_not_help"]
+    scenarios = {f"Scenario {s.id}": s for s in k.fix_scenarios}
+    for t in k.thresholds.scenario_decisions:
+        name, _, quoted = t.text.partition(": ")
+        symptom, _, fix = quoted.partition(" Fix: ")
+        assert set(words(symptom)) <= set(words(scenarios[name].symptom)), t.text
+        assert set(words(fix)) <= set(words(scenarios[name].fix)), t.text
+        assert t.says and "Scenario" not in t.says  # the customer reads words, not the guide's numbering
 
 
 def test_every_replacement_threshold_leads_to_a_route(k):
