@@ -109,6 +109,8 @@ def answer_phrases() -> list[tuple[str, str]]:
     doc = yaml.safe_load(ANSWER_PHRASES_FILE.read_text(encoding="utf-8")) or {}
     for text in (doc.get("fixed") or {}).get("phrases") or []:
         found.append(("answer_phrases.yml, fixed", str(text)))
+    for text in doc.get("not_answers") or []:  # the reader's "no answer yet" class is trained on these
+        found.append(("answer_phrases.yml, not_answers", str(text)))
     for move_id, options in (doc.get("moves") or {}).items():
         for option_id, spec in (options or {}).items():
             spec = spec or {}
@@ -259,6 +261,7 @@ def test_typed_answers_are_apart_from_the_answer_phrases(answer_index):
 
 def test_answer_phrases_are_read(answer_index):
     assert any("fixed" in where for where in answer_index.places)
+    assert any("not_answers" in where for where in answer_index.places)
     assert any(where.startswith("the button label of led_check") for where in answer_index.places)
 
 

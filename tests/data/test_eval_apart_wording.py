@@ -5,12 +5,12 @@ as tests/data/test_eval_apart.py requires of data/nlu."""
 from __future__ import annotations
 
 import json
-from difflib import SequenceMatcher
 from pathlib import Path
 
 import pytest
 
 from bot.knowledge.phrases import load_answer_phrases
+from tests.data.test_eval_apart import TrainingIndex
 
 ROOT = Path(__file__).resolve().parents[2]
 EVAL_FILES = sorted((ROOT / "bench" / "data").glob("*.jsonl")) + [ROOT.parent / "shared" / "eval" / "nlu_dev.jsonl"]
@@ -23,7 +23,7 @@ def _norm(text: str) -> str:
 
 def _phrases():
     p = load_answer_phrases()
-    found = [("fixed", t) for t in p.fixed.phrases]
+    found = [("fixed", t) for t in p.fixed.phrases] + [("not_answers", t) for t in p.not_answers]
     for move, options in p.moves.items():
         for option, written in options.items():
             found += [(f"{move}.{option}", t) for t in written.phrases]
@@ -31,7 +31,7 @@ def _phrases():
 
 
 def test_evaluation_texts_are_apart_from_answer_phrases():
-    phrases = _phrases()
+    index = TrainingIndex(_phrases())  # the length and character bounds first: a few seconds, not a minute
     close = []
     for path in EVAL_FILES:
         if not path.is_file():
@@ -39,12 +39,9 @@ def test_evaluation_texts_are_apart_from_answer_phrases():
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
             if not line.strip():
                 continue
-            text = _norm(json.loads(line).get("text", ""))
-            for where, phrase in phrases:
-                m = SequenceMatcher(None, text, phrase)
-                if m.real_quick_ratio() >= THRESHOLD and m.quick_ratio() >= THRESHOLD and m.ratio() >= THRESHOLD:
-                    close.append(f"{path.name}:{number} is {m.ratio():.2f} similar to a phrase of {where}")
-                    break
+            hits = index.near(json.loads(line).get("text", ""), THRESHOLD)
+            if hits:
+                close.append(f"{path.name}:{number} is {hits[0][0]:.2f} similar to a phrase of {hits[0][1]}")
     if not any(p.is_file() for p in EVAL_FILES):
         pytest.skip("no evaluation files")
     assert not close, "\n".join(close)
