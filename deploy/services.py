@@ -10,6 +10,8 @@ listens beyond loopback and nothing of the system's own services is used or chan
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import glob
 import os
 import pwd
@@ -21,7 +23,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import List, Optional
+from typing import Iterator, List, Optional
 
 HOST = "127.0.0.1"
 
@@ -55,18 +57,35 @@ def wait_port(port: int, timeout: float, what: str, log: Optional[Path] = None) 
 _updated = False
 
 
+APT_LOCK = Path(tempfile.gettempdir()) / "kasa-apt.lock"
+# apt-get fails at once when another apt-get holds dpkg's lock; wait for it instead
+APT_WAIT = ("-o", "DPkg::Lock::Timeout=900")
+
+
+@contextlib.contextmanager
+def apt_lock() -> Iterator[None]:
+    """One apt-get at a time among our own processes (two test workers may want a package at once)."""
+    with open(APT_LOCK, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def apt_install(*packages: str) -> None:
     """Install Debian packages (idempotent); ServiceError when that is not possible here."""
     global _updated
     if os.geteuid() != 0:
         raise ServiceError(f"{' '.join(packages)} missing and not root: apt-get install -y {' '.join(packages)}")
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    command = ["apt-get", "install", "-y", "-q", "--no-install-recommends", *packages]
-    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=900)
-    if done.returncode != 0 and not _updated:
-        subprocess.run(["apt-get", "update", "-q"], env=env, capture_output=True, timeout=900)
-        _updated = True
+    command = ["apt-get", *APT_WAIT, "install", "-y", "-q", "--no-install-recommends", *packages]
+    with apt_lock():
         done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=900)
+        if done.returncode != 0 and not _updated:
+            subprocess.run(["apt-get", *APT_WAIT, "update", "-q"], env=env, capture_output=True, timeout=900)
+            _updated = True
+            done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=900)
     if done.returncode != 0:
         raise ServiceError(f"apt-get install {' '.join(packages)} failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
 

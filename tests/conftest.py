@@ -33,11 +33,22 @@ from tests.support.servers import REPO_ROOT, RasaServers, start_servers, train_m
 SERVER_FIXTURES = {"trained_model", "bot_servers", "start_rasa_servers"}
 
 
+# Tests that start servers, install packages or train run one after another in one xdist worker
+# (scripts/test runs `-n 2 --dist loadgroup`): they share the trained model and Debian's package
+# manager, and two Rasa start-ups at once on CI's two cores gain nothing. The rest spread.
+SERVER_PATHS = ("tests/e2e/", "tests/channels/", "tests/scripts/", "tests/server/", "tests/support/")
+SERVER_FILES = ("tests/test_deploy.py", "tests/test_gates.py")
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: List[pytest.Item]) -> None:
     for item in items:
-        if SERVER_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+        starts_servers = SERVER_FIXTURES.intersection(getattr(item, "fixturenames", ()))
+        if starts_servers:
             item.add_marker(pytest.mark.e2e)
             item.add_marker(pytest.mark.slow)
+        path = item.nodeid.split("::", 1)[0]
+        if starts_servers or path.startswith(SERVER_PATHS) or path in SERVER_FILES:
+            item.add_marker(pytest.mark.xdist_group("servers"))
 
 
 @pytest.fixture(scope="session")

@@ -27,6 +27,7 @@ SCRIPT_NOT_SETTINGS = {
     "PYENV_ROOT": "where scripts/setup looks for pyenv; the machine's, not the project's",
     "POLLER_PID": "scripts/run's own bookkeeping",
     "KASA_ENV_FILE": "names the .env file itself: set in the shell, meaningless inside .env",
+    "KASA_TEST_WORKERS": "how many pytest workers scripts/test starts; the test run's, not the bot's",
 }
 
 

@@ -18,6 +18,7 @@ import threading
 from pathlib import Path
 from typing import Iterator
 
+from deploy.services import APT_WAIT, apt_lock
 from tests.support.servers import HOST, free_port
 
 CHROMIUM = Path(os.environ.get("KASA_CHROMIUM", "/usr/bin/chromium"))
@@ -46,10 +47,14 @@ def ensure_chromium() -> Path:
         if apt is None or os.geteuid() != 0:
             raise ChromiumMissing(f"{CHROMIUM} is missing; install Debian's chromium (apt-get install -y chromium)")
         env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-        for cmd in ([apt, "update"], [apt, "install", "-y", "--no-install-recommends", "chromium"]):
-            result = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=1200)
-            if result.returncode != 0:
-                raise ChromiumMissing(f"{' '.join(cmd)} failed:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}")
+        with apt_lock():
+            for cmd in (
+                [apt, *APT_WAIT, "update"],
+                [apt, *APT_WAIT, "install", "-y", "--no-install-recommends", "chromium"],
+            ):
+                result = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=1200)
+                if result.returncode != 0:
+                    raise ChromiumMissing(f"{' '.join(cmd)} failed:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}")
     if not CHROMIUM.exists():
         raise ChromiumMissing(f"{CHROMIUM} still missing after apt-get install chromium")
     return CHROMIUM
