@@ -710,18 +710,20 @@ class Controller:
         """A reply that answers another question, not the open one ("solid green" while the power cycle
         is asked): kept as that question's answer, so it is never asked, and said back."""
         noted = [m for m in self.engine.observe_entities(state, msg.entities) if m != step.move.id]
-        said = []
-        for move_id in dict.fromkeys(noted):
-            seen = state.current(move_id)
-            move = self.k.move(move_id)
-            option = move.option(seen.option) if seen is not None and seen.option else None
-            if option is not None:
-                said.append(f"\u201c{option.label}\u201d" if move.kind == "question" else option.label)
         if not noted:
             return None
-        if not said:
-            return Reply(text="Thanks, I've noted that.")
-        return Reply(text="Thanks, I've noted that: " + "; ".join(said) + ".")
+        answers, tried = [], False
+        for move_id in dict.fromkeys(noted):
+            move, seen = self.k.move(move_id), state.current(move_id)
+            option = move.option(seen.option) if seen is not None and seen.option else None
+            if move.kind == "action":
+                tried = True  # "already swapped the adapter": its outcome label alone ("No change") reads oddly
+            elif option is not None:
+                answers.append(f"\u201c{option.label}\u201d")
+        parts = (["your answer " + " and ".join(answers)] if answers else []) + (
+            ["what you already tried"] if tried else []
+        )
+        return Reply(text="Thanks, I've noted " + " and ".join(parts or ["that"]) + ".")
 
     # -- helpers -------------------------------------------------------------------------
     def _verified(

@@ -817,7 +817,7 @@ def test_a_reply_that_answers_another_question_is_noted_and_the_open_one_asked_a
     chat.say(
         "solid green", "inform", 0.7, entities=[{"entity": "led_state", "value": {"colour": "green", "mode": "solid"}}]
     )
-    assert chat.texts[0].startswith("Thanks, I've noted that") and "Solid green" in chat.texts[0], chat.texts
+    assert chat.texts[0] == "Thanks, I've noted your answer \u201cSolid green\u201d.", chat.texts
     assert chat.pending == "power_cycle_restores" and chat.conv.misunderstood == 0
     state = DiagnosisState.from_dict(chat.conv.engine)
     led = [m.id for m in controller.k.moves if m.from_entity and m.from_entity.entity == "led_state"]
@@ -839,3 +839,12 @@ def test_a_reply_that_reports_no_outcome_is_never_it_works_now(controller, text)
     chat.say(text, "affirm", 0.55)
     state = DiagnosisState.from_dict(chat.conv.engine)
     assert state.status == "active" and not state.observations, chat.texts
+
+
+def test_a_step_the_customer_already_did_is_noted_as_tried(controller):
+    chat = _at(controller, "power_cycle_restores")
+    fact = {"entity": "fact", "value": {"move": "swap_adapter", "option": "no_change"}, "text": "tried another charger"}
+    chat.say("i already tried another charger, no difference", "inform", 0.6, entities=[fact])
+    assert chat.texts[0] == "Thanks, I've noted what you already tried.", chat.texts
+    assert chat.pending == "power_cycle_restores"
+    assert DiagnosisState.from_dict(chat.conv.engine).tried("swap_adapter")
