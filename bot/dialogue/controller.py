@@ -257,6 +257,10 @@ class Controller:
             return [Reply.fixed("empty")]  # an empty message must not count as an answer
         if self._stale(conv, msg):
             return self._where_we_are(conv)
+        if conv.phase != "handoff" and not is_payload(msg.text) and self.scope.in_another_language(msg.text):
+            # the language model would guess at it ("mi cámara no funciona" read as "not sure"); any
+            # open question or offer stays open for the answer in English
+            return [Reply.fixed("english_only", [("Talk to a person", "/human_handoff")])]
         msg = self._reinterpret(msg)
         if conv.phase == "idle" and not conv.offer:
             msg = self._as_first_message(msg)

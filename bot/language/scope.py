@@ -38,6 +38,7 @@ class Scope:
     camera_signs: "re.Pattern[str]"
     faults: "re.Pattern[str]"
     parts: "re.Pattern[str]"
+    other_language: Optional["re.Pattern[str]"] = None
 
     def not_a_camera_fault(self, text: str) -> Optional[str]:
         """Why a message is not about a Kasa camera fault ("devices", "brands", "account", "wishes",
@@ -59,6 +60,15 @@ class Scope:
                 return "integration"  # its error, or a question about it ("can I use this camera with alexa")
         return None
 
+    def in_another_language(self, text: str) -> bool:
+        """Mostly words of another language ("mi cámara no funciona"): at least two of them, and at
+        least a third of the words, so a Spanish model name in an English sentence does not count."""
+        if self.other_language is None:
+            return False
+        words = re.findall(r"[^\W\d_]+", (text or "").lower())
+        foreign = [w for w in words if self.other_language.fullmatch(w)]
+        return len(set(foreign)) >= 2 and 3 * len(foreign) >= len(words)
+
     def mentions_camera(self, text: str) -> bool:
         """The camera, or a part of it ("sd card problem", "call timed out", "tilt is broken")."""
         lower = (text or "").lower().replace("\u2019", "'")
@@ -77,6 +87,7 @@ def parse_scope(data: Dict[str, Any]) -> Scope:
         camera_signs=_pattern(data["camera_signs"]),
         faults=_pattern(data["fault_words"]),
         parts=_pattern(data["camera_parts"]),
+        other_language=_pattern(data["other_language"]) if data.get("other_language") else None,
     )
 
 

@@ -848,3 +848,23 @@ def test_a_step_the_customer_already_did_is_noted_as_tried(controller):
     assert chat.texts[0] == "Thanks, I've noted what you already tried.", chat.texts
     assert chat.pending == "power_cycle_restores"
     assert DiagnosisState.from_dict(chat.conv.engine).tried("swap_adapter")
+
+
+@pytest.mark.parametrize(
+    "text", ["mi cámara no funciona", "meine Kamera funktioniert nicht", "ma caméra ne marche pas"]
+)
+def test_a_message_in_another_language_is_answered_in_english_and_changes_nothing(controller, text):
+    chat = _at(controller, "power_cycle_restores")
+    chat.say(text, "not_sure", 0.41)
+    assert [r.name for r in chat.last] == ["english_only"], chat.texts
+    state = DiagnosisState.from_dict(chat.conv.engine)
+    assert chat.pending == "power_cycle_restores" and not state.skipped and not state.observations
+    first = Chat(controller)
+    first.say(text, "out_of_scope", 0.7)
+    assert [r.name for r in first.last] == ["english_only"] and first.conv.phase == "idle"
+
+
+def test_an_english_message_with_a_foreign_model_word_is_read_as_english(controller):
+    chat = Chat(controller)
+    chat.say("my kamera is offline since monday", "offline_after_months", 0.9)
+    assert "english_only" not in [r.name for r in chat.last]
