@@ -69,6 +69,10 @@ class Scope:
         foreign = [w for w in words if self.other_language.fullmatch(w)]
         return len(set(foreign)) >= 2 and 3 * len(foreign) >= len(words)
 
+    def names_fault(self, text: str) -> bool:
+        """A word of something going wrong ("offline", "keeps dropping", "not responding")."""
+        return bool(self.faults.search((text or "").lower().replace("\u2019", "'")))
+
     def mentions_camera(self, text: str) -> bool:
         """The camera, or a part of it ("sd card problem", "call timed out", "tilt is broken")."""
         lower = (text or "").lower().replace("\u2019", "'")
