@@ -11,6 +11,7 @@ import json
 import logging
 import uuid
 from dataclasses import asdict, dataclass, field, replace
+from enum import Enum
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from bot.dialogue import render
@@ -109,9 +110,20 @@ ASKED_FOR_PERSON = "customer asked for a person"
 ACCEPTED_ESCALATION = "the diagnosis ended in a hand-off and the customer accepted it"
 
 
+class Phase(str, Enum):
+    """Where the conversation is: what the next message is read against."""
+
+    IDLE = "idle"  # no problem yet
+    CLARIFY = "clarify"  # "did you mean...?" or "what is the camera doing?"
+    DIAGNOSING = "diagnosing"  # a question or step of the diagnosis is open
+    FINISHED = "finished"  # an ending was given; an offer may be open
+    RESUME_OFFER = "resume_offer"  # a returning customer: continue or start over?
+    HANDOFF = "handoff"  # with our support team
+
+
 @dataclass
 class Conversation:
-    phase: str = "idle"  # idle | clarify | diagnosing | finished | resume_offer | handoff
+    phase: Phase = Phase.IDLE
     engine: Optional[Dict[str, Any]] = None
     queue: List[str] = field(default_factory=list)  # further symptoms to look at afterwards
     candidates: List[str] = field(default_factory=list)
@@ -132,10 +144,18 @@ class Conversation:
         if not isinstance(data, dict) or data.get("version") != CONVERSATION_VERSION:
             return cls()
         known = set(cls.__dataclass_fields__)
-        return cls(**{k: v for k, v in data.items() if k in known})
+        try:
+            return cls(**{k: v for k, v in data.items() if k in known})
+        except ValueError:
+            return cls()  # a phase this version does not know: start afresh rather than guess
+
+    def __post_init__(self) -> None:
+        self.phase = Phase(self.phase)  # "diagnosing" as stored in the slot, or given by a caller
 
     def to_dict(self) -> Dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        data["phase"] = self.phase.value  # plain JSON in the tracker slot
+        return data
 
 
 def _capital(text: str) -> str:
@@ -230,12 +250,12 @@ class Controller:
         self._message = msg
         if msg.intent == HANDOFF_EVENT:
             handoff = conv.handoff or {}
-            if conv.phase == "handoff" and handoff.get("stored") and self.tickets is not None:
+            if conv.phase == Phase.HANDOFF and handoff.get("stored") and self.tickets is not None:
                 self._keep_for_agent(conv, msg, handoff["reference"], kind=None, current=False)
             return self._handoff_news(conv)
         # only a conversation with a person has news (one look at the outbox per turn, not for everyone)
-        news = self._handoff_news(conv) if conv.phase == "handoff" else []
-        if news and conv.phase != "handoff":
+        news = self._handoff_news(conv) if conv.phase == Phase.HANDOFF else []
+        if news and conv.phase != Phase.HANDOFF:
             # the case came back while this message was on its way: it was written for the agent
             return news + [
                 Reply(
@@ -257,26 +277,26 @@ class Controller:
             return [Reply.fixed("empty")]  # an empty message must not count as an answer
         if self._stale(conv, msg):
             return self._where_we_are(conv)
-        if conv.phase != "handoff" and not is_payload(msg.text) and self.scope.in_another_language(msg.text):
+        if conv.phase != Phase.HANDOFF and not is_payload(msg.text) and self.scope.in_another_language(msg.text):
             # the language model would guess at it ("mi cámara no funciona" read as "not sure"); any
             # open question or offer stays open for the answer in English
             return [Reply.fixed("english_only", [("Talk to a person", "/human_handoff")])]
         msg = self._reinterpret(msg)
-        if conv.phase == "idle" and not conv.offer:
+        if conv.phase == Phase.IDLE and not conv.offer:
             msg = self._as_first_message(msg)
-        if conv.phase == "handoff":
+        if conv.phase == Phase.HANDOFF:
             return self._during_handoff(conv, msg)
         offer, conv.offer = conv.offer, None
-        if offer and conv.phase == "finished":
+        if offer and conv.phase == Phase.FINISHED:
             answered = self._offer_answer(conv, offer, msg)
             if answered is not None:
                 return answered
         if msg.choice() == ("meta", "restart"):
             return self._restart(conv)
-        if msg.intent == "start_over" and conv.phase != "diagnosing":
+        if msg.intent == "start_over" and conv.phase != Phase.DIAGNOSING:
             return self._restart(conv)
         if msg.intent == "human_handoff" and not is_payload(msg.text) and not names_person(msg.text):
-            if conv.phase == "diagnosing":
+            if conv.phase == Phase.DIAGNOSING:
                 # "give me a minute" is no request for a person: the open question reads it first
                 msg = replace(msg, intent="nlu_fallback")
             else:
@@ -287,11 +307,11 @@ class Controller:
             return [self._person_offer("Would you like to talk to a person from our support team?")]
         if msg.intent == "human_handoff":
             return self._handoff(conv, ACCEPTED_ESCALATION if offer == "handoff" else ASKED_FOR_PERSON, msg)
-        if conv.phase == "resume_offer":
+        if conv.phase == Phase.RESUME_OFFER:
             return self._resume_answer(conv, msg)
-        if conv.phase == "diagnosing":
+        if conv.phase == Phase.DIAGNOSING:
             return self._in_diagnosis(conv, msg)
-        if conv.phase == "clarify":
+        if conv.phase == Phase.CLARIFY:
             return self._clarify_answer(conv, msg)
         return self._opening(conv, msg)
 
@@ -314,9 +334,9 @@ class Controller:
 
     def session_started(self, conv: Conversation) -> List[Reply]:
         """A returning customer: offer to continue a diagnosis that was left open."""
-        if conv.phase != "diagnosing" or not conv.engine:
+        if conv.phase != Phase.DIAGNOSING or not conv.engine:
             return []
-        conv.phase = "resume_offer"
+        conv.phase = Phase.RESUME_OFFER
         replies = [self._resume_offer(conv, "Welcome back. ")]
         self._stamp(conv, replies)
         return replies
@@ -387,7 +407,7 @@ class Controller:
     def _where_we_are(self, conv: Conversation) -> List[Reply]:
         """A stale or foreign button changes nothing: say so and show what is open now."""
         note = Reply(text="That button belongs to an earlier question. Here is where we are now:")
-        if conv.phase == "diagnosing" and conv.engine:
+        if conv.phase == Phase.DIAGNOSING and conv.engine:
             state = _state_of(conv)
             step = self.engine.next_step(state)
             conv.engine = state.to_dict()
@@ -396,11 +416,11 @@ class Controller:
             if isinstance(step, Verify):
                 return [note] + render.verify(self.k, step)
             return [note] + self._next(conv, state)
-        if conv.phase == "clarify" and conv.candidates:
+        if conv.phase == Phase.CLARIFY and conv.candidates:
             return [note] + self._clarify(conv, list(conv.candidates))
-        if conv.phase == "resume_offer" and conv.engine:
+        if conv.phase == Phase.RESUME_OFFER and conv.engine:
             return [note, self._resume_offer(conv)]
-        if conv.phase == "handoff":
+        if conv.phase == Phase.HANDOFF:
             reference = (conv.handoff or {}).get("reference")
             return [
                 note,
@@ -409,7 +429,7 @@ class Controller:
                     buttons=[("Cancel, back to the bot", choice_payload("meta", "cancel_handoff"))],
                 ),
             ]
-        if conv.phase == "finished" and conv.engine:
+        if conv.phase == Phase.FINISHED and conv.engine:
             state = _state_of(conv)
             problem = ", ".join(self.k.symptom(s).says for s in state.symptoms) or "your camera"
             done = Reply(text=f"We have finished looking at: {problem}.")
@@ -517,7 +537,7 @@ class Controller:
         self._keep_entities(conv, msg)
         likely = [s for s, c in sorted(said.items(), key=lambda x: -x[1]) if c >= CLARIFY_FLOOR][:2]
         shown = list(dict.fromkeys(likely + self.common_symptoms))[:COMMON_SHOWN]
-        conv.phase, conv.candidates = "clarify", shown
+        conv.phase, conv.candidates = Phase.CLARIFY, shown
         buttons = [(_capital(self.k.symptom(s).says), choice_payload("symptom", s)) for s in shown]
         buttons.append(("Something else", choice_payload("symptom", "none")))
         if conv.misunderstood >= MISUNDERSTOOD_LIMIT:
@@ -531,7 +551,7 @@ class Controller:
         return [Reply.fixed(name, buttons)]
 
     def _clarify(self, conv: Conversation, candidates: List[str]) -> List[Reply]:
-        conv.phase, conv.candidates = "clarify", candidates
+        conv.phase, conv.candidates = Phase.CLARIFY, candidates
         buttons = [(_capital(self.k.symptom(s).says), choice_payload("symptom", s)) for s in candidates]
         buttons.append(("Something else", choice_payload("symptom", "none")))
         return [Reply(text="Did you mean one of these?", buttons=buttons)]
@@ -541,7 +561,7 @@ class Controller:
         if choice and choice[0] == "symptom":
             if choice[1] in self.symptom_ids:
                 return self._start(conv, [choice[1]], msg)
-            conv.phase, conv.candidates = "idle", []
+            conv.phase, conv.candidates = Phase.IDLE, []
             return [Reply.fixed("describe_again")]
         if msg.intent == "affirm" and len(conv.candidates) == 1:
             return self._start(conv, conv.candidates, msg)
@@ -550,12 +570,12 @@ class Controller:
             if index is not None and index < len(conv.candidates):
                 return self._start(conv, [conv.candidates[index]], msg)
             if index is not None:
-                conv.phase, conv.candidates = "idle", []
+                conv.phase, conv.candidates = Phase.IDLE, []
                 return [Reply.fixed("describe_again")]
         combined = self._with_what_was_said(conv, msg)
         if combined is not None:
             return combined
-        conv.phase, conv.candidates = "idle", []
+        conv.phase, conv.candidates = Phase.IDLE, []
         return self._opening(conv, msg)
 
     def _with_what_was_said(self, conv: Conversation, msg: Incoming) -> Optional[List[Reply]]:
@@ -577,18 +597,18 @@ class Controller:
     def _resume_answer(self, conv: Conversation, msg: Incoming) -> List[Reply]:
         choice = msg.choice()
         if choice == ("meta", "resume") or msg.intent == "affirm":
-            conv.phase = "diagnosing"
+            conv.phase = Phase.DIAGNOSING
             return self._next(conv, _state_of(conv))
         if msg.intent == "deny":
             return self._restart(conv)
         if msg.intent in self.symptom_ids and msg.confidence >= SYMPTOM_CONFIDENCE:
             self._record_abandoned(conv)
-            conv.phase, conv.engine = "idle", None
+            conv.phase, conv.engine = Phase.IDLE, None
             return self._opening(conv, msg)
         if msg.intent == "choose" and choice is None:
             index = ordinal_from_text(msg.text, 2)
             if index == 0:
-                conv.phase = "diagnosing"
+                conv.phase = Phase.DIAGNOSING
                 return self._next(conv, _state_of(conv))
             if index == 1:
                 return self._restart(conv)
@@ -766,7 +786,7 @@ class Controller:
         conv.context.pop("_ranking", None)
         state = self.engine.start([first], unique_entities(list(earlier) + list(msg.entities)), said=msg.text)
         conv.queue = [s for s in rest if s not in conv.queue] + conv.queue
-        conv.phase, conv.candidates, conv.misunderstood, conv.recorded = "diagnosing", [], 0, False
+        conv.phase, conv.candidates, conv.misunderstood, conv.recorded = Phase.DIAGNOSING, [], 0, False
         intro = f"Understood: {self.k.symptom(first).says}."
         if rest:
             intro += (
@@ -896,7 +916,7 @@ class Controller:
         conv.same_ask = []
         if isinstance(step, Verify):
             return render.verify(self.k, step)
-        conv.phase = "finished"
+        conv.phase = Phase.FINISHED
         self._record(conv, msg_sender=conv.context.get("_sender", ""), outcome=step.outcome)
         replies = render.finished(self.k, step)
         # only an escalation offers a person
@@ -924,7 +944,7 @@ class Controller:
         if choice and choice[0] == "meta" and choice[1] in ("no_handoff", "no_next"):
             return [Reply.fixed("anything_else")]
         if choice and choice[0] == "meta" and choice[1] == "resume" and conv.engine:
-            conv.phase = "diagnosing"
+            conv.phase = Phase.DIAGNOSING
             return self._next(conv, _state_of(conv))
         return [Reply.fixed("ask_problem")]
 
@@ -959,9 +979,9 @@ class Controller:
                 logger.exception("could not store the hand-off ticket for %s", msg.sender)
         reference = reference or uuid.uuid4().hex[:8].upper()
         if not conv.engine:
-            resume = "idle"
+            resume = Phase.IDLE.value
         else:
-            resume = "finished" if state.finished else "diagnosing"
+            resume = (Phase.FINISHED if state.finished else Phase.DIAGNOSING).value
         conv.handoff = {
             "reference": reference,
             "summary": summary.to_dict(),
@@ -969,7 +989,7 @@ class Controller:
             "stored": stored,
             "at": _latest_user_at(msg.events),
         }
-        conv.phase = "handoff"
+        conv.phase = Phase.HANDOFF
         cancel = [("Cancel, back to the bot", choice_payload("meta", "cancel_handoff"))]
         if self.tickets is not None and not stored:
             return [
@@ -1005,7 +1025,7 @@ class Controller:
     def _news_item(self, conv: Conversation, item: Dict[str, Any]) -> List[Reply]:
         kind, ref = item.get("kind"), item.get("reference")
         agent = item.get("agent") or "Our support team"
-        current = conv.phase == "handoff" and (conv.handoff or {}).get("reference") == ref
+        current = conv.phase == Phase.HANDOFF and (conv.handoff or {}).get("reference") == ref
         if kind == "message":
             return [Reply(text=f"{agent} (support): {item.get('text') or ''}", agent=agent)]
         if not current:
@@ -1032,7 +1052,7 @@ class Controller:
             ]
         if kind == "resolved":
             note = (item.get("text") or "").strip()
-            conv.phase, conv.handoff, conv.engine = "idle", None, None
+            conv.phase, conv.handoff, conv.engine = Phase.IDLE, None, None
             text = f"{agent} from our support team has closed case {ref}."
             if note:
                 text += f" Their note: \u201c{note}\u201d"
@@ -1058,7 +1078,7 @@ class Controller:
         choice = msg.choice()
         wants_cancel = choice == ("meta", "cancel_handoff") or normalise(msg.text) in CANCEL_WORDS
         if status == "resolved":  # told by the outbox when it works; this is the fallback
-            conv.phase, conv.handoff, conv.engine = "idle", None, None
+            conv.phase, conv.handoff, conv.engine = Phase.IDLE, None, None
             return [Reply(text=f"Our support team has closed case {reference}. How else can I help with your camera?")]
         if status in ("handed_back", "cancelled") or wants_cancel:
             if wants_cancel and status not in ("handed_back", "cancelled") and self.tickets is not None and reference:
@@ -1136,22 +1156,22 @@ class Controller:
     def _resume(self, conv: Conversation) -> List[Reply]:
         """Back from a person: the diagnosis exactly where it stood (the question it was at, or the
         recommendation it ended with)."""
-        resume = (conv.handoff or {}).get("resume_phase", "idle")
+        resume = (conv.handoff or {}).get("resume_phase", Phase.IDLE)
         conv.handoff = None
-        if resume in ("diagnosing", "finished") and conv.engine:
+        if resume in (Phase.DIAGNOSING, Phase.FINISHED) and conv.engine:
             state = _state_of(conv)
             problem = ", ".join(self.k.symptom(s).says for s in state.symptoms) or "your camera"
-            if resume == "diagnosing" and not state.finished:
-                conv.phase = "diagnosing"
+            if resume == Phase.DIAGNOSING and not state.finished:
+                conv.phase = Phase.DIAGNOSING
                 where = Reply(text=f"We were working on: {problem}. Here is where we were:")
                 return [where] + self._next(conv, state, repeat_note=False)
             step = self.engine.next_step(state)
             if isinstance(step, Finished):
-                conv.phase = "finished"
+                conv.phase = Phase.FINISHED
                 where = Reply(text=f"We were at the end of the diagnosis of: {problem}. This is what I found:")
                 ended = [r for r in render.finished(self.k, step) if "/human_handoff" not in dict(r.buttons).values()]
                 return [where] + ended
-        conv.phase = "idle"
+        conv.phase = Phase.IDLE
         return [Reply.fixed("ask_problem")]
 
     def _record(self, conv: Conversation, msg_sender: str, outcome: Optional[Outcome]) -> None:
@@ -1170,7 +1190,12 @@ class Controller:
             logger.exception("could not record the outcome")
 
     def _record_abandoned(self, conv: Conversation) -> None:
-        if conv.phase not in ("diagnosing", "resume_offer") or not conv.engine or self.tickets is None or conv.recorded:
+        if (
+            conv.phase not in (Phase.DIAGNOSING, Phase.RESUME_OFFER)
+            or not conv.engine
+            or self.tickets is None
+            or conv.recorded
+        ):
             return
         state = _state_of(conv)
         try:
@@ -1242,7 +1267,7 @@ class Controller:
         if msg.sender:
             conv.context["_sender"] = msg.sender
         for ent in msg.entities:
-            if ent.get("entity") == "duration" and conv.phase == "diagnosing":
+            if ent.get("entity") == "duration" and conv.phase == Phase.DIAGNOSING:
                 continue  # "it came back for an hour" answers a step; it is not how long the camera was in use
             if ent.get("entity") in CONTEXT_ENTITIES:
                 conv.context[ent["entity"]] = ent.get("value")

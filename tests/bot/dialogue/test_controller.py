@@ -825,9 +825,9 @@ def test_a_reply_that_answers_another_question_is_noted_and_the_open_one_asked_a
 
 
 def test_a_low_confidence_unsure_guess_skips_nothing(controller):
-    # "mi cámara no funciona" reads as not_sure at 0.41: that is no "skip this step"
+    # a guess of "not sure" at 0.41 is no "skip this step"
     chat = _at(controller, "power_cycle_restores")
-    chat.say("mi cámara no funciona", "not_sure", 0.41)
+    chat.say("my neighbour has the same model", "not_sure", 0.41)
     state = DiagnosisState.from_dict(chat.conv.engine)
     assert not state.skipped and chat.pending == "power_cycle_restores", chat.texts
     assert chat.texts[0].startswith("Sorry, I didn't catch that")
@@ -878,3 +878,14 @@ def test_the_camera_with_a_fault_is_never_turned_away_on_the_classifiers_word(co
     other = Chat(controller)
     other.say("router keeps dropping wifi", "out_of_scope", 0.83)
     assert [r.name for r in other.last] == ["out_of_scope"], other.texts
+
+
+def test_the_phase_is_plain_text_in_the_slot_and_an_unknown_one_starts_afresh():
+    from bot.dialogue.controller import Phase
+
+    conv = Conversation(phase="diagnosing")
+    assert conv.phase is Phase.DIAGNOSING
+    data = json.loads(json.dumps(conv.to_dict()))
+    assert data["phase"] == "diagnosing" and type(conv.to_dict()["phase"]) is str
+    assert Conversation.from_dict(data).phase is Phase.DIAGNOSING
+    assert Conversation.from_dict({**data, "phase": "dancing", "queue": ["x"]}) == Conversation()
