@@ -498,10 +498,7 @@ class Controller:
         if top == "out_of_scope":
             # sure, or not about the camera at all: out of scope; else what we can read of the camera
             sure = dict(msg.ranking).get("out_of_scope", msg.confidence) >= OUT_OF_SCOPE_CONFIDENT
-            # a few words about the camera are too few to be sure, and the camera with a fault is a camera
-            # fault whatever the classifier says ("my kasa cam keeps dropping off wifi": out of scope, 0.83)
-            fault = about_camera and self.scope.names_fault(msg.text)
-            if not about_camera or (sure and not short and not fault):
+            if not about_camera or (sure and not short):  # a few words about the camera are too few to be sure
                 return replies + self._out_of_scope(conv)
             if not candidates:
                 return replies + self._what_doing(conv, msg, found)

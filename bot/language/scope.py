@@ -39,6 +39,7 @@ class Scope:
     faults: "re.Pattern[str]"
     parts: "re.Pattern[str]"
     other_language: Optional["re.Pattern[str]"] = None
+    camera_fine: Tuple["re.Pattern[str]", ...] = ()
 
     def not_a_camera_fault(self, text: str) -> Optional[str]:
         """Why a message is not about a Kasa camera fault ("devices", "brands", "account", "wishes",
@@ -55,7 +56,11 @@ class Scope:
                     continue  # "my tapo... sorry, kasa camera blinks green"
                 return kind
         asks = lower.rstrip().endswith("?") or bool(_ASKS.match(lower))
-        if self.integrations.search(lower) and not self.camera_signs.search(lower):
+        # "... but the camera is fine in the kasa app": that app is named as working, not as a sign
+        signs_of = lower
+        for fine in self.camera_fine:  # one by one, longest first: the phrases overlap
+            signs_of = fine.sub(" ", signs_of)
+        if self.integrations.search(lower) and not self.camera_signs.search(signs_of):
             if self.failures.search(lower) or (asks and not self.faults.search(lower)):
                 return "integration"  # its error, or a question about it ("can I use this camera with alexa")
         return None
@@ -68,10 +73,6 @@ class Scope:
         words = re.findall(r"[^\W\d_]+", (text or "").lower())
         foreign = [w for w in words if self.other_language.fullmatch(w)]
         return len(set(foreign)) >= 2 and 3 * len(foreign) >= len(words)
-
-    def names_fault(self, text: str) -> bool:
-        """A word of something going wrong ("offline", "keeps dropping", "not responding")."""
-        return bool(self.faults.search((text or "").lower().replace("\u2019", "'")))
 
     def mentions_camera(self, text: str) -> bool:
         """The camera, or a part of it ("sd card problem", "call timed out", "tilt is broken")."""
@@ -92,6 +93,7 @@ def parse_scope(data: Dict[str, Any]) -> Scope:
         faults=_pattern(data["fault_words"]),
         parts=_pattern(data["camera_parts"]),
         other_language=_pattern(data["other_language"]) if data.get("other_language") else None,
+        camera_fine=tuple(_pattern([w]) for w in sorted(data.get("camera_fine") or [], key=len, reverse=True)),
     )
 
 

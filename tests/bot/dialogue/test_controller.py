@@ -870,16 +870,6 @@ def test_an_english_message_with_a_foreign_model_word_is_read_as_english(control
     assert "english_only" not in [r.name for r in chat.last]
 
 
-def test_the_camera_with_a_fault_is_never_turned_away_on_the_classifiers_word(controller):
-    chat = Chat(controller)
-    chat.say("my kasa cam keeps dropping off wifi", "out_of_scope", 0.83)
-    assert chat.conv.phase == "clarify" and "out_of_scope" not in [r.name for r in chat.last], chat.texts
-    # without the camera it stays out of scope: the home network, not the camera
-    other = Chat(controller)
-    other.say("router keeps dropping wifi", "out_of_scope", 0.83)
-    assert [r.name for r in other.last] == ["out_of_scope"], other.texts
-
-
 def test_the_phase_is_plain_text_in_the_slot_and_an_unknown_one_starts_afresh():
     from bot.dialogue.controller import Phase
 
