@@ -137,6 +137,7 @@ class Conversation:
     # the buttons last shown: {"salt": this conversation's token secret, "key": _question_key then,
     # "options": their option values, "n": the question instance, "diagnosis": _diagnosis_key then}
     asked: Optional[Dict[str, Any]] = None
+    sender: str = ""  # whose conversation: the tickets and the report are filed under it
     version: int = CONVERSATION_VERSION
 
     @classmethod
@@ -144,8 +145,16 @@ class Conversation:
         if not isinstance(data, dict) or data.get("version") != CONVERSATION_VERSION:
             return cls()
         known = set(cls.__dataclass_fields__)
+        fields = {k: v for k, v in data.items() if k in known}
+        context = fields.get("context")
+        if isinstance(context, dict) and "_sender" in context:
+            # stored before the sender had a field of its own
+            context = dict(context)
+            old_sender = str(context.pop("_sender") or "")
+            fields["sender"] = fields.get("sender") or old_sender
+            fields["context"] = context
         try:
-            return cls(**{k: v for k, v in data.items() if k in known})
+            return cls(**fields)
         except ValueError:
             return cls()  # a phase this version does not know: start afresh rather than guess
 
@@ -914,7 +923,7 @@ class Controller:
         if isinstance(step, Verify):
             return render.verify(self.k, step)
         conv.phase = Phase.FINISHED
-        self._record(conv, msg_sender=conv.context.get("_sender", ""), outcome=step.outcome)
+        self._record(conv, msg_sender=conv.sender, outcome=step.outcome)
         replies = render.finished(self.k, step)
         # only an escalation offers a person
         conv.offer = "handoff" if isinstance(step.outcome, EscalationOutcome) else None
@@ -952,7 +961,7 @@ class Controller:
     def _restart(self, conv: Conversation) -> List[Reply]:
         self._record_abandoned(conv)
         context = {k: v for k, v in conv.context.items() if k not in ("_ranking", "_entities")}
-        conv.__dict__.update(Conversation().__dict__)
+        conv.__dict__.update(Conversation(sender=conv.sender).__dict__)
         conv.context = context
         return [Reply.fixed("restarted")]
 
@@ -1006,7 +1015,7 @@ class Controller:
     def _handoff_news(self, conv: Conversation) -> List[Reply]:
         """What the agent side did since the last turn (bot.handoff.store outbox), in words; the conversation
         follows it (a hand-back resumes the diagnosis, a resolve closes the case)."""
-        sender = conv.context.get("_sender") or (self._message.sender if self._message else "")
+        sender = conv.sender or (self._message.sender if self._message else "")
         if self.tickets is None or not sender or not hasattr(self.tickets, "take_outbox"):
             return []
         try:
@@ -1196,7 +1205,7 @@ class Controller:
             return
         state = _state_of(conv)
         try:
-            self.tickets.record_outcome(conv.context.get("_sender", "unknown"), "abandoned", step=state.pending)
+            self.tickets.record_outcome(conv.sender or "unknown", "abandoned", step=state.pending)
         except Exception:
             logger.exception("could not record the abandoned conversation")
 
@@ -1262,7 +1271,7 @@ class Controller:
 
     def _remember_context(self, conv: Conversation, msg: Incoming) -> None:
         if msg.sender:
-            conv.context["_sender"] = msg.sender
+            conv.sender = msg.sender
         for ent in msg.entities:
             if ent.get("entity") == "duration" and conv.phase == Phase.DIAGNOSING:
                 continue  # "it came back for an hour" answers a step; it is not how long the camera was in use

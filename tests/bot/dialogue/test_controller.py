@@ -879,3 +879,19 @@ def test_the_phase_is_plain_text_in_the_slot_and_an_unknown_one_starts_afresh():
     assert data["phase"] == "diagnosing" and type(conv.to_dict()["phase"]) is str
     assert Conversation.from_dict(data).phase is Phase.DIAGNOSING
     assert Conversation.from_dict({**data, "phase": "dancing", "queue": ["x"]}) == Conversation()
+
+
+def test_the_sender_is_a_field_and_an_old_slot_keeps_it(controller):
+    chat = Chat(controller)
+    chat.say("hi", "greet", 0.9)
+    conv = Conversation()
+    controller.handle(conv, Incoming("hi", "greet", 0.9, sender="tg:42"))
+    assert conv.sender == "tg:42" and "_sender" not in conv.context
+    old = {**Conversation().to_dict(), "context": {"_sender": "web:7", "camera_model": "KC120"}}
+    restored = Conversation.from_dict(old)
+    assert restored.sender == "web:7" and restored.context == {"camera_model": "KC120"}
+    restart = choice_payload("meta", "restart")
+    controller.handle(
+        restored, Incoming(restart, "choose", 1.0, entities=({"entity": "option", "value": "meta|restart"},))
+    )
+    assert restored.phase == "idle" and restored.sender == "web:7"
