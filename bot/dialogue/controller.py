@@ -41,6 +41,7 @@ from bot.dialogue.understanding import (
 )
 from bot.engine import Ask, DiagnosisEngine, DiagnosisState, Finished, InvalidAnswer, Verify
 from bot.engine.outcome import EscalationOutcome, Outcome
+from bot.handoff.gateway import TicketDesk
 from bot.handoff.live import handoff_queued_text
 from bot.handoff.summary import case_summary
 from bot.language.scope import load_scope
@@ -233,11 +234,14 @@ def _latest_user_at(events: Iterable[Dict[str, Any]]) -> Optional[float]:
 
 
 class Controller:
-    """`tickets` is the hand-off back end (bot.handoff.gateway.Tickets); without it references are
+    """`tickets` is the hand-off back end (a bot.handoff.gateway.TicketDesk); without it references are
     made up locally and nothing is stored (tests, a bot without a database)."""
 
     def __init__(
-        self, engine: Optional[DiagnosisEngine] = None, tickets: Any = None, reader: Optional[AnswerReader] = None
+        self,
+        engine: Optional[DiagnosisEngine] = None,
+        tickets: Optional[TicketDesk] = None,
+        reader: Optional[AnswerReader] = None,
     ):
         self.engine = engine or DiagnosisEngine()
         self.tickets = tickets
@@ -1075,7 +1079,7 @@ class Controller:
         reference = handoff.get("reference")
         stored = self.tickets is not None and reference and handoff.get("stored")
         status = None
-        if stored:
+        if stored and self.tickets is not None and isinstance(reference, str):
             try:
                 status = self.tickets.status(reference)
             except Exception:
@@ -1143,6 +1147,8 @@ class Controller:
         ]
         latest = users[-1] if current and users else None
         missed = [e for e in users if e is not latest and not str(e.get("text") or "").startswith("/")]
+        if self.tickets is None:
+            return
         try:
             known = (
                 self.tickets.kept_event_times(reference)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Union
+from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Protocol, Set, Union
 
 if TYPE_CHECKING:
     from bot.handoff.summary import CaseSummary
@@ -17,6 +17,35 @@ logger = logging.getLogger(__name__)
 def db_url() -> str:
     """Tickets live beside Rasa's tracker store: same database unless HANDOFF_DB_URL says otherwise."""
     return settings.handoff_db_url()
+
+
+class TicketDesk(Protocol):
+    """What the conversation asks of the hand-off back end (Tickets below; tests pass their own)."""
+
+    def open_ticket(
+        self,
+        conversation_id: str,
+        channel: str,
+        case: Union["CaseSummary", Dict[str, Any]],
+        events: Iterable[Dict[str, Any]] = (),
+        customer_name: Optional[str] = None,
+    ) -> str: ...
+
+    def status(self, reference: str) -> Optional[str]: ...
+
+    def keep_message(
+        self, reference: str, text: str, kind: Optional[str] = None, event_at: Optional[float] = None
+    ) -> None: ...
+
+    def kept_event_times(self, reference: str) -> Set[float]: ...
+
+    def take_outbox(self, conversation_id: str) -> List[Dict[str, Any]]: ...
+
+    def cancel(self, reference: str) -> None: ...
+
+    def record_outcome(
+        self, conversation_id: str, outcome: str, cause: Optional[str] = None, step: Optional[str] = None
+    ) -> None: ...
 
 
 class Tickets:
@@ -53,7 +82,7 @@ class Tickets:
     ) -> None:
         self.store.add_customer_message(reference, text, kind=kind, event_at=event_at)
 
-    def kept_event_times(self, reference: str) -> set:
+    def kept_event_times(self, reference: str) -> Set[float]:
         return self.store.kept_event_times(reference)
 
     def take_outbox(self, conversation_id: str) -> List[Dict[str, Any]]:
