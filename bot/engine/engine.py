@@ -35,9 +35,6 @@ from bot.knowledge import load_knowledge
 from bot.knowledge.model import EntityRule, Knowledge, Move
 from bot.knowledge.phrases import FIXED_LABEL
 
-SAFETY_ACTION = "swap_adapter"
-AGE_QUESTION = "camera_age"
-
 
 class InvalidAnswer(ValueError):
     """An answer that does not fit the question asked; the state is unchanged."""
@@ -171,14 +168,14 @@ class DiagnosisEngine:
     def _note_hints(self, state: DiagnosisState, entities: List[Dict[str, Any]]) -> None:
         """A short time whose meaning the words leave open ("2 weeks") may be the camera's age; when
         it would decide the ending (a first-month return), the customer is asked."""
-        rule = self._moves[AGE_QUESTION].from_entity if AGE_QUESTION in self._moves else None
-        if rule is None or state.evidence(AGE_QUESTION) is not None:
+        rule = self._moves[self.k.roles.age_question].from_entity if self.k.roles.age_question in self._moves else None
+        if rule is None or state.evidence(self.k.roles.age_question) is not None:
             return
         for ent in entities:
             if isinstance(ent, dict) and ent.get("entity") == rule.entity and ent.get("role") is None:
                 option = self.option_from_entity(rule, {**ent, **rule.when})
                 if option is not None and option == rule.ranges[0].option:
-                    state.hints[AGE_QUESTION] = option
+                    state.hints[self.k.roles.age_question] = option
 
     def report_hazards(self, state: DiagnosisState, entities: Iterable[Dict[str, Any]]) -> List[str]:
         """A hazard mentioned out of turn ("the adapter is at 70 degrees") is heeded at once, whatever
@@ -237,7 +234,7 @@ class DiagnosisEngine:
         if state.status == "active" and state.pending is not None:
             pending = state.pending
             closing = self._is_closing(state, pending)
-            if pending == SAFETY_ACTION and state.safety and not state.tried(SAFETY_ACTION):
+            if pending == self.k.roles.safety_action and state.safety and not state.tried(self.k.roles.safety_action):
                 return self._ask(state, pending, safety=self._safety_notice(state), safety_stop=True)
             if state.safety and self._hazard_after_swap(state):
                 if closing or pending in self.k.adapter_checks:
@@ -260,10 +257,10 @@ class DiagnosisEngine:
             return Verify(outcome, note)
         p = self.belief(state)
         # safety first, even when the ending is already decided
-        if state.safety and not state.tried(SAFETY_ACTION):
-            if state.skipped.get(SAFETY_ACTION, 0) >= 1:
-                return self._finish(state, "safety_stop", ("power_supply", "other"), p)
-            return self._ask(state, SAFETY_ACTION, safety=self._safety_notice(state), safety_stop=True)
+        if state.safety and not state.tried(self.k.roles.safety_action):
+            if state.skipped.get(self.k.roles.safety_action, 0) >= 1:
+                return self._finish(state, "safety_stop", tuple(self.k.roles.safety_stop_causes), p)
+            return self._ask(state, self.k.roles.safety_action, safety=self._safety_notice(state), safety_stop=True)
         if state.closing_route:
             return self._closing(state, state.closing_route, p)
         if state.safety and self._hazard_after_swap(state):
@@ -294,7 +291,9 @@ class DiagnosisEngine:
 
     def _hazard_after_swap(self, state: DiagnosisState) -> bool:
         """A hazard reported after the adapter was swapped is about the adapter in use now."""
-        swapped = [i for i, o in enumerate(state.observations) if o.move == SAFETY_ACTION and o.kind == "failed"]
+        swapped = [
+            i for i, o in enumerate(state.observations) if o.move == self.k.roles.safety_action and o.kind == "failed"
+        ]
         if not swapped:
             return False
         hazards = [
@@ -317,7 +316,7 @@ class DiagnosisEngine:
                 return self._ask(state, move, closing=True, safety=self._safety_notice(state))
         routes = [c for c in self.planner.endings(state, p) if c.id != "human_support"]
         if not routes:
-            return self._finish(state, "safety_stop", ("power_supply", "other"), p)
+            return self._finish(state, "safety_stop", tuple(self.k.roles.safety_stop_causes), p)
         best = min(routes, key=lambda c: c.value)
         state.closing_route = best.id
         state.outcome = {"covers": list(best.covers)}
@@ -328,8 +327,8 @@ class DiagnosisEngine:
         gave a short time without saying of what, as it decides between a return and a replacement."""
         route = self.k.route(route_id)
         found = list(route.closing_questions)
-        if route.recommendation == "replace" and AGE_QUESTION in state.hints:
-            found.insert(0, AGE_QUESTION)
+        if route.recommendation == "replace" and self.k.roles.age_question in state.hints:
+            found.insert(0, self.k.roles.age_question)
         return found
 
     def _closing(self, state: DiagnosisState, route_id: str, p) -> Step:
@@ -355,7 +354,7 @@ class DiagnosisEngine:
         notices = [self.k.move(m).safety for m in state.safety if self.k.move(m).safety]
         for s in state.symptoms:
             if self.k.symptom(s).safety:
-                notices.insert(0, self.k.move("adapter_temperature").safety)
+                notices.insert(0, self.k.move(self.k.roles.safety_notice_question).safety)
         return " ".join(dict.fromkeys(n for n in notices if n))
 
     def _ask(

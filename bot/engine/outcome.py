@@ -322,11 +322,11 @@ def escalation_outcome(
     met = thresholds_met(k, state, named, recommendation)
     if recommendation == "replace" and any(m.group == "return_recommended" for m in met):
         recommendation = "return"
-    cloud = k.cause("cloud_dns")
+    cloud = k.cause(k.roles.cloud_cause)
     notes: Tuple[str, ...] = ()
     if named == cloud.id or any(s in state.symptoms for s in _symptoms_of(k, cloud.id)):
         notes = tuple(k.cloud_dependency)
-    first_month = next((m for m in met if m.id == "first_month"), None)
+    first_month = next((m for m in met if m.id == k.roles.first_month_threshold), None)
     return EscalationOutcome(
         route=route_id,
         recommendation=recommendation,
@@ -344,7 +344,7 @@ def escalation_outcome(
         scenario=_scenario(k, named, route=route_id),
         safety=tuple(state.safety),
         tried=_tried(k, state),
-        warranty=state.evidence_answer("warranty_status"),
+        warranty=state.evidence_answer(k.roles.warranty_question),
         warranty_hint=first_month.text if first_month else None,
         notes=notes,
         confirmed=tuple(_reason_from(k, h) for h in confirmed(k, state, named)),

@@ -42,6 +42,7 @@ SECTIONS: Dict[str, Dict[str, Any]] = {
         "routes": m.Route,
     },
     "cloud_dependency.yml": {"cloud_dependency": str},
+    "roles.yml": {"roles": m.Roles},
 }
 
 
@@ -79,7 +80,7 @@ def _parse(file: str, key: str, kind: Any, raw: Any) -> Any:
         return raw
     assert isinstance(kind, type) and issubclass(kind, BaseModel)
     model: Type[BaseModel] = kind
-    if key in ("thresholds", "rework_cost", "turn_cost", "avoidable"):
+    if key in ("thresholds", "rework_cost", "turn_cost", "avoidable", "roles"):
         try:
             return model.parse_obj(raw)
         except ValidationError as error:

@@ -386,6 +386,18 @@ class Route(Frozen):
         return self.cost.value + self.support_cost.value
 
 
+class Roles(Frozen):
+    """The guide's items the program treats specially (data/knowledge/roles.yml)."""
+
+    safety_action: StrictStr
+    safety_notice_question: StrictStr
+    safety_stop_causes: List[StrictStr]
+    age_question: StrictStr
+    cloud_cause: StrictStr
+    first_month_threshold: StrictStr
+    warranty_question: StrictStr
+
+
 class AvoidableRule(Frozen):
     """When an ending is avoidable: a guide fix with a real chance of working for a still-likely
     cause is untried. The engine never takes such an ending on its own initiative."""
@@ -421,6 +433,7 @@ class Knowledge(Frozen):
     avoidable: AvoidableRule
     routes: List[Route]
     cloud_dependency: List[str]
+    roles: Roles
 
     class Config:
         allow_mutation = False

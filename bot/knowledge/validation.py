@@ -161,6 +161,24 @@ def validate(k: m.Knowledge) -> None:
         if c not in cause_ids:
             _fail("escalation.yml", "avoidable", f"not_for names unknown cause {c!r}")
 
+    roles = k.roles
+    actions = {mv.id for mv in k.moves if mv.kind == "action"}
+    questions = {mv.id for mv in k.moves if mv.kind == "question"}
+    threshold_ids = {t.id for t in k.thresholds.all()}
+    named = [
+        ("safety_action", roles.safety_action, actions),
+        ("safety_notice_question", roles.safety_notice_question, questions),
+        ("age_question", roles.age_question, questions),
+        ("warranty_question", roles.warranty_question, questions),
+        ("cloud_cause", roles.cloud_cause, set(cause_ids)),
+        ("first_month_threshold", roles.first_month_threshold, threshold_ids),
+    ] + [("safety_stop_causes", c, set(cause_ids)) for c in roles.safety_stop_causes]
+    for role, item, known in named:
+        if item not in known:
+            _fail("roles.yml", role, f"names {item!r}, which the knowledge does not have in that kind")
+    if k.move(roles.safety_notice_question).safety is None:
+        _fail("roles.yml", "safety_notice_question", "that question has no safety notice")
+
     route_ids = [r.id for r in k.routes]
     for sc in k.fix_scenarios:
         if sc.cause not in cause_ids:

@@ -533,3 +533,33 @@ def test_loader_and_validation_import_one_way():
     imported = {node.module for node in ast.walk(ast.parse(source)) if isinstance(node, ast.ImportFrom) and node.module}
     assert "bot.knowledge.loader" not in imported
     assert bot.knowledge.loader.KnowledgeError is bot.knowledge.errors.KnowledgeError is KnowledgeError
+
+
+@pytest.mark.parametrize(
+    "role, value, words",
+    [
+        ("safety_action", "camera_age", "safety_action"),  # a question where a step is wanted
+        ("cloud_cause", "cloud_dnss", "cloud_cause"),
+        ("safety_notice_question", "camera_age", "no safety notice"),
+        ("first_month_threshold", "first_monthh", "first_month_threshold"),
+    ],
+)
+def test_a_role_naming_something_the_guide_does_not_have_is_rejected(copy, role, value, words):
+    path = copy / "roles.yml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["roles"][role] = value
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    message = rejected(copy)
+    assert "roles.yml" in message and words in message, message
+
+
+def test_the_engine_reads_its_special_items_from_the_roles(k):
+    import inspect
+
+    import bot.engine.engine as engine_module
+    import bot.engine.outcome as outcome_module
+
+    for module in (engine_module, outcome_module):
+        source = inspect.getsource(module)
+        for item in (k.roles.safety_action, k.roles.age_question, k.roles.cloud_cause, k.roles.warranty_question):
+            assert f'"{item}"' not in source, f"{module.__name__} names {item!r}: read it from k.roles"
