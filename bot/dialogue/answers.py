@@ -397,6 +397,15 @@ class AnswerReader:
         matrix = self._not_answer_matrix()
         return 0.0 if matrix is None else float(np.max(matrix @ vector))
 
+    def says_waiting(self, text: str) -> bool:
+        """Whatever is asked, the reply is one of the written non-answers ("give me a minute")."""
+        folded = self.norm.fold(text)
+        if self.norm.lead(folded)[0] is not None or not any(
+            t[0].isalpha() and len(t) > 1 for t in _TOKEN.findall(folded)
+        ):
+            return False
+        return self._not_answer(self.embed([folded])[0]) >= NOT_ANSWER
+
     def is_unsure(self, move: Move, option: str) -> bool:
         return (self.phrases.option(move.id, option) or _NO_PHRASES).unsure
 

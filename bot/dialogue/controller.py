@@ -312,6 +312,8 @@ class Controller:
             if conv.phase == Phase.DIAGNOSING:
                 # "give me a minute" is no request for a person: the open question reads it first
                 msg = replace(msg, intent="nlu_fallback")
+            elif self.reader.says_waiting(msg.text):
+                return [Reply.fixed("take_your_time")]
             else:
                 msg = replace(msg, confidence=min(msg.confidence, HANDOFF_CONFIDENCE / 2))
         if msg.intent == "human_handoff" and msg.confidence < HANDOFF_CONFIDENCE and not is_payload(msg.text):
@@ -575,7 +577,8 @@ class Controller:
             return [Reply.fixed("describe_again")]
         if msg.intent == "affirm" and len(conv.candidates) == 1:
             return self._start(conv, conv.candidates, msg)
-        if msg.intent == "choose" and choice is None:
+        if choice is None and not is_payload(msg.text):
+            # "the first one i guess": the buttons here are problems, so a position is read whatever the intent
             index = ordinal_from_text(msg.text, len(conv.candidates) + 1)
             if index is not None and index < len(conv.candidates):
                 return self._start(conv, [conv.candidates[index]], msg)

@@ -282,7 +282,8 @@ _ORDINALS = {
 # words that may stand around a position without changing it ("the second one please", "option 2")
 _AROUND_ORDINAL = frozenset(
     "the option options number no choice answer button one pls please thanks thx i think its it's is "
-    "that this id i'd say take pick go with for".split()
+    "that this id i'd say take pick go with for guess probably maybe reckon suppose ok okay um hmm so yeah yep "
+    "sure mine".split()
 )
 
 

@@ -788,11 +788,25 @@ def test_a_handoff_guess_without_words_for_a_person_is_read_as_a_reply(controlle
     assert chat.conv.phase == "handoff"
 
 
-def test_outside_a_diagnosis_a_handoff_guess_without_a_person_is_only_offered():
+def test_outside_a_diagnosis_a_handoff_guess_without_a_person_is_only_offered(controller):
     conv = Conversation()
-    replies = Controller().handle(conv, Incoming("give me a minute", "human_handoff", 0.63))
+    replies = controller.handle(conv, Incoming("my neighbour's one works", "human_handoff", 0.63))
     assert conv.phase != "handoff"
     assert any(title == "Yes, connect me" for r in replies for title, _ in r.buttons), [r.text for r in replies]
+    # one that only asks for time gets it, in any phase
+    conv = Conversation(phase="clarify", candidates=["offline_after_months"])
+    replies = controller.handle(conv, Incoming("give me a minute", "human_handoff", 0.63))
+    assert [r.name for r in replies] == ["take_your_time"] and conv.phase == "clarify"
+
+
+def test_a_typed_position_picks_a_problem_whatever_the_intent(controller):
+    chat = Chat(controller)
+    chat.say("camera offline", "nlu_fallback", 0.4)
+    first = chat.last[-1].buttons[0][1]
+    chat.say("the first one i guess", "not_sure", 0.5)
+    assert chat.conv.phase == "diagnosing", chat.texts
+    state = DiagnosisState.from_dict(chat.conv.engine)
+    assert state.symptoms == [json.loads(first[len("/choose") :])["option"].split("|")[1]]
 
 
 @pytest.mark.parametrize("text, intent", [("xxxx", "nlu_fallback"), ("5555", "choose"), ("asdf;;;!!", None)])
