@@ -89,6 +89,8 @@ CONTEXT_ENTITIES = ("camera_model", "duration", "wifi_band")
 # A typed reply read this surely as an option beats any command the intent guesses
 # ("ok that worked, it's back online" is no "go back").
 SURE_ANSWER = 0.8
+# a weaker reading than this gives way to a fact the reply states for another question
+FACT_BEATS_WEAK = 0.6
 # The same question is asked at most twice the same way; the third time it comes as buttons with a
 # short explanation and the offer of a person (the offer stands; only the customer's request opens a ticket).
 SAME_ASK_LIMIT = 3
@@ -189,12 +191,15 @@ def _option_of(payload: str) -> Optional[str]:
 
 
 def _diagnosis_key(conv: Conversation) -> str:
-    """Where the diagnosis stands: an answer, a skip or an undo changes it."""
+    """Where the diagnosis stands: an answer, a skip or an undo changes it; a fact the customer
+    volunteers for another question does not (the buttons of the open one still work)."""
     engine = conv.engine or {}
+    observations = [o for o in engine.get("observations") or [] if isinstance(o, dict)]
+    volunteered = [o for o in observations if o.get("before") or (o.get("kind") == "answer" and not o.get("asked"))]
     return json.dumps(
         [
             engine.get("symptoms"),
-            len(engine.get("observations") or []),
+            len(observations) - len(volunteered),
             len(engine.get("history") or []),
             engine.get("pending"),
             engine.get("status"),
@@ -424,7 +429,7 @@ class Controller:
         note = Reply(text="That button belongs to an earlier question. Here is where we are now:")
         if conv.phase == Phase.DIAGNOSING and conv.engine:
             state = _state_of(conv)
-            step = self.engine.next_step(state)
+            step = self.engine.current_step(state)  # what is open, not a new plan
             conv.engine = state.to_dict()
             if isinstance(step, Ask):
                 return [note] + render.ask(step, repeat_note=False)
@@ -650,6 +655,10 @@ class Controller:
         readable = isinstance(step, Ask) and choice is None and not payload and not looks_like_noise(msg.text)
         reading = self._reading(step, msg) if readable and isinstance(step, Ask) else Reading()
         opened_with_yes_no = reading.polarity is not None and msg.confidence < CLEAR_COMMAND
+        if reading.option is not None and reading.score < FACT_BEATS_WEAK and isinstance(step, Ask):
+            other = [m for m, _, _ in self.engine.entity_answers(msg.entities) if m.id != step.move.id]
+            if other and reading.polarity is None:
+                reading = Reading()  # "the light is solid green" answers the LED question, not a weak guess at this one
         if (
             isinstance(step, Ask)
             and reading.option is not None

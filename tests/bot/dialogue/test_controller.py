@@ -909,3 +909,33 @@ def test_the_sender_is_a_field_and_an_old_slot_keeps_it(controller):
         restored, Incoming(restart, "choose", 1.0, entities=({"entity": "option", "value": "meta|restart"},))
     )
     assert restored.phase == "idle" and restored.sender == "web:7"
+
+
+def test_the_open_questions_buttons_still_work_after_a_fact_is_noted(controller):
+    chat = Chat(controller)
+    chat.say("camera offline", "nlu_fallback", 0.4)
+    chat.press("Your camera worked")
+    asked = chat.pending
+    before = chat.last
+    led = {"entity": "led_state", "value": {"colour": "green", "mode": "solid"}}
+    chat.say("oh the light is solid green btw", "inform", 0.9, entities=[led])
+    assert chat.texts[0].startswith("Thanks, I've noted") and chat.pending == asked
+    chat.last = before  # the customer taps a button of the message before the note
+    chat.press_not_fixed()
+    assert "earlier question" not in " ".join(chat.texts), chat.texts
+    state = DiagnosisState.from_dict(chat.conv.engine)
+    assert state.current(asked) is not None and state.current(asked).asked
+
+
+def test_an_earlier_questions_button_shows_the_open_question_without_planning_again(controller):
+    chat = Chat(controller)
+    chat.say("camera offline", "nlu_fallback", 0.4)
+    chat.press("Your camera worked")
+    old = chat.last
+    chat.press_not_fixed()
+    asked = chat.pending
+    led = {"entity": "led_state", "value": {"colour": "green", "mode": "solid"}}
+    chat.say("the light is solid green", "inform", 0.9, entities=[led])
+    chat.last = old
+    chat.press_not_fixed()  # a button of the first question: stale
+    assert "earlier question" in chat.texts[0] and chat.pending == asked, chat.texts
