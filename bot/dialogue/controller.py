@@ -700,7 +700,10 @@ class Controller:
             )
         if msg.intent == "go_back":
             if self.engine.undo(state):
-                return replies + [Reply(text="OK, I took back your last answer.")] + self._next(conv, state)
+                # the question whose answer was taken back, as it was asked: not a new plan
+                return (
+                    replies + [Reply(text="OK, I took back your last answer.")] + self._again(conv, state, count=False)
+                )
             return replies + [Reply(text="There is nothing to take back yet.")] + self._next(conv, state)
         if isinstance(step, Ask) and (msg.intent == "how_to" or (reading.option is None and asks_how(msg.text))):
             conv.engine = state.to_dict()

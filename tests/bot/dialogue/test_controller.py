@@ -362,9 +362,24 @@ def test_skip_go_back_how_to_and_start_over(controller):
     chat.say("go back", "go_back")
     assert chat.texts[0] == "OK, I took back your last answer."
     assert chat.pending == second
+    assert chat.texts[1] == controller.k.move(second).prompt or controller.k.move(second).prompt in " ".join(chat.texts)
     chat.say("start over", "start_over")
     chat.press("Yes, start over")
     assert chat.conv.phase == "idle" and chat.conv.engine is None
+
+
+def test_going_back_shows_the_question_taken_back_even_when_a_noted_fact_would_change_the_plan(controller):
+    chat = Chat(controller)
+    chat.say("camera offline", "nlu_fallback", 0.4)
+    chat.press("Your camera worked")
+    chat.press_not_fixed()
+    asked = chat.pending
+    led = {"entity": "led_state", "value": {"colour": "green", "mode": "solid"}}
+    chat.say("the light is solid green", "inform", 0.9, entities=[led])
+    assert chat.pending == asked
+    chat.press_not_fixed()
+    chat.say("go back", "go_back", 0.9)
+    assert chat.texts[0] == "OK, I took back your last answer." and chat.pending == asked, chat.texts
 
 
 def test_free_text_answers_are_understood(controller):
