@@ -486,6 +486,9 @@ class Controller:
     def _opening(self, conv: Conversation, msg: Incoming) -> List[Reply]:
         if msg.intent == "choose" and is_payload(msg.text):
             return self._stray_choice(conv, msg)  # a button, not words about a camera
+        if not is_payload(msg.text) and looks_like_noise(msg.text):
+            conv.misunderstood += 1
+            return [Reply.fixed("unreadable")]  # "asdfghjkl" is no question outside what we diagnose
         found = self._symptoms(msg)
         replies = self._false_fix_replies(msg, [s for s, _ in found[:1]])
         if not is_payload(msg.text) and self.scope.not_a_camera_fault(msg.text):

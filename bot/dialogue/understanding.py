@@ -329,6 +329,14 @@ _WORDS = re.compile(r"[^\W_]+")
 _LONGEST_WORD = 20
 
 
+_KEY_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
+
+
+def _along_a_row(word: str) -> bool:
+    """Four or more neighbouring keys of one keyboard row, either way ("asdf", "lkjh"): no English word."""
+    return len(word) >= 4 and any(word in row or word in row[::-1] for row in _KEY_ROWS)
+
+
 def looks_like_noise(text: str) -> bool:
     """Keyboard mashing, markup, JSON and escape sequences: the language model still picks an intent
     for them ("aaaa..." reads as asking for a person), so they must not be able to act as one."""
@@ -339,9 +347,12 @@ def looks_like_noise(text: str) -> bool:
         return True
     if text[0] in "{[" and text[-1] in "}]":
         return True
-    # "aaaa" is one key held down; "hmmmm" and "nooo" are words, and "2" picks an option
+    # "aaaa" is one key held down, "asdfghjkl" a hand run along a row; "hmmmm" and "nooo" are words,
+    # and "2" picks an option
     words = [
-        w for w in _WORDS.findall(text.lower()) if len(w) <= _LONGEST_WORD and not (len(w) > 3 and len(set(w)) == 1)
+        w
+        for w in _WORDS.findall(text.lower())
+        if len(w) <= _LONGEST_WORD and not (len(w) > 3 and len(set(w)) == 1) and not _along_a_row(w)
     ]
     if not words:
         return True

@@ -954,3 +954,10 @@ def test_an_earlier_questions_button_shows_the_open_question_without_planning_ag
     chat.last = old
     chat.press_not_fixed()  # a button of the first question: stale
     assert "earlier question" in chat.texts[0] and chat.pending == asked, chat.texts
+
+
+@pytest.mark.parametrize("text", ["asdfghjkl", "qwerty", "lkjhgf;;", "xxxx"])
+def test_keyboard_mashing_as_a_first_message_is_asked_to_be_said_again(controller, text):
+    chat = Chat(controller)
+    chat.say(text, "out_of_scope", 0.7)
+    assert [r.name for r in chat.last] == ["unreadable"] and chat.conv.phase == "idle", chat.texts

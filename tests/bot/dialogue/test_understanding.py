@@ -302,3 +302,13 @@ def test_a_position_is_read_only_when_it_is_all_the_reply_says(text, expected):
     from bot.dialogue.understanding import ordinal_from_text
 
     assert ordinal_from_text(text, 4) == expected
+
+
+@pytest.mark.parametrize(
+    "text, noise",
+    [("asdfghjkl", True), ("poiuy", True), ("qwerty!!", True), ("type it again", False), ("we were away", False)],
+)
+def test_a_hand_run_along_a_keyboard_row_is_noise(text, noise):
+    from bot.dialogue.understanding import looks_like_noise
+
+    assert looks_like_noise(text) is noise
