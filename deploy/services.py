@@ -63,14 +63,19 @@ APT_WAIT = ("-o", "DPkg::Lock::Timeout=900")
 
 
 @contextlib.contextmanager
-def apt_lock() -> Iterator[None]:
-    """One apt-get at a time among our own processes (two test workers may want a package at once)."""
-    with open(APT_LOCK, "a") as handle:
+def file_lock(path: Path) -> Iterator[None]:
+    """An exclusive lock among processes, held while the block runs (released when it ends or fails)."""
+    with open(path, "a+") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def apt_lock() -> "contextlib.AbstractContextManager[None]":
+    """One apt-get at a time among our own processes (two test workers may want a package at once)."""
+    return file_lock(APT_LOCK)
 
 
 def apt_install(*packages: str) -> None:

@@ -400,9 +400,7 @@ class AnswerReader:
     def says_waiting(self, text: str) -> bool:
         """Whatever is asked, the reply is one of the written non-answers ("give me a minute")."""
         folded = self.norm.fold(text)
-        if self.norm.lead(folded)[0] is not None or not any(
-            t[0].isalpha() and len(t) > 1 for t in _TOKEN.findall(folded)
-        ):
+        if self.norm.lead(folded)[0] is not None or not _has_word(_TOKEN.findall(folded)):
             return False
         return self._not_answer(self.embed([folded])[0]) >= NOT_ANSWER
 
@@ -481,12 +479,17 @@ class AnswerReader:
                 support[option] = best
             scored.append((best, option))
         reading = self._decide(move, options, scored, polarity, polar, bare, said_negated, vector)
-        if reading.waiting and not any(t[0].isalpha() and len(t) > 1 for t in tokens):
+        if reading.waiting and not _has_word(tokens):
             reading = Reading(score=reading.score)  # "5555" says nothing, not "one moment"
         if reading.option is None and vector is not None and support:
             # the phrases left it open: the classifier, which weighs every phrase, may settle it
             reading = self._settle(move, folded, reading, support) or reading
         return reading
+
+
+def _has_word(tokens: Sequence[str]) -> bool:
+    """A word among the tokens: "5555" or "x" says nothing, not even "one moment"."""
+    return any(t[0].isalpha() and len(t) > 1 for t in tokens)
 
 
 def _score(scored: Sequence[Tuple[float, str]], option: str) -> float:

@@ -655,7 +655,7 @@ class Controller:
             return replies + self._next(conv, state, repeat_note=False)
         if choice and isinstance(step, Ask) and choice[0] == step.move.id:
             return replies + self._answer(conv, state, step, choice[1], said=self._button_label(step, choice[1]))
-        readable = isinstance(step, Ask) and choice is None and not payload and not looks_like_noise(msg.text)
+        readable = choice is None and not payload and not looks_like_noise(msg.text)
         reading = self._reading(step, msg) if readable and isinstance(step, Ask) else Reading()
         opened_with_yes_no = reading.polarity is not None and msg.confidence < CLEAR_COMMAND
         if reading.option is not None and reading.score < FACT_BEATS_WEAK and isinstance(step, Ask):
@@ -908,16 +908,10 @@ class Controller:
         conv.engine = state.to_dict()
         buttons = [(label, choice_payload(step.move.id, option)) for option, label in step.options]
         buttons += [render.SKIP, ("Talk to a person", "/human_handoff")]
-        text = (
-            "I'm not getting this one from your words, sorry. Please tap the answer that fits best, "
-            "skip this step, or talk to a person from our support team."
-        )
+        name = "stuck"
         if conv.same_ask and conv.same_ask[1] > SAME_ASK_LIMIT and conv.same_ask[1] % 2 == 0:
-            # alternated, so the customer never reads the same words three times running
-            text = (
-                "Still nothing I can take as an answer, sorry. The buttons below are the answers; or talk to a person."
-            )
-        return [Reply(text=text, buttons=buttons)]
+            name = "stuck_again"  # alternated, so the customer never reads the same words three times running
+        return [Reply.fixed(name, buttons)]
 
     def _again(self, conv: Conversation, state: DiagnosisState, count: bool = True) -> List[Reply]:
         """The open step once more, as it was asked: a reply that answered nothing changes no plan.
@@ -932,7 +926,7 @@ class Controller:
 
     @staticmethod
     def _is_stuck(replies: List[Reply]) -> bool:
-        return any(title == "Talk to a person" for r in replies for title, _ in r.buttons)
+        return any(r.name in ("stuck", "stuck_again") for r in replies)
 
     def _next(self, conv: Conversation, state: DiagnosisState, repeat_note: bool = True) -> List[Reply]:
         step = self.engine.next_step(state)

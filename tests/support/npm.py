@@ -21,8 +21,6 @@ refused or reset connections, time-outs, an offline proxy); any other failure is
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import json
 import os
 import re
@@ -31,8 +29,9 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
-from typing import Dict, Iterator, Optional
+from typing import Dict, Optional
 
+from deploy.services import file_lock
 from tests.support.servers import REPO_ROOT
 
 INSTALL_TIMEOUT = float(os.environ.get("KASA_NPM_TIMEOUT", "600"))
@@ -85,14 +84,7 @@ def _installed_version(node_modules: Path, name: str) -> Optional[str]:
         return None
 
 
-@contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    with open(path, "a+") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+_locked = file_lock  # one npm install per cache directory among processes
 
 
 def registry_url() -> str:
