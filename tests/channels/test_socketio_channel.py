@@ -343,7 +343,7 @@ async def test_a_diagnosis_over_socketio_survives_a_reconnect(bot_servers):
         await chat.say(_button(messages, "No, thanks")["payload"], session_id)
         await chat.replies_until(lambda m: bool(m.get("text")))
     assert "app bug" in _texts(messages)
-    events = bot_servers.tracker(session_id)["events"]
+    events = bot_servers.stored_tracker(session_id, 3)["events"]
     user_texts = [e.get("text") for e in events if e["event"] == "user"]
     assert user_texts[0].startswith("the kasa app") and len(user_texts) == 3
     assert {e.get("input_channel") for e in events if e["event"] == "user"} == {"socketio"}
@@ -367,7 +367,7 @@ async def test_opening_the_chat_with_the_real_bot(bot_servers):
         assert await chat.no_reply()
         await chat.say(_button(messages, "It still freezes")["payload"], session_id)
         assert _button(await chat.replies_until(_has_buttons), "Yes, connect me")
-    events = bot_servers.tracker(session_id)["events"]
+    events = bot_servers.stored_tracker(session_id, 2)["events"]
     user_texts = [e.get("text") for e in events if e["event"] == "user"]
     assert len(user_texts) == 2 and user_texts[0].startswith("the kasa app"), user_texts
 

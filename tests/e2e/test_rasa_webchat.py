@@ -196,8 +196,9 @@ def as_pressed(text: str) -> str:
     return f"{match.group(1)}<token>{match.group(3)}" if match else text
 
 
-def tracker_events(bot_servers, sender: str, kind: str) -> List[dict]:
-    return [e for e in bot_servers.tracker(sender)["events"] if e["event"] == kind]
+def tracker_events(bot_servers, sender: str, kind: str, users: int = 0) -> List[dict]:
+    """Events of one kind, once ``users`` customer messages are stored (see RasaServers.stored_tracker)."""
+    return [e for e in bot_servers.stored_tracker(sender, users)["events"] if e["event"] == kind]
 
 
 def assert_nothing_error_like(page) -> None:
@@ -248,7 +249,9 @@ def test_the_docs_snippet_runs_a_diagnosis_with_a_reload(visit, site, bot_server
 
     # the checklist keeps its lines apart, exactly as the bot wrote them
     said = [
-        e["text"] for e in tracker_events(bot_servers, session, "bot") if "Before we call it fixed" in (e["text"] or "")
+        e["text"]
+        for e in tracker_events(bot_servers, session, "bot", users=2)
+        if "Before we call it fixed" in (e["text"] or "")
     ]
     assert len(said) == 1
     expected = lines(said[0])
@@ -281,7 +284,9 @@ def test_the_outage_explanation_keeps_its_lines(visit, site, bot_servers):
     quick_reply(page, "Yes, an outage is reported").click(timeout=BOT_TIMEOUT)
     explanation = bot_says(page, "outage on Kasa's side")
     session = stored_session(page)
-    [said] = [e["text"] for e in tracker_events(bot_servers, session, "bot") if "outage on Kasa's side" in e["text"]]
+    [said] = [
+        e["text"] for e in tracker_events(bot_servers, session, "bot", users=2) if "outage on Kasa's side" in e["text"]
+    ]
     assert len(lines(said)) >= 3, said
     assert rendered_lines(explanation) == lines(said)
     assert explanation.locator("br").count() == len(lines(said)) - 1

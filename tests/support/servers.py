@@ -628,6 +628,18 @@ class RasaServers:
         quoted = urllib.parse.quote(conversation_id, safe=":@")
         return http_json("GET", f"{self.rasa_url}/conversations/{quoted}/tracker?token={self.api_token}")
 
+    def stored_tracker(self, conversation_id: str, user_messages: int, timeout: float = 60.0) -> Dict[str, Any]:
+        """The tracker once it holds ``user_messages`` customer messages. Rasa sends a turn's replies
+        before it stores the turn, so a test that has just seen a reply would otherwise race the store.
+        After ``timeout`` it returns what is stored (the test's assertion then says what is missing)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            tracker = self.tracker(conversation_id)
+            users = [e for e in tracker.get("events") or [] if e.get("event") == "user"]
+            if len(users) >= user_messages or time.monotonic() > deadline:
+                return tracker
+            time.sleep(0.1)
+
     def status(self) -> Dict[str, Any]:
         return http_json("GET", f"{self.rasa_url}/status?token={self.api_token}")
 
