@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 import uuid
 from dataclasses import asdict, dataclass, field, replace
 from enum import Enum
@@ -168,6 +169,13 @@ class Conversation:
         data = asdict(self)
         data["phase"] = self.phase.value  # plain JSON in the tracker slot
         return data
+
+
+def _the_question(prompt: str, longest: int = 80) -> str:
+    """The sentence of a prompt that asks ("What is the status light doing?" after "Make sure it is
+    plugged in."), when it is short enough to quote; "" otherwise."""
+    asking = [s.strip() for s in re.findall(r"[^.?!]*\?", prompt)]
+    return asking[0] if asking and len(asking[0]) <= longest else ""
 
 
 def _capital(text: str) -> str:
@@ -657,6 +665,8 @@ class Controller:
             return replies + self._answer(conv, state, step, choice[1], said=self._button_label(step, choice[1]))
         readable = choice is None and not payload and not looks_like_noise(msg.text)
         reading = self._reading(step, msg) if readable and isinstance(step, Ask) else Reading()
+        if reading.polarity is not None and isinstance(step, Ask) and self._yes_no_opens_a_fact(step, msg):
+            reading = Reading()  # "no, never reset it" while the power cycle is asked: noted, asked again
         opened_with_yes_no = reading.polarity is not None and msg.confidence < CLEAR_COMMAND
         if reading.option is not None and reading.score < FACT_BEATS_WEAK and isinstance(step, Ask):
             other = [m for m, _, _ in self.engine.entity_answers(msg.entities) if m.id != step.move.id]
@@ -670,6 +680,9 @@ class Controller:
             return replies + self._answer(conv, state, step, reading.option, said=msg.text, entities=msg.entities)
         if msg.intent in ("skip", "go_back", "start_over", "not_sure") and msg.confidence < COMMAND_CONFIDENCE:
             msg = replace(msg, intent="nlu_fallback")
+        states_a_fact = any(e.get("entity") == "fact" for e in msg.entities)
+        if msg.intent in ("go_back", "start_over") and states_a_fact and msg.confidence < CLEAR_COMMAND:
+            msg = replace(msg, intent="nlu_fallback")  # "no, never reset it before" reports; it is no command
         if msg.intent == "start_over":
             conv.engine = state.to_dict()
             problem = ", ".join(self.k.symptom(s).says for s in state.symptoms) or "your camera"
@@ -761,6 +774,21 @@ class Controller:
             + again
         )
 
+    def _yes_no_opens_a_fact(self, step: Ask, msg: Incoming) -> bool:
+        """The reply's yes or no is the start of a statement that answers another question ("no, never
+        reset it before"), not an answer to the open one."""
+        folded = self.reader.norm.fold(msg.text)
+        _, rest = self.reader.norm.lead(folded)
+        opening = len(folded) - len(rest)
+        for ent in msg.entities:
+            value = ent.get("value")
+            if ent.get("entity") != "fact" or not isinstance(value, dict) or value.get("move") == step.move.id:
+                continue
+            said = self.reader.norm.fold(str(ent.get("text") or ""))
+            if said and 0 <= folded.find(said) <= opening + 1:
+                return True
+        return False
+
     def _note_facts(self, state: DiagnosisState, step: Ask, msg: Incoming) -> Optional[Reply]:
         """A reply that answers another question, not the open one ("solid green" while the power cycle
         is asked): kept as that question's answer, so it is never asked, and said back."""
@@ -774,7 +802,8 @@ class Controller:
             if move.kind == "action":
                 tried = True  # "already swapped the adapter": its outcome label alone ("No change") reads oddly
             elif option is not None:
-                answers.append(f"\u201c{option.label}\u201d")
+                asked = _the_question(move.prompt)
+                answers.append(f"\u201c{option.label}\u201d" + (f" to \u201c{asked}\u201d" if asked else ""))
         parts = (["your answer " + " and ".join(answers)] if answers else []) + (
             ["what you already tried"] if tried else []
         )

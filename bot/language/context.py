@@ -247,8 +247,9 @@ def facts(text: str, statements: Optional[Statements] = None) -> List[Dict[str, 
         if any(h in sentence for h in statements.hedges):
             continue  # "should I reset it?", "if I reset it"
         words_before = re.findall(r"[\w']+", lower[max(left, start - 25) : start])[-2:]
-        if any(w in statements.negations for w in words_before):
-            continue  # "I haven't tried another charger"
+        negated_itself = re.match(r"[\w']+", m.group(0)).group(0) in statements.negations  # type: ignore[union-attr]
+        if not negated_itself and any(w in statements.negations for w in words_before):
+            continue  # "I haven't tried another charger"; but "no, never reset it" says never_reset
         taken.append((start, end))
         found.append(
             {

@@ -846,11 +846,35 @@ def test_a_reply_that_answers_another_question_is_noted_and_the_open_one_asked_a
     chat.say(
         "solid green", "inform", 0.7, entities=[{"entity": "led_state", "value": {"colour": "green", "mode": "solid"}}]
     )
-    assert chat.texts[0] == "Thanks, I've noted your answer \u201cSolid green\u201d.", chat.texts
+    assert chat.texts[0] == (
+        "Thanks, I've noted your answer \u201cSolid green\u201d to "
+        "\u201cWhat is the status light (LED) on the camera doing?\u201d."
+    ), chat.texts
     assert chat.pending == "power_cycle_restores" and chat.conv.misunderstood == 0
     state = DiagnosisState.from_dict(chat.conv.engine)
     led = [m.id for m in controller.k.moves if m.from_entity and m.from_entity.entity == "led_state"]
     assert led and state.current(led[0]) is not None and state.current(led[0]).source == "said"
+
+
+@pytest.mark.parametrize("text", ["no never reset it before", "nope, haven't reset it"])
+def test_a_no_that_opens_a_statement_about_another_question_answers_that_one(controller, text):
+    # the "no" belongs to "never reset": it does not say the camera stays offline after a power cycle,
+    # and "reset" in it is no request to start over
+    chat = _at(controller, "power_cycle_restores")
+    fact = {"entity": "fact", "value": {"move": "reset_recurs", "option": "never_reset"}, "text": text.split(" ", 1)[1]}
+    chat.say(text, "start_over", 0.7, entities=[fact])
+    state = DiagnosisState.from_dict(chat.conv.engine)
+    assert state.current("power_cycle_restores") is None and chat.pending == "power_cycle_restores", chat.texts
+    assert state.current("reset_recurs").option == "never_reset" and state.current("reset_recurs").source == "said"
+    assert chat.texts[0].startswith("Thanks, I've noted your answer \u201cNo, never\u201d to \u201cBefore today"), chat.texts
+
+
+def test_a_no_before_a_statement_of_the_open_question_still_answers_it(controller):
+    chat = _at(controller, "reset_recurs")
+    fact = {"entity": "fact", "value": {"move": "reset_recurs", "option": "never_reset"}, "text": "never reset"}
+    chat.say("no never reset it before", "start_over", 0.7, entities=[fact])
+    state = DiagnosisState.from_dict(chat.conv.engine)
+    assert state.current("reset_recurs").option == "never_reset" and chat.pending != "reset_recurs", chat.texts
 
 
 def test_a_low_confidence_unsure_guess_skips_nothing(controller):

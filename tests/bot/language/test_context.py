@@ -6,7 +6,7 @@ import datetime
 
 import pytest
 
-from bot.language.context import annotate
+from bot.language.context import annotate, facts
 from bot.language.entities import load_extractor
 
 NOW = datetime.date(2026, 11, 29)
@@ -132,3 +132,15 @@ def test_every_entity_carries_its_words():
 )
 def test_what_motion_detection_catches_is_a_fact(text, option):
     assert only(text, "fact")["value"] == {"move": "motion_test", "option": option}
+
+
+@pytest.mark.parametrize(
+    "text", ["no never reset it before", "no, never reset it", "nope not yet reset it", "no i didnt reset it"]
+)
+def test_a_no_before_a_negated_statement_does_not_turn_it_off(text):
+    # "no" before "never reset it" is the same answer said twice, not a negation of it
+    assert [f["value"] for f in facts(text)] == [{"move": "reset_recurs", "option": "never_reset"}]
+
+
+def test_a_negation_before_a_plain_statement_still_turns_it_off():
+    assert facts("i haven't tried another charger") == []
