@@ -221,6 +221,10 @@ def _compiled(statements: Statements) -> Tuple[Tuple[Any, "re.Pattern[str]"], ..
     )
 
 
+# after these "no" is an answer word ("no the other devices drop too"), not a quantifier ("no other devices")
+_DETERMINERS = frozenset({"the", "my", "our", "all", "i", "it", "they"})
+
+
 def _sentence(text: str, start: int, end: int) -> Tuple[int, int]:
     left = max(text.rfind(c, 0, start) for c in ".!\n;") + 1
     rights = [i for i in (text.find(c, end) for c in ".!\n;?") if i != -1]
@@ -247,7 +251,10 @@ def facts(text: str, statements: Optional[Statements] = None) -> List[Dict[str, 
         if any(h in sentence for h in statements.hedges):
             continue  # "should I reset it?", "if I reset it"
         words_before = re.findall(r"[\w']+", lower[max(left, start - 25) : start])[-2:]
-        negated_itself = re.match(r"[\w']+", m.group(0)).group(0) in statements.negations  # type: ignore[union-attr]
+        first_word = re.match(r"[\w']+", m.group(0)).group(0)  # type: ignore[union-attr]
+        negated_itself = first_word in statements.negations
+        if words_before[-1:] == ["no"] and (first_word in _DETERMINERS or "," in lower[max(left, start - 3) : start]):
+            words_before = words_before[:-1]  # "no, the other devices drop too": an answer, not "no other devices"
         if not negated_itself and any(w in statements.negations for w in words_before):
             continue  # "I haven't tried another charger"; but "no, never reset it" says never_reset
         taken.append((start, end))

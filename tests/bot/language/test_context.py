@@ -144,3 +144,20 @@ def test_a_no_before_a_negated_statement_does_not_turn_it_off(text):
 
 def test_a_negation_before_a_plain_statement_still_turns_it_off():
     assert facts("i haven't tried another charger") == []
+
+
+@pytest.mark.parametrize(
+    "text, option",
+    [
+        ("no the other devices drop too", "no"),
+        ("no, my other devices disconnect as well", "no"),
+        ("no my other devices are fine", "yes"),
+    ],
+)
+def test_a_no_that_answers_before_a_statement_does_not_negate_it(text, option):
+    assert [f["value"] for f in facts(text)] == [{"move": "other_devices_ok", "option": option}]
+
+
+@pytest.mark.parametrize("text", ["no other devices are fine", "no other devices drop out too"])
+def test_no_as_a_quantifier_still_negates(text):
+    assert facts(text) == []
