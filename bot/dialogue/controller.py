@@ -440,7 +440,7 @@ class Controller:
             step = self.engine.current_step(state)  # what is open, not a new plan
             conv.engine = state.to_dict()
             if isinstance(step, Ask):
-                return [note] + render.ask(step, repeat_note=False)
+                return [note] + render.ask(step, repeat_note=False, again=True)
             if isinstance(step, Verify):
                 return [note] + render.verify(self.k, step)
             return [note] + self._next(conv, state)
@@ -950,7 +950,7 @@ class Controller:
             conv.engine = state.to_dict()
             if count and self._count_ask(conv, step) >= SAME_ASK_LIMIT:
                 return self._stuck(conv, state, step)
-            return render.ask(step, repeat_note=False)
+            return render.ask(step, repeat_note=False, again=True)
         return self._next(conv, state, repeat_note=False)
 
     @staticmethod

@@ -34,8 +34,10 @@ def _note(step) -> List[Reply]:
     return [Reply(text=step.note)] if getattr(step, "note", None) else []
 
 
-def ask(step: Ask, repeat_note: bool = True) -> List[Reply]:
-    replies = _note(step)
+def ask(step: Ask, repeat_note: bool = True, again: bool = False) -> List[Reply]:
+    """The question or step. `again`: the open one shown once more, without its note on the answer
+    before it (that note was said when the answer came)."""
+    replies = [] if again else _note(step)
     if step.safety_stop:
         replies.append(Reply(text=f"⚠️ Safety first: {step.safety} Then let's replace it."))
     text = step.move.prompt

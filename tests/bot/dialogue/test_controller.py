@@ -886,6 +886,17 @@ def test_a_no_before_a_statement_of_the_open_question_still_answers_it(controlle
     assert state.current("reset_recurs").option == "never_reset" and chat.pending != "reset_recurs", chat.texts
 
 
+def test_the_note_on_an_answer_is_said_once_not_with_every_reminder(controller):
+    chat = _at(controller, "adapter_temperature")
+    chat.say("warm but comfortable", "inform", 0.6)
+    note = chat.texts[0]
+    assert note != chat.texts[-1] and "normal" in note, chat.texts  # the guide's reading of "warm"
+    asked = chat.pending
+    chat.say("my neighbour has a ring doorbell", "nlu_fallback", 0.3)
+    assert chat.pending == asked and chat.texts[0].startswith("Sorry, I didn't catch that"), chat.texts
+    assert note not in chat.texts, chat.texts
+
+
 def test_a_low_confidence_unsure_guess_skips_nothing(controller):
     # a guess of "not sure" at 0.41 is no "skip this step"
     chat = _at(controller, "power_cycle_restores")
