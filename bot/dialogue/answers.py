@@ -111,6 +111,23 @@ class Normaliser:
             for w in group:
                 self.synonyms[w] = self.synonyms.get(w, frozenset()) | frozenset(group)
         self._answer_after_no = frozenset(self.fold(w) for w in phrases.answer_after_no)
+        cues = "|".join(re.escape(self.fold(w)) for w in sorted(phrases.corrections, key=len, reverse=True))
+        # a cue among the first words ("no wait, actually it did") or closing the reply ("..., sorry")
+        self._correction_start = re.compile(
+            r"^(?:[\w']+[\s,.!:;-]+){0,2}?(?:(?:" + cues + r")(?![\w'])[\s,.!:;-]*)+" if cues else r"(?!)"
+        )
+        self._correction_end = re.compile(r"[\s,.!:;-]+(?:" + cues + r")[\s.!]*$" if cues else r"(?!)")
+
+    def correction(self, folded: str) -> Optional[str]:
+        """The rest of a reply that takes back the answer just given ("actually wait, it did come back for
+        an hour" -> "it did come back for an hour"); None without a word of correction."""
+        m = self._correction_start.match(folded)
+        if m and folded[m.end() :].strip():
+            return folded[m.end() :].strip()
+        m = self._correction_end.search(folded)
+        if m and folded[: m.start()].strip():
+            return folded[: m.start()].strip()
+        return None
 
     def is_question(self, folded: str) -> bool:
         return folded.rstrip().endswith("?") or bool(self._question.match(_FILLER_START.sub("", folded)))

@@ -672,6 +672,10 @@ class Controller:
             other = [m for m, _, _ in self.engine.entity_answers(msg.entities) if m.id != step.move.id]
             if other and reading.polarity is None:
                 reading = Reading()  # "the light is solid green" answers the LED question, not a weak guess at this one
+        if isinstance(step, Ask) and readable and reading.option is None and not reading.between:
+            corrected = self._correction(conv, state, msg)
+            if corrected is not None:
+                return replies + corrected
         if (
             isinstance(step, Ask)
             and reading.option is not None
@@ -773,6 +777,29 @@ class Controller:
             + [Reply(text="Sorry, I didn't catch that. Please pick one of the options, or ask me how to do it.")]
             + again
         )
+
+    def _correction(self, conv: Conversation, state: DiagnosisState, msg: Incoming) -> Optional[List[Reply]]:
+        """ "Actually wait, it did come back for an hour": a reply that takes back the answer just given
+        and answers that question differently changes it, and the diagnosis goes on from there."""
+        rest = self.reader.norm.correction(self.reader.norm.fold(msg.text))
+        if rest is None:
+            return None
+        before = DiagnosisState.from_dict(state.to_dict())
+        if not self.engine.undo(before):
+            return None
+        previous = self.engine.current_step(before)
+        if not isinstance(previous, Ask) or previous.move.kind != "question":
+            return None
+        reading = self._reading(previous, replace(msg, text=rest, intent="inform", confidence=0.0, ranking=()))
+        given = state.current(previous.move.id)
+        if reading.option is None or (reading.polarity is None and reading.score < FACT_BEATS_WEAK):
+            return None
+        if given is not None and given.option == reading.option:
+            return None
+        self.engine.undo(state)
+        label = self._button_label(previous, reading.option) or reading.option
+        changed = Reply(text=f"Got it, I've changed your answer to \u201c{label}\u201d.")
+        return [changed] + self._answer(conv, state, previous, reading.option, said=msg.text, entities=msg.entities)
 
     def _yes_no_opens_a_fact(self, step: Ask, msg: Incoming) -> bool:
         """The reply's yes or no is the start of a statement that answers another question ("no, never

@@ -897,6 +897,37 @@ def test_the_note_on_an_answer_is_said_once_not_with_every_reminder(controller):
     assert note not in chat.texts, chat.texts
 
 
+def _answered_no_to_the_power_cycle(controller):
+    chat = _at(controller, "power_cycle_restores")
+    chat.say("no it does not come back", "deny", 0.79)
+    state = DiagnosisState.from_dict(chat.conv.engine)
+    assert state.current("power_cycle_restores").option == "no_stays_offline"
+    assert chat.pending != "power_cycle_restores"
+    return chat
+
+
+@pytest.mark.parametrize(
+    "text", ["actually wait, it did come back for like an hour", "it came back for an hour or so, sorry"]
+)
+def test_a_customer_who_changes_their_mind_changes_the_answer_just_given(controller, text):
+    chat = _answered_no_to_the_power_cycle(controller)
+    chat.say(text, "nlu_fallback", 0.4)
+    state = DiagnosisState.from_dict(chat.conv.engine)
+    assert state.current("power_cycle_restores").option == "yes_for_a_while", chat.texts
+    assert state.current("power_cycle_restores").source == "said"
+    assert chat.texts[0] == "Got it, I've changed your answer to \u201cYes, for a while\u201d.", chat.texts
+    assert chat.pending != "power_cycle_restores"
+
+
+@pytest.mark.parametrize("text", ["sorry, yes they all work fine", "wait a sec", "actually i have no idea"])
+def test_a_word_of_correction_alone_changes_no_answer(controller, text):
+    chat = _answered_no_to_the_power_cycle(controller)
+    chat.say(text, "nlu_fallback", 0.4)
+    state = DiagnosisState.from_dict(chat.conv.engine)
+    assert state.current("power_cycle_restores").option == "no_stays_offline", chat.texts
+    assert not any("changed your answer" in t for t in chat.texts), chat.texts
+
+
 def test_a_low_confidence_unsure_guess_skips_nothing(controller):
     # a guess of "not sure" at 0.41 is no "skip this step"
     chat = _at(controller, "power_cycle_restores")
