@@ -866,12 +866,18 @@ def test_a_no_that_opens_a_statement_about_another_question_answers_that_one(con
     state = DiagnosisState.from_dict(chat.conv.engine)
     assert state.current("power_cycle_restores") is None and chat.pending == "power_cycle_restores", chat.texts
     assert state.current("reset_recurs").option == "never_reset" and state.current("reset_recurs").source == "said"
-    assert chat.texts[0].startswith("Thanks, I've noted your answer \u201cNo, never\u201d to \u201cBefore today"), chat.texts
+    assert chat.texts[0].startswith("Thanks, I've noted your answer \u201cNo, never\u201d to \u201cBefore today"), (
+        chat.texts
+    )
 
 
 def test_a_no_that_opens_a_statement_about_other_devices_is_noted(controller):
     chat = _at(controller, "reset_recurs")
-    fact = {"entity": "fact", "value": {"move": "other_devices_ok", "option": "no"}, "text": "the other devices drop too"}
+    fact = {
+        "entity": "fact",
+        "value": {"move": "other_devices_ok", "option": "no"},
+        "text": "the other devices drop too",
+    }
     chat.say("no the other devices drop too", "skip", 0.46, entities=[fact])
     state = DiagnosisState.from_dict(chat.conv.engine)
     assert state.current("reset_recurs") is None and chat.pending == "reset_recurs", chat.texts
