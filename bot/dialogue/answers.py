@@ -498,8 +498,10 @@ class AnswerReader:
         reading = self._decide(move, options, scored, polarity, polar, bare, said_negated, vector)
         if reading.waiting and not _has_word(tokens):
             reading = Reading(score=reading.score)  # "5555" says nothing, not "one moment"
-        if reading.option is None and vector is not None and support:
-            # the phrases left it open: the classifier, which weighs every phrase, may settle it
+        one_word = len(said) < 2 and not said_negated and max(support.values(), default=0.0) < CLEAR_LEAD_FLOOR
+        if reading.option is None and vector is not None and support and not one_word:
+            # the phrases left it open: the classifier, which weighs every phrase, may settle it; not on
+            # one word that fits nothing well ("its a sandisk": a brand named in some phrases)
             reading = self._settle(move, folded, reading, support) or reading
         return reading
 
