@@ -161,3 +161,15 @@ def test_a_no_that_answers_before_a_statement_does_not_negate_it(text, option):
 @pytest.mark.parametrize("text", ["no other devices are fine", "no other devices drop out too"])
 def test_no_as_a_quantifier_still_negates(text):
     assert facts(text) == []
+
+
+@pytest.mark.parametrize(
+    "text, option",
+    [
+        ("i put in a new 128gb card and it still says no sd card", "not_recognized"),
+        ("tried a different sandisk card, still not recognized", "not_recognized"),
+        ("a new 64gb card works", "recognized"),
+    ],
+)
+def test_a_card_named_by_size_or_brand_is_still_the_other_card(text, option):
+    assert [f["value"] for f in facts(text)] == [{"move": "sd_card_test", "option": option}]
