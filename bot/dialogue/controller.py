@@ -317,6 +317,12 @@ class Controller:
             answered = self._offer_answer(conv, offer, msg)
             if answered is not None:
                 return answered
+        if conv.phase == Phase.FINISHED and conv.engine and msg.choice() is None and not is_payload(msg.text):
+            # the case ended on an answer the customer now gives differently: the diagnosis reopens there
+            reopened = self._correction(conv, _state_of(conv), msg, ended=True)
+            if reopened is not None:
+                return reopened
+            conv.offer = offer
         if msg.choice() == ("meta", "restart"):
             return self._restart(conv)
         if msg.intent == "start_over" and conv.phase != Phase.DIAGNOSING:
@@ -778,11 +784,16 @@ class Controller:
             + again
         )
 
-    def _correction(self, conv: Conversation, state: DiagnosisState, msg: Incoming) -> Optional[List[Reply]]:
+    def _correction(
+        self, conv: Conversation, state: DiagnosisState, msg: Incoming, ended: bool = False
+    ) -> Optional[List[Reply]]:
         """ "Actually wait, it did come back for an hour": a reply that takes back the answer just given
-        and answers that question differently changes it, and the diagnosis goes on from there."""
-        rest = self.reader.norm.correction(self.reader.norm.fold(msg.text))
-        if rest is None:
+        and answers that question differently changes it, and the diagnosis goes on from there. After
+        the case `ended` on that answer, a clear reply needs no word of correction ("downdetector is
+        clean" after "yes, an outage")."""
+        folded = self.reader.norm.fold(msg.text)
+        rest = self.reader.norm.correction(folded)
+        if rest is None and not ended:
             return None
         before = DiagnosisState.from_dict(state.to_dict())
         if not self.engine.undo(before):
@@ -790,29 +801,34 @@ class Controller:
         previous = self.engine.current_step(before)
         if not isinstance(previous, Ask) or previous.move.kind != "question":
             return None
-        reading = self._reading(previous, replace(msg, text=rest, intent="inform", confidence=0.0, ranking=()))
+        reading = self._reading(
+            previous, replace(msg, text=rest or msg.text, intent="inform", confidence=0.0, ranking=())
+        )
         given = state.current(previous.move.id)
         if reading.option is None or (reading.polarity is None and reading.score < FACT_BEATS_WEAK):
+            return None
+        if rest is None and reading.score < SURE_ANSWER:
             return None
         if given is not None and given.option == reading.option:
             return None
         self.engine.undo(state)
+        conv.phase = Phase.DIAGNOSING
         label = self._button_label(previous, reading.option) or reading.option
         changed = Reply(text=f"Got it, I've changed your answer to \u201c{label}\u201d.")
         return [changed] + self._answer(conv, state, previous, reading.option, said=msg.text, entities=msg.entities)
 
     def _yes_no_opens_a_fact(self, step: Ask, msg: Incoming) -> bool:
-        """The reply's yes or no is the start of a statement that answers another question ("no, never
-        reset it before"), not an answer to the open one."""
+        """The reply's yes or no opens a statement that answers another question ("no, never reset it
+        before", "yeah its blinking green"), not the open one."""
         folded = self.reader.norm.fold(msg.text)
         _, rest = self.reader.norm.lead(folded)
-        opening = len(folded) - len(rest)
-        for ent in msg.entities:
-            value = ent.get("value")
-            if ent.get("entity") != "fact" or not isinstance(value, dict) or value.get("move") == step.move.id:
-                continue
+        for move, _, ent in self.engine.entity_answers(msg.entities):
+            if not isinstance(ent.get("value"), dict):
+                continue  # a number is detail of the answer ("yep 5V and it's a 3 amp one"), not a statement
             said = self.reader.norm.fold(str(ent.get("text") or ""))
-            if said and 0 <= folded.find(said) <= opening + 1:
+            at = rest.find(said) if said else -1
+            # the statement starts the rest, or follows a few words of its own ("its", "the light is")
+            if move.id != step.move.id and at >= 0 and len(rest[:at].split()) <= 3:
                 return True
         return False
 

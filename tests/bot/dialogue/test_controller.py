@@ -934,6 +934,40 @@ def test_a_word_of_correction_alone_changes_no_answer(controller, text):
     assert not any("changed your answer" in t for t in chat.texts), chat.texts
 
 
+def test_a_yes_that_opens_a_restatement_of_the_led_is_no_outage(controller):
+    # "yeah its blinking green" to "are other people reporting an outage?" restates the light; it ended
+    # the case as an outage before
+    chat = _at(controller, "cloud_status", symptom="green_blinking_no_cloud")
+    led = {"entity": "led_state", "value": {"colour": "green", "mode": "blinking"}, "text": "blinking green"}
+    chat.say("yeah its blinking green", "nlu_fallback", 0.4, entities=[led])
+    state = DiagnosisState.from_dict(chat.conv.engine)
+    assert state.current("cloud_status") is None and chat.pending == "cloud_status", chat.texts
+    assert chat.conv.phase == "diagnosing"
+
+
+def _ended_on_an_outage(controller):
+    chat = _at(controller, "cloud_status", symptom="green_blinking_no_cloud")
+    chat.say("yes outage", "affirm", 0.93)
+    assert chat.conv.phase == "finished" and chat.conv.offer == "handoff", chat.texts
+    return chat
+
+
+def test_a_case_that_ended_on_an_answer_given_differently_reopens_there(controller):
+    chat = _ended_on_an_outage(controller)
+    chat.say("downdetector is clean", "nlu_fallback", 0.4)
+    state = DiagnosisState.from_dict(chat.conv.engine)
+    assert chat.texts[0] == "Got it, I've changed your answer to \u201cNo reports\u201d.", chat.texts
+    assert state.current("cloud_status").option == "no_reports" and not state.finished
+    assert chat.conv.phase == "diagnosing" and chat.pending not in (None, "cloud_status")
+
+
+def test_after_the_end_a_message_that_answers_nothing_keeps_the_offer(controller):
+    chat = _ended_on_an_outage(controller)
+    chat.say("my router is a tp link archer, i can log in", "out_of_scope", 0.88)
+    assert chat.conv.phase == "finished" and chat.conv.offer == "handoff", chat.texts
+    assert DiagnosisState.from_dict(chat.conv.engine).current("cloud_status").option == "outage_reported"
+
+
 def test_a_low_confidence_unsure_guess_skips_nothing(controller):
     # a guess of "not sure" at 0.41 is no "skip this step"
     chat = _at(controller, "power_cycle_restores")
