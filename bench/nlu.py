@@ -175,7 +175,7 @@ def opening_outcome(controller, msg) -> Outcome:
     text = " / ".join(r.text for r in replies)[:160]
     if conv.phase == "diagnosing":
         return Outcome("diagnosis", DiagnosisState.from_dict(conv.engine).symptoms[0], text)
-    if "out_of_scope" in names:
+    if any(n.startswith("out_of_scope") for n in names):
         return Outcome("out_of_scope", None, text)
     if names & {"what_doing", "what_doing_again"}:
         return Outcome("what_doing", None, text)

@@ -23,6 +23,7 @@ from bot.dialogue.messages import (
     Incoming,
     Reply,
     choice_payload,
+    fixed_replies,
     stamped,
     unique_entities,
 )
@@ -505,8 +506,9 @@ class Controller:
             return [Reply.fixed("unreadable")]  # "asdfghjkl" is no question outside what we diagnose
         found = self._symptoms(msg)
         replies = self._false_fix_replies(msg, [s for s, _ in found[:1]])
-        if not is_payload(msg.text) and self.scope.not_a_camera_fault(msg.text):
-            return replies + self._out_of_scope(conv)  # a plug, another brand, an integration's own error
+        subject = None if is_payload(msg.text) else self.scope.not_a_camera_fault(msg.text)
+        if subject:
+            return replies + self._out_of_scope(conv, subject)  # a plug, another brand, an integration's own error
         short = len(normalise(msg.text).split()) <= SHORT_WORDS
         if short and found and SYMPTOM_CONFIDENCE <= found[0][1] < SHORT_SURE and msg.intent != "nlu_fallback":
             # "camera offline" fits several symptoms that each assume more than was said: ask, with the
@@ -1042,9 +1044,12 @@ class Controller:
             return self._next(conv, _state_of(conv))
         return [Reply.fixed("ask_problem")]
 
-    def _out_of_scope(self, conv: Conversation) -> List[Reply]:
+    def _out_of_scope(self, conv: Conversation, subject: Optional[str] = None) -> List[Reply]:
+        """ "Outside what I can diagnose", in the words for what the message was about when we know it
+        (another brand, a plug, the bill, an integration, a wish)."""
         conv.misunderstood += 1
-        return [Reply.fixed("out_of_scope", [("Talk to a person", "/human_handoff")])]
+        name = f"out_of_scope_{subject}" if subject and f"out_of_scope_{subject}" in fixed_replies() else "out_of_scope"
+        return [Reply.fixed(name, [("Talk to a person", "/human_handoff")])]
 
     def _restart(self, conv: Conversation) -> List[Reply]:
         self._record_abandoned(conv)

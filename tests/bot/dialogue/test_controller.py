@@ -713,19 +713,27 @@ def test_a_weak_hint_now_and_before_settle_the_symptom(controller):
 
 
 @pytest.mark.parametrize(
-    "text",
+    "text, subject",
     [
-        "my hs100 plug keeps dropping offline",
-        "home assistant says unsupported device when I add my ec70",
-        "my tapo c200 is offline",
-        "please cancel my kasa care subscription",
+        ("my hs100 plug keeps dropping offline", "devices"),
+        ("home assistant says unsupported device when I add my ec70", "integration"),
+        ("my tapo c200 is offline", "brands"),
+        ("please cancel my kasa care subscription", "account"),
     ],
 )
-def test_not_a_camera_fault_is_out_of_scope_even_when_a_symptom_is_guessed(controller, text):
+def test_not_a_camera_fault_is_out_of_scope_even_when_a_symptom_is_guessed(controller, text, subject):
     chat = Chat(controller)
     chat.say(text, "offline_after_months", 0.8)
-    assert chat.last[-1].name == "out_of_scope"
+    # in the words for what it is about: a Tapo owner reads that Tapo is another brand, not only "outside"
+    assert chat.last[-1].name == f"out_of_scope_{subject}"
+    assert chat.last[-1].buttons == [("Talk to a person", "/human_handoff")]
     assert chat.conv.phase == "idle"
+
+
+def test_tapo_is_named_as_the_sister_brand_it_is(controller):
+    chat = Chat(controller)
+    chat.say("my tapo c200 keeps disconnecting", "out_of_scope", 0.99)
+    assert "Tapo is Kasa's sister brand" in chat.texts[-1]
 
 
 def test_a_camera_fault_inside_a_set_up_story_is_diagnosed(controller):
