@@ -41,6 +41,9 @@ CLEAR_LEAD_FLOOR = 0.5
 CLEAR_LEAD = 0.2
 # Below ACCEPT, but the only option of the polarity the reply opened with: taken at this score.
 POLAR_FLOOR = 0.35
+# A "yeah" before words that fit no option of its polarity is only an acknowledgement when what follows
+# reads as another option at least this clearly ("yeah it froze again").
+FILLER_YES = 0.8
 # When the nearest phrases leave a reply open (no option clear, or two close), a classifier trained on
 # all of the move's phrases (logistic regression on their sentence vectors, the non-answers a class of
 # their own) settles it when it gives an option at least SETTLE, and a phrase fits at least SETTLE_FLOOR.
@@ -421,6 +424,23 @@ class AnswerReader:
             return False
         return self._not_answer(self.embed([folded])[0]) >= NOT_ANSWER
 
+    def _echoes_the_step(self, move: Move, said: Sequence[str]) -> bool:
+        """Every word the reply says is a word of the step itself ("unplugging it", "phone on 5ghz"):
+        it names the step, not what came of it."""
+        if move.kind != "action" or not said:
+            return False
+        # the instructions, not the question after them ("Is a clip recorded now?" names the outcome)
+        doing = " ".join(re.findall(r"[^.?!]*[.!]", move.prompt)) or ""
+        doing = re.sub(r"(\d) (ghz|v|a|gb)\b", r"\1\2", self.norm.fold(doing))
+        own = {_stem(w) for w in _TOKEN.findall(doing)} - self._success_stems()
+        return all(_stem(w) in own for w in said)
+
+    def _success_stems(self) -> frozenset:
+        """Words of "it works now" in general ("a phone charger works" in a step is still an outcome
+        word); a step's own success phrases name its topic too ("turned off 5ghz and it connected")."""
+        texts = list(self.phrases.fixed.phrases) + [FIXED_LABEL]
+        return frozenset(_stem(w) for t in texts for w in _TOKEN.findall(self.norm.fold(t)))
+
     def is_unsure(self, move: Move, option: str) -> bool:
         return (self.phrases.option(move.id, option) or _NO_PHRASES).unsure
 
@@ -469,6 +489,9 @@ class AnswerReader:
         vector = None if bare else self.embed([rest])[0]
         said_words = set(_TOKEN.findall(folded))
         support: Dict[str, float] = {}  # options a phrase of the reply's own negation fits, and how well
+        failure_words = set(self.phrases.fixed.never_with) & set(_TOKEN.findall(folded))
+        if polarity is None and not said_negated and not failure_words and self._echoes_the_step(move, said):
+            return Reading()  # "my phone is on 5ghz i think" repeats the step's own words; it reports no outcome
         for option, label in options:
             pol, phrases = self._option_phrases(move, option, label)
             never = (self.phrases.option(move.id, option) or _NO_PHRASES).never_with
@@ -498,12 +521,24 @@ class AnswerReader:
         reading = self._decide(move, options, scored, polarity, polar, bare, said_negated, vector)
         if reading.waiting and not _has_word(tokens):
             reading = Reading(score=reading.score)  # "5555" says nothing, not "one moment"
+        filler = polarity == "yes" and rest and not bare and not negated(rest)  # "yes, still not working" stays open
+        if reading.option is None and not reading.between and filler:
+            # "yeah it froze again": nothing of the yes fits, and the rest says the opposite clearly; the
+            # "yeah" only acknowledges the question
+            plain = self.read(move, options, rest, None)
+            if plain.option is not None and plain.score >= FILLER_YES and plain.option != FIXED:
+                return plain
         one_word = len(said) < 2 and not said_negated and max(support.values(), default=0.0) < CLEAR_LEAD_FLOOR
         if reading.option is None and vector is not None and support and not one_word:
             # the phrases left it open: the classifier, which weighs every phrase, may settle it; not on
             # one word that fits nothing well ("its a sandisk": a brand named in some phrases)
             reading = self._settle(move, folded, reading, support) or reading
         return reading
+
+
+def _stem(word: str) -> str:
+    """Enough of a word to know it again in another form ("unplugging" / "unplug")."""
+    return word[:5]
 
 
 def _has_word(tokens: Sequence[str]) -> bool:

@@ -197,12 +197,29 @@ def test_the_intent_gives_a_polarity_only_to_a_bare_reply(engine, move_id, text,
         ("motor_sound", "good evening"),
         # one word that fits no option well: the classifier must not settle it on a brand some phrases name
         ("sd_card_test", "its a sandisk"),
+        # only the step's own words: no outcome, and above all no "it works now"
+        ("band_segregation", "my phone is on 5ghz i think"),
     ],
 )
 def test_a_reply_that_answers_nothing_yet_is_asked_again(engine, move_id, text):
     step = _step(engine, move_id)
     reading = default_reader().read(step.move, step.options, text, None)
     assert reading.option is None and not reading.between, reading
+
+
+@pytest.mark.parametrize(
+    "move_id, text, expected",
+    [
+        ("update_app", "yeah it froze again", "still_freezes"),
+        ("update_app", "yep, crashed the moment i opened settings", None),
+    ],
+)
+def test_a_yeah_before_a_failure_only_acknowledges(engine, move_id, text, expected):
+    # "Do the settings open now?" - "yeah it froze again" is no "it works now"
+    step = _step(engine, move_id)
+    reading = default_reader().read(step.move, step.options, text, None)
+    assert reading.option != "fixed", reading
+    assert expected is None or reading.option == expected, reading  # None: asked again or the failure
 
 
 @pytest.mark.parametrize(
