@@ -424,16 +424,37 @@ class AnswerReader:
             return False
         return self._not_answer(self.embed([folded])[0]) >= NOT_ANSWER
 
+    @staticmethod
+    def _asks_yes_or_no(move: Move) -> bool:
+        """The prompt ends in a yes/no question ("Is it working now?"), not an open one ("What
+        happened?"); a prompt without a question counts as yes/no. For repair steps, where a bare
+        "yes" would otherwise be "it works now"."""
+        asked = re.findall(r"[^.?!]*\?", move.prompt)
+        if not asked:
+            return True
+        first = (asked[-1].strip().split(" ", 1)[0] or "").lower()
+        return first not in _OPEN_QUESTION_WORDS
+
     def _echoes_the_step(self, move: Move, said: Sequence[str]) -> bool:
-        """Every word the reply says is a word of the step itself ("unplugging it", "phone on 5ghz"):
-        it names the step, not what came of it."""
+        """The reply's words are the step's own ("unplugging it", "phone on 5ghz"; one other word among
+        four or more: "yes i did a full reset, held it 15 sec"): it names the step, not what came of it."""
+        said = [w for w in said if w not in _YES_NO_WORDS]
         if move.kind != "action" or not said:
             return False
         # the instructions, not the question after them ("Is a clip recorded now?" names the outcome)
         doing = " ".join(re.findall(r"[^.?!]*[.!]", move.prompt)) or ""
         doing = re.sub(r"(\d) (ghz|v|a|gb)\b", r"\1\2", self.norm.fold(doing))
-        own = {_stem(w) for w in _TOKEN.findall(doing)} - self._success_stems()
-        return all(_stem(w) in own for w in said)
+        own = {_stem(w) for w in re.findall(r"[a-z0-9]+", doing)} - self._success_stems()
+
+        def of_the_step(word: str) -> bool:
+            stem = _stem(word)  # "sec" is "seconds" too
+            return stem in own or (
+                len(stem) >= 3 and any(o.startswith(stem) or stem.startswith(o) for o in own if len(o) >= 3)
+            )
+
+        words = set(said)
+        others = [w for w in words if not of_the_step(w)]
+        return not others or (len(others) == 1 and len(words) >= 4)
 
     def _success_stems(self) -> frozenset:
         """Words of "it works now" in general ("a phone charger works" in a step is still an outcome
@@ -460,6 +481,8 @@ class AnswerReader:
         if self.norm.is_question(folded):
             return Reading()  # "what is a good brand of charger" asks; it answers nothing
         polarity, rest = self.norm.lead(folded)
+        if polarity and move.kind == "action" and not self._asks_yes_or_no(move):
+            polarity = None  # "What happened?" - "yes i did the reset" says no outcome; the words decide
         offered = [o for o, _ in options]
         measured = [o for o in options_in_range(text, self.phrases.ranges(move.id), self.phrases) if o in offered]
         if len(measured) == 1:
@@ -536,8 +559,23 @@ class AnswerReader:
         return reading
 
 
+# "When you unplug it, does it come back?" asks yes or no: "when" opens a condition there
+_YES_NO_WORDS = frozenset({"yes", "yeah", "yep", "yup", "ya", "no", "nope", "nah"})
+_OPEN_QUESTION_WORDS = frozenset({"what", "which", "how", "where", "who", "why"})
+
+
+_IRREGULAR = {"held": "hold", "took": "take", "got": "get", "gave": "give", "ran": "run", "went": "go", "put": "put"}
+_SUFFIX = re.compile(r"(?:ing|ed|es|s)$")
+
+
 def _stem(word: str) -> str:
-    """Enough of a word to know it again in another form ("unplugging" / "unplug")."""
+    """Enough of a word to know it again in another form ("unplugging" / "unplug", "held" / "hold",
+    "swapped" / "swap")."""
+    word = _IRREGULAR.get(word, word)
+    if len(word) > 4:
+        word = _SUFFIX.sub("", word)
+        if len(word) > 2 and word[-1] == word[-2]:
+            word = word[:-1]
     return word[:5]
 
 

@@ -152,7 +152,7 @@ def yes_or_no(text: str, intent: Optional[str]) -> Optional[str]:
 
 # words that report a post-fix check failing ("the power cycle one failed", "it froze again")
 _CHECK_FAILED = re.compile(
-    r"\b(fail\w*|froze|freez\w*|crash\w*|dropp?\w*|disconnect\w*|offline|stopp?\w*|"
+    r"\b(fail\w*|froze|freez\w*|crash\w*|dropp?\w*|disconnect\w*|offline|stopp?\w*|still|error|same|"
     r"didn'?t|doesn'?t|won'?t|wouldn'?t|isn'?t|wasn'?t|not|never|no longer|except)\b"
 )
 # ... unless the reply says they passed ("no freezes, all good")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.dialogue.answers import default_reader
-from bot.dialogue.understanding import negated, yes_or_no
+from bot.dialogue.understanding import negated, post_fix_verdict, yes_or_no
 from bot.engine import FIXED, DiagnosisEngine
 
 
@@ -199,6 +199,9 @@ def test_the_intent_gives_a_polarity_only_to_a_bare_reply(engine, move_id, text,
         ("sd_card_test", "its a sandisk"),
         # only the step's own words: no outcome, and above all no "it works now"
         ("band_segregation", "my phone is on 5ghz i think"),
+        # "What happened?" is no yes/no question: a "yes" there says the reset was done, not that it worked
+        ("factory_reset", "yes i did a full reset, held it 15 sec"),
+        ("factory_reset", "yes"),
     ],
 )
 def test_a_reply_that_answers_nothing_yet_is_asked_again(engine, move_id, text):
@@ -331,3 +334,16 @@ def test_a_hand_run_along_a_keyboard_row_is_noise(text, noise):
     from bot.dialogue.understanding import looks_like_noise
 
     assert looks_like_noise(text) is noise
+
+
+@pytest.mark.parametrize(
+    "text, verdict",
+    [
+        ("it still says already configured", "deny"),
+        ("same error as before", "deny"),
+        ("all passed, works fine now", "affirm"),
+        ("no problems at all", "affirm"),
+    ],
+)
+def test_a_typed_reply_to_the_post_fix_checks(text, verdict):
+    assert post_fix_verdict(text, None) == verdict
