@@ -135,41 +135,34 @@ def test_what_motion_detection_catches_is_a_fact(text, option):
 
 
 @pytest.mark.parametrize(
-    "text", ["no never reset it before", "no, never reset it", "nope not yet reset it", "no i didnt reset it"]
+    "text, move, option",
+    [
+        # "no" before "never reset it" is the same answer said twice, not a negation of it
+        ("no never reset it before", "reset_recurs", "never_reset"),
+        ("no, never reset it", "reset_recurs", "never_reset"),
+        ("nope not yet reset it", "reset_recurs", "never_reset"),
+        ("no i didnt reset it", "reset_recurs", "never_reset"),
+        # a "no" that answers (before "the", "my" or a comma) is no quantifier
+        ("no the other devices drop too", "other_devices_ok", "no"),
+        ("no, my other devices disconnect as well", "other_devices_ok", "no"),
+        ("no my other devices are fine", "other_devices_ok", "yes"),
+        # a card named by its size or brand is still the other card
+        ("i put in a new 128gb card and it still says no sd card", "sd_card_test", "not_recognized"),
+        ("tried a different sandisk card, still not recognized", "sd_card_test", "not_recognized"),
+        ("a new 64gb card works", "sd_card_test", "recognized"),
+    ],
 )
-def test_a_no_before_a_negated_statement_does_not_turn_it_off(text):
-    # "no" before "never reset it" is the same answer said twice, not a negation of it
-    assert [f["value"] for f in facts(text)] == [{"move": "reset_recurs", "option": "never_reset"}]
-
-
-def test_a_negation_before_a_plain_statement_still_turns_it_off():
-    assert facts("i haven't tried another charger") == []
+def test_a_statement_after_a_no_or_with_a_card_named_is_read(text, move, option):
+    assert [f["value"] for f in facts(text)] == [{"move": move, "option": option}]
 
 
 @pytest.mark.parametrize(
-    "text, option",
+    "text",
     [
-        ("no the other devices drop too", "no"),
-        ("no, my other devices disconnect as well", "no"),
-        ("no my other devices are fine", "yes"),
+        "i haven't tried another charger",  # a negation before a plain statement still turns it off
+        "no other devices are fine",  # "no" as a quantifier still negates
+        "no other devices drop out too",
     ],
 )
-def test_a_no_that_answers_before_a_statement_does_not_negate_it(text, option):
-    assert [f["value"] for f in facts(text)] == [{"move": "other_devices_ok", "option": option}]
-
-
-@pytest.mark.parametrize("text", ["no other devices are fine", "no other devices drop out too"])
-def test_no_as_a_quantifier_still_negates(text):
+def test_a_negated_statement_is_no_fact(text):
     assert facts(text) == []
-
-
-@pytest.mark.parametrize(
-    "text, option",
-    [
-        ("i put in a new 128gb card and it still says no sd card", "not_recognized"),
-        ("tried a different sandisk card, still not recognized", "not_recognized"),
-        ("a new 64gb card works", "recognized"),
-    ],
-)
-def test_a_card_named_by_size_or_brand_is_still_the_other_card(text, option):
-    assert [f["value"] for f in facts(text)] == [{"move": "sd_card_test", "option": option}]
