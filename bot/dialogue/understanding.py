@@ -248,9 +248,20 @@ def false_fixes_mentioned(knowledge: Knowledge, text: str, symptoms: Iterable[st
     symptoms = set(symptoms)
     found = []
     for ff in knowledge.false_fixes:
-        if any(normalise(p) in said for p in ff.phrases) and not symptoms & set(ff.not_for):
+        if any(_tried(said, normalise(p), ff.not_after) for p in ff.phrases) and not symptoms & set(ff.not_for):
             found.append(ff)
     return found
+
+
+def _tried(said: str, phrase: str, not_after: Iterable[str]) -> bool:
+    """The phrase is in the message, at least once not right after words that undo it ("turned off")."""
+    start = said.find(phrase)
+    while start != -1:
+        before = said[:start].rstrip()
+        if not any(before == w or before.endswith(" " + w) for w in (normalise(x) for x in not_after)):
+            return True
+        start = said.find(phrase, start + 1)
+    return False
 
 
 def symptoms_in(

@@ -277,6 +277,8 @@ class FalseFix(Frozen):
     phrases: List[str] = Field(min_items=1)
     # symptoms for which this is a real fix, not a false one ("reinstall the app" for an app bug)
     not_for: List[str] = []
+    # words right before a phrase that say the customer did the opposite ("turned off 5ghz")
+    not_after: List[str] = []
 
 
 class Realisation(Frozen):

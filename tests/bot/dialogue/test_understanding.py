@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.dialogue.answers import default_reader
-from bot.dialogue.understanding import negated, post_fix_verdict, yes_or_no
+from bot.dialogue.understanding import false_fixes_mentioned, negated, post_fix_verdict, yes_or_no
 from bot.engine import FIXED, DiagnosisEngine
 
 
@@ -347,3 +347,18 @@ def test_a_hand_run_along_a_keyboard_row_is_noise(text, noise):
 )
 def test_a_typed_reply_to_the_post_fix_checks(text, verdict):
     assert post_fix_verdict(text, None) == verdict
+
+
+@pytest.mark.parametrize(
+    "text, mentioned",
+    [
+        ("my phone is on 5ghz i think", True),
+        ("i switched to 5ghz and it still drops", True),
+        # turning 5GHz off is Step 3's fix: "use 5GHz won't help" would answer the opposite of what was said
+        ("turned off 5ghz, still fails", False),
+        ("i disabled 5 ghz on the router", False),
+    ],
+)
+def test_a_false_fix_is_not_what_the_customer_undid(engine, text, mentioned):
+    found = [ff.id for ff in false_fixes_mentioned(engine.k, text)]
+    assert ("use_5ghz" in found) is mentioned, found
