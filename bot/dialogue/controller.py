@@ -627,6 +627,12 @@ class Controller:
         top = self._top_intent(msg)
         if best[0] is not None and best[1] >= SYMPTOM_CONFIDENCE and found.get(best[0], 0.0) >= CLARIFY_FLOOR:
             return self._start(conv, [best[0]], msg)
+        named = self._named(msg) if not is_payload(msg.text) else []
+        if len(named) == 1 and found.get(named[0], 0.0) < SYMPTOM_CONFIDENCE:
+            # "the app says it's offline, but the light is solid green": the words name one complaint that
+            # the language model could not settle; ask about that one, with its words
+            self._keep_entities(conv, msg)
+            return self._clarify(conv, named)
         if top in DETAIL_INTENTS or top == "nlu_fallback" or (top == "out_of_scope" and msg.confidence < 0.8):
             return self._what_doing(conv, msg, list(found.items()))
         return None
@@ -1344,7 +1350,24 @@ class Controller:
 
     def _symptoms(self, msg: Incoming) -> List[Tuple[str, float]]:
         ranking = list(msg.ranking) or ([(msg.intent, msg.confidence)] if msg.intent else [])
-        return symptoms_in(ranking, self.symptom_ids, floor=0.05)
+        found = symptoms_in(ranking, self.symptom_ids, floor=0.05)
+        if is_payload(msg.text) or any(c >= SYMPTOM_CONFIDENCE and not self._contradicted(s, msg) for s, c in found):
+            return found
+        # the language model is unsure (or its guess contradicts what the message says of the LED): a
+        # complaint the message names in so many words ("it says it's offline") is a candidate to ask about
+        scores = dict(found)
+        for s in self._named(msg):
+            scores[s] = max(scores.get(s, 0.0), CLARIFY_FLOOR)
+        return sorted(scores.items(), key=lambda x: -x[1])
+
+    def _named(self, msg: Incoming) -> List[str]:
+        """The symptoms whose keywords the message contains, unless it contradicts them."""
+        words = f" {normalise(msg.text)} "
+        return [
+            s
+            for s in self.symptom_ids
+            if any(f" {normalise(w)} " in words for w in self.k.symptom(s).keywords) and not self._contradicted(s, msg)
+        ]
 
     def _contradicted(self, symptom: str, msg: Incoming) -> bool:
         """ "The light is blinking amber" is not also the symptom that is a green blinking light: a fact

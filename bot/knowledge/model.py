@@ -220,6 +220,9 @@ class Symptom(Frozen):
     # the guide's own test of this very complaint, answered before anything else (triage test 5 for
     # a reset button that is hard to press)
     check_first: Optional[str] = None
+    # words that name this complaint whatever else the message says ("the app says it's offline, the
+    # light is solid green"): when the language model is unsure, they make it a candidate to ask about
+    keywords: List[str] = []
 
 
 class TriageTest(Frozen):

@@ -674,6 +674,25 @@ def test_a_vague_complaint_is_asked_what_it_is_doing_never_turned_away(controlle
     assert titles[0] == "Your camera worked for a while, then went offline" and titles[-1] == "Something else"
 
 
+def test_a_complaint_named_in_so_many_words_is_asked_about_when_the_model_is_unsure(controller):
+    # the language model read this as details (0.63) and its symptom guess, a green *blinking* light,
+    # contradicts the solid green one: the customer was asked "what is it doing?" again and again
+    chat = Chat(controller)
+    chat.say("hi, my kasa camera is acting up", "vague_problem", 0.9)
+    led = {"entity": "led_state", "value": {"colour": "green", "mode": "solid"}, "text": "solid green"}
+    chat.say(
+        "the app says its offline but the light is solid green",
+        "inform",
+        0.63,
+        ranking=[("inform", 0.63), ("green_blinking_no_cloud", 0.34), ("offline_after_months", 0.01)],
+        entities=[led],
+    )
+    assert chat.conv.phase == "clarify" and chat.conv.candidates == ["offline_after_months"], chat.texts
+    chat.say("yes", "affirm", 0.97)
+    state = DiagnosisState.from_dict(chat.conv.engine)
+    assert state.symptoms == ["offline_after_months"] and state.answer("led_check") == "solid_green"
+
+
 def test_details_after_what_is_it_doing_are_kept_and_read_with_the_problem(controller):
     chat = Chat(controller)
     chat.say("my camera stopped working yesterday", "vague_problem", 0.95)
