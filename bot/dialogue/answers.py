@@ -127,7 +127,8 @@ class Normaliser:
         m = self._correction_start.match(folded)
         if m and folded[m.end() :].strip():
             return folded[m.end() :].strip()
-        m = self._correction_end.search(folded)
+        tail = max(0, len(folded) - 40)  # a closing cue is short: searching the whole reply is quadratic
+        m = self._correction_end.search(folded, tail)
         if m and folded[: m.start()].strip():
             return folded[: m.start()].strip()
         return None
@@ -221,6 +222,7 @@ class AnswerReader:
         self._classifiers: Dict[str, Optional[Any]] = {}
         self._memo: Dict[str, np.ndarray] = {}
         self._not_answers: Optional[Tuple[Optional[np.ndarray]]] = None
+        self._stems: Dict[Tuple[str, str, str], frozenset] = {}  # per step, read once
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         if self._embed is None:
@@ -441,10 +443,7 @@ class AnswerReader:
         said = [w for w in said if w not in _YES_NO_WORDS]
         if move.kind != "action" or not said:
             return False
-        # the instructions, not the question after them ("Is a clip recorded now?" names the outcome)
-        doing = " ".join(re.findall(r"[^.?!]*[.!]", move.prompt)) or ""
-        doing = re.sub(r"(\d) (ghz|v|a|gb)\b", r"\1\2", self.norm.fold(doing))
-        own = {_stem(w) for w in re.findall(r"[a-z0-9]+", doing)} - self._success_stems()
+        own = self._step_stems(move)
 
         def of_the_step(word: str) -> bool:
             stem = _stem(word)  # "sec" is "seconds" too
@@ -456,11 +455,19 @@ class AnswerReader:
         others = [w for w in words if not of_the_step(w)]
         return not others or (len(others) == 1 and len(words) >= 4)
 
-    def _success_stems(self) -> frozenset:
-        """Words of "it works now" in general ("a phone charger works" in a step is still an outcome
-        word); a step's own success phrases name its topic too ("turned off 5ghz and it connected")."""
-        texts = list(self.phrases.fixed.phrases) + [FIXED_LABEL]
-        return frozenset(_stem(w) for t in texts for w in _TOKEN.findall(self.norm.fold(t)))
+    def _step_stems(self, move: Move) -> frozenset:
+        """The stems of a step's instructions, not of the question after them ("Is a clip recorded now?"
+        names the outcome), less the words of "it works now" in general ("a phone charger works" is still
+        an outcome word; a step's own success phrases name its topic too: "turned off 5ghz")."""
+        key = ("step stems", move.id, move.prompt)
+        cached = self._stems.get(key)
+        if cached is None:
+            doing = " ".join(re.findall(r"[^.?!]*[.!]", move.prompt))
+            doing = re.sub(r"(\d) (ghz|v|a|gb)\b", r"\1\2", self.norm.fold(doing))
+            texts = list(self.phrases.fixed.phrases) + [FIXED_LABEL]
+            success = {_stem(w) for t in texts for w in _TOKEN.findall(self.norm.fold(t))}
+            cached = self._stems[key] = frozenset(_stem(w) for w in re.findall(r"[a-z0-9]+", doing)) - success
+        return cached
 
     def is_unsure(self, move: Move, option: str) -> bool:
         return (self.phrases.option(move.id, option) or _NO_PHRASES).unsure
