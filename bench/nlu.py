@@ -46,6 +46,7 @@ DEFAULT_FILES = (
     DATA_DIR / "complaints_real_style.jsonl",
     DATA_DIR / "short_generic.jsonl",
     DATA_DIR / "answers.jsonl",
+    DATA_DIR / "answers_unseen.jsonl",
 )
 DEFAULT_MODELS = REPO_ROOT / "models"
 if str(REPO_ROOT) not in sys.path:  # custom components (components.*) live in the repo
@@ -392,8 +393,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             outcomes = [answer_outcome(controller, o["move"], incoming(p)) for o, p in zip(items, mine)]
             s = score_answers(items, outcomes, controller)
             right, none_ok = ratio(s.right, s.option_n), ratio(s.none_asked_again, s.none_n)
+            # the second set was written later and never tuned against: its figures are kept apart
+            key = path.stem
             figures.update(
-                answers_right_option=right, answers_opposite_polarity=s.opposite, answers_none_asked_again=none_ok
+                {
+                    f"{key}_right_option": right,
+                    f"{key}_opposite_polarity": s.opposite,
+                    f"{key}_none_asked_again": none_ok,
+                }
             )
             for move_id, label, got, text in s.misses[: args.misses]:
                 print(f"  [{move_id}] label={label} got={got}  {text!r}")
@@ -401,9 +408,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             print(f"opposite polarity:         {s.opposite}")
             print(f"no option, asked again:    {pct(none_ok)} ({s.none_asked_again}/{s.none_n})")
             checks += [
-                ("typed answers: right option >= 97%", pct(right), right is not None and right >= 0.97),
-                ("typed answers: opposite polarity = 0", str(s.opposite), s.opposite == 0),
-                ("typed answers: no-fit asked again >= 95%", pct(none_ok), none_ok is not None and none_ok >= 0.95),
+                (f"typed answers ({path.name}): right option >= 97%", pct(right), right is not None and right >= 0.97),
+                (f"typed answers ({path.name}): opposite polarity = 0", str(s.opposite), s.opposite == 0),
+                (
+                    f"typed answers ({path.name}): no-fit asked again >= 95%",
+                    pct(none_ok),
+                    none_ok is not None and none_ok >= 0.95,
+                ),
             ]
             continue
         model_score = score(items, mine)

@@ -45,13 +45,17 @@ REQUIRED_KEYS = {
     "complaints_real_style.jsonl": ("text", "label", "note"),
     "short_generic.jsonl": ("text", "label"),
     "answers.jsonl": ("move", "text", "label"),
+    "answers_unseen.jsonl": ("move", "text", "label"),
 }
 # the typed answers are labelled with an option of their move, `fixed` (a repair step worked) or `none`
 ANSWERS = "answers.jsonl"
+# a second set of typed answers, written later by a writer who saw only the questions, to check the
+# reader on replies nobody tuned it against
+UNSEEN_ANSWERS = "answers_unseen.jsonl"
 ANSWER_EXTRA_LABELS = frozenset({"none"})
 MINIMUM_PER_OPTION = 5
 DEFAULT_KEYS = ("text", "label")
-MINIMUM_LINES = {"complaints_real_style.jsonl": 150, "short_generic.jsonl": 60, ANSWERS: 500}
+MINIMUM_LINES = {"complaints_real_style.jsonl": 150, "short_generic.jsonl": 60, ANSWERS: 500, UNSEEN_ANSWERS: 300}
 MINIMUM_PER_SYMPTOM = {"complaints_real_style.jsonl": 3}
 SHORT_WORDS = (2, 6)
 
@@ -248,8 +252,9 @@ def answer_index() -> TrainingIndex:
     return TrainingIndex(training_examples() + answer_phrases())
 
 
-def test_typed_answers_are_apart_from_the_answer_phrases(answer_index):
-    path = BENCH_DIR / ANSWERS
+@pytest.mark.parametrize("name", [ANSWERS, UNSEEN_ANSWERS])
+def test_typed_answers_are_apart_from_the_answer_phrases(answer_index, name):
+    path = BENCH_DIR / name
     if not path.is_file():
         pytest.fail(f"{path} is missing")
     found = too_close(answer_index, texts_of(path))
@@ -327,7 +332,7 @@ def test_lines_are_well_formed(path):
         for key in keys:
             if not isinstance(obj[key], str) or not obj[key].strip():
                 problems.append(f"{where}: {key} must be a non-empty string")
-        if path.name == ANSWERS:
+        if is_answers(path):
             if obj["move"] not in options:
                 problems.append(f"{where}: unknown move {obj['move']!r}")
             elif obj["label"] not in options[obj["move"]]:
@@ -384,6 +389,10 @@ def test_every_option_has_typed_answers():
     assert not short, f"{ANSWERS}: fewer than {MINIMUM_PER_OPTION} replies for:\n" + "\n".join(short)
 
 
+def is_answers(path: Path) -> bool:
+    return path.name in (ANSWERS, UNSEEN_ANSWERS)
+
+
 def answer_labels() -> dict[str, frozenset[str]]:
     """Every question and repair step with options, and the labels a typed reply to it may have."""
     from bot.knowledge import load_knowledge
@@ -405,7 +414,7 @@ def test_no_duplicates_within_or_across_files():
     seen: dict[str, str] = {}
     clashes = []
     for path in sources:
-        moves = [obj.get("move", "") for _, obj in read_jsonl(path)] if path.name == ANSWERS else None
+        moves = [obj.get("move", "") for _, obj in read_jsonl(path)] if is_answers(path) else None
         for i, (where, text) in enumerate(texts_of(path)):
             key = dedup_key(text) if moves is None else f"{moves[i]}: {dedup_key(text)}"
             if key in seen:
