@@ -36,6 +36,9 @@ MISMATCH = 0.8
 # "It works now" and a failure this close (both acceptable) are asked about, not picked: the generic
 # success phrases ("works fine") also fit sentences about something else working.
 POLAR_DOUBT = 0.12
+# Word overlap loses up to this much for the reply's words that the question's answers are written
+# with but the phrase is not.
+UNEXPLAINED = 0.45
 # Below ACCEPT, an option this far ahead of every other is still the one meant.
 CLEAR_LEAD_FLOOR = 0.5
 CLEAR_LEAD = 0.2
@@ -167,6 +170,20 @@ class Normaliser:
                 return polarity, rest
         return None, text
 
+    def words(self, folded: str) -> Tuple[Tuple[str, ...], Tuple[str, ...]]:
+        """(asserted, denied) content words, the same way for a reply and a phrase: after an opening
+        "yes"/"no" that only answers ("no, it stays offline"), but with one that negates what follows
+        ("didn't pick up the cat")."""
+        polarity, rest = self.lead(folded)
+        opening = re.sub(r"[\s,.!:;-]+", " ", _FILLER_START.sub("", folded)[: -len(rest)] if rest else "").strip()
+        if polarity == "yes" or opening in _ANSWER_NO:
+            return _word_polarity(rest)
+        return _word_polarity(folded)
+
+
+# an opening "no" that answers and negates nothing after it
+_ANSWER_NO = frozenset({"no", "nope", "nah", "na", "n", "noo", "nooo", "negative", "nein", "non", "no way"})
+
 
 def negated(text: str) -> bool:
     return bool(_NEGATION.search(text or ""))
@@ -180,21 +197,32 @@ def _close(a: str, b: str) -> bool:
     return a == b or (min(len(a), len(b)) >= 4 and SequenceMatcher(None, a, b).ratio() >= 0.85)
 
 
-def _overlap(said: Sequence[str], wanted: Sequence[str]) -> float:
-    """Share of a phrase's words the reply contains (misspellings count 0.8), minus extra words a little."""
+def _overlap(said: Sequence[str], wanted: Sequence[str], known: frozenset = frozenset()) -> float:
+    """Share of a phrase's words the reply contains (misspellings count 0.8), less for the reply's other
+    words: a little for any, more for words the question's other answers are written with ("the garage
+    one and the porch one run fine" holds all of "the garage one too", and "fine" besides)."""
     wanted = [w for w in wanted if w not in _NEG_STOP]
     said = [w for w in said if w not in _NEG_STOP]
     if not wanted or not said:
         return 0.0
     hits = 0.0
+    matched = set()
     for w in wanted:
         if w in said:
             hits += 1
-        elif any(_close(w, s) for s in said):
-            hits += 0.8
+            matched.add(w)
+        else:
+            near = next((s for s in said if _close(w, s)), None)
+            if near is not None:
+                hits += 0.8
+                matched.add(near)
+    if not hits:
+        return 0.0
     recall = hits / len(wanted)
     precision = min(1.0, hits / len(said))
-    return 0.8 * recall + 0.2 * precision
+    telling = [s for s in said if s not in matched and _stem(s) in known]
+    unexplained = len(telling) / (len(telling) + hits)
+    return 0.8 * recall + 0.2 * precision - UNEXPLAINED * unexplained
 
 
 @dataclass(frozen=True)
@@ -222,7 +250,7 @@ class AnswerReader:
         self._classifiers: Dict[str, Optional[Any]] = {}
         self._memo: Dict[str, np.ndarray] = {}
         self._not_answers: Optional[Tuple[Optional[np.ndarray]]] = None
-        self._stems: Dict[Tuple[str, str, str], frozenset] = {}  # per step, read once
+        self._stems: Dict[Tuple[str, ...], frozenset] = {}  # per step, read once
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         if self._embed is None:
@@ -246,7 +274,7 @@ class AnswerReader:
                 pol, _ = self.norm.lead(self.norm.fold(t))
                 rest = self._phrase_key(t)
                 if rest not in found:
-                    found[rest] = _Phrase(rest, *_word_polarity(self.norm.fold(t)), negated(rest) or pol == "no", None)
+                    found[rest] = _Phrase(rest, *self.norm.words(self.norm.fold(t)), negated(rest) or pol == "no", None)
             vectors = self.vectors(list(found))
             phrases = tuple(
                 _Phrase(p.text, p.asserted, p.denied, p.negated, v) for p, v in zip(found.values(), vectors)
@@ -269,6 +297,15 @@ class AnswerReader:
         """A word one side asserts that the other denies, synonyms included."""
         same = self.norm.synonyms
         return any(_close(x, y) or y in same.get(x, ()) for x in a for y in b)
+
+    def _reverses(self, asserted: Sequence[str], denied: Sequence[str], phrase: _Phrase) -> bool:
+        """The reply says every word of the phrase with the other negation, and none of them both ways."""
+        if not phrase.words:
+            return False
+        flipped = all(self._conflict([w], asserted) and not self._conflict([w], denied) for w in phrase.denied)
+        return flipped and all(
+            self._conflict([w], denied) and not self._conflict([w], asserted) for w in phrase.asserted
+        )
 
     def _opposed(self, said: Sequence[str], phrase: Sequence[str]) -> bool:
         """ "setup failed" against "setup worked": words the data lists as opposites."""
@@ -469,6 +506,19 @@ class AnswerReader:
             cached = self._stems[key] = frozenset(_stem(w) for w in re.findall(r"[a-z0-9]+", doing)) - success
         return cached
 
+    def _telling_against(self, move: Move, option: str) -> frozenset:
+        """The stems of words the move's other answers are written with and this option's are not."""
+        key = ("against", move.id, move.prompt, option)
+        cached = self._stems.get(key)
+        if cached is None:
+            own: set = set()
+            others: set = set()
+            for o, label in self._answers_of(move):
+                words = {_stem(w) for p in self._option_phrases(move, o, label)[1] for w in p.words}
+                (own if o == option else others).update(words)
+            cached = self._stems[key] = frozenset(others - own)
+        return cached
+
     def is_unsure(self, move: Move, option: str) -> bool:
         return (self.phrases.option(move.id, option) or _NO_PHRASES).unsure
 
@@ -512,17 +562,19 @@ class AnswerReader:
         bare = not [w for w in _TOKEN.findall(rest) if w not in _BARE_FILLERS]
         said_negated = negated(rest) or polarity == "no"
         # a yes/no that opens the reply answers; it negates nothing of what follows ("no, still the same")
-        asserted, denied = _word_polarity(rest if polarity else folded)
+        asserted, denied = self.norm.words(folded) if polarity else _word_polarity(folded)
         said = list(asserted) + list(denied)
         scored: List[Tuple[float, str]] = []
         polar: List[str] = []
         vector = None if bare else self.embed([rest])[0]
         said_words = set(_TOKEN.findall(folded))
+        contrary: set = set()  # options a phrase of which the reply denies word for word
         support: Dict[str, float] = {}  # options a phrase of the reply's own negation fits, and how well
         failure_words = set(self.phrases.fixed.never_with) & set(_TOKEN.findall(folded))
         if polarity is None and not said_negated and not failure_words and self._echoes_the_step(move, said):
             return Reading()  # "my phone is on 5ghz i think" repeats the step's own words; it reports no outcome
         for option, label in options:
+            known = self._telling_against(move, option)
             pol, phrases = self._option_phrases(move, option, label)
             never = (self.phrases.option(move.id, option) or _NO_PHRASES).never_with
             if any(w in said_words for w in never):
@@ -539,8 +591,10 @@ class AnswerReader:
                     continue  # "it's not working now" never reads as "it works now"
                 contradicts = self._conflict(asserted, p.denied) or self._conflict(denied, p.asserted)
                 if contradicts or self._opposed(asserted, p.asserted):
+                    if contradicts and self._reverses(asserted, denied, p):
+                        contrary.add(option)  # "it's detected now" says the opposite of "still not detected"
                     continue  # "lots of reports" is not "No reports"; "reset it twice" is not "never reset"
-                score = _similarity(vector, said, p)
+                score = _similarity(vector, said, p, known)
                 if p.negated != said_negated:
                     score *= MISMATCH  # "both got detected" against "it detects nothing"
                 if score > best:
@@ -549,6 +603,10 @@ class AnswerReader:
                 support[option] = best
             scored.append((best, option))
         reading = self._decide(move, options, scored, polarity, polar, bare, said_negated, vector)
+        others = [o for _, o in scored if o not in contrary]
+        if reading.option is None and not reading.between and len(scored) == 2 and len(contrary) == 1 and others:
+            # of two answers, the reply says the opposite of one in its own words: it means the other
+            return Reading(option=others[0], polarity=polarity, score=CLEAR_LEAD_FLOOR)
         if reading.waiting and not _has_word(tokens):
             reading = Reading(score=reading.score)  # "5555" says nothing, not "one moment"
         filler = polarity == "yes" and rest and not bare and not negated(rest)  # "yes, still not working" stays open
@@ -619,9 +677,9 @@ def _both(top: Tuple[float, Optional[str]], second: Tuple[float, Optional[str]])
     return tuple(o for _, o in (top, second) if o is not None)
 
 
-def _similarity(vector: np.ndarray, said: Sequence[str], phrase: _Phrase) -> float:
+def _similarity(vector: np.ndarray, said: Sequence[str], phrase: _Phrase, known: frozenset = frozenset()) -> float:
     cosine = float(np.dot(vector, phrase.vector)) if phrase.vector is not None else 0.0
-    overlap = _overlap(said, phrase.words)
+    overlap = _overlap(said, phrase.words, known)
     # Word overlap is exact but blind to paraphrase; the embedding sees paraphrase but blurs
     # short texts. The better of the two, nudged up when both agree.
     return max(cosine, overlap) + 0.15 * min(cosine, overlap)

@@ -242,8 +242,8 @@ def test_a_yes_or_no_word_that_begins_a_sentence_is_read_with_it(engine, move_id
 @pytest.mark.parametrize(
     "move_id, text, expected, between",
     [
-        ("led_check", "the light does a slow green flash over and over", "blinking_green", {"solid_green"}),
-        ("motion_test", "it catches me walking but the dog gets ignored", "detects_you_not_pet", {"detects_both"}),
+        ("local_access_test", "vlc plays it, the kasa app just spins", "local_works_app_fails", {"both_work"}),
+        ("motion_test", "caught me fine, never the dog", "detects_you_not_pet", {"detects_nothing"}),
     ],
 )
 def test_the_classifier_settles_what_the_nearest_phrases_leave_open(
