@@ -69,8 +69,8 @@ _FILLER_START = re.compile(r"^(?:(?:well|um+|uh+|hm+|so|oh|ah|ok|okay|and|lol|ha
 # a reply that opens on what the customer is doing ("checking now"); "working now" says it works
 _ONGOING = re.compile(r"^(?!(?:working|nothing|something|anything|everything)\b)[a-z]{3,}ing\b")
 _STOP = frozenset(
-    """the a an it is i my to of and or on in at for this that its it's was be me do does did all
-    now right just then so really very also too there here one some any what when which who has have
+    """the a an it is i my to of and or on in at for this that its it's was be me do does did
+    now right then so really very also too there here one some any what when which who has have
     had been are were am will would can could should we you your they them he she his her our us
     still again yet well think guess maybe probably pretty quite bit kinda sort like seems seem
     okay please thanks""".split()
@@ -194,7 +194,16 @@ def content_words(text: str) -> List[str]:
 
 
 def _close(a: str, b: str) -> bool:
-    return a == b or (min(len(a), len(b)) >= 4 and SequenceMatcher(None, a, b).ratio() >= 0.85)
+    """The same word, or a misspelling of it; never its opposite ("reachable" / "unreachable")."""
+    if a == b:
+        return True
+    short, long_ = sorted((a, b), key=len)
+    if any(long_ == prefix + short for prefix in _NEGATING_PREFIXES):
+        return False
+    return min(len(a), len(b)) >= 4 and SequenceMatcher(None, a, b).ratio() >= 0.85
+
+
+_NEGATING_PREFIXES = ("un", "dis", "in", "non", "im", "mis")
 
 
 def _overlap(said: Sequence[str], wanted: Sequence[str], known: frozenset = frozenset()) -> float:
