@@ -590,6 +590,9 @@ class Controller:
         conv.phase, conv.candidates = Phase.CLARIFY, candidates
         buttons = [(_capital(self.k.symptom(s).says), choice_payload("symptom", s)) for s in candidates]
         buttons.append(("Something else", choice_payload("symptom", "none")))
+        if len(candidates) == 1:
+            # one guess is named in the question: "one of these" over a single button reads as a slip
+            return [Reply(text=f"Did you mean: {self.k.symptom(candidates[0]).says}?", buttons=buttons)]
         return [Reply(text="Did you mean one of these?", buttons=buttons)]
 
     def _clarify_answer(self, conv: Conversation, msg: Incoming) -> List[Reply]:

@@ -688,6 +688,7 @@ def test_a_complaint_named_in_so_many_words_is_asked_about_when_the_model_is_uns
         entities=[led],
     )
     assert chat.conv.phase == "clarify" and chat.conv.candidates == ["offline_after_months"], chat.texts
+    assert chat.last[-1].text == "Did you mean: your camera worked for a while, then went offline?"
     chat.say("yes", "affirm", 0.97)
     state = DiagnosisState.from_dict(chat.conv.engine)
     assert state.symptoms == ["offline_after_months"] and state.answer("led_check") == "solid_green"
