@@ -348,6 +348,12 @@ def _along_a_row(word: str) -> bool:
     return len(word) >= 4 and any(word in row or word in row[::-1] for row in _KEY_ROWS)
 
 
+# A message of at least this many words, fewer than this share of them different, is one phrase
+# repeated ("actually wait, actually wait, ..."); real messages that long vary their words.
+REPEATED_WORDS = 30
+REPEATED_SHARE = 0.15
+
+
 def looks_like_noise(text: str) -> bool:
     """Keyboard mashing, markup, JSON and escape sequences: the language model still picks an intent
     for them ("aaaa..." reads as asking for a person), so they must not be able to act as one."""
@@ -367,6 +373,8 @@ def looks_like_noise(text: str) -> bool:
     ]
     if not words:
         return True
+    if len(words) >= REPEATED_WORDS and len(set(words)) < REPEATED_SHARE * len(words):
+        return True  # a phrase pasted over and over: the language model reads it with full confidence
     visible = len("".join(text.split()))
     # most of a real message is its words; symbol soup with a stray letter is not
     return sum(len(w) for w in words) < 0.4 * visible

@@ -336,6 +336,18 @@ def test_a_hand_run_along_a_keyboard_row_is_noise(text, noise):
     assert looks_like_noise(text) is noise
 
 
+def test_a_phrase_pasted_over_and_over_is_noise():
+    from bot.dialogue.understanding import looks_like_noise
+
+    assert looks_like_noise("actually wait, " * 250)  # Rasa read it as a reset complaint at 1.00
+    long_story = (
+        "so i set up the camera in march and it worked great until last week when it started dropping off "
+        "the wifi every night around midnight, the light goes amber and the app says offline, i unplugged it "
+        "and it came back, then the next night the same thing happened again, the router is two rooms away"
+    )
+    assert not looks_like_noise(long_story)
+
+
 @pytest.mark.parametrize(
     "text, verdict",
     [
