@@ -74,6 +74,8 @@ HANDOFF_CONFIDENCE = 0.5
 COMMAND_CONFIDENCE = 0.6
 # A message mistaken for "choose" is re-read from the other intents only when one of them is this clear.
 REINTERPRET_CONFIDENCE = 0.6
+# ... and had at least this much of the model's own confidence before
+LEFTOVER_FLOOR = 0.1
 # Messages about the camera that name no fault: asked "what is it doing?", never "outside what I can diagnose".
 DETAIL_INTENTS = ("vague_problem", "inform")
 COMMON_SHOWN = 5
@@ -1338,9 +1340,12 @@ class Controller:
         rest = [(i, c) for i, c in msg.ranking if i not in ANSWER_INTENTS and i != "nlu_fallback"]
         if msg.confidence >= CLEAR_ANSWER and not any(c >= CLARIFY_FLOOR for _, c in rest):
             return msg
+        # a leftover the model itself barely considered is no reading ("dont have a spare charger": skip
+        # 0.85, goodbye 0.07 would become "Bye!")
+        considered = bool(rest) and rest[0][1] >= LEFTOVER_FLOOR
         total = sum(c for _, c in rest) or 1.0
         rest = [(i, c / total) for i, c in rest]
-        if not rest or rest[0][1] < REINTERPRET_CONFIDENCE:
+        if not rest or rest[0][1] < REINTERPRET_CONFIDENCE or not considered:
             return replace(msg, intent="nlu_fallback", confidence=0.0, ranking=tuple(rest))
         return replace(msg, intent=rest[0][0], confidence=rest[0][1], ranking=tuple(rest))
 

@@ -1104,3 +1104,16 @@ def test_keyboard_mashing_as_a_first_message_is_asked_to_be_said_again(controlle
     chat = Chat(controller)
     chat.say(text, "out_of_scope", 0.7)
     assert [r.name for r in chat.last] == ["unreadable"] and chat.conv.phase == "idle", chat.texts
+
+
+def test_a_first_message_is_not_read_by_an_intent_the_model_barely_considered(controller):
+    # "dont have a spare charger" opened the chat: skip 0.85 is no first message, and the goodbye
+    # behind it (0.07 of the model's confidence, most of what is left) said "Bye!"
+    chat = Chat(controller)
+    chat.say(
+        "dont have a spare charger",
+        "skip",
+        0.85,
+        ranking=[("skip", 0.85), ("goodbye", 0.07), ("start_over", 0.03), ("human_handoff", 0.01)],
+    )
+    assert chat.last[-1].name != "goodbye", chat.texts
