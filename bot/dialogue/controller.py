@@ -638,6 +638,11 @@ class Controller:
             # the language model could not settle; ask about that one, with its words
             self._keep_entities(conv, msg)
             return self._clarify(conv, named)
+        shown = self._shown_by(msg)
+        if len(shown) == 1 and found.get(shown[0], 0.0) < SYMPTOM_CONFIDENCE:
+            # "camera offline", then "its blinking green": the light is what one complaint is defined by
+            self._keep_entities(conv, msg)
+            return self._clarify(conv, shown)
         if top in DETAIL_INTENTS or top == "nlu_fallback" or (top == "out_of_scope" and msg.confidence < 0.8):
             return self._what_doing(conv, msg, list(found.items()))
         return None
@@ -1367,6 +1372,15 @@ class Controller:
         for s in self._named(msg):
             scores[s] = max(scores.get(s, 0.0), CLARIFY_FLOOR)
         return sorted(scores.items(), key=lambda x: -x[1])
+
+    def _shown_by(self, msg: Incoming) -> List[str]:
+        """The symptoms defined by what the message states (the LED blinking green), all of it."""
+        stated = {(m.id, option) for m, option, _ in self.engine.entity_answers(msg.entities) if option}
+        return [
+            s.id
+            for s in self.k.symptoms
+            if s.states and all((i.move, i.option) in stated for i in s.states) and not self._contradicted(s.id, msg)
+        ]
 
     def _named(self, msg: Incoming) -> List[str]:
         """The symptoms whose keywords the message contains, unless it contradicts them."""

@@ -1127,3 +1127,19 @@ def test_a_first_message_is_not_read_by_an_intent_the_model_barely_considered(co
         ],
     )
     assert chat.last[-1].name != "goodbye", chat.texts
+
+
+def test_a_light_that_defines_a_complaint_is_asked_about_after_a_vague_opening(controller):
+    # "camera offline", then "its blinking green": the bot noted the light and asked "what is it doing?"
+    # again, although the blinking green light is what one complaint is defined by
+    chat = Chat(controller)
+    chat.say("camera offline", "nlu_fallback", 0.4, ranking=[("nlu_fallback", 0.4), ("offline_after_months", 0.3)])
+    led = {"entity": "led_state", "value": {"colour": "green", "mode": "blinking"}, "text": "blinking green"}
+    chat.say(
+        "its blinking green", "nlu_fallback", 0.4, ranking=[("nlu_fallback", 0.4), ("inform", 0.3)], entities=[led]
+    )
+    assert chat.conv.candidates == ["green_blinking_no_cloud"], chat.texts
+    assert chat.last[-1].text == "Did you mean: the LED blinks green but the app can't reach the camera?"
+    chat.say("yes", "affirm", 0.97)
+    state = DiagnosisState.from_dict(chat.conv.engine)
+    assert state.symptoms == ["green_blinking_no_cloud"] and state.answer("led_check") == "blinking_green"
