@@ -146,6 +146,10 @@ def test_what_motion_detection_catches_is_a_fact(text, option):
         ("no the other devices drop too", "other_devices_ok", "no"),
         ("no, my other devices disconnect as well", "other_devices_ok", "no"),
         ("no my other devices are fine", "other_devices_ok", "yes"),
+        # devices named one by one
+        ("phone and laptop are fine on the wifi", "other_devices_ok", "yes"),
+        ("my tv, tablet and xbox all work fine", "other_devices_ok", "yes"),
+        ("my tv and ipad keep dropping too", "other_devices_ok", "no"),
         # a card named by its size or brand is still the other card
         ("i put in a new 128gb card and it still says no sd card", "sd_card_test", "not_recognized"),
         ("tried a different sandisk card, still not recognized", "sd_card_test", "not_recognized"),
