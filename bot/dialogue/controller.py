@@ -689,7 +689,8 @@ class Controller:
             return replies + self._answer(conv, state, step, choice[1], said=self._button_label(step, choice[1]))
         readable = choice is None and not payload and not looks_like_noise(msg.text)
         reading = self._reading(step, msg) if readable and isinstance(step, Ask) else Reading()
-        if reading.polarity is not None and isinstance(step, Ask) and self._yes_no_opens_a_fact(step, msg):
+        opened = reading.polarity is not None or reading.option is not None  # "What happened?" drops the yes/no
+        if opened and isinstance(step, Ask) and self._yes_no_opens_a_fact(step, msg):
             reading = Reading()  # "no, never reset it" while the power cycle is asked: noted, asked again
         opened_with_yes_no = reading.polarity is not None and msg.confidence < CLEAR_COMMAND
         if reading.option is not None and reading.score < FACT_BEATS_WEAK and isinstance(step, Ask):
@@ -839,7 +840,9 @@ class Controller:
         """The reply's yes or no opens a statement that answers another question ("no, never reset it
         before", "yeah its blinking green"), not the open one."""
         folded = self.reader.norm.fold(msg.text)
-        _, rest = self.reader.norm.lead(folded)
+        polarity, rest = self.reader.norm.lead(folded)
+        if polarity is None:
+            return False
         for move, _, ent in self.engine.entity_answers(msg.entities):
             if not isinstance(ent.get("value"), dict):
                 continue  # a number is detail of the answer ("yep 5V and it's a 3 amp one"), not a statement
