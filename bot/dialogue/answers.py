@@ -170,11 +170,13 @@ class Normaliser:
                 return polarity, rest
         return None, text
 
-    def words(self, folded: str) -> Tuple[Tuple[str, ...], Tuple[str, ...]]:
+    def words(
+        self, folded: str, lead: Optional[Tuple[Optional[str], str]] = None
+    ) -> Tuple[Tuple[str, ...], Tuple[str, ...]]:
         """(asserted, denied) content words, the same way for a reply and a phrase: after an opening
         "yes"/"no" that only answers ("no, it stays offline"), but with one that negates what follows
-        ("didn't pick up the cat")."""
-        polarity, rest = self.lead(folded)
+        ("didn't pick up the cat"). `lead` is `self.lead(folded)` when it has been read already."""
+        polarity, rest = lead or self.lead(folded)
         opening = re.sub(r"[\s,.!:;-]+", " ", _FILLER_START.sub("", folded)[: -len(rest)] if rest else "").strip()
         if polarity == "yes" or opening in _ANSWER_NO:
             return _word_polarity(rest)
@@ -193,6 +195,7 @@ def content_words(text: str) -> List[str]:
     return [w.strip(".-") for w in _TOKEN.findall(text) if w.strip(".-") and w.strip(".-") not in _STOP]
 
 
+@lru_cache(maxsize=1 << 16)
 def _close(a: str, b: str) -> bool:
     """The same word, or a misspelling of it; never its opposite ("reachable" / "unreachable")."""
     if a == b:
@@ -206,14 +209,16 @@ def _close(a: str, b: str) -> bool:
 _NEGATING_PREFIXES = ("un", "dis", "in", "non", "im", "mis")
 
 
-def _overlap(said: Sequence[str], wanted: Sequence[str], known: frozenset = frozenset()) -> float:
+def _overlap(said: Sequence[str], wanted: Sequence[str], telling: Sequence[str] = ()) -> float:
     """Share of a phrase's words the reply contains (misspellings count 0.8), less for the reply's other
-    words: a little for any, more for words the question's other answers are written with ("the garage
-    one and the porch one run fine" holds all of "the garage one too", and "fine" besides)."""
+    words: a little for any, more for `telling` ones, which the question's other answers are written
+    with ("the garage one and the porch one run fine" holds all of "the garage one too", and "fine"
+    besides)."""
     wanted = [w for w in wanted if w not in _NEG_STOP]
     said = [w for w in said if w not in _NEG_STOP]
     if not wanted or not said:
         return 0.0
+    distinct = list(dict.fromkeys(said))  # a long reply repeats its words; each is compared once
     hits = 0.0
     matched = set()
     for w in wanted:
@@ -221,7 +226,7 @@ def _overlap(said: Sequence[str], wanted: Sequence[str], known: frozenset = froz
             hits += 1
             matched.add(w)
         else:
-            near = next((s for s in said if _close(w, s)), None)
+            near = next((s for s in distinct if _close(w, s)), None)
             if near is not None:
                 hits += 0.8
                 matched.add(near)
@@ -229,8 +234,8 @@ def _overlap(said: Sequence[str], wanted: Sequence[str], known: frozenset = froz
         return 0.0
     recall = hits / len(wanted)
     precision = min(1.0, hits / len(said))
-    telling = [s for s in said if s not in matched and _stem(s) in known]
-    unexplained = len(telling) / (len(telling) + hits)
+    against = len([s for s in telling if s not in matched])
+    unexplained = against / (against + hits)
     return 0.8 * recall + 0.2 * precision - UNEXPLAINED * unexplained
 
 
@@ -546,7 +551,8 @@ class AnswerReader:
         folded = self.norm.fold(text)
         if self.norm.is_question(folded):
             return Reading()  # "what is a good brand of charger" asks; it answers nothing
-        polarity, rest = self.norm.lead(folded)
+        lead = self.norm.lead(folded)
+        polarity, rest = lead
         if polarity and move.kind == "action" and not self._asks_yes_or_no(move):
             polarity = None  # "What happened?" - "yes i did the reset" says no outcome; the words decide
         offered = [o for o, _ in options]
@@ -571,7 +577,7 @@ class AnswerReader:
         bare = not [w for w in _TOKEN.findall(rest) if w not in _BARE_FILLERS]
         said_negated = negated(rest) or polarity == "no"
         # a yes/no that opens the reply answers; it negates nothing of what follows ("no, still the same")
-        asserted, denied = self.norm.words(folded) if polarity else _word_polarity(folded)
+        asserted, denied = self.norm.words(folded, lead) if polarity else _word_polarity(folded)
         said = list(asserted) + list(denied)
         scored: List[Tuple[float, str]] = []
         polar: List[str] = []
@@ -583,7 +589,8 @@ class AnswerReader:
         if polarity is None and not said_negated and not failure_words and self._echoes_the_step(move, said):
             return Reading()  # "my phone is on 5ghz i think" repeats the step's own words; it reports no outcome
         for option, label in options:
-            known = self._telling_against(move, option)
+            against = self._telling_against(move, option)
+            telling = [w for w in said if w not in _NEG_STOP and _stem(w) in against]
             pol, phrases = self._option_phrases(move, option, label)
             never = (self.phrases.option(move.id, option) or _NO_PHRASES).never_with
             if any(w in said_words for w in never):
@@ -603,7 +610,7 @@ class AnswerReader:
                     if contradicts and self._reverses(asserted, denied, p):
                         contrary.add(option)  # "it's detected now" says the opposite of "still not detected"
                     continue  # "lots of reports" is not "No reports"; "reset it twice" is not "never reset"
-                score = _similarity(vector, said, p, known)
+                score = _similarity(vector, said, p, telling)
                 if p.negated != said_negated:
                     score *= MISMATCH  # "both got detected" against "it detects nothing"
                 if score > best:
@@ -686,9 +693,9 @@ def _both(top: Tuple[float, Optional[str]], second: Tuple[float, Optional[str]])
     return tuple(o for _, o in (top, second) if o is not None)
 
 
-def _similarity(vector: np.ndarray, said: Sequence[str], phrase: _Phrase, known: frozenset = frozenset()) -> float:
+def _similarity(vector: np.ndarray, said: Sequence[str], phrase: _Phrase, telling: Sequence[str] = ()) -> float:
     cosine = float(np.dot(vector, phrase.vector)) if phrase.vector is not None else 0.0
-    overlap = _overlap(said, phrase.words, known)
+    overlap = _overlap(said, phrase.words, telling)
     # Word overlap is exact but blind to paraphrase; the embedding sees paraphrase but blurs
     # short texts. The better of the two, nudged up when both agree.
     return max(cosine, overlap) + 0.15 * min(cosine, overlap)
