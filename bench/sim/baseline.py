@@ -71,6 +71,7 @@ class Agent:
         self.memory: Dict[str, str] = {}  # everything the customer ever answered
         self.failed_moves: Dict[str, Optional[str]] = {}
         self.fixed_moves: Set[str] = set()
+        self.relapsed_moves: Set[str] = set()  # seemed to fix it, failed the post-fix checks
         self.before: Set[str] = set()  # repairs done before the conversation
         self.skipped: Dict[str, int] = {}
         self.vague_reset = False
@@ -86,6 +87,9 @@ class Agent:
 
     def fixed(self, action_id: str) -> bool:
         return action_id in self.fixed_moves
+
+    def relapsed(self, action_id: str) -> bool:
+        return action_id in self.relapsed_moves
 
     # -- the opening message -------------------------------------------------------------------
     def read_opening(self) -> None:
@@ -153,6 +157,7 @@ class Agent:
                     self.fixed_moves.add(action_id)
                     raise End("fix", names)
                 self.failed_moves[action_id] = None
+                self.relapsed_moves.add(action_id)
                 return FAILED_CHECK
             self.failed_moves[action_id] = reply
             return reply
@@ -170,7 +175,10 @@ class Agent:
     # -- naming and ending ---------------------------------------------------------------------
     def radio_or_config(self, default: str) -> str:
         """Cause 1 confirms "Power cycle temporarily restores function" and is disproved "If problem
-        occurs immediately after power-on"; cause 2 is the other reading (Pattern C)."""
+        occurs immediately after power-on"; cause 2 is the other reading (Pattern C), and confirmed by
+        "Factory reset may temporarily fix, but failure recurs"."""
+        if self.relapsed("factory_reset"):
+            return CONFIG
         seen = self.memory.get("power_cycle_restores") or self.ask("power_cycle_restores")
         if seen == "yes_for_a_while":
             return RADIO

@@ -3,7 +3,8 @@
 It shows the planner is sound on the model it plans with; it says little about real customers, which
 is what `bench.sim.world` is for. The true cause is drawn from the engine's prior, the opening symptom
 from P(symptom | cause), every answer from the knowledge's likelihoods (with a share given wrongly
-at random: customers misread LEDs and misremember), and whether a repair works from P(fixes | cause).
+at random: customers misread LEDs and misremember), and whether a repair works from P(fixes | cause)
+(or seems to, and fails the post-fix checks, from P(relapses | cause)).
 """
 
 from __future__ import annotations
@@ -49,9 +50,14 @@ class ModelCustomer:
         cause = self.truth.cause
         if is_action is None:
             is_action = move.kind == "action"
-        if is_action and self.rng.random() < move.fixes.get(cause, 0.0):
-            self.fixed_by.append(move_id)
-            return FIXED
+        if is_action:
+            draw, fixes = self.rng.random(), move.fixes.get(cause, 0.0)
+            if draw < fixes:
+                self.fixed_by.append(move_id)
+                return FIXED
+            if draw < fixes + move.relapses.get(cause, move.relapses.get("default", 0.0)):
+                return FIXED  # it seems fixed; the post-fix checks find the fault again
+
         answers = move.answer_options
         probs = np.array([o.likelihood.get(cause, o.likelihood.get("default", 0.0)) for o in answers])
         index = int(self.rng.choice(len(answers), p=probs / probs.sum()))

@@ -64,7 +64,7 @@ def ending_value(engine: DiagnosisEngine, state: DiagnosisState, route_id: str, 
     named = max(float(p[i]) for i in idx)
     value = engine.k.route(route_id).value + (1.0 - named) * engine.t.rework
     if route_id == "human_support":
-        value += float(planner.handover(state.symptoms)[planner.human] @ p)
+        value += float(planner.handover(state)[planner.human] @ p)
     return value
 
 

@@ -1235,9 +1235,10 @@ def _truth(c: Customer) -> Truth:
         routes.add("replace_camera")  # Escalation: "SD card slot hardware failure"
         if kind == "debris" and cam.inspection_fixes:
             fixes.add("sd_slot_inspection")  # Step 4: "Clean with compressed air. Reinsert card"
-        if kind == "bent" and cam.straighten_fixes and who.needle:
-            fixes.add("straighten_sd_pin")  # Scenario C
         seen = cam.bent_visible and who.torch and kind in ("bent", "broken")
+        if kind == "bent" and cam.straighten_fixes and who.needle and seen:
+            # Scenario C; a pin nobody can see bent is no fix anyone could have offered
+            fixes.add("straighten_sd_pin")
         reachable = who.second_card or seen or bool(fixes)
     elif cause == "power_supply":
         if who.spare_adapter and not who.spare_weak:

@@ -22,6 +22,8 @@ def atom_holds(atom: m.Atom, state: DiagnosisState, asked: bool = False) -> bool
         return atom.symptom in state.symptoms
     if isinstance(atom, m.FixedAtom):
         return state.fixed(atom.fixed)
+    if isinstance(atom, m.RelapsedAtom):
+        return state.relapsed(atom.relapsed)
     return state.failed(atom.failed)
 
 
@@ -46,6 +48,10 @@ def witnesses(condition: Optional[m.Condition], state: DiagnosisState) -> Option
                     move = atom.failed if isinstance(atom, m.FailedAtom) else atom.fixed
                     kind = "failed" if isinstance(atom, m.FailedAtom) else "fixed"
                     obs = next((o for o in reversed(state.observations) if o.move == move and o.kind == kind), None)
+                elif isinstance(atom, m.RelapsedAtom):
+                    obs = next(
+                        (o for o in reversed(state.observations) if o.move == atom.relapsed and o.relapsed), None
+                    )
                 else:
                     obs = None
                 if obs is not None:

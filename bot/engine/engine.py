@@ -426,7 +426,7 @@ class DiagnosisEngine:
             state.status = "fixed"
             return
         last = next(o for o in reversed(state.observations) if o.kind == "fixed")
-        last.kind, last.option = "failed", None
+        last.kind, last.option, last.relapsed = "failed", None, True
         state.status, state.outcome = "active", None
 
     def skip(self, state: DiagnosisState) -> Optional[str]:

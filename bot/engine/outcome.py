@@ -195,6 +195,8 @@ def said(k: Knowledge, obs: Observation) -> Said:
     move = k.move(obs.move)
     if obs.kind == "fixed":
         label = "It works now"
+    elif obs.relapsed:
+        label = "It seemed to work, then the problem came back at the checks"
     elif obs.option is None:
         label = "Tried it before; it did not help" if obs.before else "It did not help"
     else:

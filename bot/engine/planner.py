@@ -17,7 +17,7 @@ evaluated in one batch of array operations.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Dict, Iterable, List, Optional, Tuple
 
 import numpy as np
 
@@ -25,7 +25,7 @@ from bot.engine.conditions import holds
 from bot.engine.posterior import posterior
 from bot.engine.state import DiagnosisState
 from bot.engine.tables import Tables
-from bot.knowledge.model import Knowledge, Route
+from bot.knowledge.model import AnswerAtom, Knowledge, Route, SymptomAtom
 
 
 @dataclass(frozen=True)
@@ -68,6 +68,9 @@ class Overlay:
     def fixed(self, action_id: str) -> bool:
         return self.state.fixed(action_id)
 
+    def relapsed(self, action_id: str) -> bool:
+        return self.state.relapsed(action_id)
+
 
 def route_covers(knowledge: Knowledge, route: Route, state) -> Optional[Tuple[str, ...]]:
     """The causes a route can name now, or None when the route is not available."""
@@ -90,7 +93,7 @@ def _condition_moves(condition) -> set:
     found = set()
     for clause in condition or ():
         for atom in clause:
-            found.add(getattr(atom, "answer", None) or getattr(atom, "failed", None))
+            found.add(getattr(atom, "answer", None) or getattr(atom, "failed", None) or getattr(atom, "relapsed", None))
     found.discard(None)
     return found
 
@@ -102,7 +105,7 @@ class Planner:
         self.routes = [r for r in knowledge.routes if not r.safety_only]
         self.route_costs = np.array([r.value for r in self.routes])
         self.human = next(i for i, r in enumerate(self.routes) if r.id == HUMAN)
-        self._handover: Dict[Tuple[str, ...], np.ndarray] = {}
+        self._handover: Dict[tuple, np.ndarray] = {}
         self.rule = knowledge.avoidable
         self.rule_causes = np.array([c not in self.rule.not_for for c in tables.causes])
         self.held_back = {r.id for r in self.routes if r.recommendation in self.rule.endings}
@@ -126,30 +129,52 @@ class Planner:
                 items.append((r.when, tuple(r.covers)))
             self.route_items.append([(w, c, _condition_moves(w)) for w, c in items])
         self._route_cache: Dict[tuple, Tuple[np.ndarray, np.ndarray, list]] = {}
+        # the answers a hand-off's remaining routes depend on
+        self._route_answer_moves = sorted(
+            {
+                atom.answer
+                for r in self.routes
+                for cond in [r.when] + [knowledge.threshold(t).when for t in r.thresholds]
+                for clause in cond or ()
+                for atom in clause
+                if isinstance(atom, AnswerAtom)
+            }
+        )
         self.action_moves = {a: _condition_moves(tables.moves[a].move.requires) | {a} for a in tables.action_ids}
 
-    def handover(self, symptoms: Sequence[str]) -> np.ndarray:
+    def handover(self, state) -> np.ndarray:
         """(routes, causes): after a hand-off the agent still has to end the case the guide's way; only
-        the hand-off's row is non-zero. Per set of symptoms, as routes depend on them."""
-        key = tuple(sorted(symptoms))
+        the hand-off's row is non-zero. Routes depend on the symptoms and on what the customer already
+        answered (a reset that ended in "set-up fails" can no longer show "already configured")."""
+        known = tuple((m, state.evidence_answer(m)) for m in self._route_answer_moves)
+        key = (tuple(sorted(state.symptoms)), known)
         found = self._handover.get(key)
         if found is None:
             found = np.zeros((len(self.routes), len(self.t.causes)))
-            found[self.human] = self._resolution_costs(self.k, self.t, set(key))
+            found[self.human] = self._resolution_costs(self.k, self.t, set(key[0]), dict(known))
             self._handover[key] = found
         return found
 
-    def _resolution_costs(self, knowledge: Knowledge, tables: Tables, symptoms: set) -> np.ndarray:
+    def _resolution_costs(
+        self, knowledge: Knowledge, tables: Tables, symptoms: set, answers: Dict[str, Optional[str]]
+    ) -> np.ndarray:
         """Per cause, what ending it the guide's way costs once an agent has the case and the repairs
-        have failed: the cheapest route that names it and that these symptoms allow. Nothing more for
-        a cause the guide does not document: the agent's own work is the hand-off's cost."""
+        have failed: the cheapest route that names it and that these symptoms and the answers given so
+        far still allow. Nothing more for a cause the guide does not document: the agent's own work is
+        the hand-off's cost."""
+
+        def possible(atom) -> bool:
+            if isinstance(atom, SymptomAtom):
+                return atom.symptom in symptoms
+            if isinstance(atom, AnswerAtom):
+                given = answers.get(atom.answer)
+                return given is None or given in atom.in_
+            return True
 
         def allowed(condition) -> bool:
             if condition is None:
                 return True
-            return any(
-                all(getattr(atom, "symptom", None) in (None, *symptoms) for atom in clause) for clause in condition
-            )
+            return any(all(possible(atom) for atom in clause) for clause in condition)
 
         cost = np.zeros(len(tables.causes))
         for j, cause in enumerate(tables.causes):
@@ -296,7 +321,7 @@ class Planner:
 
     def _choose(self, state: DiagnosisState, p: np.ndarray, skipped_ok: bool) -> List[Choice]:
         t = self.t
-        self._row_handover = self.handover(state.symptoms)
+        self._row_handover = self.handover(state)
         action_pos = {a: i for i, a in enumerate(t.action_ids)}
         base_actions = np.array([self._move_available(a, state, skipped_ok, state) for a in t.action_ids], dtype=float)
         questions = [

@@ -7,7 +7,7 @@ from typing import Any, Dict, List, Sequence, Tuple
 import numpy as np
 
 from bot.engine.state import DiagnosisState, Observation
-from bot.engine.tables import Tables
+from bot.engine.tables import LIKELIHOOD_FLOOR, Tables
 
 
 def observation_likelihood(tables: Tables, obs: Observation) -> np.ndarray:
@@ -15,9 +15,11 @@ def observation_likelihood(tables: Tables, obs: Observation) -> np.ndarray:
     table = tables.moves[obs.move]
     if obs.kind == "answer":
         return table.likelihood[table.option_ids.index(obs.option or "")]
+    if obs.kind == "failed" and obs.relapsed and table.relapses.any():
+        return np.maximum(table.relapses, LIKELIHOOD_FLOOR)
     if obs.kind == "failed":
         seen = table.likelihood[table.option_ids.index(obs.option)] if obs.option else 1.0
-        return (1.0 - table.fixes) * seen
+        return (1.0 - table.fixes - table.relapses) * seen
     return table.fixes  # "fixed"
 
 
@@ -56,7 +58,7 @@ def evidence_against(tables: Tables, state: DiagnosisState, top: str) -> Dict[st
     ]
     for obs in state.observations:
         if obs.counts:
-            label = f"{obs.move}={obs.option or obs.kind}"
+            label = f"{obs.move}={obs.option or ('relapsed' if obs.relapsed else obs.kind)}"
             items.append(("failed" if obs.kind == "failed" else "answer", label, observation_likelihood(tables, obs)))
     for i, cause in enumerate(tables.causes):
         if i == t:

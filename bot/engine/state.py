@@ -34,6 +34,8 @@ class Observation:
     before: bool = False  # an action the customer did before the conversation, by what they said
     # part of the complaint itself ("blinking green"): the symptom's likelihood already counts it
     from_symptom: bool = False
+    # a "failed" action that seemed to fix it until the post-fix checks showed the fault again
+    relapsed: bool = False
 
     @property
     def is_evidence(self) -> bool:
@@ -119,6 +121,9 @@ class DiagnosisState:
 
     def fixed(self, action_id: str) -> bool:
         return any(o.move == action_id and o.kind == "fixed" for o in self.observations)
+
+    def relapsed(self, action_id: str) -> bool:
+        return any(o.move == action_id and o.relapsed for o in self.observations)
 
     @property
     def finished(self) -> bool:

@@ -20,6 +20,7 @@ class MoveTable:
     option_ids: List[str]
     likelihood: np.ndarray  # (options, causes): P(answer | cause), or P(answer | cause, not fixed)
     fixes: np.ndarray  # (causes,), zeros for questions
+    relapses: np.ndarray  # (causes,): seemed fixed, fault back at the checks; zeros for questions
     cost: float  # the customer's minutes, reading and answering included
 
 
@@ -76,8 +77,9 @@ def _build(knowledge: Knowledge) -> Tables:
         lik = np.array([_vector(o.likelihood, causes) for o in options])
         lik = np.maximum(lik, LIKELIHOOD_FLOOR)
         fixes = _vector(move.fixes, causes, default=0.0) if move.kind == "action" else np.zeros(len(causes))
+        relapses = _vector(move.relapses, causes, default=0.0)
         cost = move.cost.value + knowledge.turn_cost.value
-        moves[move.id] = MoveTable(move, index, [o.id for o in options], lik, fixes, cost)
+        moves[move.id] = MoveTable(move, index, [o.id for o in options], lik, fixes, relapses, cost)
     action_ids = [m.id for m in knowledge.moves if m.kind == "action"]
     return Tables(
         causes=causes,

@@ -50,7 +50,14 @@ class FixedAtom(Frozen):
     fixed: str
 
 
-Atom = Union[AnswerAtom, SymptomAtom, FailedAtom, FixedAtom]
+class RelapsedAtom(Frozen):
+    """Holds when the repair action seemed to fix the camera and the fault was back at the post-fix
+    checks ("Factory reset may temporarily fix, but failure recurs")."""
+
+    relapsed: str
+
+
+Atom = Union[AnswerAtom, SymptomAtom, FailedAtom, FixedAtom, RelapsedAtom]
 # Any-of a list of all-of clauses.
 Condition = List[List[Atom]]
 
@@ -107,6 +114,9 @@ class Move(Frozen):
     options: List[Option] = []
     # actions
     fixes: Dict[str, float] = {}
+    # P(the step seems to fix it, then the fault is back at the post-fix checks | cause): a relapse
+    # is evidence of its own, not a plain failure
+    relapses: Dict[str, float] = {}
     failure_options: List[Option] = []
     stales: List[str] = []
     # an action the customer already did before the conversation, by what they said
@@ -120,8 +130,8 @@ class Move(Frozen):
         if values["kind"] == "question":
             if len(values["options"]) < 2:
                 raise ValueError("a question needs at least two options")
-            if values["fixes"] or values["failure_options"] or values["tried_if"]:
-                raise ValueError("a question has no fixes/failure_options/tried_if")
+            if values["fixes"] or values["failure_options"] or values["tried_if"] or values["relapses"]:
+                raise ValueError("a question has no fixes/relapses/failure_options/tried_if")
         else:
             if not values["fixes"]:
                 raise ValueError("an action needs `fixes`")

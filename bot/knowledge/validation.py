@@ -46,10 +46,19 @@ def _check_condition(k: m.Knowledge, cond: Optional[m.Condition], file: str, whe
                 if atom.symptom not in symptoms:
                     _fail(file, where, f"condition names unknown symptom {atom.symptom!r}")
             else:
-                action = atom.failed if isinstance(atom, m.FailedAtom) else atom.fixed
+                action = _action_of(atom)
                 mv = moves.get(action)
                 if mv is None or mv.kind != "action":
                     _fail(file, where, f"condition names {action!r}, which is not an action")
+
+
+def _action_of(atom: m.Atom) -> str:
+    if isinstance(atom, m.FailedAtom):
+        return atom.failed
+    if isinstance(atom, m.RelapsedAtom):
+        return atom.relapsed
+    assert isinstance(atom, m.FixedAtom)
+    return atom.fixed
 
 
 def _check_distribution(options: Iterable[m.Option], causes: List[str], file: str, where: str) -> None:
@@ -122,6 +131,14 @@ def validate(k: m.Knowledge) -> None:
                 _fail(file, where, f"fixes names unknown cause {cause!r}")
             if not 0 <= p <= 1:
                 _fail(file, where, f"fixes for {cause!r} is not a probability")
+        for cause, p in mv.relapses.items():
+            if cause != "default" and cause not in cause_ids:
+                _fail(file, where, f"relapses names unknown cause {cause!r}")
+            if not 0 <= p <= 1:
+                _fail(file, where, f"relapses for {cause!r} is not a probability")
+        for cause in cause_ids:
+            if mv.fixes.get(cause, 0.0) + mv.relapses.get(cause, mv.relapses.get("default", 0.0)) > 1 + TOLERANCE:
+                _fail(file, where, f"fixes and relapses for {cause!r} add up to more than 1")
         for stale in mv.stales:
             if stale not in move_ids:
                 _fail(file, where, f"stales names unknown move {stale!r}")

@@ -231,3 +231,19 @@ def test_the_world_reads_no_number_from_the_knowledge():
     assert not [s for s in strings if s in NUMBER_FIELDS or "data/knowledge" in s or s.endswith(".yml")]
     calls = {n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
     assert not calls & {"getattr", "open", "load_knowledge"}
+
+
+def test_straightening_a_pin_is_owed_only_when_someone_can_see_it_bent():
+    """Scenario C's fix needs the bent pin seen: a customer who cannot see it (no torch, or a bend that
+    does not show) was never owed the fix, so not trying it is no avoidable replacement."""
+    b = world.Book(8)
+    seen = unseen = 0
+    for i in range(400):
+        c = world.draw(b, np.random.default_rng([8, i]), i, cause="sd_slot_failure")
+        if c.cam.kind != "bent" or not c.cam.straighten_fixes or not c.who.needle:
+            continue
+        visible = c.cam.bent_visible and c.who.torch
+        assert ("straighten_sd_pin" in c.truth.avoidable_if_untried) == visible
+        seen += visible
+        unseen += not visible
+    assert seen and unseen

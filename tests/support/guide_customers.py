@@ -43,6 +43,9 @@ class GuideCustomer:
     entities: Tuple[Dict, ...] = field(default_factory=tuple)
     # a known way the engine falls short of this customer's ending: the tests expect it to fail (strictly)
     known_gap: str = ""
+    # what they type when a repair seemed to work and the post-fix checks find the fault again;
+    # empty: every check passes
+    checks_fail: str = ""
 
     def answer(self, move: str) -> Answer:
         if move in self.story:
@@ -250,6 +253,21 @@ CUSTOMERS = (
             "camera_age": ("over_a_year", "over a year"),
         },
         ("threshold-flash_age_related", "threshold-degradation_recurs"),
+    ),
+    GuideCustomer(
+        "corruption-relapses",
+        "wont_connect_after_reset",
+        "camera wont reconnect after the power cut, even after i reset it",
+        {
+            "power_cycle_restores": ("no_stays_offline", "no it stays offline"),
+            "band_segregation": ("still_fails", "set-up still fails on the 2.4 network"),
+            "factory_reset": ("fixed", "ok that worked, it's back online"),
+            "swap_adapter": ("no_change", "no change"),
+            "led_check": ("amber_or_red", "amber"),
+        },
+        # Cause 2 confirms "Factory reset may temporarily fix, but failure recurs", seen here
+        ("threshold-flash_age_related", "threshold-degradation_recurs", "route-replace_camera"),
+        checks_fail="no, after unplugging it for a minute it never reconnected",
     ),
     GuideCustomer(
         "cracked-and-jammed",

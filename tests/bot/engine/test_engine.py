@@ -14,7 +14,7 @@ from bench.sim.model_world import draw_case
 from bot.engine import FIXED, Ask, DiagnosisEngine, DiagnosisState, Finished, InvalidAnswer, Verify
 from bot.engine.conditions import holds
 from bot.engine.posterior import posterior
-from bot.engine.state import STATE_VERSION
+from bot.engine.state import SAID, STATE_VERSION, Observation
 from tests.bot.engine.search import FoundPath, Searcher, apply, replay
 
 
@@ -950,3 +950,34 @@ def test_recurs_after_multiple_resets_needs_more_than_one_reset(before, met, not
     assert met in ids, ids
     if not_met:
         assert not_met not in ids, ids
+
+
+def test_a_reset_that_fails_its_checks_is_a_relapse_and_speaks_for_corrupt_configuration(engine):
+    """Cause 2 confirms "Factory reset may temporarily fix, but failure recurs": a reset that seemed to
+    work and failed the post-fix checks is that line seen in this conversation, not a plain failure
+    (which would count against the very cause it confirms)."""
+    state = DiagnosisState(symptoms=["wont_connect_after_reset"], pending="factory_reset")
+    config = engine.t.cause_index("config_corruption")
+    before = engine.belief(state)[config]
+    engine.answer(state, "factory_reset", FIXED, said="ok that worked")
+    engine.confirm_fix(state, False)
+    assert state.relapsed("factory_reset") and state.failed("factory_reset")
+    assert engine.belief(state)[config] > before
+    plain = DiagnosisState(symptoms=["wont_connect_after_reset"], pending="factory_reset")
+    engine.answer(plain, "factory_reset", "same_problem")
+    assert engine.belief(plain)[config] < engine.belief(state)[config]
+    # the threshold that needs resets that did not hold is met by what happened here, and says so
+    assert holds(engine.k.threshold("degradation_recurs").when, state)
+    said = DiagnosisState.from_json(state.to_json())
+    assert said.relapsed("factory_reset")
+
+
+def test_a_hand_off_is_costed_with_the_routes_the_answers_still_allow(engine):
+    """After "no reports" of an outage, an agent cannot end a cloud case by waiting for the outage: the
+    hand-off is not made cheaper by a route the customer's answer has closed."""
+    planner = engine.planner
+    dns = engine.t.cause_index("cloud_dns")
+    state = DiagnosisState(symptoms=["green_blinking_no_cloud"])
+    assert planner.handover(state)[planner.human][dns] == engine.k.route("wait_for_outage").value
+    state.observations.append(Observation("cloud_status", "answer", "no_reports", SAID, asked=True))
+    assert planner.handover(state)[planner.human][dns] == 0.0

@@ -36,6 +36,8 @@ def _state_for(clause, cause: str) -> DiagnosisState:
             state.observations.append(Observation(atom.failed, "failed", None, OBSERVED))
         elif isinstance(atom, m.FixedAtom):
             state.observations.append(Observation(atom.fixed, "fixed", None, OBSERVED))
+        elif isinstance(atom, m.RelapsedAtom):
+            state.observations.append(Observation(atom.relapsed, "failed", None, OBSERVED, relapsed=True))
     return state
 
 
