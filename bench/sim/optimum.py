@@ -4,8 +4,8 @@ Both are valued with the planner's own objective, so the ratio is SACSO's yardst
 optimal on their printers): every question or step costs its minutes (reading and answering
 included), an ending costs its route's customer and support minutes plus the rework of naming the
 wrong cause (`rework` x P(not the named cause)), a hand-off also the agent's resolution afterwards,
-and the closing questions it asks first. A repair that works ends the case (the post-fix checks pass
-in the model).
+and the closing questions it asks first. A repair that works ends the case; one that only seems to
+(P(relapses | cause)) fails the post-fix checks and the case goes on with that relapse as evidence.
 
 * `engine_cost(engine, symptom)` walks the engine's decision tree: at every question each answer is
   followed with its probability under the current belief, at every repair the "it works" branch and
@@ -29,6 +29,7 @@ from bot.engine.evidence import disproved
 from bot.engine.state import DiagnosisState
 
 Key = Tuple[FrozenSet[Tuple[str, str, Optional[str]]], Tuple[str, ...]]
+RELAPSED = "relapsed"  # the repair seemed to work and the post-fix checks found the fault again
 
 
 # -- the engine's own policy ------------------------------------------------------------------------
@@ -39,14 +40,17 @@ def _copy(state: DiagnosisState) -> DiagnosisState:
 
 
 def _outcomes(engine: DiagnosisEngine, p: np.ndarray, move_id: str) -> List[Tuple[str, float]]:
-    """(answer, probability) of a move under belief `p`, "fixed" included for a repair."""
+    """(answer, probability) of a move under belief `p`, "fixed" and RELAPSED included for a repair."""
     table = engine.t.moves[move_id]
     found = []
     if table.move.kind == "action":
         fixed = float(p @ table.fixes)
         if fixed > 1e-9:
             found.append(("fixed", fixed))
-        joint = table.likelihood * ((1.0 - table.fixes) * p)[None, :]
+        relapsed = float(p @ table.relapses)
+        if relapsed > 1e-9:
+            found.append((RELAPSED, relapsed))
+        joint = table.likelihood * ((1.0 - table.fixes - table.relapses) * p)[None, :]
     else:
         joint = table.likelihood * p[None, :]
     for option, w in zip(table.option_ids, joint.sum(axis=1)):
@@ -101,7 +105,11 @@ def engine_cost(
         cost = engine.t.moves[move].cost
         for option, w in _outcomes(engine, p, move):
             child = _copy(state)
-            engine.answer(child, move, option)
+            if option == RELAPSED:
+                engine.answer(child, move, "fixed")
+                engine.confirm_fix(child, False)
+            else:
+                engine.answer(child, move, option)
             cost += w * walk(child, depth + 1, mass * w)
         return cost
 
@@ -119,6 +127,7 @@ class Evidence:
     failures: Dict[str, Optional[str]] = field(default_factory=dict)
     stated: Dict[str, str] = field(default_factory=dict)  # said by the complaint itself: not counted again
     skipped: Dict[str, int] = field(default_factory=dict)
+    relapses: FrozenSet[str] = frozenset()  # failed repairs that seemed to work first
 
     def evidence_answer(self, move_id: str) -> Optional[str]:
         return self.answers.get(move_id) or self.failures.get(move_id) or self.stated.get(move_id)
@@ -135,6 +144,9 @@ class Evidence:
     def fixed(self, action_id: str) -> bool:
         return False
 
+    def relapsed(self, action_id: str) -> bool:
+        return action_id in self.relapses
+
     def evidence(self, move_id: str):
         return self.evidence_answer(move_id)
 
@@ -143,18 +155,25 @@ class Evidence:
         from bot.engine.state import OBSERVED, SAID, Observation
 
         found = [Observation(m, "answer", o, SAID, asked=True) for m, o in self.answers.items()]
-        found += [Observation(m, "failed", o, OBSERVED) for m, o in self.failures.items()]
+        found += [Observation(m, "failed", o, OBSERVED, relapsed=m in self.relapses) for m, o in self.failures.items()]
         found += [Observation(m, "answer", o, SAID, from_symptom=True) for m, o in self.stated.items()]
         return found
 
     def with_answer(self, move_id: str, option: str) -> "Evidence":
-        return Evidence(self.symptoms, {**self.answers, move_id: option}, dict(self.failures), self.stated)
+        answers = {**self.answers, move_id: option}
+        return Evidence(self.symptoms, answers, dict(self.failures), self.stated, relapses=self.relapses)
 
     def with_failure(self, move_id: str, option: Optional[str]) -> "Evidence":
-        return Evidence(self.symptoms, dict(self.answers), {**self.failures, move_id: option}, self.stated)
+        failures = {**self.failures, move_id: option}
+        return Evidence(self.symptoms, dict(self.answers), failures, self.stated, relapses=self.relapses)
+
+    def with_relapse(self, move_id: str) -> "Evidence":
+        failures = {**self.failures, move_id: None}
+        return Evidence(self.symptoms, dict(self.answers), failures, self.stated, relapses=self.relapses | {move_id})
 
     def key(self) -> Key:
         items = {(m, "a", o) for m, o in self.answers.items()} | {(m, "f", o) for m, o in self.failures.items()}
+        items |= {(m, "r", None) for m in self.relapses}
         return frozenset(items), tuple(self.symptoms)
 
 
@@ -177,8 +196,9 @@ class Search:
         mask, rcost, covers = planner._routes_for(ev)
         found = []
         held = bool(planner.avoidable_fixes(ev, p, skipped_ok=False))
+        first = bool(planner.steps_before_replacing(ev, skipped_ok=False))
         for i, route in enumerate(planner.routes):
-            if not covers[i] or (held and route.id in planner.held_back):
+            if not covers[i] or (held and route.id in planner.held_back) or (first and route.id in planner.replacing):
                 continue
             found.append(ending_value(self.e, ev, route.id, covers[i], p) + self.closing_cost[route.id])  # type: ignore[arg-type]
         return found
@@ -219,11 +239,12 @@ class Search:
                 for option, w in _outcomes(self.e, p, move_id):
                     if option == "fixed":
                         continue
-                    child = (
-                        ev.with_failure(move_id, option)
-                        if table.move.kind == "action"
-                        else ev.with_answer(move_id, option)
-                    )
+                    if option == RELAPSED:
+                        child = ev.with_relapse(move_id)
+                    elif table.move.kind == "action":
+                        child = ev.with_failure(move_id, option)
+                    else:
+                        child = ev.with_answer(move_id, option)
                     cost += w * self.value(child, depth - 1)
                     if cost >= best:
                         break

@@ -109,6 +109,7 @@ class Planner:
         self.rule = knowledge.avoidable
         self.rule_causes = np.array([c not in self.rule.not_for for c in tables.causes])
         self.held_back = {r.id for r in self.routes if r.recommendation in self.rule.endings}
+        self.replacing = {r.id for r in self.routes if r.recommendation == "replace"}
         self.closing = set(knowledge.closing_move_ids)
         self.cause_pos = {c: i for i, c in enumerate(tables.causes)}
         # look-ahead only re-checks conditions that mention the hypothetical move
@@ -294,6 +295,13 @@ class Planner:
         found = self._choose(state, p, skipped_ok=False)
         if self.avoidable_fixes(state, p, skipped_ok=False):
             found = [c for c in found if c.kind == "move" or c.id not in self.held_back]
+        first = self.steps_before_replacing(state, skipped_ok=False)
+        if first and found:
+            cheapest = min(found, key=lambda c: c.value)
+            if cheapest.kind == "route" and cheapest.id in self.replacing:
+                # the replacement is what the evidence calls for: the step that must come first, now
+                return [Choice("move", first[0], cheapest.value)]
+            found = [c for c in found if c.kind == "move" or c.id not in self.replacing]
         best = min(found, key=lambda c: c.value) if found else None
         postponed = [m for m, n in state.skipped.items() if n == 1]
         if postponed and (best is None or best.kind == "route"):
@@ -318,6 +326,10 @@ class Planner:
             if np.any(likely & (self.t.moves[a].fixes >= self.rule.min_fix_chance)):
                 found.append(a)
         return found
+
+    def steps_before_replacing(self, state, skipped_ok: bool = True) -> List[str]:
+        """The guide's steps that come before a replacement and are still open to this customer."""
+        return [a for a in self.rule.before_replacing if self._move_available(a, state, skipped_ok, state)]
 
     def _choose(self, state: DiagnosisState, p: np.ndarray, skipped_ok: bool) -> List[Choice]:
         t = self.t

@@ -425,6 +425,10 @@ class AvoidableRule(Frozen):
     # outage or clearing a cloud registration cost neither)
     endings: List[Recommendation]
     reason: str
+    # steps of the guide's procedure that come before any replacement it decides, whatever the belief
+    # (Step 1's adapter swap precedes the replacements of Steps 2-3), while the customer can do them
+    before_replacing: List[str] = []
+    before_replacing_reason: str = ""
 
 
 class Knowledge(Frozen):

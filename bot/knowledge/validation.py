@@ -174,6 +174,11 @@ def validate(k: m.Knowledge) -> None:
             if reset is None or reset.option(opt_id) is None:
                 _fail("reset_behaviour.yml", b.id, f"unknown factory_reset option {opt_id!r}")
 
+    for step in k.avoidable.before_replacing:
+        if step not in move_ids:
+            _fail("escalation.yml", "avoidable", f"before_replacing names unknown move {step!r}")
+    if k.avoidable.before_replacing and not k.avoidable.before_replacing_reason:
+        _fail("escalation.yml", "avoidable", "before_replacing needs its reason")
     for c in k.avoidable.not_for:
         if c not in cause_ids:
             _fail("escalation.yml", "avoidable", f"not_for names unknown cause {c!r}")

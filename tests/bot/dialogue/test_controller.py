@@ -223,6 +223,7 @@ def test_escalation_offers_a_person_and_hands_over_a_summary(controller):
                     "No cracks",
                     "Yes, they",
                     "It looks",
+                    "Yes, 5V",
                 )
             )
         )

@@ -981,3 +981,57 @@ def test_a_hand_off_is_costed_with_the_routes_the_answers_still_allow(engine):
     assert planner.handover(state)[planner.human][dns] == engine.k.route("wait_for_outage").value
     state.observations.append(Observation("cloud_status", "answer", "no_reports", SAID, asked=True))
     assert planner.handover(state)[planner.human][dns] == 0.0
+
+
+def _radio_crash_case(engine) -> DiagnosisState:
+    """Everything points at a crashed radio: the camera worked for months, unplugging brings it back
+    for a while, and a reset done before came back and failed again."""
+    state = engine.start(["offline_after_months"])
+    state.observations += [
+        Observation("power_cycle_restores", "answer", "yes_for_a_while", SAID, asked=True),
+        Observation("reset_recurs", "answer", "recurred", SAID, asked=True),
+        Observation("adapter_temperature", "answer", "cool", SAID, asked=True),
+        Observation("other_devices_ok", "answer", "yes", SAID, asked=True),
+    ]
+    return state
+
+
+def test_the_adapter_swap_comes_before_any_replacement(engine, k):
+    """Step 1 precedes the steps whose decisions replace the camera: however unlikely the adapter looks,
+    a camera is not replaced for what a phone charger would have shown."""
+    assert "swap_adapter" in k.avoidable.before_replacing
+    state = _radio_crash_case(engine)
+    assert engine.belief(state)[engine.t.cause_index("power_supply")] < k.avoidable.min_cause_belief
+    seen = []
+    for _ in range(12):
+        step = engine.next_step(state)
+        if not isinstance(step, Ask):
+            break
+        seen.append(step.move.id)
+        if step.move.id == "swap_adapter":
+            break
+        option = step.options[0][0] if step.options[0][0] != FIXED else step.options[1][0]
+        engine.answer(state, step.move.id, option)
+    assert "swap_adapter" in seen, seen
+    # asked where the replacement would have come, not after every cheap question there is
+    assert len(seen) <= 3, seen
+
+
+def test_a_customer_without_a_spare_adapter_still_gets_the_replacement(engine):
+    state = _radio_crash_case(engine)
+    for _ in range(20):
+        step = engine.next_step(state)
+        if isinstance(step, Finished):
+            break
+        assert isinstance(step, Ask)
+        if step.move.id == "swap_adapter":
+            engine.skip(state)
+            continue
+        if step.closing:
+            engine.answer(state, step.move.id, step.options[0][0])
+            continue
+        option = step.options[0][0] if step.options[0][0] != FIXED else step.options[1][0]
+        engine.answer(state, step.move.id, option)
+    assert isinstance(step, Finished)
+    assert step.outcome.route == "replace_camera"
+    assert state.skipped.get("swap_adapter") == 2

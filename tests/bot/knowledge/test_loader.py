@@ -425,6 +425,16 @@ BROKEN: Dict[str, Dict[str, Any]] = {
         change=lambda d: d.pop("avoidable"),
         expect=["escalation.yml", "missing top-level key 'avoidable'"],
     ),
+    "step_before_replacing_unknown": dict(
+        file="escalation.yml",
+        change=lambda d: d["avoidable"]["before_replacing"].append("swap_camera"),
+        expect=["escalation.yml", "avoidable", "before_replacing names unknown move 'swap_camera'"],
+    ),
+    "relapse_and_fix_above_one": dict(
+        file="diagnostic_steps.yml",
+        change=lambda d: move(d, "steps", "factory_reset")["relapses"].update(config_corruption=0.9),
+        expect=["diagnostic_steps.yml", "move factory_reset", "fixes and relapses for 'config_corruption'"],
+    ),
     "reserve_out_of_range": dict(
         file="causes.yml",
         change=lambda d: d["causes"][-1].update(reserve=1.5),
