@@ -46,6 +46,7 @@ from bot.engine.outcome import EscalationOutcome, Outcome
 from bot.handoff.gateway import TicketDesk
 from bot.handoff.live import handoff_queued_text
 from bot.handoff.summary import case_summary
+from bot.knowledge.phrases import load_statements
 from bot.language.scope import load_scope
 
 logger = logging.getLogger(__name__)
@@ -263,9 +264,18 @@ class Controller:
         self.tickets = tickets
         self.reader = reader or default_reader()
         self.scope = load_scope()
+        self.lacking = [re.compile(p) for p in load_statements().lacking]
         self._message: Optional[Incoming] = None
         self.k = self.engine.k
         self.symptom_ids = [s.id for s in self.k.symptoms]
+
+    def _lacks_means(self, msg: Incoming) -> bool:
+        """The reply says the customer has not got what the step needs, and is no clear command for
+        something else (a person, going back, a how-to)."""
+        if msg.intent in ("human_handoff", "go_back", "start_over", "how_to") and msg.confidence >= COMMAND_CONFIDENCE:
+            return False
+        text = (msg.text or "").lower().replace("\u2019", "'")
+        return any(p.search(text) for p in self.lacking)
 
     # -- entry points --------------------------------------------------------------------
     def handle(self, conv: Conversation, msg: Incoming) -> List[Reply]:
@@ -707,6 +717,9 @@ class Controller:
             and (reading.score >= SURE_ANSWER or msg.intent not in COMMAND_INTENTS or opened_with_yes_no)
         ):
             return replies + self._answer(conv, state, step, reading.option, said=msg.text, entities=msg.entities)
+        lacks = isinstance(step, Ask) and readable and reading.option is None and self._lacks_means(msg)
+        if lacks:
+            msg = replace(msg, intent="skip", confidence=1.0)  # "no spare charger sorry": said, not guessed
         if msg.intent in ("skip", "go_back", "start_over", "not_sure") and msg.confidence < COMMAND_CONFIDENCE:
             msg = replace(msg, intent="nlu_fallback")
         states_a_fact = any(e.get("entity") == "fact" for e in msg.entities)
@@ -730,8 +743,10 @@ class Controller:
             if unsure is not None:
                 return replies + self._answer(conv, state, step, unsure, said=msg.text)
         if (msg.intent == "skip" or unsure_without_option) and isinstance(step, Ask):
-            skipped = self.engine.skip(state)
+            skipped = self.engine.skip(state, for_good=lacks)
             after = self.engine.next_step(state)
+            if lacks:
+                return replies + [Reply.fixed("set_aside")] + self._next(conv, state)
             if isinstance(after, Ask) and after.move.id == skipped:
                 note = (
                     "I need this one before I can wrap up. Can you do it now? "

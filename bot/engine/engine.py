@@ -429,14 +429,15 @@ class DiagnosisEngine:
         last.kind, last.option, last.relapsed = "failed", None, True
         state.status, state.outcome = "active", None
 
-    def skip(self, state: DiagnosisState) -> Optional[str]:
-        """Postpone the open step: it is set aside and offered again before giving up."""
+    def skip(self, state: DiagnosisState, for_good: bool = False) -> Optional[str]:
+        """Postpone the open step: it is set aside and offered again before giving up; `for_good`
+        (the customer cannot do it: no spare charger) sets it aside as if skipped twice."""
         if state.pending is None:
             raise InvalidAnswer("no question is open")
         state.snapshot()
         state.note = None
         skipped, state.pending = state.pending, None
-        state.skipped[skipped] = state.skipped.get(skipped, 0) + 1
+        state.skipped[skipped] = max(state.skipped.get(skipped, 0) + 1, 2 if for_good else 0)
         return skipped
 
     def undo(self, state: DiagnosisState) -> bool:

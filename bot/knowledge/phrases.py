@@ -279,12 +279,14 @@ class Statements:
     hedges: Tuple[str, ...]
     negations: Tuple[str, ...]
     statements: Tuple[Statement, ...]
+    # the customer lacks what the open step needs ("I don't have a spare charger"): it is set aside
+    lacking: Tuple[str, ...] = ()
 
 
 def parse_statements(data: Any, knowledge: Optional[Knowledge], file: str = STATEMENTS_FILE) -> Statements:
     if not isinstance(data, dict):
         raise KnowledgeError(f"{file}: expected a mapping at the top level")
-    unknown = set(data) - {"version", "macros", "hedges", "negations", "statements"}
+    unknown = set(data) - {"version", "macros", "hedges", "negations", "statements", "lacking"}
     if unknown:
         raise KnowledgeError(f"{file}: unknown top-level keys {sorted(unknown)}")
     macros = data.get("macros") or {}
@@ -308,21 +310,29 @@ def parse_statements(data: Any, knowledge: Optional[Knowledge], file: str = STAT
             known = [o.id for o in move.answer_options] + (["fixed"] if move.kind == "action" else [])
             if option is not None and option not in known:
                 raise KnowledgeError(f"{where}: {option!r} is not an option of {move_id} (options: {known})")
-        patterns = []
-        for pattern in _strings(item.get("patterns"), f"{where}.patterns"):
-            expanded = re.sub(r"\{([A-Z_]+)\}", functools.partial(_expand, macros, where), pattern)
-            try:
-                re.compile(expanded)
-            except re.error as error:
-                bad = f"{where}: pattern {pattern!r} is not a valid regular expression: {error}"
-                raise KnowledgeError(bad) from None
-            patterns.append(expanded)
+        patterns = _patterns(item.get("patterns"), macros, where, f"{where}.patterns")
         found.append(Statement(move_id, option, tuple(patterns)))
+    lacking = _patterns(data["lacking"], macros, f"{file}: lacking", f"{file}: lacking") if "lacking" in data else []
     return Statements(
         hedges=_strings(data.get("hedges"), f"{file}: hedges"),
         negations=_strings(data.get("negations"), f"{file}: negations"),
         statements=tuple(found),
+        lacking=tuple(lacking),
     )
+
+
+def _patterns(items: Any, macros: Dict[str, str], where: str, label: str) -> List[str]:
+    """Regular expressions with their macros expanded, each checked to compile."""
+    patterns = []
+    for pattern in _strings(items, label):
+        expanded = re.sub(r"\{([A-Z_]+)\}", functools.partial(_expand, macros, where), pattern)
+        try:
+            re.compile(expanded)
+        except re.error as error:
+            bad = f"{where}: pattern {pattern!r} is not a valid regular expression: {error}"
+            raise KnowledgeError(bad) from None
+        patterns.append(expanded)
+    return patterns
 
 
 def _macro(macros: Dict[str, str], name: str, where: str) -> str:

@@ -1147,3 +1147,34 @@ def test_a_light_that_defines_a_complaint_is_asked_about_after_a_vague_opening(c
     chat.say("yes", "affirm", 0.97)
     state = DiagnosisState.from_dict(chat.conv.engine)
     assert state.symptoms == ["green_blinking_no_cloud"] and state.answer("led_check") == "blinking_green"
+
+
+@pytest.mark.parametrize(
+    "text, intent, confidence",
+    [
+        ("dont have a spare charger", "skip", 0.85),
+        ("no spare charger sorry", "skip", 0.54),  # a weak guess, but the words say it
+        ("i have no other adapter at home", "inform", 0.4),
+    ],
+)
+def test_a_customer_without_what_the_step_needs_is_not_asked_for_it_again(controller, text, intent, confidence):
+    chat = _at(controller, "swap_adapter")
+    replies = chat.say(text, intent, confidence)
+    assert replies[0].name == "set_aside", chat.texts
+    state = DiagnosisState.from_dict(chat.conv.engine)
+    assert state.skipped.get("swap_adapter", 0) >= 2
+    for _ in range(12):  # the rest of the case never comes back to it
+        if chat.conv.phase != "diagnosing" or chat.pending is None:
+            break
+        assert chat.pending != "swap_adapter", chat.texts
+        chat.say("skip", "skip", 0.95)
+
+
+def test_saying_what_one_lacks_is_no_answer_only_when_no_answer_fits(controller):
+    # "I don't have another card" is an answer of the slot inspection, not a step set aside
+    chat = _at(controller, "sd_slot_inspection", "sd_card_not_recognized")
+    replies = chat.say("still not detected and i don't have another card", "skip", 0.78)
+    state = DiagnosisState.from_dict(chat.conv.engine)
+    assert all(r.name != "set_aside" for r in replies), chat.texts
+    assert state.current("sd_slot_inspection") is not None
+    assert state.current("sd_slot_inspection").option == "no_other_card"

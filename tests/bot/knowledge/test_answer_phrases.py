@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from bot.knowledge import KnowledgeError, load_knowledge
@@ -72,5 +74,24 @@ def test_statements_load_and_name_real_options(knowledge):
     with pytest.raises(KnowledgeError, match="'twice' is not an option of reset_recurs"):
         parse_statements(data, knowledge)
     data["statements"][0] = {"move": "reset_recurs", "option": None, "patterns": ["{NOPE}"]}
+    with pytest.raises(KnowledgeError, match="unknown macro"):
+        parse_statements(data, knowledge)
+
+
+def test_what_a_customer_lacks_is_read_from_checked_patterns(knowledge):
+    from bot.knowledge.phrases import load_statements, parse_statements
+
+    lacking = load_statements().lacking
+    assert lacking and all(re.compile(p) for p in lacking)
+    assert "{" not in " ".join(lacking)  # macros expanded
+    data = {
+        "hedges": ["?"],
+        "negations": ["not"],
+        "statements": [{"move": "reset_recurs", "option": None, "patterns": ["x"]}],
+        "lacking": ["no (spare"],
+    }
+    with pytest.raises(KnowledgeError, match="lacking: pattern 'no \\(spare' is not a valid regular expression"):
+        parse_statements(data, knowledge)
+    data["lacking"] = ["{NOPE}"]
     with pytest.raises(KnowledgeError, match="unknown macro"):
         parse_statements(data, knowledge)
