@@ -311,7 +311,7 @@ def _connection(a: Agent, default: str) -> None:
         a.hand_off("other")  # Pattern A: not the camera's Wi-Fi signal; the home network is outside the guide
     if led == "blinking_green":
         _cloud_check(a)  # Pattern J: connected to Wi-Fi, no cloud
-    a.do("swap_adapter", "power_supply")  # Step 1 (Step 0 "No LED": replace power adapter)
+    _step_one(a)  # Step 1 (Step 0 "No LED": replace power adapter)
     if a.reset_done_properly():
         if "wont_connect_after_reset" in a.symptoms or "already_configured" in a.symptoms:
             seen = a.do("band_segregation", "other")  # Step 3: "if setup fails"
@@ -322,6 +322,16 @@ def _connection(a: Agent, default: str) -> None:
         a.replace_if_met(a.radio_or_config(default))  # "Progressive degradation recurs after multiple resets"
         a.hand_off(a.radio_or_config(default))
     _after_reset(a, a.do("factory_reset", CONFIG), default)  # Step 2
+
+
+def _step_one(a: Agent) -> None:
+    """Step 1 with a "known-good 5V/2A USB adapter": a spare that failed is checked for its rating, and
+    a customer with no spare, or a weak one, is asked to get a proper one."""
+    seen = a.do("swap_adapter", "power_supply")
+    if seen is None and "swap_adapter" not in a.before and a.skipped.get("swap_adapter", 0) >= 2:
+        a.do("proper_adapter", "power_supply")
+    elif a.failed("swap_adapter") and a.ask("spare_rating") == "under_rated":
+        a.do("proper_adapter", "power_supply")
 
 
 def pattern_a(a: Agent) -> None:
@@ -345,7 +355,7 @@ def pattern_b(a: Agent) -> None:
         a.do("update_app", "app_bug")
         if a.failed("update_app"):
             a.escalate("report_app_bug", "app_bug")
-    a.do("swap_adapter", "power_supply")  # Step 1
+    _step_one(a)  # Step 1
     if a.reset_done_properly():
         a.do("dns_change", "cloud_dns")
         a.hand_off(a.radio_or_config(RADIO))
@@ -417,10 +427,10 @@ def pattern_g(a: Agent) -> None:
     sound = a.ask("motor_sound")
     if sound == "tries_but_jams":
         a.do("clear_obstruction", "gear_jam")  # Cause 6 triggers: "Obstruction"
-        a.do("swap_adapter", "power_supply")  # before a replacement: Step 1 (Cause 4 triggers: pan/tilt draw)
+        _step_one(a)  # before a replacement: Step 1 (Cause 4 triggers: pan/tilt draw)
         a.replace_if_met("gear_jam")  # Escalation: "Pan/tilt motor failed"
     if sound == "silent":
-        a.do("swap_adapter", "power_supply")
+        _step_one(a)
         a.replace("motor_driver")  # Scenario F
     a.hand_off("motor_driver")
 

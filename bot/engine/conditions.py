@@ -12,6 +12,8 @@ from typing import List, Optional
 from bot.engine.state import DiagnosisState, Observation
 from bot.knowledge import model as m
 
+SET_ASIDE = 2  # skips after which a step is not offered again
+
 
 def atom_holds(atom: m.Atom, state: DiagnosisState, asked: bool = False) -> bool:
     if isinstance(atom, m.AnswerAtom):
@@ -24,6 +26,8 @@ def atom_holds(atom: m.Atom, state: DiagnosisState, asked: bool = False) -> bool
         return state.fixed(atom.fixed)
     if isinstance(atom, m.RelapsedAtom):
         return state.relapsed(atom.relapsed)
+    if isinstance(atom, m.SetAsideAtom):
+        return state.skipped.get(atom.set_aside, 0) >= SET_ASIDE
     return state.failed(atom.failed)
 
 

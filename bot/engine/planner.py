@@ -52,6 +52,10 @@ class Overlay:
     def symptoms(self) -> List[str]:
         return self.state.symptoms
 
+    @property
+    def skipped(self) -> Dict[str, int]:
+        return self.state.skipped
+
     def evidence_answer(self, move_id: str) -> Optional[str]:
         if move_id == self.move:
             return self.option

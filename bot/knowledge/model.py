@@ -57,7 +57,14 @@ class RelapsedAtom(Frozen):
     relapsed: str
 
 
-Atom = Union[AnswerAtom, SymptomAtom, FailedAtom, FixedAtom, RelapsedAtom]
+class SetAsideAtom(Frozen):
+    """Holds when the customer could not do the step and it was set aside for good (skipped twice,
+    or "I don't have a spare charger")."""
+
+    set_aside: str
+
+
+Atom = Union[AnswerAtom, SymptomAtom, FailedAtom, FixedAtom, RelapsedAtom, SetAsideAtom]
 # Any-of a list of all-of clauses.
 Condition = List[List[Atom]]
 

@@ -57,6 +57,8 @@ def _action_of(atom: m.Atom) -> str:
         return atom.failed
     if isinstance(atom, m.RelapsedAtom):
         return atom.relapsed
+    if isinstance(atom, m.SetAsideAtom):
+        return atom.set_aside
     assert isinstance(atom, m.FixedAtom)
     return atom.fixed
 

@@ -58,6 +58,7 @@ CASES = {
             "led_check": "amber_or_red",
             "other_devices_ok": "yes",
             "swap_adapter": "no_change",
+            "spare_rating": "rated_ok",  # Step 1: a "known-good 5V/2A" spare
             "factory_reset": "pairing_no_ssid",  # "Failed Reset (Wi-Fi Dead)"
             "warranty_status": "in_warranty",
         },
@@ -70,6 +71,7 @@ CASES = {
             "led_check": "solid_green",
             "other_devices_ok": "yes",
             "swap_adapter": "came_back_briefly",
+            "spare_rating": "rated_ok",
             "power_cycle_restores": "yes_for_a_while",
             "warranty_status": "in_warranty",
         },
@@ -83,6 +85,7 @@ CASES = {
             "led_check": "amber_or_red",
             "other_devices_ok": "yes",
             "swap_adapter": "no_change",
+            "spare_rating": "rated_ok",  # Step 1: a "known-good 5V/2A" spare
             "factory_reset": "pairing_wont_connect",
             "band_segregation": "still_fails",  # Step 3: "Replace"
             "power_cycle_restores": "no_stays_offline",  # cause 1 disproved: the configuration
@@ -123,7 +126,12 @@ CASES = {
         "cloud_subscription",
     ),
     "pan_tilt_stopped": (
-        {"motor_sound": "silent", "swap_adapter": "no_change", "warranty_status": "in_warranty"},
+        {
+            "motor_sound": "silent",
+            "swap_adapter": "no_change",
+            "spare_rating": "rated_ok",
+            "warranty_status": "in_warranty",
+        },
         (),
         "replace_camera",
         "motor_driver",
@@ -198,6 +206,7 @@ def test_a_fix_that_fails_its_checks_counts_as_failed(k):
             "led_check": "amber_or_red",
             "other_devices_ok": "yes",
             "swap_adapter": "no_change",
+            "spare_rating": "rated_ok",  # Step 1: a "known-good 5V/2A" spare
             "factory_reset": FIXED,
             "reset_recurs": "recurred",
             "warranty_status": "in_warranty",
@@ -228,3 +237,16 @@ def test_the_baseline_ends_every_case_on_guide_routes(k):
         assert not result.assumed and result.cost > 0
         seen.add(result.ending)
     assert {"fix", "replace_camera", "human_support", "wait_for_outage", "clear_cloud_registration"} <= seen
+
+
+def test_step_one_asks_a_customer_without_a_spare_to_get_a_proper_adapter(k):
+    """Step 1 wants a "known-good 5V/2A USB adapter": a careful agent asks a customer who has none to
+    get one (Scenario D), and one whose spare failed whether it was rated 5V/2A."""
+    case = Scripted(
+        ("pan_tilt_stopped",),
+        {"motor_sound": "silent", "swap_adapter": [SKIP, SKIP], "proper_adapter": FIXED},
+        _truth("power_supply", set(), {"proper_adapter"}),
+    )
+    result = run_guide_baseline(k, case)
+    assert case.asked == ["motor_sound", "swap_adapter", "swap_adapter", "proper_adapter"]
+    assert result.ending == "fix" and result.strict

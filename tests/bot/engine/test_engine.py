@@ -1035,3 +1035,23 @@ def test_a_customer_without_a_spare_adapter_still_gets_the_replacement(engine):
     assert isinstance(step, Finished)
     assert step.outcome.route == "replace_camera"
     assert state.skipped.get("swap_adapter") == 2
+
+
+def test_a_customer_without_a_spare_is_asked_to_get_a_proper_adapter_while_the_adapter_is_suspect(engine, k):
+    """Scenario D's quality 5V/2A adapter: with no spare to swap in, one has to be found or bought, and
+    a camera is not replaced or handed over while the adapter is still a likely cause."""
+    state = engine.start(["pan_tilt_stopped"])
+    state.observations.append(Observation("motor_sound", "answer", "silent", SAID, asked=True))
+    state.skipped["swap_adapter"] = 2  # "I don't have a spare charger"
+    assert engine.belief(state)[engine.t.cause_index("power_supply")] >= k.avoidable.min_cause_belief
+    assert "proper_adapter" in engine.planner.avoidable_fixes(state, engine.belief(state))
+    power = engine.t.cause_index("power_supply")
+    for _ in range(15):  # a customer whose adapter is the fault answers the questions before it
+        step = engine.next_step(state)
+        assert isinstance(step, Ask), f"ended before the proper adapter: {step}"
+        if step.move.id == "proper_adapter":
+            break
+        table = engine.t.moves[step.move.id]
+        engine.answer(state, step.move.id, table.option_ids[int(table.likelihood[:, power].argmax())])
+    engine.answer(state, "proper_adapter", FIXED)
+    assert isinstance(engine.next_step(state), Verify)
