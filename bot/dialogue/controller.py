@@ -42,6 +42,7 @@ from bot.dialogue.understanding import (
     yes_or_no,
 )
 from bot.engine import Ask, DiagnosisEngine, DiagnosisState, Finished, InvalidAnswer, Verify
+from bot.engine.conditions import holds
 from bot.engine.outcome import EscalationOutcome, Outcome
 from bot.handoff.gateway import TicketDesk
 from bot.handoff.live import handoff_queued_text
@@ -86,6 +87,9 @@ SHORT_SURE = 0.85
 # An out-of-scope reading this sure is answered as such, even with a weak symptom behind it
 # ("my HS100 plug keeps dropping offline" is a plug, not a camera going offline).
 OUT_OF_SCOPE_CONFIDENT = 0.6
+# Greetings and goodbyes: read as such only when the model is clear about it while a problem is
+# being made out ("cool to the touch" read as goodbye at 0.6 ended the conversation).
+SMALL_TALK = ("greet", "thank", "goodbye", "bot_challenge")
 # Intents that answer the bot; a first message that reads as one is read again without them.
 ANSWER_INTENTS = ("affirm", "deny", "not_sure", "skip", "go_back", "how_to", "start_over")
 CLEAR_ANSWER = 0.85
@@ -616,6 +620,8 @@ class Controller:
             return [Reply.fixed("describe_again")]
         if msg.intent == "affirm" and len(conv.candidates) == 1:
             return self._start(conv, conv.candidates, msg)
+        if len(conv.candidates) == 1 and self._describes(conv.candidates[0], msg):
+            return self._start(conv, conv.candidates, msg)
         if choice is None and not is_payload(msg.text):
             # "the first one i guess": the buttons here are problems, so a position is read whatever the intent
             index = ordinal_from_text(msg.text, len(conv.candidates) + 1)
@@ -653,7 +659,21 @@ class Controller:
             # "camera offline", then "its blinking green": the light is what one complaint is defined by
             self._keep_entities(conv, msg)
             return self._clarify(conv, shown)
-        if top in DETAIL_INTENTS or top == "nlu_fallback" or (top == "out_of_scope" and msg.confidence < 0.8):
+        vague = top in DETAIL_INTENTS or top == "nlu_fallback" or (top == "out_of_scope" and msg.confidence < 0.8)
+        weak_small_talk = top in SMALL_TALK and msg.confidence < CLEAR_ANSWER  # "cool to the touch" is no goodbye
+        if (vague or weak_small_talk) and msg.entities:
+            # "camera offline", then "blinking amber since yesterday": details, no complaint; the complaint
+            # the first words leaned to, if nothing said now contradicts it, is asked about by name
+            read = conv.context.get("_ranking") or {}  # what the model read before, not the buttons shown
+            leading = [
+                s
+                for s, c in sorted(read.items(), key=lambda x: -x[1])
+                if c >= CLARIFY_FLOOR and not self._contradicted(s, msg)
+            ]
+            if len(leading) == 1 and list(conv.candidates) != leading:
+                self._keep_entities(conv, msg)
+                return self._clarify(conv, leading[:1])
+        if vague or weak_small_talk:
             return self._what_doing(conv, msg, list(found.items()))
         return None
 
@@ -1408,6 +1428,20 @@ class Controller:
             for s in self.symptom_ids
             if any(f" {normalise(w)} " in words for w in self.k.symptom(s).keywords) and not self._contradicted(s, msg)
         ]
+
+    def _describes(self, symptom: str, msg: Incoming) -> bool:
+        """A reply to "Did you mean: <symptom>?" that, without clearly refusing it, states what the
+        diagnosis of that complaint asks ("no it doesnt come back when i unplug it"): the customer is
+        describing that complaint, so it is taken."""
+        if msg.intent == "deny" and msg.confidence >= CLEAR_ANSWER:
+            return False
+        if self._contradicted(symptom, msg):
+            return False
+        state = DiagnosisState(symptoms=[symptom])
+        return any(
+            move.kind == "question" and holds(move.requires, state)
+            for move, _, _ in self.engine.entity_answers(msg.entities)
+        )
 
     def _contradicted(self, symptom: str, msg: Incoming) -> bool:
         """ "The light is blinking amber" is not also the symptom that is a green blinking light: a fact

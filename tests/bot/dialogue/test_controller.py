@@ -1178,3 +1178,45 @@ def test_saying_what_one_lacks_is_no_answer_only_when_no_answer_fits(controller)
     assert all(r.name != "set_aside" for r in replies), chat.texts
     assert state.current("sd_slot_inspection") is not None
     assert state.current("sd_slot_inspection").option == "no_other_card"
+
+
+def _offline_then_amber(chat):
+    chat.say("camera offline", "nlu_fallback", 0.4, ranking=[("nlu_fallback", 0.4), ("offline_after_months", 0.37)])
+    led = {"entity": "led_state", "value": {"colour": "amber", "mode": "blinking"}, "text": "blinking amber"}
+    since = {"entity": "duration", "value": 1.0, "text": "since yesterday"}
+    chat.say("its been like that since yesterday, light is blinking amber", "inform", 0.59, entities=[led, since])
+
+
+def test_details_after_a_vague_opening_name_the_complaint_it_leaned_to(controller):
+    # "camera offline", then "light is blinking amber since yesterday": "what is it doing?" came again
+    chat = Chat(controller)
+    _offline_then_amber(chat)
+    assert chat.conv.candidates == ["offline_after_months"], chat.texts
+    assert chat.last[-1].text == "Did you mean: your camera worked for a while, then went offline?"
+
+
+def test_a_reply_that_describes_the_offered_complaint_takes_it(controller):
+    # "no it doesnt come back when i unplug it" to "Did you mean: ... went offline?" is no refusal: it
+    # describes that complaint (it got "Tell me what your Kasa camera is doing")
+    chat = Chat(controller)
+    _offline_then_amber(chat)
+    fact = {"entity": "fact", "value": {"move": "power_cycle_restores", "option": "no_stays_offline"}, "text": "x"}
+    chat.say("no it doesnt come back when i unplug it", "deny", 0.47, entities=[fact])
+    assert chat.conv.phase == "diagnosing", chat.texts
+    state = DiagnosisState.from_dict(chat.conv.engine)
+    assert state.symptoms == ["offline_after_months"]
+    assert state.answer("power_cycle_restores") == "no_stays_offline" and state.answer("led_check") == "amber_or_red"
+    # a clear "no" is a refusal
+    chat = Chat(controller)
+    _offline_then_amber(chat)
+    chat.say("no", "deny", 0.97)
+    assert chat.conv.phase != "diagnosing"
+
+
+def test_a_weak_goodbye_while_the_problem_is_made_out_ends_nothing(controller):
+    chat = Chat(controller)
+    chat.say("camera offline", "nlu_fallback", 0.4)
+    chat.say("cool to the touch", "goodbye", 0.6)
+    assert all(r.name != "goodbye" for r in chat.last) and chat.conv.phase == "clarify", chat.texts
+    chat.say("bye", "goodbye", 0.97)
+    assert chat.last[-1].name == "goodbye"
