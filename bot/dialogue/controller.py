@@ -802,6 +802,14 @@ class Controller:
             return replies + self._next(conv, state, repeat_note=False)
         if new and msg.intent in self.symptom_ids:
             return replies + self._new_symptom(conv, state, new[0])
+        if isinstance(step, Ask) and msg.entities and not payload:
+            earlier = {m.id: state.evidence_answer(m.id) for m, _, _ in self.engine.entity_answers(msg.entities)}
+            noted = self._note_facts(state, step, msg)
+            if noted is not None:
+                if any(before is not None and state.evidence_answer(m) != before for m, before in earlier.items()):
+                    # "actually the other card works": a changed answer changes the plan, not only the notes
+                    return replies + [noted] + self._next(conv, state, repeat_note=False)
+                return replies + [noted] + self._again(conv, state, count=False)
         if msg.intent in self.symptom_ids and msg.confidence >= SYMPTOM_CONFIDENCE and isinstance(step, Ask):
             # the problem we are already on, or one already noted: no answer, and no news
             conv.misunderstood += 1
@@ -816,10 +824,6 @@ class Controller:
         if reading.waiting and isinstance(step, Ask):
             # "one sec", "ok checking": the customer is doing the step; no misunderstanding to count
             return replies + [Reply.fixed("take_your_time")] + self._again(conv, state, count=False)
-        if isinstance(step, Ask) and msg.entities and not payload:
-            noted = self._note_facts(state, step, msg)
-            if noted is not None:
-                return replies + [noted] + self._again(conv, state, count=False)
         conv.misunderstood += 1
         if conv.misunderstood >= MISUNDERSTOOD_LIMIT:
             sorry = Reply(

@@ -1220,3 +1220,26 @@ def test_a_weak_goodbye_while_the_problem_is_made_out_ends_nothing(controller):
     assert all(r.name != "goodbye" for r in chat.last) and chat.conv.phase == "clarify", chat.texts
     chat.say("bye", "goodbye", 0.97)
     assert chat.last[-1].name == "goodbye"
+
+
+def test_a_changed_answer_in_passing_changes_the_plan(controller):
+    # "tried another card, same thing", then "actually the other card works, only mine fails" while the
+    # slot's pins were asked: it was noted as "I have that noted" and the pins asked again, although a
+    # card that works disproves the slot
+    chat = Chat(controller)
+    said = {"entity": "fact", "value": {"move": "sd_card_test", "option": "not_recognized"}, "text": "same thing"}
+    chat.say(
+        "sd card gone after 2 days, tried another card, same thing", "sd_card_not_recognized", 0.9, entities=[said]
+    )
+    assert chat.conv.phase == "diagnosing", chat.texts
+    first = chat.pending
+    works = {
+        "entity": "fact",
+        "value": {"move": "sd_card_test", "option": "recognized"},
+        "text": "the other card works",
+    }
+    chat.say("actually wait the other card works, only mine fails", "sd_card_not_recognized", 0.76, entities=[works])
+    state = DiagnosisState.from_dict(chat.conv.engine)
+    assert state.evidence_answer("sd_card_test") == "recognized"
+    assert chat.texts[0].startswith("Thanks, I've noted"), chat.texts
+    assert chat.pending != first and chat.pending not in ("sd_slot_pins", "sd_slot_inspection"), chat.texts
