@@ -737,7 +737,10 @@ class Controller:
             and (reading.score >= SURE_ANSWER or msg.intent not in COMMAND_INTENTS or opened_with_yes_no)
         ):
             return replies + self._answer(conv, state, step, reading.option, said=msg.text, entities=msg.entities)
-        lacks = isinstance(step, Ask) and readable and reading.option is None and self._lacks_means(msg)
+        # only a step to do needs means; "no spare charger" to a question about the past answers nothing
+        lacks = (
+            isinstance(step, Ask) and step.is_action and readable and reading.option is None and self._lacks_means(msg)
+        )
         if lacks:
             msg = replace(msg, intent="skip", confidence=1.0)  # "no spare charger sorry": said, not guessed
         if msg.intent in ("skip", "go_back", "start_over", "not_sure") and msg.confidence < COMMAND_CONFIDENCE:

@@ -1243,3 +1243,13 @@ def test_a_changed_answer_in_passing_changes_the_plan(controller):
     assert state.evidence_answer("sd_card_test") == "recognized"
     assert chat.texts[0].startswith("Thanks, I've noted"), chat.texts
     assert chat.pending != first and chat.pending not in ("sd_slot_pins", "sd_slot_inspection"), chat.texts
+
+
+def test_saying_what_one_lacks_sets_aside_only_a_step_to_do(controller):
+    # "dont have a spare charger" to "had you ever factory reset this camera?" was taken as that question
+    # set aside for good: the customer was talking ahead about the adapter swap
+    chat = _at(controller, "reset_recurs")
+    replies = chat.say("dont have a spare charger", "skip", 0.85)
+    assert all(r.name != "set_aside" for r in replies), chat.texts
+    state = DiagnosisState.from_dict(chat.conv.engine)
+    assert state.skipped.get("reset_recurs", 0) < 2
