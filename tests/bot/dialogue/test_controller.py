@@ -812,6 +812,11 @@ def test_a_customer_who_is_still_doing_the_step_is_given_time(text):
     assert conv.misunderstood == 0  # no strike towards "talk to a person"
 
 
+def _fact(move: str, option: str, text: str = "") -> dict:
+    """A statement the language pipeline found in a message: it answers `move` with `option`."""
+    return {"entity": "fact", "value": {"move": move, "option": option}, "text": text}
+
+
 def _at(controller, move_id, symptom="offline_after_months"):
     """A chat whose open question is `move_id`."""
     chat = Chat(controller)
@@ -905,11 +910,7 @@ def test_a_no_that_opens_a_statement_about_other_devices_is_noted(controller, op
     # at the factory reset ("What happened?") the "no" was dropped and the rest read as "the problem is
     # still there": an observed outcome of a reset nobody did
     chat = _at(controller, open_move)
-    fact = {
-        "entity": "fact",
-        "value": {"move": "other_devices_ok", "option": "no"},
-        "text": "the other devices drop too",
-    }
+    fact = _fact("other_devices_ok", "no", "the other devices drop too")
     chat.say("no the other devices drop too", "skip", 0.46, entities=[fact])
     state = DiagnosisState.from_dict(chat.conv.engine)
     assert state.current(open_move) is None and chat.pending == open_move, chat.texts
@@ -1200,7 +1201,7 @@ def test_a_reply_that_describes_the_offered_complaint_takes_it(controller):
     # describes that complaint (it got "Tell me what your Kasa camera is doing")
     chat = Chat(controller)
     _offline_then_amber(chat)
-    fact = {"entity": "fact", "value": {"move": "power_cycle_restores", "option": "no_stays_offline"}, "text": "x"}
+    fact = _fact("power_cycle_restores", "no_stays_offline", "doesnt come back when i unplug it")
     chat.say("no it doesnt come back when i unplug it", "deny", 0.47, entities=[fact])
     assert chat.conv.phase == "diagnosing", chat.texts
     state = DiagnosisState.from_dict(chat.conv.engine)
@@ -1227,17 +1228,13 @@ def test_a_changed_answer_in_passing_changes_the_plan(controller):
     # slot's pins were asked: it was noted as "I have that noted" and the pins asked again, although a
     # card that works disproves the slot
     chat = Chat(controller)
-    said = {"entity": "fact", "value": {"move": "sd_card_test", "option": "not_recognized"}, "text": "same thing"}
+    said = _fact("sd_card_test", "not_recognized", "same thing")
     chat.say(
         "sd card gone after 2 days, tried another card, same thing", "sd_card_not_recognized", 0.9, entities=[said]
     )
     assert chat.conv.phase == "diagnosing", chat.texts
     first = chat.pending
-    works = {
-        "entity": "fact",
-        "value": {"move": "sd_card_test", "option": "recognized"},
-        "text": "the other card works",
-    }
+    works = _fact("sd_card_test", "recognized", "the other card works")
     chat.say("actually wait the other card works, only mine fails", "sd_card_not_recognized", 0.76, entities=[works])
     state = DiagnosisState.from_dict(chat.conv.engine)
     assert state.evidence_answer("sd_card_test") == "recognized"
