@@ -38,6 +38,7 @@ class Choice:
 
 
 HUMAN = "human_support"
+HANDOVER_CACHE = 4096  # hand-off costs kept, per set of symptoms and answers
 
 
 class Overlay:
@@ -97,7 +98,8 @@ def _condition_moves(condition) -> set:
     found = set()
     for clause in condition or ():
         for atom in clause:
-            found.add(getattr(atom, "answer", None) or getattr(atom, "failed", None) or getattr(atom, "relapsed", None))
+            for name in ("answer", "failed", "relapsed", "set_aside"):
+                found.add(getattr(atom, name, None))
     found.discard(None)
     return found
 
@@ -155,6 +157,8 @@ class Planner:
         key = (tuple(sorted(state.symptoms)), known)
         found = self._handover.get(key)
         if found is None:
+            if len(self._handover) >= HANDOVER_CACHE:
+                self._handover.clear()  # answers vary per conversation: a server must not keep them all
             found = np.zeros((len(self.routes), len(self.t.causes)))
             found[self.human] = self._resolution_costs(self.k, self.t, set(key[0]), dict(known))
             self._handover[key] = found

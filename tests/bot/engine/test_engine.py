@@ -1055,3 +1055,24 @@ def test_a_customer_without_a_spare_is_asked_to_get_a_proper_adapter_while_the_a
         engine.answer(state, step.move.id, table.option_ids[int(table.likelihood[:, power].argmax())])
     engine.answer(state, "proper_adapter", FIXED)
     assert isinstance(engine.next_step(state), Verify)
+
+
+def test_the_hand_off_costs_kept_stay_bounded(engine, monkeypatch):
+    # they are kept per set of symptoms and answers, which vary from one conversation to the next
+    from bot.engine import planner as planner_module
+
+    monkeypatch.setattr(planner_module, "HANDOVER_CACHE", 3)
+    planner = engine.planner
+    planner._handover.clear()
+    keys = set()
+    for recurs in ("recurred", "did_not_help", "never_reset"):
+        for cloud in ("outage_reported", "no_reports"):
+            state = DiagnosisState(symptoms=["offline_after_months"])
+            state.observations += [
+                Observation("reset_recurs", "answer", recurs, SAID, asked=True),
+                Observation("cloud_status", "answer", cloud, SAID, asked=True),
+            ]
+            planner.handover(state)
+            keys.add((recurs, cloud))
+            assert len(planner._handover) <= 3
+    assert len(keys) > 3 and {"reset_recurs", "cloud_status"} <= set(planner._route_answer_moves)
