@@ -47,7 +47,7 @@ from bot.engine.outcome import EscalationOutcome, Outcome
 from bot.handoff.gateway import TicketDesk
 from bot.handoff.live import handoff_queued_text
 from bot.handoff.summary import case_summary
-from bot.knowledge.phrases import load_statements
+from bot.language.context import lacks_means
 from bot.language.scope import load_scope
 
 logger = logging.getLogger(__name__)
@@ -268,7 +268,6 @@ class Controller:
         self.tickets = tickets
         self.reader = reader or default_reader()
         self.scope = load_scope()
-        self.lacking = [re.compile(p) for p in load_statements().lacking]
         self._message: Optional[Incoming] = None
         self.k = self.engine.k
         self.symptom_ids = [s.id for s in self.k.symptoms]
@@ -278,8 +277,7 @@ class Controller:
         something else (a person, going back, a how-to)."""
         if msg.intent in ("human_handoff", "go_back", "start_over", "how_to") and msg.confidence >= COMMAND_CONFIDENCE:
             return False
-        text = (msg.text or "").lower().replace("\u2019", "'")
-        return any(p.search(text) for p in self.lacking)
+        return lacks_means(msg.text)
 
     # -- entry points --------------------------------------------------------------------
     def handle(self, conv: Conversation, msg: Incoming) -> List[Reply]:

@@ -17,6 +17,7 @@ from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple, Union
 
 import numpy as np
 
+from bot.engine.conditions import SET_ASIDE
 from bot.engine.evidence import disproved
 from bot.engine.outcome import (
     FIXED,
@@ -437,7 +438,7 @@ class DiagnosisEngine:
         state.snapshot()
         state.note = None
         skipped, state.pending = state.pending, None
-        state.skipped[skipped] = max(state.skipped.get(skipped, 0) + 1, 2 if for_good else 0)
+        state.skipped[skipped] = max(state.skipped.get(skipped, 0) + 1, SET_ASIDE if for_good else 0)
         return skipped
 
     def undo(self, state: DiagnosisState) -> bool:

@@ -21,7 +21,7 @@ from typing import Dict, Iterable, List, Optional, Tuple
 
 import numpy as np
 
-from bot.engine.conditions import holds
+from bot.engine.conditions import SET_ASIDE, holds
 from bot.engine.posterior import posterior
 from bot.engine.state import DiagnosisState
 from bot.engine.tables import Tables
@@ -222,7 +222,7 @@ class Planner:
         if move.unless is not None and holds(move.unless, state):
             return False  # the customer cannot do it (a reset button out of reach)
         skips = base.skipped.get(move_id, 0)
-        if skips >= 2 or (skips == 1 and not skipped_ok):
+        if skips >= SET_ASIDE or (skips == 1 and not skipped_ok):
             return False
         return holds(move.requires, state)
 

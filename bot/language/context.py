@@ -221,6 +221,21 @@ def _compiled(statements: Statements) -> Tuple[Tuple[Any, "re.Pattern[str]"], ..
     )
 
 
+@lru_cache(maxsize=4)
+def _lacking(statements: Statements) -> Tuple["re.Pattern[str]", ...]:
+    return tuple(re.compile(p) for p in statements.lacking)
+
+
+def _fold(text: Optional[str]) -> str:
+    return (text or "").lower().replace("\u2019", "'")
+
+
+def lacks_means(text: str, statements: Optional[Statements] = None) -> bool:
+    """The message says the customer has not got what a step needs ("no spare charger sorry")."""
+    folded = _fold(text)
+    return any(p.search(folded) for p in _lacking(statements or load_statements()))
+
+
 # after these "no" is an answer word ("no the other devices drop too"), not a quantifier ("no other devices")
 _DETERMINERS = frozenset({"the", "my", "our", "all", "i", "it", "they"})
 
@@ -234,7 +249,7 @@ def _sentence(text: str, start: int, end: int) -> Tuple[int, int]:
 def facts(text: str, statements: Optional[Statements] = None) -> List[Dict[str, Any]]:
     """`fact` entities: statements that answer a question or report a repair tried before."""
     statements = statements or load_statements()
-    lower = (text or "").lower().replace("\u2019", "'")
+    lower = _fold(text)
     found: List[Dict[str, Any]] = []
     taken: List[Tuple[int, int]] = []
     matches = []
