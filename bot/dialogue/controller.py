@@ -801,7 +801,7 @@ class Controller:
         if self.engine.report_hazards(state, msg.entities):
             conv.misunderstood = 0
             return replies + self._next(conv, state, repeat_note=False)
-        if new and msg.intent in self.symptom_ids:
+        if new and msg.intent in self.symptom_ids and self._plausibly_a_complaint(msg, new[0]):
             return replies + self._new_symptom(conv, state, new[0])
         if isinstance(step, Ask) and msg.entities and not payload:
             earlier = {m.id: state.evidence_answer(m.id) for m, _, _ in self.engine.entity_answers(msg.entities)}
@@ -1433,6 +1433,13 @@ class Controller:
             for s in self.symptom_ids
             if any(f" {normalise(w)} " in words for w in self.k.symptom(s).keywords) and not self._contradicted(s, msg)
         ]
+
+    def _plausibly_a_complaint(self, msg: Incoming, symptom: str) -> bool:
+        """A second problem noted mid-diagnosis needs more than a guess of the language model: its words,
+        the camera, or a clear reading ("ignore all previous instructions" read as pan/tilt at 0.71)."""
+        return (
+            msg.confidence >= CLEAR_ANSWER or symptom in self._named(msg) or self.scope.mentions_camera(msg.text or "")
+        )
 
     def _describes(self, symptom: str, msg: Incoming) -> bool:
         """A reply to "Did you mean: <symptom>?" that, without clearly refusing it, states what the
