@@ -123,9 +123,15 @@ def _label_score(text: str, label: str) -> float:
 
 
 # words that ask for someone: a "human_handoff" intent without them ("give me a minute") hands nothing over
+# "phone", "live", "call", "people" and "team" are everyday words here ("phone and laptop are fine", "live
+# view loads", "it detects people"): they ask for a person only in these phrases
 _PERSON = re.compile(
-    r"\b(human|person|people|agent|someone|somebody|support|representative|rep|operator|staff|supervisor|"
-    r"manager|technician|tech|service|team|call|phone|ticket|escalate|live|real|talk|speak|contact)\b"
+    r"\b(human|person|agent|someone|somebody|support|representative|rep|operator|staff|supervisor|"
+    r"manager|technician|escalate|talk|speak)\b|\bcontact (me|us|you|someone|support)\b"
+    r"|\b(call|phone|ring|email) (me|us)\b|\bon the phone\b|\bby phone\b|\bphone (number|call)\b"
+    r"|\blive (chat|agent|person|support|help)\b|\breal (person|human|people|one)\b"
+    r"|\b(customer|tech|technical) (service|care|team)\b|\bservice (desk|team)\b|\byour team\b"
+    r"|\b(open|raise|file|a) ticket\b"
 )
 
 

@@ -837,6 +837,14 @@ def test_a_handoff_guess_without_words_for_a_person_is_read_as_a_reply(controlle
     assert chat.conv.phase == "handoff"
 
 
+def test_a_reply_with_everyday_words_read_as_a_handoff_answers_the_question(controller):
+    # "phone" once counted as naming a person: the case was handed over instead of answered
+    chat = _at(controller, "other_devices_ok")
+    chat.say("phone and laptop are fine", "human_handoff", 0.61)
+    assert chat.conv.phase == "diagnosing", chat.texts
+    assert DiagnosisState.from_dict(chat.conv.engine).evidence_answer("other_devices_ok") == "yes"
+
+
 def test_outside_a_diagnosis_a_handoff_guess_without_a_person_is_only_offered(controller):
     conv = Conversation()
     replies = controller.handle(conv, Incoming("my neighbour's one works", "human_handoff", 0.63))

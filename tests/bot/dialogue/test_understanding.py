@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.dialogue.answers import default_reader
-from bot.dialogue.understanding import false_fixes_mentioned, negated, post_fix_verdict, yes_or_no
+from bot.dialogue.understanding import false_fixes_mentioned, names_person, negated, post_fix_verdict, yes_or_no
 from bot.engine import FIXED, DiagnosisEngine
 
 
@@ -374,3 +374,20 @@ def test_a_typed_reply_to_the_post_fix_checks(text, verdict):
 def test_a_false_fix_is_not_what_the_customer_undid(engine, text, mentioned):
     found = [ff.id for ff in false_fixes_mentioned(engine.k, text)]
     assert ("use_5ghz" in found) is mentioned, found
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["can i talk to someone", "call me please", "i want a real person", "customer service", "open a ticket"],
+)
+def test_a_request_for_a_person_names_one(text):
+    assert names_person(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    # everyday words of this domain: a reply with them, read as a hand-off request, answers the question
+    ["phone and laptop are fine", "live view loads now", "it detects people but not the cat", "one contact is bent"],
+)
+def test_everyday_words_ask_for_no_person(text):
+    assert not names_person(text)
