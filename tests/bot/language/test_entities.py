@@ -251,6 +251,10 @@ LED_CASES = [
     ("the green light is on", led("green", "solid")),
     ("the light stays on and never blinks", led(None, "solid")),
     ("the led isn't blinking", led(None, "solid")),
+    # a mode said to be absent is the other mode, typed with or without the apostrophe
+    ("green led without flashing", led("green", "solid")),
+    ("amber led, it doesnt blink", led("amber", "solid")),
+    ("the green one, no flicker at all", led("green", "solid")),
     ("the light keeps blinking", led(None, "blinking")),
     ("after reset it blinks but the app says connection failed", led(None, "blinking")),
     ("amber-blinking", led("amber", "blinking")),
