@@ -56,6 +56,15 @@ NOT_AN_ANSWER = "<not an answer>"  # the classifier's class of the written non-a
 # A reply this close to a non-answer ("one sec", "ok doing it now"), and closer to it than to any
 # option, answers nothing.
 NOT_ANSWER = 0.6
+# "ok pressing the arrows" is the step under way; a longer reply says more than that
+DOING_WORDS = 6
+_DOING_LEAD = re.compile(r"^(?:(?:i'm|im|i am|am|just|now|still|ok|okay|so|alright|right)\b[\s,.!]*)+")
+# a verb of outcome after the step's own gerund reports how it went ("swapping it did the trick")
+_OUTCOME_WORDS = frozenset(
+    """did does do done worked works work working fixed fixes helped helps sorted solved trick back fine
+    good better same came comes shows showed appears appeared is was are were has had got gets went goes
+    stays stayed still again nothing""".split()
+)
 
 _NEGATION_WORDS = (
     r"no|not|nope|nah|never|nothing|none|nobody|nowhere|neither|nor|without|cannot|zero|nada|"
@@ -123,6 +132,8 @@ class Normaliser:
             r"^(?:[\w']+[\s,.!:;-]+){0,2}?(?:(?:" + cues + r")(?![\w'])[\s,.!:;-]*)+" if cues else r"(?!)"
         )
         self._correction_end = re.compile(r"[\s,.!:;-]+(?:" + cues + r")[\s.!]*$" if cues else r"(?!)")
+        doing = "|".join(re.escape(w.lower()) for w in phrases.doing_words)
+        self._doing = re.compile(r"^(?:" + doing + r")\b" if doing else r"(?!)")
 
     def correction(self, folded: str) -> Optional[str]:
         """The rest of a reply that takes back the answer just given ("actually wait, it did come back for
@@ -135,6 +146,14 @@ class Normaliser:
         if m and folded[: m.start()].strip():
             return folded[: m.start()].strip()
         return None
+
+    def is_doing(self, folded: str) -> bool:
+        """The whole reply is the step under way ("ok unplugging now", "trying the other card")."""
+        plain = _DOING_LEAD.sub("", _FILLER_START.sub("", folded)).strip(" .!")
+        tokens = _TOKEN.findall(plain)
+        if len(tokens) > DOING_WORDS or _CLAUSE.search(plain) or any(t in _OUTCOME_WORDS for t in tokens):
+            return False
+        return bool(self._doing.match(plain))
 
     def is_question(self, folded: str) -> bool:
         return folded.rstrip().endswith("?") or bool(self._question.match(_FILLER_START.sub("", folded)))
@@ -586,6 +605,8 @@ class AnswerReader:
         contrary: set = set()  # options a phrase of which the reply denies word for word
         support: Dict[str, float] = {}  # options a phrase of the reply's own negation fits, and how well
         failure_words = set(self.phrases.fixed.never_with) & set(_TOKEN.findall(folded))
+        if polarity is None and not said_negated and not failure_words and self.norm.is_doing(folded):
+            return Reading(waiting=True)  # "ok unplugging now": the outcome is still to come
         if polarity is None and not said_negated and not failure_words and self._echoes_the_step(move, said):
             return Reading()  # "my phone is on 5ghz i think" repeats the step's own words; it reports no outcome
         for option, label in options:

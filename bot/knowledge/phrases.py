@@ -82,6 +82,7 @@ class AnswerPhrases:
     units: Dict[str, Unit] = field(default_factory=dict)
     not_answers: Tuple[str, ...] = ()  # replies that answer no question ("one sec", a greeting)
     corrections: Tuple[str, ...] = ()  # words that take back the answer just given ("actually")
+    doing_words: Tuple[str, ...] = ()  # "ok unplugging now": the step under way, no outcome yet
 
     def ranges(self, move_id: str) -> Tuple[Tuple[str, Range], ...]:
         """(option, range) of the move's options that are measurements."""
@@ -172,6 +173,7 @@ def parse_answer_phrases(data: Any, knowledge: Optional[Knowledge], file: str = 
         raise KnowledgeError(f"{file}: expected a mapping at the top level")
     known = {"version", "spellings", "yes_words", "no_words", "not_polar", "opposites", "question_starts"}
     known |= {"fixed", "moves", "synonyms", "answer_after_no", "units", "not_answers", "corrections"}
+    known |= {"doing_words"}
     unknown = set(data) - known
     if unknown:
         raise KnowledgeError(f"{file}: unknown top-level keys {sorted(unknown)}")
@@ -204,6 +206,7 @@ def parse_answer_phrases(data: Any, knowledge: Optional[Knowledge], file: str = 
         units=_units(data.get("units") or {}, f"{file}: units"),
         not_answers=_strings(data["not_answers"], f"{file}: not_answers") if "not_answers" in data else (),
         corrections=_strings(data["corrections"], f"{file}: corrections") if "corrections" in data else (),
+        doing_words=_strings(data["doing_words"], f"{file}: doing_words") if "doing_words" in data else (),
     )
     for move_id, options in moves.items():
         for option_id, option in options.items():
