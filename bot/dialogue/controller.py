@@ -248,6 +248,24 @@ def _ask_token(salt: str, key: str) -> str:
     return hashlib.sha256(f"{salt}\x1f{key}".encode()).hexdigest()[:6]
 
 
+# words around a number that add nothing to it ("about 18 months i think", "had it since 2019")
+_HEDGES = frozenset(
+    """about around roughly approx approximately like maybe probably perhaps i think guess its it's it is
+    had have has got bought been now old ago the camera cam for since in so yeah well um uh ok okay just
+    almost nearly""".split()
+)
+
+
+def _all_it_says(text: str, entity: Dict[str, Any]) -> bool:
+    """The reply is the entity and hedges around it: nothing left for the words to weigh against it."""
+    said, lower = str(entity.get("text") or ""), (text or "").lower()
+    at = lower.find(said.lower()) if said else -1
+    if at < 0:
+        return False
+    rest = lower[:at] + " " + lower[at + len(said) :]
+    return all(w in _HEDGES for w in re.findall(r"[a-z0-9']+", rest))
+
+
 def _latest_user_at(events: Iterable[Dict[str, Any]]) -> Optional[float]:
     stamps = [e.get("timestamp") for e in events if e.get("event") == "user"]
     stamps = [float(t) for t in stamps if isinstance(t, (int, float))]
@@ -1005,15 +1023,20 @@ class Controller:
                 if fact["option"] in dict(step.options):
                     return Reading(option=fact["option"], score=1.0)  # "all my other devices are fine"
         words = self.reader.read(step.move, step.options, msg.text, msg.intent)
-        if words.option is not None and words.score >= WORDS_BEAT_ENTITY:
-            return words  # "over a year" says more than the year it contains
         rule = step.move.from_entity
+        found = []
         if rule is not None:
             for ent in msg.entities:
                 if ent.get("entity") == rule.entity:
                     option = self.engine.option_from_entity(rule, ent, asked=True)
                     if option is not None:
-                        return Reading(option=option, score=1.0)
+                        found.append((option, ent))
+        if found and _all_it_says(msg.text, found[0][1]):
+            return Reading(option=found[0][0], score=1.0)  # "year and a half": the number is the answer
+        if words.option is not None and words.score >= WORDS_BEAT_ENTITY:
+            return words  # "over a year" says more than the year it contains
+        if found:
+            return Reading(option=found[0][0], score=1.0)
         return words
 
     def _which_one(self, conv: Conversation, state: DiagnosisState, step: Ask, between: Tuple[str, ...]) -> List[Reply]:

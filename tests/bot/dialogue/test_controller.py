@@ -845,6 +845,23 @@ def test_a_reply_with_everyday_words_read_as_a_handoff_answers_the_question(cont
     assert DiagnosisState.from_dict(chat.conv.engine).evidence_answer("other_devices_ok") == "yes"
 
 
+@pytest.mark.parametrize(
+    "text, days, expected",
+    [
+        # the words alone lean to "about half a year"; the number is all the reply says
+        ("year and a half", 547.5, "over_a_year"),
+        ("about 18 months i think", 540.0, "over_a_year"),
+        # words that qualify the number still speak: "over" a year is more than the year it contains
+        ("well over a year", 365.0, "over_a_year"),
+    ],
+)
+def test_an_age_that_is_the_whole_reply_decides_it(controller, text, days, expected):
+    chat = _at(controller, "camera_age")
+    span = text.replace("well over ", "").replace("about ", "").replace(" i think", "")
+    chat.say(text, "inform", 0.8, entities=[{"entity": "duration", "value": days, "text": span}])
+    assert DiagnosisState.from_dict(chat.conv.engine).evidence_answer("camera_age") == expected, chat.texts
+
+
 def test_outside_a_diagnosis_a_handoff_guess_without_a_person_is_only_offered(controller):
     conv = Conversation()
     replies = controller.handle(conv, Incoming("my neighbour's one works", "human_handoff", 0.63))
