@@ -64,8 +64,8 @@ def ending_value(engine: DiagnosisEngine, state: DiagnosisState, route_id: str, 
     """What an ending costs under the planner's objective (closing questions not included)."""
     planner = engine.planner
     gone = disproved(engine.k, state)
-    idx = [engine.t.cause_index(c) for c in covers if c not in gone] or list(range(len(engine.t.causes)))
-    named = max(float(p[i]) for i in idx)
+    # a route whose causes are all disproved names none of them: the planner's belief has them at 0
+    named = max((float(p[engine.t.cause_index(c)]) for c in covers if c not in gone), default=0.0)
     value = engine.k.route(route_id).value + (1.0 - named) * engine.t.rework
     if route_id == "human_support":
         value += float(planner.handover(state)[planner.human] @ p)
