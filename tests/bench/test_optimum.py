@@ -38,3 +38,22 @@ def test_the_best_policy_is_never_dearer_than_the_engines(engine, symptom):
     cost, leaves, estimated = engine_cost(engine, symptom)
     assert leaves > 0 and estimated < 0.01
     assert optimal_cost(engine, symptom, 5) <= cost + 1e-6
+
+
+def test_an_ending_that_names_only_ruled_out_causes_pays_the_rework(engine):
+    # the planner gives a disproved cause no belief, so such an ending names nobody: the search must not
+    # score it as naming whatever is likeliest (it once made the "optimum" cheaper than any real plan)
+    from bench.sim.optimum import Search, ending_value
+
+    ev = (
+        Evidence(["app_freezes_settings"])
+        .with_failure("update_app", "still_freezes")
+        .with_answer("app_crash_scope", "all_screens")
+    )
+    p = Search(engine, 1).belief(ev)
+    route = engine.k.route("report_app_bug")
+    assert ending_value(engine, ev, "report_app_bug", ("app_bug",), p) == pytest.approx(route.value + engine.t.rework)
+    # and with it scored so, the engine's plan for this symptom (update, then report) is the best there is
+    assert engine_cost(engine, "app_freezes_settings")[0] == pytest.approx(
+        optimal_cost(engine, "app_freezes_settings", 2)
+    )
