@@ -132,6 +132,15 @@ class Normaliser:
             r"^(?:[\w']+[\s,.!:;-]+){0,2}?(?:(?:" + cues + r")(?![\w'])[\s,.!:;-]*)+" if cues else r"(?!)"
         )
         self._correction_end = re.compile(r"[\s,.!:;-]+(?:" + cues + r")[\s.!]*$" if cues else r"(?!)")
+        others = "|".join(re.escape(w.lower()) for w in sorted(phrases.other_subjects, key=len, reverse=True))
+        # "my phone and laptop are fine", "the tv, phone and laptop all work": devices, then what they do
+        self._other_subject = re.compile(
+            rf"^(?:(?:my|the|our|all|both|and|also|other|too)\s+)*(?:{others})(?:(?:\s*,\s*|\s+and\s+|\s+)"
+            rf"(?:my\s+|the\s+|our\s+)?(?:{others}))*\s+(?:is|are|all|both|work|works|working|seem|seems|look|"
+            r"looks|fine|ok|okay|good|connect|connects|connected|online|run|runs|running|load|loads|stream|streams)\b"
+            if others
+            else r"(?!)"
+        )
         doing = "|".join(re.escape(w.lower()) for w in phrases.doing_words)
         self._doing = re.compile(r"^(?:" + doing + r")\b" if doing else r"(?!)")
 
@@ -146,6 +155,10 @@ class Normaliser:
         if m and folded[: m.start()].strip():
             return folded[: m.start()].strip()
         return None
+
+    def about_others(self, folded: str) -> bool:
+        """The reply's subject is another device, not the camera ("my phone and laptop are fine")."""
+        return bool(self._other_subject.match(_FILLER_START.sub("", folded).lstrip(" ,")))
 
     def is_doing(self, folded: str) -> bool:
         """The whole reply is the step under way ("ok unplugging now", "trying the other card")."""
@@ -616,6 +629,8 @@ class AnswerReader:
             never = (self.phrases.option(move.id, option) or _NO_PHRASES).never_with
             if any(w in said_words for w in never):
                 continue  # "re-added it fine but still offline" never works now
+            if option == FIXED and self.norm.about_others(folded):
+                continue  # "my phone and laptop are fine" says nothing of the camera
             if polarity and pol and pol != polarity:
                 continue  # never the opposite polarity
             if polarity and pol == polarity:

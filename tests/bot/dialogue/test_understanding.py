@@ -425,3 +425,24 @@ def test_the_step_with_its_outcome_is_an_answer(engine, move_id, text, expected)
 def test_a_question_typed_without_its_apostrophe_answers_nothing(engine, move_id, text):
     step = _step(engine, move_id)
     assert default_reader().read(step.move, step.options, text, None).option is None
+
+
+@pytest.mark.parametrize(
+    "move_id, text",
+    [
+        ("factory_reset", "my laptop and phone work fine"),
+        ("swap_adapter", "the tv, tablet and laptop are all ok"),
+        ("swap_adapter", "the other cameras are online"),
+    ],
+)
+def test_other_devices_working_is_no_fix_of_the_camera(engine, move_id, text):
+    # "phone and laptop are fine" once ended a diagnosis as "Yes, it works now"
+    step = _step(engine, move_id)
+    reading = default_reader().read(step.move, step.options, text, None)
+    assert reading.option != FIXED and FIXED not in reading.between, reading
+
+
+@pytest.mark.parametrize("text", ["it works now, even on my phone", "everything works again"])
+def test_the_camera_working_is_still_a_fix(engine, text):
+    step = _step(engine, "swap_adapter")
+    assert default_reader().read(step.move, step.options, text, None).option == FIXED
