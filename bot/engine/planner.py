@@ -39,6 +39,7 @@ class Choice:
 
 HUMAN = "human_support"
 HANDOVER_CACHE = 4096  # hand-off costs kept, per set of symptoms and answers
+CLOSED = 1e9  # the cost of an ending that is not open (inf would make 0 * inf)
 
 
 class Overlay:
@@ -290,6 +291,32 @@ class Planner:
         ending = (rcost[:, None, :] + (1.0 - named) * self.t.rework + handover).min(axis=2)
         return (spent + mass * ending).min(axis=1)
 
+    def _ask_then_end(
+        self, P: np.ndarray, cover: np.ndarray, rcost: np.ndarray, questions: List[str], own: List[str]
+    ) -> np.ndarray:
+        """Per row (K posteriors): the expected cost of the best single question, then the best ending."""
+        if not questions:
+            return np.full(len(P), np.inf)
+        t = self.t
+        open_routes = np.isfinite(rcost).any(axis=0)  # most routes are closed to every row: leave them out
+        cover, rcost, row_handover = cover[:, open_routes], rcost[:, open_routes], self._row_handover[open_routes]
+        width = max(len(t.moves[q].option_ids) for q in questions)
+        L = np.zeros((len(questions), width, len(t.causes)))
+        for j, q in enumerate(questions):
+            L[j, : len(t.moves[q].option_ids)] = t.moves[q].likelihood
+        qcost = np.array([t.moves[q].cost for q in questions])
+        J = L[None, :, :, :] * P[:, None, None, :]  # (K, Q, O, C): P(answer, cause)
+        w = J.sum(axis=3)
+        named = (J[:, :, :, None, :] * cover[:, None, None, :, :]).max(axis=4)  # (K, Q, O, R)
+        handover = np.einsum("kqoc,rc->kqor", J, row_handover)
+        open_cost = np.where(np.isfinite(rcost), rcost, CLOSED)[:, None, None, :]
+        ending = (w[..., None] * open_cost + (w[..., None] - named) * t.rework + handover).min(axis=3)
+        value = qcost[None, :] + ending.sum(axis=2)  # (K, Q)
+        for k, move_id in enumerate(own):
+            if move_id in questions:
+                value[k, questions.index(move_id)] = np.inf  # its answer is the row's own
+        return value.min(axis=1)
+
     # -- choosing ------------------------------------------------------------------------
     def choose(self, state: DiagnosisState, p: Optional[np.ndarray] = None) -> Choice:
         """The next move, or the ending, with the least expected cost that is not avoidable."""
@@ -402,13 +429,16 @@ class Planner:
 
         choices: List[Choice] = []
         if rows_P:
-            ecr = self.ecr_batch(np.array(rows_P), np.array(rows_act), np.array(rows_cover), np.array(rows_cost))
-            row = 0
-            for move_id, own_cost, weights in plan:
-                n = len(weights)
-                value = own_cost + float(np.dot(weights, ecr[row : row + n]))
-                row += n
-                choices.append(Choice("move", move_id, value))
+            P_rows, cover_rows, cost_rows = np.array(rows_P), np.array(rows_cover), np.array(rows_cost)
+            leaf = self.ecr_batch(P_rows, np.array(rows_act), cover_rows, cost_rows)
+            # the repairs-then-end estimate misses what one question after a failed repair tells ("change the
+            # sensitivity; if it fails, walk past it" beats "walk past it first"): each outcome also gets
+            # that estimate, and keeps the cheaper one
+            own_move = [move_id for move_id, _, weights in plan for _ in weights]
+            leaf = np.minimum(leaf, self._ask_then_end(P_rows, cover_rows, cost_rows, questions, own_move))
+            starts = np.cumsum([0] + [len(w) for _, _, w in plan])
+            values = [own + float(np.dot(w, leaf[starts[i] : starts[i + 1]])) for i, (_, own, w) in enumerate(plan)]
+            choices.extend(Choice("move", move_id, value) for (move_id, _, _), value in zip(plan, values))
 
         mask, rcost, covers = base_routes
         named = (p[None, :] * mask).max(axis=1)

@@ -558,7 +558,7 @@ def test_naming_an_answer_beats_a_misread_intent(controller):
     chat.say("sd card not recognized", "sd_card_not_recognized")
     chat.answer_until("sd_slot_inspection")
     chat.press("Pins look fine, but no card works")
-    assert chat.pending == "warranty_status"
+    chat.answer_until("warranty_status")  # the pins' spacing may be checked first
     chat.say("under warranty", "go_back", 0.8)
     state = DiagnosisState.from_dict(chat.conv.engine)
     assert state.answer("warranty_status") == "in_warranty"
