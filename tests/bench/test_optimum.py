@@ -57,3 +57,10 @@ def test_an_ending_that_names_only_ruled_out_causes_pays_the_rework(engine):
     assert engine_cost(engine, "app_freezes_settings")[0] == pytest.approx(
         optimal_cost(engine, "app_freezes_settings", 2)
     )
+
+
+@pytest.mark.parametrize("symptom", ["pet_not_detected", "sd_card_not_recognized"])
+def test_one_question_after_a_failed_repair_is_looked_ahead_to(engine, symptom):
+    # walking past the camera first, then changing the sensitivity, cost 14% more than the other way
+    # round; the planner valued a failed repair as if the case had to end right after it
+    assert engine_cost(engine, symptom)[0] <= 1.02 * optimal_cost(engine, symptom, 4)
