@@ -241,7 +241,12 @@ def _close(a: str, b: str) -> bool:
 _NEGATING_PREFIXES = ("un", "dis", "in", "non", "im", "mis")
 
 
-def _overlap(said: Sequence[str], wanted: Sequence[str], telling: Sequence[str] = ()) -> float:
+def _overlap(
+    said: Sequence[str],
+    wanted: Sequence[str],
+    telling: Sequence[str] = (),
+    synonyms: Optional[Dict[str, frozenset]] = None,
+) -> float:
     """Share of a phrase's words the reply contains (misspellings count 0.8), less for the reply's other
     words: a little for any, more for `telling` ones, which the question's other answers are written
     with ("the garage one and the porch one run fine" holds all of "the garage one too", and "fine"
@@ -254,9 +259,13 @@ def _overlap(said: Sequence[str], wanted: Sequence[str], telling: Sequence[str] 
     hits = 0.0
     matched = set()
     for w in wanted:
+        same = next((s for s in (synonyms or {}).get(w, ()) if s in said), None)
         if w in said:
             hits += 1
             matched.add(w)
+        elif same is not None:
+            hits += 1  # "kinked" for "bent": the answers' own words have their synonyms
+            matched.add(same)
         else:
             near = next((s for s in distinct if _close(w, s)), None)
             if near is not None:
@@ -629,8 +638,6 @@ class AnswerReader:
             never = (self.phrases.option(move.id, option) or _NO_PHRASES).never_with
             if any(w in said_words for w in never):
                 continue  # "re-added it fine but still offline" never works now
-            if option == FIXED and self.norm.about_others(folded):
-                continue  # "my phone and laptop are fine" says nothing of the camera
             if polarity and pol and pol != polarity:
                 continue  # never the opposite polarity
             if polarity and pol == polarity:
@@ -646,7 +653,7 @@ class AnswerReader:
                     if contradicts and self._reverses(asserted, denied, p):
                         contrary.add(option)  # "it's detected now" says the opposite of "still not detected"
                     continue  # "lots of reports" is not "No reports"; "reset it twice" is not "never reset"
-                score = _similarity(vector, said, p, telling)
+                score = _similarity(vector, said, p, telling, self.norm.synonyms)
                 if p.negated != said_negated:
                     score *= MISMATCH  # "both got detected" against "it detects nothing"
                 if score > best:
@@ -655,6 +662,10 @@ class AnswerReader:
                 support[option] = best
             scored.append((best, option))
         reading = self._decide(move, options, scored, polarity, polar, bare, said_negated, vector)
+        if (reading.option == FIXED or FIXED in reading.between) and self.norm.about_others(folded):
+            # "my phone and laptop are fine" says nothing of the camera; scored all the same, so that
+            # leaving it out lifts no other option ("my router is a bt hub" is no failed DNS change)
+            return Reading(polarity=polarity, score=reading.score)
         others = [o for _, o in scored if o not in contrary]
         if reading.option is None and not reading.between and len(scored) == 2 and len(contrary) == 1 and others:
             # of two answers, the reply says the opposite of one in its own words: it means the other
@@ -729,9 +740,15 @@ def _both(top: Tuple[float, Optional[str]], second: Tuple[float, Optional[str]])
     return tuple(o for _, o in (top, second) if o is not None)
 
 
-def _similarity(vector: np.ndarray, said: Sequence[str], phrase: _Phrase, telling: Sequence[str] = ()) -> float:
+def _similarity(
+    vector: np.ndarray,
+    said: Sequence[str],
+    phrase: _Phrase,
+    telling: Sequence[str] = (),
+    synonyms: Optional[Dict[str, frozenset]] = None,
+) -> float:
     cosine = float(np.dot(vector, phrase.vector)) if phrase.vector is not None else 0.0
-    overlap = _overlap(said, phrase.words, telling)
+    overlap = _overlap(said, phrase.words, telling, synonyms)
     # Word overlap is exact but blind to paraphrase; the embedding sees paraphrase but blurs
     # short texts. The better of the two, nudged up when both agree.
     return max(cosine, overlap) + 0.15 * min(cosine, overlap)
