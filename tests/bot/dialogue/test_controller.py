@@ -862,6 +862,17 @@ def test_an_age_that_is_the_whole_reply_decides_it(controller, text, days, expec
     assert DiagnosisState.from_dict(chat.conv.engine).evidence_answer("camera_age") == expected, chat.texts
 
 
+def test_a_no_that_opens_a_power_cycle_outcome_does_not_answer_the_reset_question(controller):
+    # "nope still offline after plugging back in", typed while "had you ever factory reset it?" was open,
+    # was recorded as "No, never": it is the power cycle's outcome, late
+    chat = _at(controller, "reset_recurs")
+    fact = _fact("power_cycle_restores", "no_stays_offline", "still offline after plugging")
+    chat.say("nope still offline after plugging back in", "offline_after_months", 0.93, entities=[fact])
+    state = DiagnosisState.from_dict(chat.conv.engine)
+    assert state.asked_answer("reset_recurs") is None, chat.texts
+    assert state.evidence_answer("power_cycle_restores") == "no_stays_offline"
+
+
 def test_outside_a_diagnosis_a_handoff_guess_without_a_person_is_only_offered(controller):
     conv = Conversation()
     replies = controller.handle(conv, Incoming("my neighbour's one works", "human_handoff", 0.63))

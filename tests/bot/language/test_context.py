@@ -97,6 +97,9 @@ def test_voltage_measured_or_printed(text, measured):
         ("already tried a different charger", "swap_adapter", None),
         ("updated the app, still freezes", "update_app", "still_freezes"),
         ("tried another sd card, same thing", "sd_card_test", "not_recognized"),
+        # said while another question is open, it answers the power cycle, not that question's yes/no
+        ("nah, still offline once i plug it back in", "power_cycle_restores", "no_stays_offline"),
+        ("no, it remains disconnected after a power cycle", "power_cycle_restores", "no_stays_offline"),
     ],
 )
 def test_statements_become_facts(text, move, option):
@@ -112,6 +115,7 @@ def test_statements_become_facts(text, move, option):
         "if I reset it will it work",
         "i haven't tried another charger",
         "do i need another sd card",
+        "it stays offline after i reboot the router",  # the router's restart, not the camera's
     ],
 )
 def test_hedged_or_negated_statements_are_no_facts(text):
