@@ -47,7 +47,7 @@ from bot.engine.outcome import EscalationOutcome, Outcome
 from bot.handoff.gateway import TicketDesk
 from bot.handoff.live import handoff_queued_text
 from bot.handoff.summary import case_summary
-from bot.language.context import lacks_means
+from bot.language.context import lacked_steps, lacks_means
 from bot.language.scope import load_scope
 
 logger = logging.getLogger(__name__)
@@ -753,6 +753,14 @@ class Controller:
             and (reading.score >= SURE_ANSWER or msg.intent not in COMMAND_INTENTS or opened_with_yes_no)
         ):
             return replies + self._answer(conv, state, step, reading.option, said=msg.text, entities=msg.entities)
+        if isinstance(step, Ask) and readable and reading.option is None and not reading.between:
+            lacked = lacked_steps(msg.text)
+            ahead = self.engine.set_aside(state, [m for m in lacked if m != step.move.id])
+            if ahead and step.move.id not in lacked:
+                # "no spare charger here" while the reset history is asked: remembered for the adapter swap,
+                # and no skip of this question (the language model read it as one)
+                conv.engine = state.to_dict()
+                return replies + [Reply.fixed("set_aside_ahead")] + self._again(conv, state, count=False)
         # only a step to do needs means; "no spare charger" to a question about the past answers nothing
         lacks = (
             isinstance(step, Ask) and step.is_action and readable and reading.option is None and self._lacks_means(msg)

@@ -441,6 +441,20 @@ class DiagnosisEngine:
         state.skipped[skipped] = max(state.skipped.get(skipped, 0) + 1, SET_ASIDE if for_good else 0)
         return skipped
 
+    def set_aside(self, state: DiagnosisState, move_ids: Iterable[str]) -> List[str]:
+        """Steps the customer says they cannot do, whatever is asked now ("no spare charger"): set aside
+        as if skipped twice. Returns those newly set aside (not done, not already set aside)."""
+        fresh = [
+            m
+            for m in move_ids
+            if m != state.pending and state.evidence(m) is None and state.skipped.get(m, 0) < SET_ASIDE
+        ]
+        if fresh:
+            state.snapshot()
+            for m in fresh:
+                state.skipped[m] = SET_ASIDE
+        return fresh
+
     def undo(self, state: DiagnosisState) -> bool:
         """Take back the last answer; False when there is nothing to take back."""
         return state.restore_previous()

@@ -286,12 +286,20 @@ class Statements:
     statements: Tuple[Statement, ...]
     # the customer lacks what the open step needs ("I don't have a spare charger"): it is set aside
     lacking: Tuple[str, ...] = ()
+    # what the customer lacks, named: the steps that need it are set aside whenever it is said
+    lacks: Tuple["Lack", ...] = ()
+
+
+@dataclass(frozen=True)
+class Lack:
+    moves: Tuple[str, ...]  # the steps that need what is lacked
+    patterns: Tuple[str, ...]
 
 
 def parse_statements(data: Any, knowledge: Optional[Knowledge], file: str = STATEMENTS_FILE) -> Statements:
     if not isinstance(data, dict):
         raise KnowledgeError(f"{file}: expected a mapping at the top level")
-    unknown = set(data) - {"version", "macros", "hedges", "negations", "statements", "lacking"}
+    unknown = set(data) - {"version", "macros", "hedges", "negations", "statements", "lacking", "lacks"}
     if unknown:
         raise KnowledgeError(f"{file}: unknown top-level keys {sorted(unknown)}")
     macros = data.get("macros") or {}
@@ -318,11 +326,25 @@ def parse_statements(data: Any, knowledge: Optional[Knowledge], file: str = STAT
         patterns = _patterns(item.get("patterns"), macros, where, f"{where}.patterns")
         found.append(Statement(move_id, option, tuple(patterns)))
     lacking = _patterns(data["lacking"], macros, f"{file}: lacking", f"{file}: lacking") if "lacking" in data else []
+    lacks = []
+    for index, item in enumerate(data.get("lacks") or []):
+        where = f"{file}: lacks[{index}]"
+        if not isinstance(item, dict) or set(item) != {"moves", "patterns"}:
+            raise KnowledgeError(f"{where}: expected moves and patterns")
+        moves = _strings(item["moves"], f"{where}.moves")
+        if knowledge is not None:
+            for move_id in moves:
+                try:
+                    knowledge.move(move_id)
+                except KeyError:
+                    raise KnowledgeError(f"{where}: no such move {move_id!r} in the guide") from None
+        lacks.append(Lack(moves, tuple(_patterns(item["patterns"], macros, where, f"{where}.patterns"))))
     return Statements(
         hedges=_strings(data.get("hedges"), f"{file}: hedges"),
         negations=_strings(data.get("negations"), f"{file}: negations"),
         statements=tuple(found),
         lacking=tuple(lacking),
+        lacks=tuple(lacks),
     )
 
 

@@ -236,6 +236,22 @@ def lacks_means(text: str, statements: Optional[Statements] = None) -> bool:
     return any(p.search(folded) for p in _lacking(statements or load_statements()))
 
 
+@lru_cache(maxsize=4)
+def _lacks(statements: Statements) -> Tuple[Tuple[Tuple[str, ...], Tuple["re.Pattern[str]", ...]], ...]:
+    return tuple((lack.moves, tuple(re.compile(p) for p in lack.patterns)) for lack in statements.lacks)
+
+
+def lacked_steps(text: str, statements: Optional[Statements] = None) -> List[str]:
+    """The steps needing what the message says the customer has not got ("no spare charger": the
+    adapter swap), in the order the statements name them."""
+    folded = _fold(text)
+    found: List[str] = []
+    for moves, patterns in _lacks(statements or load_statements()):
+        if any(p.search(folded) for p in patterns):
+            found.extend(m for m in moves if m not in found)
+    return found
+
+
 # after these "no" is an answer word ("no the other devices drop too"), not a quantifier ("no other devices")
 _DETERMINERS = frozenset({"the", "my", "our", "all", "i", "it", "they"})
 

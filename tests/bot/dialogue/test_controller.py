@@ -873,6 +873,22 @@ def test_a_no_that_opens_a_power_cycle_outcome_does_not_answer_the_reset_questio
     assert state.evidence_answer("power_cycle_restores") == "no_stays_offline"
 
 
+def test_lacking_a_spare_said_ahead_of_the_step_is_remembered_for_it(controller):
+    # "no spare charger here" while the reset history was asked: read as a skip of that question, and
+    # the next step asked for the spare charger the customer had just said they lacked
+    chat = _at(controller, "reset_recurs")
+    chat.say("no spare charger here", "skip", 0.71)
+    state = DiagnosisState.from_dict(chat.conv.engine)
+    assert chat.pending == "reset_recurs" and "reset_recurs" not in state.skipped, chat.texts
+    assert chat.last[0].name == "set_aside_ahead"
+    for _ in range(8):
+        assert chat.pending != "swap_adapter", chat.texts
+        if chat.pending is None:
+            break
+        chat.press_not_fixed()
+    assert "swap_adapter" not in DiagnosisState.from_dict(chat.conv.engine).asked
+
+
 def test_outside_a_diagnosis_a_handoff_guess_without_a_person_is_only_offered(controller):
     conv = Conversation()
     replies = controller.handle(conv, Incoming("my neighbour's one works", "human_handoff", 0.63))

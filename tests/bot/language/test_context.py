@@ -174,3 +174,20 @@ def test_a_statement_after_a_no_or_with_a_card_named_is_read(text, move, option)
 )
 def test_a_negated_statement_is_no_fact(text):
     assert facts(text) == []
+
+
+@pytest.mark.parametrize(
+    "text, steps",
+    [
+        ("no spare charger here", ["swap_adapter"]),
+        ("dont have a different adapter sorry", ["swap_adapter"]),
+        ("only have the one card", ["sd_card_test"]),
+        ("i don't have another sd card", ["sd_card_test"]),
+        ("i have a spare charger", []),
+        ("no other devices drop", []),
+    ],
+)
+def test_what_is_lacked_names_the_steps_that_need_it(text, steps):
+    from bot.language.context import lacked_steps
+
+    assert lacked_steps(text) == steps
