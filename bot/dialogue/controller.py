@@ -29,6 +29,7 @@ from bot.dialogue.messages import (
 )
 from bot.dialogue.understanding import (
     asks_how,
+    asks_to_go_back,
     failed_checks_named,
     false_fixes_mentioned,
     is_payload,
@@ -772,6 +773,8 @@ class Controller:
         states_a_fact = any(e.get("entity") == "fact" for e in msg.entities)
         if msg.intent in ("go_back", "start_over") and states_a_fact and msg.confidence < CLEAR_COMMAND:
             msg = replace(msg, intent="nlu_fallback")  # "no, never reset it before" reports; it is no command
+        if msg.intent == "go_back" and not payload and not asks_to_go_back(msg.text):
+            msg = replace(msg, intent="nlu_fallback")  # "yep back to normal" takes nothing back
         if msg.intent == "start_over":
             conv.engine = state.to_dict()
             problem = ", ".join(self.k.symptom(s).says for s in state.symptoms) or "your camera"

@@ -135,6 +135,21 @@ _PERSON = re.compile(
 )
 
 
+# "yep back to normal" is read as "go back" (0.82): taking an answer back needs words that say so
+_GO_BACK = re.compile(
+    r"^\s*back\s*[.!]*\s*$|\bgo(?:ing)? back\b|\bundo\b|\bprevious\b|\bmistake\b|\bmisclick|\bmisread\b"
+    r"|\b(?:wrong|other) (?:answer|button|option|one)\b|\banswered wrong\b|\banswer was wrong\b"
+    r"|\bchange (?:my |the )?(?:last )?answer\b"
+    r"|^\s*back up\s*[.!]*\s*$|\bstep back\b|\btake (?:it |that |my answer )?back\b|\bmeant the other\b|\breturn to\b"
+    r"|\bclicked wrong\b|\bpressed (?:the )?wrong\b"
+)
+
+
+def asks_to_go_back(text: str) -> bool:
+    """The reply asks in so many words to take an answer back ("go back", "wrong button", "undo")."""
+    return bool(_GO_BACK.search((text or "").lower()))
+
+
 def names_person(text: str) -> bool:
     """The reply asks for a person in so many words ("agent please", "can someone call me")."""
     return bool(_PERSON.search((text or "").lower()))

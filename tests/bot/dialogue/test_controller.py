@@ -889,6 +889,16 @@ def test_lacking_a_spare_said_ahead_of_the_step_is_remembered_for_it(controller)
     assert "swap_adapter" not in DiagnosisState.from_dict(chat.conv.engine).asked
 
 
+def test_back_in_an_outcome_takes_no_answer_back(controller):
+    # "yep back to normal" (read as go back, 0.82) after an answer took that answer back
+    chat = _at(controller, "power_cycle_restores")
+    chat.say("no, it stays offline", "deny", 0.9)
+    chat.say("yep back to normal", "go_back", 0.82)
+    state = DiagnosisState.from_dict(chat.conv.engine)
+    assert state.asked_answer("power_cycle_restores") == "no_stays_offline", chat.texts
+    assert not any("took back" in t for t in chat.texts)
+
+
 def test_outside_a_diagnosis_a_handoff_guess_without_a_person_is_only_offered(controller):
     conv = Conversation()
     replies = controller.handle(conv, Incoming("my neighbour's one works", "human_handoff", 0.63))

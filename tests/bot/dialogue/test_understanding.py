@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from bot.dialogue.answers import default_reader
-from bot.dialogue.understanding import false_fixes_mentioned, names_person, negated, post_fix_verdict, yes_or_no
+from bot.dialogue.understanding import (
+    asks_to_go_back,
+    false_fixes_mentioned,
+    names_person,
+    negated,
+    post_fix_verdict,
+    yes_or_no,
+)
 from bot.engine import FIXED, DiagnosisEngine
 
 
@@ -446,3 +453,19 @@ def test_other_devices_working_is_no_fix_of_the_camera(engine, move_id, text):
 def test_the_camera_working_is_still_a_fix(engine, text):
     step = _step(engine, "swap_adapter")
     assert default_reader().read(step.move, step.options, text, None).option == FIXED
+
+
+def test_every_written_way_to_go_back_says_so():
+    from pathlib import Path
+
+    import yaml
+
+    nlu = yaml.safe_load((Path(__file__).parents[3] / "data" / "nlu" / "dialogue.yml").read_text(encoding="utf-8"))
+    block = next(i for i in nlu["nlu"] if i.get("intent") == "go_back")
+    examples = [line[2:].strip() for line in block["examples"].splitlines() if line.strip().startswith("- ")]
+    assert examples and [e for e in examples if not asks_to_go_back(e)] == []
+
+
+@pytest.mark.parametrize("text", ["yep back to normal", "its back online", "back up and running now"])
+def test_back_in_an_outcome_asks_for_nothing_back(text):
+    assert not asks_to_go_back(text)
