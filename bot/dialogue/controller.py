@@ -740,10 +740,13 @@ class Controller:
         if opened and isinstance(step, Ask) and self._yes_no_opens_a_fact(step, msg):
             reading = Reading()  # "no, never reset it" while the power cycle is asked: noted, asked again
         opened_with_yes_no = reading.polarity is not None and msg.confidence < CLEAR_COMMAND
-        if reading.option is not None and reading.score < FACT_BEATS_WEAK and isinstance(step, Ask):
+        weak = reading.option is not None and reading.score < FACT_BEATS_WEAK
+        if (weak or (reading.option is None and reading.between)) and isinstance(step, Ask):
             other = [m for m, _, _ in self.engine.entity_answers(msg.entities) if m.id != step.move.id]
             if other and reading.polarity is None:
-                reading = Reading()  # "the light is solid green" answers the LED question, not a weak guess at this one
+                # "the light is solid green" answers the LED question, not a weak guess at this one; "i reset
+                # it last year, fine for a while then broke" tells the reset's history, not "which one?" here
+                reading = Reading()
         if isinstance(step, Ask) and readable and reading.option is None and not reading.between:
             corrected = self._correction(conv, state, msg)
             if corrected is not None:
@@ -881,7 +884,8 @@ class Controller:
         clean" after "yes, an outage")."""
         folded = self.reader.norm.fold(msg.text)
         rest = self.reader.norm.correction(folded)
-        if rest is None and not ended:
+        stated = [e for e in msg.entities if e.get("entity") == "fact" and isinstance(e.get("value"), dict)]
+        if rest is None and not ended and not stated:
             return None
         before = DiagnosisState.from_dict(state.to_dict())
         if not self.engine.undo(before):
@@ -889,10 +893,20 @@ class Controller:
         previous = self.engine.current_step(before)
         if not isinstance(previous, Ask) or previous.move.kind != "question":
             return None
+        given = state.current(previous.move.id)
+        if rest is None and not ended:
+            # no word of correction, but a statement that answers the question just answered otherwise ("no"
+            # to "ever reset it?", then "i reset it last year, fine for a while, then it broke")
+            said = next((e["value"].get("option") for e in stated if e["value"].get("move") == previous.move.id), None)
+            if said is None or given is None or given.option == said or said not in dict(previous.options):
+                return None
+            self.engine.undo(state)
+            label = self._button_label(previous, said) or said
+            changed = Reply(text=f"Got it, I've changed your answer to \u201c{label}\u201d.")
+            return [changed] + self._answer(conv, state, previous, said, said=msg.text, entities=msg.entities)
         reading = self._reading(
             previous, replace(msg, text=rest or msg.text, intent="inform", confidence=0.0, ranking=())
         )
-        given = state.current(previous.move.id)
         if reading.option is None or (reading.polarity is None and reading.score < FACT_BEATS_WEAK):
             return None
         if rest is None and reading.score < SURE_ANSWER:

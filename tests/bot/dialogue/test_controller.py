@@ -899,6 +899,19 @@ def test_back_in_an_outcome_takes_no_answer_back(controller):
     assert not any("took back" in t for t in chat.texts)
 
 
+def test_a_statement_that_answers_the_last_question_otherwise_changes_it(controller):
+    # "no" to "had you ever factory reset it?", then a story of a reset that held for a while: the bot
+    # asked "which one?" between the adapter swap's outcomes, then said "I have that noted" and noted nothing
+    chat = _at(controller, "reset_recurs")
+    chat.say("no", "deny", 0.86)
+    assert DiagnosisState.from_dict(chat.conv.engine).asked_answer("reset_recurs") == "never_reset"
+    story = "i reset it once last year and it was fine for a while then broke again"
+    fact = _fact("reset_recurs", "recurred", "reset it once last year and it was fine for a while then broke")
+    chat.say(story, "wont_connect_after_reset", 0.74, entities=[fact])
+    assert DiagnosisState.from_dict(chat.conv.engine).asked_answer("reset_recurs") == "recurred", chat.texts
+    assert "changed your answer" in chat.texts[0]
+
+
 def test_outside_a_diagnosis_a_handoff_guess_without_a_person_is_only_offered(controller):
     conv = Conversation()
     replies = controller.handle(conv, Incoming("my neighbour's one works", "human_handoff", 0.63))

@@ -97,6 +97,7 @@ def test_voltage_measured_or_printed(text, measured):
         ("already tried a different charger", "swap_adapter", None),
         ("updated the app, still freezes", "update_app", "still_freezes"),
         ("tried another sd card, same thing", "sd_card_test", "not_recognized"),
+        ("did a reset back in spring, it was ok for weeks but then it died", "reset_recurs", "recurred"),
         # said while another question is open, it answers the power cycle, not that question's yes/no
         ("nah, still offline once i plug it back in", "power_cycle_restores", "no_stays_offline"),
         ("no, it remains disconnected after a power cycle", "power_cycle_restores", "no_stays_offline"),
@@ -116,6 +117,7 @@ def test_statements_become_facts(text, move, option):
         "i haven't tried another charger",
         "do i need another sd card",
         "it stays offline after i reboot the router",  # the router's restart, not the camera's
+        "i reset it and then it worked again",  # worked again is no relapse
     ],
 )
 def test_hedged_or_negated_statements_are_no_facts(text):
