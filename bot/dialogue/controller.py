@@ -843,8 +843,10 @@ class Controller:
                     # "actually the other card works": a changed answer changes the plan, not only the notes
                     return replies + [noted] + self._next(conv, state, repeat_note=False)
                 return replies + [noted] + self._again(conv, state, count=False)
-        if msg.intent in self.symptom_ids and msg.confidence >= SYMPTOM_CONFIDENCE and isinstance(step, Ask):
-            # the problem we are already on, or one already noted: no answer, and no news
+        known = msg.intent in state.symptoms or msg.intent in conv.noted
+        if known and msg.confidence >= SYMPTOM_CONFIDENCE and isinstance(step, Ask):
+            # the problem we are already on, or one already noted: no answer, and no news (another one the
+            # words do not plausibly complain of was noted nowhere: saying so would not be true)
             conv.misunderstood += 1
             reminder = Reply(text="I have that noted. To go on, I need an answer to this question:")
             return replies + [reminder] + self._again(conv, state)

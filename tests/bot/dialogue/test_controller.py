@@ -912,6 +912,15 @@ def test_a_statement_that_answers_the_last_question_otherwise_changes_it(control
     assert "changed your answer" in chat.texts[0]
 
 
+def test_only_a_problem_noted_is_said_to_be_noted(controller):
+    chat = _at(controller, "power_cycle_restores")
+    chat.say("that is the problem i have with it", "offline_after_months", 0.95)
+    assert chat.texts[0].startswith("I have that noted"), chat.texts  # the problem we are on
+    # read as another complaint, but with none of its words: nothing was noted, so it is not said
+    chat.say("the weather is lovely today", "pan_tilt_stopped", 0.8)
+    assert not any(t.startswith("I have that noted") for t in chat.texts), chat.texts
+
+
 def test_outside_a_diagnosis_a_handoff_guess_without_a_person_is_only_offered(controller):
     conv = Conversation()
     replies = controller.handle(conv, Incoming("my neighbour's one works", "human_handoff", 0.63))
