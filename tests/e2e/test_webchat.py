@@ -61,9 +61,10 @@ def choice(page, title_start: str):
     )
 
 
-# The first question for COMPLAINT is the SD card test; the answers that lead on to the replacement:
-FIRST = "No, it is not recognized either"
-TOWARDS_REPLACEMENT = (FIRST, "Evenly spaced", "Pins look fine", "Still not detected")
+# The first question for COMPLAINT is the slot inspection (a bent pin is seen there; the second card
+# is part of it); the answers that lead on to the replacement:
+FIRST = "Pins look fine"
+TOWARDS_REPLACEMENT = (FIRST, "Evenly spaced", "No, it is not recognized either", "Still not detected")
 
 
 def to_warranty(page) -> int:
