@@ -912,6 +912,19 @@ def test_a_statement_that_answers_the_last_question_otherwise_changes_it(control
     assert "changed your answer" in chat.texts[0]
 
 
+def test_a_correction_the_words_leave_open_is_decided_by_its_statement(controller):
+    # "only this one", then "actually wait, i have another kasa cam and its offline too": the words sit
+    # between "several" and "only this one" ("another kasa cam"), and the answer stayed unchanged
+    chat = _at(controller, "other_cameras_affected")
+    chat.say("only this one is affected", "inform", 0.6)
+    assert DiagnosisState.from_dict(chat.conv.engine).asked_answer("other_cameras_affected") == "only_this_one"
+    text = "actually wait, i have another kasa cam and its offline too"
+    fact = _fact("other_cameras_affected", "several_affected", "another kasa cam and its offline too")
+    chat.say(text, "offline_after_months", 0.7, entities=[fact])
+    state = DiagnosisState.from_dict(chat.conv.engine)
+    assert state.asked_answer("other_cameras_affected") == "several_affected", chat.texts
+
+
 def test_only_a_problem_noted_is_said_to_be_noted(controller):
     chat = _at(controller, "power_cycle_restores")
     chat.say("that is the problem i have with it", "offline_after_months", 0.95)

@@ -98,6 +98,8 @@ def test_voltage_measured_or_printed(text, measured):
         ("updated the app, still freezes", "update_app", "still_freezes"),
         ("tried another sd card, same thing", "sd_card_test", "not_recognized"),
         ("did a reset back in spring, it was ok for weeks but then it died", "reset_recurs", "recurred"),
+        ("oh and i have a second kasa cam, it is offline as well", "other_cameras_affected", "several_affected"),
+        ("my other kasa cams are down too", "other_cameras_affected", "several_affected"),
         # said while another question is open, it answers the power cycle, not that question's yes/no
         ("nah, still offline once i plug it back in", "power_cycle_restores", "no_stays_offline"),
         ("no, it remains disconnected after a power cycle", "power_cycle_restores", "no_stays_offline"),
