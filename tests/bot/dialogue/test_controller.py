@@ -899,30 +899,39 @@ def test_back_in_an_outcome_takes_no_answer_back(controller):
     assert not any("took back" in t for t in chat.texts)
 
 
-def test_a_statement_that_answers_the_last_question_otherwise_changes_it(controller):
-    # "no" to "had you ever factory reset it?", then a story of a reset that held for a while: the bot
-    # asked "which one?" between the adapter swap's outcomes, then said "I have that noted" and noted nothing
-    chat = _at(controller, "reset_recurs")
-    chat.say("no", "deny", 0.86)
-    assert DiagnosisState.from_dict(chat.conv.engine).asked_answer("reset_recurs") == "never_reset"
-    story = "i reset it once last year and it was fine for a while then broke again"
-    fact = _fact("reset_recurs", "recurred", "reset it once last year and it was fine for a while then broke")
-    chat.say(story, "wont_connect_after_reset", 0.74, entities=[fact])
-    assert DiagnosisState.from_dict(chat.conv.engine).asked_answer("reset_recurs") == "recurred", chat.texts
+@pytest.mark.parametrize(
+    "move, first, given, story, said, changed",
+    [
+        # "no" to "had you ever factory reset it?", then a story of a reset that held for a while: the bot
+        # asked "which one?" between the adapter swap's outcomes, then said "I have that noted", noting nothing
+        (
+            "reset_recurs",
+            "no",
+            "never_reset",
+            "i reset it once last year and it was fine for a while then broke again",
+            "reset it once last year and it was fine for a while then broke",
+            "recurred",
+        ),
+        # with a word of correction, and words that sit between two answers ("another kasa cam")
+        (
+            "other_cameras_affected",
+            "only this one is affected",
+            "only_this_one",
+            "actually wait, i have another kasa cam and its offline too",
+            "another kasa cam and its offline too",
+            "several_affected",
+        ),
+    ],
+)
+def test_a_statement_that_answers_the_last_question_otherwise_changes_it(
+    controller, move, first, given, story, said, changed
+):
+    chat = _at(controller, move)
+    chat.say(first, "inform", 0.6)
+    assert DiagnosisState.from_dict(chat.conv.engine).asked_answer(move) == given
+    chat.say(story, "offline_after_months", 0.74, entities=[_fact(move, changed, said)])
+    assert DiagnosisState.from_dict(chat.conv.engine).asked_answer(move) == changed, chat.texts
     assert "changed your answer" in chat.texts[0]
-
-
-def test_a_correction_the_words_leave_open_is_decided_by_its_statement(controller):
-    # "only this one", then "actually wait, i have another kasa cam and its offline too": the words sit
-    # between "several" and "only this one" ("another kasa cam"), and the answer stayed unchanged
-    chat = _at(controller, "other_cameras_affected")
-    chat.say("only this one is affected", "inform", 0.6)
-    assert DiagnosisState.from_dict(chat.conv.engine).asked_answer("other_cameras_affected") == "only_this_one"
-    text = "actually wait, i have another kasa cam and its offline too"
-    fact = _fact("other_cameras_affected", "several_affected", "another kasa cam and its offline too")
-    chat.say(text, "offline_after_months", 0.7, entities=[fact])
-    state = DiagnosisState.from_dict(chat.conv.engine)
-    assert state.asked_answer("other_cameras_affected") == "several_affected", chat.texts
 
 
 def test_only_a_problem_noted_is_said_to_be_noted(controller):
