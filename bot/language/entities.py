@@ -34,7 +34,6 @@ Entity values:
 
 from __future__ import annotations
 
-import datetime
 import functools
 import itertools
 import logging
@@ -45,7 +44,6 @@ from fractions import Fraction
 from pathlib import Path
 from typing import (
     Any,
-    Callable,
     Dict,
     FrozenSet,
     Iterable,
@@ -336,7 +334,6 @@ class EntityExtractor:
         self._load_numeric_sections(data)
         self._load_led(_section(data["led"], "led"))
         self.nlp = self._build_pipeline(data)
-        self.today: Callable[[], datetime.date] = datetime.date.today  # a test may fix the date
 
     # -- loading ------------------------------------------------------------
 
@@ -649,23 +646,8 @@ class EntityExtractor:
             elif ent.label_ == WIFI_BAND:
                 results.extend(self._wifi(ent))
         results.extend(self._led_states(doc, atoms, occupied))
-        results.extend(self._since_year(doc, occupied))
         results.sort(key=lambda e: (e.start, e.end))
         return results
-
-    def _since_year(self, doc: Doc, occupied: Set[int]) -> List[Entity]:
-        """ "had it since 2019", "bought in 2023": the time since that year, from the middle of it (a year
-        gives no month). The current year says nothing this way: anything from a day to eleven months."""
-        found = []
-        this_year = self.today().year
-        for token in doc[1:]:
-            if token.i in occupied or not _YEAR.fullmatch(token.text):
-                continue
-            year = int(token.text)
-            if doc[token.i - 1].lower_ in _YEAR_TRIGGERS and _FIRST_YEAR <= year < this_year:
-                days = (self.today() - datetime.date(year, 7, 1)).days
-                found.append(_entity(DURATION, float(days), doc[token.i - 1 : token.i + 1]))
-        return found
 
     # -- numbers ------------------------------------------------------------
 
@@ -897,12 +879,6 @@ class EntityExtractor:
     @staticmethod
     def _led_entity(doc: Doc, start: int, end: int, colour: Optional[str], mode: Optional[str]) -> Entity:
         return _entity(LED_STATE, {"colour": colour, "mode": mode}, doc[start:end])
-
-
-# a year a camera of this kind can have been bought in, after one of these words
-_YEAR = re.compile(r"(?:19|20)\d\d")
-_YEAR_TRIGGERS = frozenset({"since", "in", "from"})
-_FIRST_YEAR = 2010
 
 
 def _entity(name: str, value: Value, span: Span) -> Entity:

@@ -50,6 +50,7 @@ def test_duration_roles(text, role):
         ("went offline last night", 0.5),
         ("since last week", 7.0),
         ("we got it last christmas", 339.0),
+        ("had it since 2019", 2889.0),  # a camera's age as a year: it answers "how long have you had it?"
     ],
 )
 def test_dates_count_up_to_the_message_time(text, days):

@@ -665,17 +665,3 @@ def test_vocabulary_soup_never_raises(parts: List[str], joiner: str) -> None:
 
 def test_a_year_and_a_half_needs_no_article(extractor: EntityExtractor) -> None:
     assert only(extractor, "year and a half", "duration") == pytest.approx(547.5)
-
-
-def test_since_a_year_is_the_time_from_the_middle_of_it() -> None:
-    import datetime
-
-    from bot.language.entities import DEFAULT_VOCABULARY_PATH
-
-    extractor = EntityExtractor(DEFAULT_VOCABULARY_PATH)  # its own: the shared one keeps the real date
-    extractor.today = lambda: datetime.date(2026, 11, 30)
-    assert only(extractor, "had it since 2019", "duration") == pytest.approx(2709)
-    assert only(extractor, "bought it in 2024", "duration") == pytest.approx(882)
-    # the current year leaves anything from a day to eleven months; a model number is no year
-    assert values(extractor, "got it in 2026", "duration") == []
-    assert values(extractor, "the 2019 model", "duration") == []
