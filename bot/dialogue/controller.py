@@ -896,30 +896,31 @@ class Controller:
         if not isinstance(previous, Ask) or previous.move.kind != "question":
             return None
         given = state.current(previous.move.id)
+        option: Optional[str]
         if rest is None and not ended:
             # no word of correction, but a statement that answers the question just answered otherwise ("no"
             # to "ever reset it?", then "i reset it last year, fine for a while, then it broke")
-            said = next((e["value"].get("option") for e in stated if e["value"].get("move") == previous.move.id), None)
-            if said is None or given is None or given.option == said or said not in dict(previous.options):
+            option = next(
+                (e["value"].get("option") for e in stated if e["value"].get("move") == previous.move.id), None
+            )
+            if option is None or given is None or option not in dict(previous.options):
                 return None
-            self.engine.undo(state)
-            label = self._button_label(previous, said) or said
-            changed = Reply(text=f"Got it, I've changed your answer to \u201c{label}\u201d.")
-            return [changed] + self._answer(conv, state, previous, said, said=msg.text, entities=msg.entities)
-        reading = self._reading(
-            previous, replace(msg, text=rest or msg.text, intent="inform", confidence=0.0, ranking=())
-        )
-        if reading.option is None or (reading.polarity is None and reading.score < FACT_BEATS_WEAK):
-            return None
-        if rest is None and reading.score < SURE_ANSWER:
-            return None
-        if given is not None and given.option == reading.option:
+        else:
+            reading = self._reading(
+                previous, replace(msg, text=rest or msg.text, intent="inform", confidence=0.0, ranking=())
+            )
+            if reading.option is None or (reading.polarity is None and reading.score < FACT_BEATS_WEAK):
+                return None
+            if rest is None and reading.score < SURE_ANSWER:
+                return None
+            option = reading.option
+        if given is not None and given.option == option:
             return None
         self.engine.undo(state)
         conv.phase = Phase.DIAGNOSING
-        label = self._button_label(previous, reading.option) or reading.option
+        label = self._button_label(previous, option) or option
         changed = Reply(text=f"Got it, I've changed your answer to \u201c{label}\u201d.")
-        return [changed] + self._answer(conv, state, previous, reading.option, said=msg.text, entities=msg.entities)
+        return [changed] + self._answer(conv, state, previous, option, said=msg.text, entities=msg.entities)
 
     def _yes_no_opens_a_fact(self, step: Ask, msg: Incoming) -> bool:
         """The reply's yes or no opens a statement that answers another question ("no, never reset it
@@ -1051,19 +1052,21 @@ class Controller:
                     return Reading(option=fact["option"], score=1.0)  # "all my other devices are fine"
         words = self.reader.read(step.move, step.options, msg.text, msg.intent)
         rule = step.move.from_entity
-        found = []
+        found = None
         if rule is not None:
             for ent in msg.entities:
-                if ent.get("entity") == rule.entity:
-                    option = self.engine.option_from_entity(rule, ent, asked=True)
-                    if option is not None:
-                        found.append((option, ent))
-        if found and _all_it_says(msg.text, found[0][1]):
-            return Reading(option=found[0][0], score=1.0)  # "year and a half": the number is the answer
+                option = (
+                    self.engine.option_from_entity(rule, ent, asked=True) if ent.get("entity") == rule.entity else None
+                )
+                if option is not None:
+                    found = (option, ent)
+                    break
+        if found is not None and _all_it_says(msg.text, found[1]):
+            return Reading(option=found[0], score=1.0)  # "year and a half": the number is the answer
         if words.option is not None and words.score >= WORDS_BEAT_ENTITY:
             return words  # "over a year" says more than the year it contains
-        if found:
-            return Reading(option=found[0][0], score=1.0)
+        if found is not None:
+            return Reading(option=found[0], score=1.0)
         return words
 
     def _which_one(self, conv: Conversation, state: DiagnosisState, step: Ask, between: Tuple[str, ...]) -> List[Reply]:

@@ -149,6 +149,14 @@ class Planner:
             }
         )
         self.action_moves = {a: _condition_moves(tables.moves[a].move.requires) | {a} for a in tables.action_ids}
+        # every question's answers, padded to one width: the look-ahead picks the rows it needs per turn
+        asked = [m for m, tab in tables.moves.items() if tab.move.kind == "question"]
+        self._question_pos = {q: i for i, q in enumerate(asked)}
+        width = max((len(tables.moves[q].option_ids) for q in asked), default=0)
+        self._question_likelihood = np.zeros((len(asked), width, len(tables.causes)))
+        for i, q in enumerate(asked):
+            self._question_likelihood[i, : len(tables.moves[q].option_ids)] = tables.moves[q].likelihood
+        self._question_cost = np.array([tables.moves[q].cost for q in asked])
 
     def handover(self, state) -> np.ndarray:
         """(routes, causes): after a hand-off the agent still has to end the case the guide's way; only
@@ -300,11 +308,8 @@ class Planner:
         t = self.t
         open_routes = np.isfinite(rcost).any(axis=0)  # most routes are closed to every row: leave them out
         cover, rcost, row_handover = cover[:, open_routes], rcost[:, open_routes], self._row_handover[open_routes]
-        width = max(len(t.moves[q].option_ids) for q in questions)
-        L = np.zeros((len(questions), width, len(t.causes)))
-        for j, q in enumerate(questions):
-            L[j, : len(t.moves[q].option_ids)] = t.moves[q].likelihood
-        qcost = np.array([t.moves[q].cost for q in questions])
+        rows = [self._question_pos[q] for q in questions]
+        L, qcost = self._question_likelihood[rows], self._question_cost[rows]
         J = L[None, :, :, :] * P[:, None, None, :]  # (K, Q, O, C): P(answer, cause)
         w = J.sum(axis=3)
         named = (J[:, :, :, None, :] * cover[:, None, None, :, :]).max(axis=4)  # (K, Q, O, R)
@@ -312,9 +317,10 @@ class Planner:
         open_cost = np.where(np.isfinite(rcost), rcost, CLOSED)[:, None, None, :]
         ending = (w[..., None] * open_cost + (w[..., None] - named) * t.rework + handover).min(axis=3)
         value = qcost[None, :] + ending.sum(axis=2)  # (K, Q)
+        column = {q: j for j, q in enumerate(questions)}
         for k, move_id in enumerate(own):
-            if move_id in questions:
-                value[k, questions.index(move_id)] = np.inf  # its answer is the row's own
+            if move_id in column:
+                value[k, column[move_id]] = np.inf  # its answer is the row's own
         return value.min(axis=1)
 
     # -- choosing ------------------------------------------------------------------------

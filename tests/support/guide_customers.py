@@ -55,6 +55,17 @@ class GuideCustomer:
         raise KeyError(f"{self.id}: the story does not say what to answer to {move!r}")
 
 
+# a camera whose configuration breaks at every power cut; two customers tell it, one saying its age
+CORRUPTION_RECURS: Dict[str, Answer] = {
+    "power_cycle_restores": ("no_stays_offline", "no it stays offline"),
+    "reset_recurs": ("recurred", "yes a reset fixed it for a while then it failed again"),
+    "factory_reset": ("same_problem", "set it up again but it's the same problem"),
+    "band_segregation": ("still_fails", "setup still fails on the 2.4 network"),
+    "swap_adapter": ("no_change", "no change"),
+    "led_check": ("amber_or_red", "amber"),
+    "camera_age": ("over_a_year", "over a year"),
+}
+
 CUSTOMERS = (
     GuideCustomer(
         "radio-crash-replaced",
@@ -270,15 +281,7 @@ CUSTOMERS = (
         "recurring-corruption",
         "wont_connect_after_reset",
         "every time the power goes out the camera won't reconnect",
-        {
-            "power_cycle_restores": ("no_stays_offline", "no it stays offline"),
-            "reset_recurs": ("recurred", "yes a reset fixed it for a while then it failed again"),
-            "factory_reset": ("same_problem", "set it up again but it's the same problem"),
-            "band_segregation": ("still_fails", "setup still fails on the 2.4 network"),
-            "swap_adapter": ("no_change", "no change"),
-            "led_check": ("amber_or_red", "amber"),
-            "camera_age": ("over_a_year", "over a year"),
-        },
+        CORRUPTION_RECURS,
         # the camera's age changes no ending here, so it is not asked; a customer who says it:
         # "old-camera-corruption-recurs"
         ("threshold-degradation_recurs",),
@@ -287,15 +290,7 @@ CUSTOMERS = (
         "old-camera-corruption-recurs",
         "wont_connect_after_reset",
         "my camera is over two years old and after every power cut it won't reconnect",
-        {
-            "power_cycle_restores": ("no_stays_offline", "no it stays offline"),
-            "reset_recurs": ("recurred", "yes a reset fixed it for a while then it failed again"),
-            "factory_reset": ("same_problem", "set it up again but it's the same problem"),
-            "band_segregation": ("still_fails", "setup still fails on the 2.4 network"),
-            "swap_adapter": ("no_change", "no change"),
-            "led_check": ("amber_or_red", "amber"),
-            "camera_age": ("over_a_year", "over a year"),
-        },
+        CORRUPTION_RECURS,
         ("threshold-flash_age_related", "threshold-degradation_recurs", "triage-1"),
         entities=({"entity": "duration", "value": 800.0, "role": "age", "text": "over two years old"},),
     ),
