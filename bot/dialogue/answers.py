@@ -48,9 +48,11 @@ POLAR_FLOOR = 0.35
 # reads as another option at least this clearly ("yeah it froze again").
 FILLER_YES = 0.8
 # When the nearest phrases leave a reply open (no option clear, or two close), a classifier trained on
-# all of the move's phrases (logistic regression on their sentence vectors, the non-answers a class of
-# their own) settles it when it gives an option at least SETTLE, and a phrase fits at least SETTLE_FLOOR.
-SETTLE = 0.7
+# all of the move's phrases (logistic regression on their sentence vectors and their negation-marked
+# words, the non-answers a class of their own) settles it when it gives an option at least SETTLE, and a
+# phrase fits at least SETTLE_FLOOR.
+SETTLE = 0.6
+SETTLE_FIXED = 0.8
 SETTLE_FLOOR = 0.45
 NOT_AN_ANSWER = "<not an answer>"  # the classifier's class of the written non-answers
 # A reply this close to a non-answer ("one sec", "ok doing it now"), and closer to it than to any
@@ -302,7 +304,7 @@ class AnswerReader:
         self.norm = Normaliser(self.phrases)
         self._embed = embed
         self._cache: Dict[Tuple[str, str, str], Tuple[Optional[str], Tuple[_Phrase, ...]]] = {}
-        self._classifiers: Dict[str, Optional[Any]] = {}
+        self._classifiers: Dict[str, Optional[Tuple[Any, Dict[str, int]]]] = {}
         self._memo: Dict[str, np.ndarray] = {}
         self._not_answers: Optional[Tuple[Optional[np.ndarray]]] = None
         self._stems: Dict[Tuple[str, ...], frozenset] = {}  # per step, read once
@@ -424,18 +426,21 @@ class AnswerReader:
         return Reading(polarity=polarity, score=top[0])
 
     def _settle(self, move: Move, folded: str, reading: Reading, support: Dict[str, float]) -> Optional[Reading]:
-        """The option the move's classifier is sure of, among those a phrase of the reply's negation fits
-        (the classifier itself is blind to "not"). Never between "it works now" and a failure."""
-        if reading.between and FIXED in reading.between and len(reading.between) > 1:
-            return None
+        """The option the move's classifier is sure of, among those a phrase of the reply's negation fits.
+        "It works now" ends the diagnosis: only on a phrase that fits it well (ACCEPT); and between it and a
+        failure just as close ("the card works": this one now, or the other?) only when the classifier is
+        surer still (SETTLE_FIXED), either way."""
         candidates = [o for o, s in support.items() if s >= SETTLE_FLOOR]
         if reading.between:
             candidates = [o for o in candidates if o in reading.between]
         if not candidates:
             return None
-        probabilities = self._probabilities(move, self.embed([folded])[0])
+        asserted, denied = self.norm.words(folded)
+        marks = _marks(asserted, denied, negated(folded) or reading.polarity == "no")
+        probabilities = self._probabilities(move, self.embed([folded])[0], marks)
         best = max(candidates, key=lambda o: probabilities.get(o, 0.0))
-        if probabilities.get(best, 0.0) < SETTLE or (best == FIXED and support[best] < ACCEPT):
+        sure = SETTLE_FIXED if FIXED in reading.between and len(reading.between) > 1 else SETTLE
+        if probabilities.get(best, 0.0) < sure or (best == FIXED and support[best] < ACCEPT):
             return None
         return Reading(option=best, polarity=reading.polarity, score=support[best])
 
@@ -469,40 +474,55 @@ class AnswerReader:
                 texts.extend(self._phrase_key(t) for t in [label] + list(written.phrases if written else ()))
         return list(dict.fromkeys(texts))
 
-    def _probabilities(self, move: Move, vector: np.ndarray) -> Dict[str, float]:
-        """What the move's classifier gives each of its options for the reply."""
-        model = self._classifier(move)
-        if model is None:
+    def _probabilities(self, move: Move, vector: np.ndarray, marks: Sequence[str] = ()) -> Dict[str, float]:
+        """What the move's classifier gives each of its options for the reply (its sentence vector, and
+        its words marked with their negation: `_marks`)."""
+        trained = self._classifier(move)
+        if trained is None:
             return {}
-        return dict(zip(model.classes_, model.predict_proba(vector[None, :])[0]))
+        model, vocabulary = trained
+        row = np.concatenate([vector, _bag(marks, vocabulary)])
+        return dict(zip(model.classes_, model.predict_proba(row[None, :])[0]))
 
-    def _classifier(self, move: Move) -> Optional[Any]:
+    def _classifier(self, move: Move) -> Optional[Tuple[Any, Dict[str, int]]]:
         if move.id not in self._classifiers:
             self._classifiers[move.id] = self._train(move)
         return self._classifiers[move.id]
 
-    def _train(self, move: Move) -> Optional[Any]:
-        rows, labels = [], []
+    def _train(self, move: Move) -> Optional[Tuple[Any, Dict[str, int]]]:
+        # The sentence vector hears topic, not valence ("clips are there" / "clips still missing"); the
+        # phrases' own words, marked with their negation, teach the classifier which words tell the
+        # options apart ("still", "missing", "now") without a word list in code.
+        vectors, bags, labels = [], [], []
         for option, label in self._answers_of(move):
             for p in self._option_phrases(move, option, label)[1]:
                 if p.vector is not None:
-                    rows.append(p.vector)
+                    vectors.append(p.vector)
+                    bags.append(_marks(p.asserted, p.denied, p.negated))
                     labels.append(option)
         if len(set(labels)) < 2:
             return None
         not_answers = self._not_answer_matrix()
         if not_answers is not None:
             # non-answers are a class of their own, so a "one sec" takes probability from every option
-            rows.extend(not_answers)
-            labels.extend([NOT_AN_ANSWER] * len(not_answers))
+            for text, vector in zip(self._not_answer_texts(), not_answers):
+                asserted, denied = self.norm.words(text)
+                vectors.append(vector)
+                bags.append(_marks(asserted, denied, negated(text)))
+                labels.append(NOT_AN_ANSWER)
+        vocabulary = {w: i for i, w in enumerate(sorted({w for bag in bags for w in bag}))}
+        rows = np.array([np.concatenate([v, _bag(b, vocabulary)]) for v, b in zip(vectors, bags)])
         from sklearn.linear_model import LogisticRegression  # only when a typed reply is read
 
-        return LogisticRegression(C=10.0, max_iter=3000).fit(np.array(rows), labels)
+        return LogisticRegression(C=10.0, max_iter=3000).fit(rows, labels), vocabulary
+
+    def _not_answer_texts(self) -> List[str]:
+        return [self.norm.fold(t) for t in self.phrases.not_answers]
 
     def _not_answer_matrix(self) -> Optional[np.ndarray]:
         """The vectors of the written non-answers (None when there are none)."""
         if self._not_answers is None:
-            texts = [self.norm.fold(t) for t in self.phrases.not_answers]
+            texts = self._not_answer_texts()
             self._not_answers = (self.vectors(texts),) if texts else (None,)
         return self._not_answers[0]
 
@@ -705,6 +725,23 @@ def _stem(word: str) -> str:
         if len(word) > 2 and word[-1] == word[-2]:
             word = word[:-1]
     return word[:5]
+
+
+def _marks(asserted: Sequence[str], denied: Sequence[str], negated_: bool) -> List[str]:
+    """A text's words for the classifier: stems, a denied one marked ("not click"), and whether it is
+    negated at all."""
+    marks = [_stem(w) for w in asserted] + ["not " + _stem(w) for w in denied]
+    return marks + ["<negated>"] if negated_ else marks
+
+
+def _bag(marks: Sequence[str], vocabulary: Dict[str, int]) -> np.ndarray:
+    """The marks as a unit-length vector over the move's vocabulary (unknown words count nowhere)."""
+    row = np.zeros(len(vocabulary))
+    for m in marks:
+        if m in vocabulary:
+            row[vocabulary[m]] = 1.0
+    total = row.sum()
+    return row / np.sqrt(total) if total else row
 
 
 def _has_word(tokens: Sequence[str]) -> bool:

@@ -747,6 +747,8 @@ class Controller:
                 # "the light is solid green" answers the LED question, not a weak guess at this one; "i reset
                 # it last year, fine for a while then broke" tells the reset's history, not "which one?" here
                 reading = Reading()
+        if weak and isinstance(step, Ask) and step.is_action and self._lacks_means(msg):
+            reading = Reading()  # "dont have a spare charger" says why the step can't be done, not how it went
         if isinstance(step, Ask) and readable and reading.option is None and not reading.between:
             corrected = self._correction(conv, state, msg)
             if corrected is not None:

@@ -268,13 +268,18 @@ def test_the_classifier_settles_what_the_nearest_phrases_leave_open(
     assert default_reader().read(step.move, step.options, text, None).option == expected
 
 
-def test_the_classifier_never_settles_between_it_works_now_and_a_failure(engine):
+def test_the_classifier_settles_between_it_works_now_and_a_failure_only_when_sure(engine):
     from bot.dialogue.answers import Reading
 
     step = _step(engine, "sd_slot_inspection")
     reader = default_reader()
     open_ = Reading(between=(FIXED, "other_card_works"))
-    assert reader._settle(step.move, "the card works", open_, {FIXED: 0.9, "other_card_works": 0.9}) is None
+    both = {FIXED: 0.9, "other_card_works": 0.9}
+    # this card now, or the other one? asked, not guessed
+    assert reader._settle(step.move, "the card works", open_, both) is None
+    # the classifier's words ("my other card") make it clear
+    settled = reader._settle(step.move, "my other card works fine", open_, both)
+    assert settled is not None and settled.option == "other_card_works"
 
 
 def test_warming_builds_every_question_classifier(engine):
