@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 import numpy as np
 
@@ -55,6 +55,14 @@ SETTLE = 0.6
 SETTLE_FIXED = 0.8
 SETTLE_FLOOR = 0.45
 NOT_AN_ANSWER = "<not an answer>"  # the classifier's class of the written non-answers
+# A weak reading (below ACCEPT) is dropped when the classifier gives the non-answers at least this, and
+# more than the option.
+NOT_ANSWER_CLASS = 0.5
+# A reading below DISAGREE_CEILING is asked about when the classifier gives another class at least
+# DISAGREE and the option read less than RULED_OUT.
+DISAGREE_CEILING = 0.9
+DISAGREE = 0.5
+RULED_OUT = 0.25
 # A reply this close to a non-answer ("one sec", "ok doing it now"), and closer to it than to any
 # option, answers nothing.
 NOT_ANSWER = 0.6
@@ -90,6 +98,8 @@ _STOP = frozenset(
 _NEG_STOP = frozenset(_NEGATION_WORDS.split("|"))
 # no-words that deny the thing they stand before ("no click", "nothing changed", "zero warmth")
 _DENYING = frozenset({"no", "nothing", "zero", "nada", "nobody"})
+# of those, the ones that are an answer of their own where no option is a plain "no" ("nothing" detected)
+_NONE_AT_ALL = frozenset({"nothing", "zero", "nada", "nobody", "none", "neither"})
 # a yes-word that starts with one of these ("i can", "it does") is an answer only on its own or
 # before a pause ("i can, yes"); "i can see a bent pin" is a sentence
 _PRONOUNS = frozenset({"i", "it", "they", "we", "he", "she"})
@@ -594,6 +604,11 @@ class AnswerReader:
             cached = self._stems[key] = frozenset(others - own)
         return cached
 
+    def _any_polar(self, move: Move, options: Sequence[Tuple[str, str]]) -> bool:
+        """Some option is what a plain "yes" or "no" would say ("it works now" counts only on a yes/no
+        question)."""
+        return any(self.polarity_of(move, o, label) for o, label in options if o != FIXED or self._asks_yes_or_no(move))
+
     def is_unsure(self, move: Move, option: str) -> bool:
         return (self.phrases.option(move.id, option) or _NO_PHRASES).unsure
 
@@ -636,6 +651,9 @@ class AnswerReader:
             polarity = "yes" if intent == "affirm" else "no"  # "yess!!", "nah mate"
             rest = ""
         bare = not [w for w in _TOKEN.findall(rest) if w not in _BARE_FILLERS]
+        if polarity == "no" and bare and _NONE_AT_ALL & set(tokens) and not self._any_polar(move, options):
+            # "nothing" to "what did it detect?" is an answer of its own, not a "no" to a question that has none
+            polarity, rest, bare = None, folded, False
         said_negated = negated(rest) or polarity == "no"
         # a yes/no that opens the reply answers; it negates nothing of what follows ("no, still the same")
         asserted, denied = self.norm.words(folded, lead) if polarity else _word_polarity(folded)
@@ -704,6 +722,34 @@ class AnswerReader:
             # the phrases left it open: the classifier, which weighs every phrase, may settle it; not on
             # one word that fits nothing well ("its a sandisk": a brand named in some phrases)
             reading = self._settle(move, folded, reading, support) or reading
+        weighed = reading.score < DISAGREE_CEILING and reading.polarity is None and vector is not None
+        if reading.option is not None and weighed:
+            possible = {o for score, o in scored if score > 0}  # not ruled out by its words or the yes/no
+            return self._second_opinion(move, folded, reading, said_negated, possible)
+        return reading
+
+    def _second_opinion(
+        self, move: Move, folded: str, reading: Reading, said_negated: bool, possible: Set[str]
+    ) -> Reading:
+        """A reading the nearest phrases chose, held against the classifier, which weighs every phrase
+        and the words' negation: a weak lead it takes for a remark is no answer ("the cable looks fine" to
+        "is the adapter warm?"); an option it all but rules out while it is sure of another is asked about
+        ("readded it and it all runs" is nearest to "re-added it, same problem")."""
+        assert reading.option is not None
+        asserted, denied = self.norm.words(folded)
+        probabilities = self._probabilities(move, self.embed([folded])[0], _marks(asserted, denied, said_negated))
+        if not probabilities:
+            return reading
+        mine = probabilities.get(reading.option, 0.0)
+        remark = probabilities.get(NOT_AN_ANSWER, 0.0)
+        if reading.score < ACCEPT and remark >= NOT_ANSWER_CLASS and remark > mine:
+            return Reading(score=reading.score)
+        possible = possible | {NOT_AN_ANSWER}
+        other = max(possible, key=lambda o: probabilities.get(o, 0.0))
+        if other != reading.option and probabilities.get(other, 0.0) >= DISAGREE and mine < RULED_OUT:
+            if other == NOT_AN_ANSWER:
+                return Reading(score=reading.score)
+            return Reading(between=(reading.option, other), score=reading.score)
         return reading
 
 

@@ -30,6 +30,7 @@ from bot.dialogue.messages import (
 from bot.dialogue.understanding import (
     asks_how,
     asks_to_go_back,
+    asks_to_start_over,
     failed_checks_named,
     false_fixes_mentioned,
     is_payload,
@@ -735,6 +736,10 @@ class Controller:
         if choice and isinstance(step, Ask) and choice[0] == step.move.id:
             return replies + self._answer(conv, state, step, choice[1], said=self._button_label(step, choice[1]))
         readable = choice is None and not payload and not looks_like_noise(msg.text)
+        if msg.intent == "go_back" and not payload and not asks_to_go_back(msg.text):
+            msg = replace(msg, intent="nlu_fallback")  # "yep back to normal" takes nothing back
+        if msg.intent == "start_over" and not payload and not asks_to_start_over(msg.text):
+            msg = replace(msg, intent="nlu_fallback")  # "perfect, like new" drops nothing
         reading = self._reading(step, msg) if readable and isinstance(step, Ask) else Reading()
         opened = reading.polarity is not None or reading.option is not None  # "What happened?" drops the yes/no
         if opened and isinstance(step, Ask) and self._yes_no_opens_a_fact(step, msg):
@@ -778,8 +783,6 @@ class Controller:
         states_a_fact = any(e.get("entity") == "fact" for e in msg.entities)
         if msg.intent in ("go_back", "start_over") and states_a_fact and msg.confidence < CLEAR_COMMAND:
             msg = replace(msg, intent="nlu_fallback")  # "no, never reset it before" reports; it is no command
-        if msg.intent == "go_back" and not payload and not asks_to_go_back(msg.text):
-            msg = replace(msg, intent="nlu_fallback")  # "yep back to normal" takes nothing back
         if msg.intent == "start_over":
             conv.engine = state.to_dict()
             problem = ", ".join(self.k.symptom(s).says for s in state.symptoms) or "your camera"

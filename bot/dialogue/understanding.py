@@ -150,6 +150,21 @@ def asks_to_go_back(text: str) -> bool:
     return bool(_GO_BACK.search((text or "").lower()))
 
 
+# "perfect, like new" is read as "start over" (0.69): starting over needs words that say so
+_START_OVER = re.compile(
+    r"\b(?:start|begin|starting) (?:over|again|afresh|fresh)\b|\brestart\b"
+    r"|\bfrom (?:scratch|the top|the beginning|the start)\b"
+    r"|\b(?:new|different|another|other) (?:problem|issue|question|conversation|chat|diagnosis|fault)\b"
+    r"|\bsomething else\b|\breset (?:the |this )?(?:chat|conversation|bot)\b|\bclear (?:everything|it all|all)\b"
+    r"|\bforget (?:all|everything|it all)\b|\bforget (?:about )?(?:that|this)\b|\banother camera\b"
+)
+
+
+def asks_to_start_over(text: str) -> bool:
+    """The reply asks in so many words to drop the case and begin again ("start over", "new problem")."""
+    return bool(_START_OVER.search((text or "").lower()))
+
+
 def names_person(text: str) -> bool:
     """The reply asks for a person in so many words ("agent please", "can someone call me")."""
     return bool(_PERSON.search((text or "").lower()))

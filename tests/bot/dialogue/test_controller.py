@@ -899,6 +899,19 @@ def test_back_in_an_outcome_takes_no_answer_back(controller):
     assert not any("took back" in t for t in chat.texts)
 
 
+def test_an_answer_read_as_start_over_without_words_for_it_is_taken(controller):
+    # "perfect, like new" (read as start over, 0.69) got "Start over? This discards what we found so far"
+    chat = _at(controller, "cable_condition")
+    chat.say("looks perfect, good as new", "start_over", 0.69)
+    state = DiagnosisState.from_dict(chat.conv.engine)
+    assert state.asked_answer("cable_condition") == "fine", chat.texts
+    assert not any("Start over?" in t for t in chat.texts)
+    # words that ask for it still do
+    chat = _at(controller, "cable_condition")
+    chat.say("can we start over", "start_over", 0.69)
+    assert any("Start over?" in t for t in chat.texts)
+
+
 @pytest.mark.parametrize(
     "move, first, given, story, said, changed",
     [

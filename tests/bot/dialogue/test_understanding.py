@@ -7,6 +7,7 @@ import pytest
 from bot.dialogue.answers import default_reader
 from bot.dialogue.understanding import (
     asks_to_go_back,
+    asks_to_start_over,
     false_fixes_mentioned,
     names_person,
     negated,
@@ -421,3 +422,19 @@ def test_every_written_way_to_go_back_says_so():
 @pytest.mark.parametrize("text", ["yep back to normal", "its back online", "back up and running now"])
 def test_back_in_an_outcome_asks_for_nothing_back(text):
     assert not asks_to_go_back(text)
+
+
+def test_every_written_way_to_start_over_says_so():
+    from pathlib import Path
+
+    import yaml
+
+    nlu = yaml.safe_load((Path(__file__).parents[3] / "data" / "nlu" / "dialogue.yml").read_text(encoding="utf-8"))
+    block = next(i for i in nlu["nlu"] if i.get("intent") == "start_over")
+    examples = [line[2:].strip() for line in block["examples"].splitlines() if line.strip().startswith("- ")]
+    assert examples and [e for e in examples if not asks_to_start_over(e)] == []
+
+
+@pytest.mark.parametrize("text", ["perfect, like new", "it started last week", "new card, same problem", "brand new"])
+def test_new_and_started_in_a_reply_ask_for_no_fresh_start(text):
+    assert not asks_to_start_over(text)
