@@ -84,6 +84,11 @@ _NEGATION_WORDS = (
 _NEGATION = re.compile(rf"\b(?:{_NEGATION_WORDS})\b")
 _CLAUSE = re.compile(r"[,.;:!?]|\bbut\b|\bthen\b|\bthough\b|\balthough\b|\bhowever\b")
 _TOKEN = re.compile(r"[a-z0-9][a-z0-9'.\-]*")
+# "im using a toothpick instead, is that ok" asks, though it has no question mark
+_TAG_QUESTION = re.compile(
+    r"[\s,;-]+(?:is|does|will|would|can|could|should) (?:that|this|it) (?:be )?(?:ok|okay|fine|alright|all right|"
+    r"normal|bad|right|enough|a problem|work|matter|safe|too)\b[^,.;]{0,20}[.!]*$"
+)
 _FILLER_START = re.compile(r"^(?:(?:well|um+|uh+|hm+|so|oh|ah|ok|okay|and|lol|haha)\b[\s,.!]*)+")
 # a reply that opens on what the customer is doing ("checking now"); "working now" says it works
 _ONGOING = re.compile(r"^(?!(?:working|nothing|something|anything|everything)\b)[a-z]{3,}ing\b")
@@ -181,7 +186,8 @@ class Normaliser:
         return bool(self._doing.match(plain))
 
     def is_question(self, folded: str) -> bool:
-        return folded.rstrip().endswith("?") or bool(self._question.match(_FILLER_START.sub("", folded)))
+        text = _FILLER_START.sub("", folded)
+        return folded.rstrip().endswith("?") or bool(self._question.match(text) or _TAG_QUESTION.search(text))
 
     def _starts(self, words: Sequence[str]) -> "re.Pattern[str]":
         folded = sorted({self.fold(w) for w in words}, key=len, reverse=True)

@@ -43,7 +43,7 @@ from bot.dialogue.understanding import (
     symptoms_in,
     yes_or_no,
 )
-from bot.engine import Ask, DiagnosisEngine, DiagnosisState, Finished, InvalidAnswer, Verify
+from bot.engine import FIXED, Ask, DiagnosisEngine, DiagnosisState, Finished, InvalidAnswer, Verify
 from bot.engine.conditions import holds
 from bot.engine.outcome import EscalationOutcome, Outcome
 from bot.handoff.gateway import TicketDesk
@@ -752,8 +752,10 @@ class Controller:
                 # "the light is solid green" answers the LED question, not a weak guess at this one; "i reset
                 # it last year, fine for a while then broke" tells the reset's history, not "which one?" here
                 reading = Reading()
-        if weak and isinstance(step, Ask) and step.is_action and self._lacks_means(msg):
-            reading = Reading()  # "dont have a spare charger" says why the step can't be done, not how it went
+        unsure_fix = reading.option == FIXED and reading.score < SURE_ANSWER
+        if (weak or unsure_fix) and isinstance(step, Ask) and step.is_action and self._lacks_means(msg):
+            # "dont have a spare charger", "the needle is too thick" say why the step can't be done, not how it went
+            reading = Reading()
         if isinstance(step, Ask) and readable and reading.option is None and not reading.between:
             corrected = self._correction(conv, state, msg)
             if corrected is not None:

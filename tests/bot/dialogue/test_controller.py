@@ -899,6 +899,23 @@ def test_back_in_an_outcome_takes_no_answer_back(controller):
     assert not any("took back" in t for t in chat.texts)
 
 
+@pytest.mark.parametrize(
+    "move, text",
+    [
+        ("proper_adapter", "i dont think i own a 2a charger"),  # the rating before the charger, and a hedge
+        ("straighten_sd_pin", "my needle is way too thick for that"),  # read as 'it works now' (0.61)
+    ],
+)
+def test_a_step_the_customer_cannot_do_is_set_aside_not_read_as_an_outcome(controller, move, text):
+    chat = _at(
+        controller, move, symptom="sd_card_not_recognized" if move == "straighten_sd_pin" else "offline_after_months"
+    )
+    replies = chat.say(text, "inform", 0.5)
+    assert replies[0].name == "set_aside", chat.texts
+    state = DiagnosisState.from_dict(chat.conv.engine)
+    assert state.status != "verifying" and not state.answer(move), chat.texts
+
+
 def test_an_answer_read_as_start_over_without_words_for_it_is_taken(controller):
     # "perfect, like new" (read as start over, 0.69) got "Start over? This discards what we found so far"
     chat = _at(controller, "cable_condition")

@@ -186,6 +186,7 @@ def test_a_negated_statement_is_no_fact(text):
     [
         ("no spare charger here", ["swap_adapter"]),
         ("dont have a different adapter sorry", ["swap_adapter"]),
+        ("i dont think i have a 5v 2a charger", ["swap_adapter", "proper_adapter"]),  # the rated one too
         ("only have the one card", ["sd_card_test"]),
         ("i don't have another sd card", ["sd_card_test"]),
         ("i have a spare charger", []),
