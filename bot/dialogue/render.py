@@ -152,12 +152,14 @@ def summary_text(summary: CaseSummary) -> str:
         lines.append(f"• {key.replace('_', ' ').capitalize()}: {value}")
     for entry in summary.steps_tried:
         done = "Tried before we talked" if entry.before else "Tried"
-        lines.append(f"• {done}: {entry.asked} {entry.answer}")
+        lines.append(f"• {done}: {entry.asked} → {entry.answer}")
     for entry in summary.questions:
         if entry.note:
             continue
         said = SOURCE_WORDS.get(entry.source, " (from what you wrote)" if entry.volunteered else "")
-        lines.append(f"• {entry.asked} {entry.answer}{said}")
+        lines.append(f"• {entry.asked}: {entry.answer}{said}")
+    if summary.skipped:
+        lines.append("• Skipped or not possible for you: " + "; ".join(summary.skipped))
     if summary.outcome is not None:
         lines.append(f"• Assessment: {summary.outcome.cause_name}")
     if not lines:

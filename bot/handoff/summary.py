@@ -18,7 +18,7 @@ from bot.engine.state import ASSUMED
 class Entry:
     """One question answered or one step tried, in words."""
 
-    asked: str  # the question or step as the customer read it
+    asked: str  # the question or step, by its short title
     answer: str  # the answer in words (the option's label)
     source: str  # said | observed | assumed
     ref: str = ""  # where it sits in the guide ("Step 2", "Triage test 1"): for agents only
@@ -97,7 +97,7 @@ def case_summary(engine: DiagnosisEngine, state: DiagnosisState, context: Dict[s
         move = k.move(obs.move)
         evidence = said(k, obs)
         entry = Entry(
-            asked=move.prompt,
+            asked=move.title or move.prompt,
             answer=evidence.label,
             source=obs.source if move.kind == "question" else evidence.source,
             ref=k.move_section(obs.move),
@@ -115,7 +115,7 @@ def case_summary(engine: DiagnosisEngine, state: DiagnosisState, context: Dict[s
         context={k_: v for k_, v in context.items() if not k_.startswith("_")},
         questions=tuple(questions),
         steps_tried=tuple(steps),
-        skipped=tuple(k.move(m).prompt for m in sorted(state.skipped)),
+        skipped=tuple(k.move(m).title or k.move(m).prompt for m in sorted(state.skipped)),
         ranking=tuple(RankedCause(c, k.cause(c).name, round(p, 3)) for c, p in engine.ranking(state)[:4])
         if state.symptoms
         else (),

@@ -113,6 +113,8 @@ class Move(Frozen):
     kind: Literal["question", "action"]
     prompt: str
     how_to: str
+    # a few words for a summary line ("Factory reset and set up again"): the prompt is the instruction
+    title: Optional[str] = None
     cost: Cost
     safety: Optional[str] = None
     requires: Optional[Condition] = None

@@ -591,6 +591,19 @@ def test_the_customer_summary_shows_durations_in_words():
     assert "• Camera model: KC120" in text
 
 
+def test_the_hand_off_summary_names_steps_by_their_titles_and_lists_what_could_not_be_done(controller):
+    # "Tried: Let's factory reset the camera. With a paperclip, press and hold ... What happened? Set-up
+    # worked, ..." was the whole instruction; and the missing spare charger was not on it at all
+    chat = _at(controller, "swap_adapter")
+    chat.say("dont have a spare charger", "skip", 0.85)
+    chat.say("can i talk to a person", "human_handoff")
+    assert chat.conv.phase == "handoff"
+    summary = chat.texts[-1]
+    swap = controller.k.move("swap_adapter")
+    assert swap.prompt not in summary
+    assert f"• Skipped or not possible for you: {swap.title}" in summary, summary
+
+
 def test_the_hand_off_summary_tells_the_customer_their_problem_in_plain_words(controller):
     chat = Chat(controller)
     chat.say("offline after 2 months", "offline_after_months")

@@ -573,3 +573,11 @@ def test_the_engine_reads_its_special_items_from_the_roles(k):
         source = inspect.getsource(module)
         for item in (k.roles.safety_action, k.roles.age_question, k.roles.cloud_cause, k.roles.warranty_question):
             assert f'"{item}"' not in source, f"{module.__name__} names {item!r}: read it from k.roles"
+
+
+def test_every_move_has_a_short_title_for_summaries(k):
+    # the hand-off summary and the ticket name each step by its title, not by its whole instruction
+    for move in k.moves:
+        assert move.title, move.id
+        assert len(move.title) <= 50 and move.title != move.prompt, move.id
+    assert len({m.title for m in k.moves}) == len(k.moves)

@@ -104,6 +104,7 @@ def test_voltage_measured_or_printed(text, measured):
         # said while another question is open, it answers the power cycle, not that question's yes/no
         ("nah, still offline once i plug it back in", "power_cycle_restores", "no_stays_offline"),
         ("no, it remains disconnected after a power cycle", "power_cycle_restores", "no_stays_offline"),
+        ("when i unplug it it comes back but only for a few hours", "power_cycle_restores", "yes_for_a_while"),
     ],
 )
 def test_statements_become_facts(text, move, option):
