@@ -960,7 +960,8 @@ class Controller:
                 tried = True  # "already swapped the adapter": its outcome label alone ("No change") reads oddly
             elif option is not None:
                 asked = _the_question(move.prompt)
-                answers.append(f"\u201c{option.label}\u201d" + (f" to \u201c{asked}\u201d" if asked else ""))
+                about = f" to \u201c{asked}\u201d" if asked else (f" ({move.title})" if move.title else "")
+                answers.append(f"\u201c{option.label}\u201d" + about)
         parts = (["your answer " + " and ".join(answers)] if answers else []) + (
             ["what you already tried"] if tried else []
         )
