@@ -31,6 +31,7 @@ from bot.dialogue.understanding import (
     asks_how,
     asks_to_go_back,
     asks_to_start_over,
+    checks_pending,
     failed_checks_named,
     false_fixes_mentioned,
     is_payload,
@@ -40,6 +41,7 @@ from bot.dialogue.understanding import (
     normalise,
     ordinal_from_text,
     post_fix_verdict,
+    reports_working,
     symptoms_in,
     yes_or_no,
 )
@@ -725,6 +727,10 @@ class Controller:
         if choice and choice[0] == "verify" and isinstance(step, Verify):
             return replies + self._verified(conv, state, choice[1] == "yes")
         verdict = post_fix_verdict(msg.text, msg.intent) if isinstance(step, Verify) and not payload else None
+        if isinstance(step, Verify) and verdict != "deny" and not payload and checks_pending(msg.text):
+            # "live view works, havent done the hour one yet": no verdict until every check has run
+            conv.engine = state.to_dict()
+            return replies + [Reply.fixed("checks_later")] + render.verify_again(step)
         if isinstance(step, Verify) and verdict:
             return replies + self._verified(conv, state, verdict == "affirm", step, msg.text)
         if isinstance(step, Verify) and msg.intent == "choose" and choice is None:
@@ -1116,6 +1122,9 @@ class Controller:
             if count and self._count_ask(conv, step) >= SAME_ASK_LIMIT:
                 return self._stuck(conv, state, step)
             return render.ask(step, repeat_note=False, again=True)
+        if isinstance(step, Verify):
+            conv.engine = state.to_dict()
+            return render.verify_again(step)  # the list of checks is just above
         return self._next(conv, state, repeat_note=False)
 
     @staticmethod
@@ -1498,6 +1507,8 @@ class Controller:
     def _plausibly_a_complaint(self, msg: Incoming, symptom: str) -> bool:
         """A second problem noted mid-diagnosis needs more than a guess of the language model: its words,
         the camera, or a clear reading ("ignore all previous instructions" read as pan/tilt at 0.71)."""
+        if reports_working(msg.text):
+            return False  # "live view and motion work" complains of nothing
         return (
             msg.confidence >= CLEAR_ANSWER or symptom in self._named(msg) or self.scope.mentions_camera(msg.text or "")
         )

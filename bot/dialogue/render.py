@@ -77,6 +77,19 @@ def verify(k: Knowledge, step: Verify) -> List[Reply]:
     ]
 
 
+def verify_again(step: Verify) -> List[Reply]:
+    """The post-fix question once more, without the list the customer already has above."""
+    return [
+        Reply(
+            text="Did every check on the list pass?",
+            buttons=[
+                ("Yes, all good", choice_payload("verify", "yes")),
+                ("No, something failed", choice_payload("verify", "no")),
+            ],
+        )
+    ]
+
+
 def _why(k: Knowledge, reason: Reason) -> str:
     """A threshold or a guide line with what met it, in the customer's words where they gave any."""
     shown = [e.words() for e in reason.evidence if e.source != ASSUMED]

@@ -165,6 +165,34 @@ def asks_to_start_over(text: str) -> bool:
     return bool(_START_OVER.search((text or "").lower()))
 
 
+# "havent done the hour one yet", "will let you know tomorrow": the post-fix checks are still running
+_LATER = re.compile(
+    r"\b(?:later|tomorrow|tonight|not yet|yet|in an? (?:hour|bit|while|day)|after work|when i get home"
+    r"|let you know|get back to you|report back|(?:i'?ll|will|gonna|going to) (?:check|test|try|run|do|see|watch)"
+    r"|haven'?t (?:done|tried|checked|run|tested|had time))\b"
+)
+
+
+def checks_pending(text: str) -> bool:
+    """The reply says some post-fix checks are still to be run ("will let you know tomorrow")."""
+    return bool(_LATER.search((text or "").lower().replace("\u2019", "'")))
+
+
+# a reply that reports things working ("live view and motion work") names no new problem, whatever the
+# language model reads into the words it shares with one
+_WORKS = re.compile(r"\b(?:works?|working|worked|fine|ok|okay|good|great|perfect|normal|passed|pass)\b")
+_TROUBLE = re.compile(
+    r"\b(?:not|no|never|n't|nt|still|again|fail\w*|broke\w*|stuck|freez\w*|froze|offline|drops?|dropp\w*|error"
+    r"|won'?t|can'?t|doesn'?t|didn'?t|isn'?t|but|except|though|however)\b"
+)
+
+
+def reports_working(text: str) -> bool:
+    """The reply only says things work: nothing in it is denied or going wrong."""
+    folded = (text or "").lower().replace("\u2019", "'")
+    return bool(_WORKS.search(folded)) and not _TROUBLE.search(folded)
+
+
 def names_person(text: str) -> bool:
     """The reply asks for a person in so many words ("agent please", "can someone call me")."""
     return bool(_PERSON.search((text or "").lower()))

@@ -185,6 +185,30 @@ def test_a_failed_check_named_in_words_answers_its_own_question(controller):
     assert chat.pending != "power_cycle_restores", "asked what the customer just said"
 
 
+def test_checks_still_to_run_get_time_not_a_verdict_nor_a_new_problem(controller):
+    # "live view and motion work, havent done the hour one yet" was noted as "live view times out",
+    # and "will let you know tomorrow" got "Sorry, I didn't catch that" and the whole list again
+    chat = _at_the_post_fix_checks(controller)
+    chat.say("live view and motion work, havent done the hour one yet", "live_view_timeout", 0.7)
+    assert chat.last[0].name == "checks_later", chat.texts
+    assert not any("Noted:" in t for t in chat.texts)
+    assert chat.conv.noted == [] and "Before we call it fixed" not in chat.texts[-1]
+    state = DiagnosisState.from_dict(chat.conv.engine)
+    assert state.status == "verifying"
+    chat.say("will let you know tomorrow", "nlu_fallback", 0.4)
+    assert chat.last[0].name == "checks_later" and chat.texts[-1] == "Did every check on the list pass?"
+    chat.say("ok that hmm")  # no verdict and not later: asked briefly, not the whole list again
+    assert "Before we call it fixed" not in " ".join(chat.texts), chat.texts
+    chat.press("Yes, all good")
+    assert chat.conv.phase != "diagnosing" or DiagnosisState.from_dict(chat.conv.engine).status != "verifying"
+
+
+def test_a_reply_that_says_things_work_names_no_new_problem(controller):
+    chat = _at(controller, "power_cycle_restores")
+    chat.say("the live view works fine on my phone", "live_view_timeout", 0.9)
+    assert chat.conv.noted == [], chat.texts
+
+
 def test_a_hot_adapter_in_the_checks_is_the_hazard_it_is(controller):
     chat = _at_the_post_fix_checks(controller)
     chat.say("the temperature test failed, the plug got really hot after an hour", "inform")
