@@ -543,8 +543,18 @@ class Controller:
         found = self._symptoms(msg)
         replies = self._false_fix_replies(msg, [s for s, _ in found[:1]])
         subject = None if is_payload(msg.text) else self.scope.not_a_camera_fault(msg.text)
+        earlier = conv.context.pop("_other_brand", None)
+        if subject == "brands":
+            # kept in case the customer says it is a Kasa after all ("sorry, it's a kasa kc100 not tapo")
+            conv.context["_other_brand"] = [[s, c] for s, c in found[:2]]  # not its model: that was the other brand
         if subject:
             return replies + self._out_of_scope(conv, subject)  # a plug, another brand, an integration's own error
+        sure_now = found and found[0][1] >= SYMPTOM_CONFIDENCE and msg.intent != "nlu_fallback"
+        if earlier and not sure_now and self.scope.names_kasa(msg.text):
+            said = [(str(s), float(c)) for s, c in earlier if isinstance(s, str) and s in self.symptom_ids]
+            if said and said[0][1] >= SYMPTOM_CONFIDENCE:
+                # what they said of it before stands: "wont record to the sd card"
+                return replies + [Reply.fixed("kasa_after_all")] + self._start(conv, [said[0][0]], msg)
         short = len(normalise(msg.text).split()) <= SHORT_WORDS
         if short and found and SYMPTOM_CONFIDENCE <= found[0][1] < SHORT_SURE and msg.intent != "nlu_fallback":
             # "camera offline" fits several symptoms that each assume more than was said: ask, with the

@@ -15,6 +15,9 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import yaml
 
+_KASA = re.compile(r"\b(?:kasa|kc\d+\w*|ec\d+\w*)\b")
+# a brand named only to be denied: "not tapo", "it isn't a wyze"
+_DENIED = re.compile(r"\b(?:not|isn'?t|isnt|no|never|wasn'?t)\s+(?:an?\s+|the\s+|my\s+)?$")
 _ASKS = re.compile(r"^\s*(?:hi,?\s*|hello,?\s*)?(?:can|could|does|do|is|are|will|how|what|which|where|why)\b")
 SCOPE_FILE = Path(__file__).resolve().parents[2] / "data" / "knowledge" / "scope.yml"
 
@@ -52,8 +55,15 @@ class Scope:
                 fault = (camera or signs) and (signs or bool(self.faults.search(lower)))
                 if kind in ("account", "wishes") and fault:
                     continue  # "the camera went offline after I changed my password": still a fault
-                if kind == "brands" and fault and re.search(r"\b(?:kasa|kc\d+\w*|ec\d+\w*)\b", lower):
+                kasa = bool(_KASA.search(lower))
+                if kind == "brands" and fault and kasa:
                     continue  # "my tapo... sorry, kasa camera blinks green"
+                if (
+                    kind == "brands"
+                    and kasa
+                    and all(_DENIED.search(lower[max(0, m.start() - 14) : m.start()]) for m in pattern.finditer(lower))
+                ):
+                    continue  # "sorry its a kasa kc100 not tapo"
                 return kind
         asks = lower.rstrip().endswith("?") or bool(_ASKS.match(lower))
         # "... but the camera is fine in the kasa app": that app is named as working, not as a sign
@@ -73,6 +83,10 @@ class Scope:
         words = re.findall(r"[^\W\d_]+", (text or "").lower())
         foreign = [w for w in words if self.other_language.fullmatch(w)]
         return len(set(foreign)) >= 2 and 3 * len(foreign) >= len(words)
+
+    def names_kasa(self, text: str) -> bool:
+        """The message names Kasa or a Kasa model ("kc100", "ec70")."""
+        return bool(_KASA.search((text or "").lower()))
 
     def mentions_camera(self, text: str) -> bool:
         """The camera, or a part of it ("sd card problem", "call timed out", "tilt is broken")."""

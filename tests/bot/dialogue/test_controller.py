@@ -1444,3 +1444,22 @@ def test_a_hostile_message_mid_diagnosis_is_no_second_problem(controller):
     # a second problem in the customer's words is still noted
     chat.say("also the camera wont pan anymore", "pan_tilt_stopped", 0.71)
     assert chat.conv.noted == ["pan_tilt_stopped"], chat.texts
+
+
+def test_a_customer_who_says_it_is_a_kasa_after_all_is_diagnosed_on_what_they_said_before(controller):
+    # "my tapo c200 wont record to the sd card", then "sorry its a kasa kc100 not tapo": the second
+    # message was turned away as another brand again, and the complaint was lost
+    chat = Chat(controller)
+    chat.say("hi my tapo c200 wont record to the sd card", "sd_card_not_recognized", 0.8)
+    assert chat.last[0].name == "out_of_scope_brands", chat.texts
+    chat.say("sorry its a kasa kc100 not tapo", "inform", 0.6)
+    assert chat.conv.phase == "diagnosing", chat.texts
+    assert DiagnosisState.from_dict(chat.conv.engine).symptoms == ["sd_card_not_recognized"]
+    assert chat.last[0].name == "kasa_after_all"
+
+
+def test_another_brand_named_twice_is_still_another_brand(controller):
+    chat = Chat(controller)
+    chat.say("my tapo c200 wont record to the sd card", "sd_card_not_recognized", 0.8)
+    chat.say("its a tapo yes", "affirm", 0.8)
+    assert chat.conv.phase != "diagnosing", chat.texts

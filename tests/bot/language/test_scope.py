@@ -13,6 +13,7 @@ from bot.language.scope import load_scope
         ("my kp115 keeps going offline", "devices"),
         ("the smart plug stopped reporting energy", "devices"),
         ("wyze cam offline", "brands"),
+        ("kasa or tapo, not sure which", "brands"),
         ("how do I get a refund", "account"),
         ("feature request: please add person detection", "wishes"),
         ("frigate shows no frames from the kasa stream", "integration"),
@@ -32,6 +33,7 @@ def test_not_a_camera_fault(text, why):
         "my tapo... sorry, kasa camera is stuck offline",
         "i pay for kasa care and still no clips saved",
         "smell of burnt plastic from the camera plug",
+        "sorry its a kasa kc100 not tapo",  # a brand named only to be denied
     ],
 )
 def test_camera_faults_stay_in_scope(text):
