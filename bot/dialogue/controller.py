@@ -1532,10 +1532,13 @@ class Controller:
         if self._contradicted(symptom, msg):
             return False
         state = DiagnosisState(symptoms=[symptom])
-        return any(
+        if any(
             move.kind == "question" and holds(move.requires, state)
             for move, _, _ in self.engine.entity_answers(msg.entities)
-        )
+        ):
+            return True
+        # "pins look ok to me. dont have another card": what they lack is for a step of that complaint
+        return any(holds(self.k.move(m).requires, state) for m in lacked_steps(msg.text))
 
     def _contradicted(self, symptom: str, msg: Incoming) -> bool:
         """ "The light is blinking amber" is not also the symptom that is a green blinking light: a fact

@@ -1463,3 +1463,14 @@ def test_another_brand_named_twice_is_still_another_brand(controller):
     chat.say("my tapo c200 wont record to the sd card", "sd_card_not_recognized", 0.8)
     chat.say("its a tapo yes", "affirm", 0.8)
     assert chat.conv.phase != "diagnosing", chat.texts
+
+
+def test_a_reply_to_did_you_mean_that_lacks_what_its_steps_need_takes_the_complaint(controller):
+    # "sd card gone after 2 days" - "Did you mean: the SD card is not recognized?" - "pins look ok to me.
+    # dont have another card" got "Tell me what your Kasa camera is doing"
+    chat = Chat(controller)
+    chat.conv = Conversation(phase="clarify", candidates=["sd_card_not_recognized"])
+    chat.say("pins look ok to me. dont have another card", "inform", 0.5)
+    assert chat.conv.phase == "diagnosing", chat.texts
+    state = DiagnosisState.from_dict(chat.conv.engine)
+    assert state.symptoms == ["sd_card_not_recognized"] and state.pending != "sd_card_test", chat.texts
