@@ -61,6 +61,8 @@ NOT_ANSWER_CLASS = 0.5
 # A reading below DISAGREE_CEILING is asked about when the classifier gives another class at least
 # DISAGREE and the option read less than RULED_OUT.
 DISAGREE_CEILING = 0.9
+# "It works now" read below DISAGREE_CEILING stands only when the classifier gives it at least this.
+FIX_BACKED = 0.6
 DISAGREE = 0.5
 RULED_OUT = 0.25
 # A reply this close to a non-answer ("one sec", "ok doing it now"), and closer to it than to any
@@ -747,6 +749,12 @@ class AnswerReader:
         if not probabilities:
             return reading
         mine = probabilities.get(reading.option, 0.0)
+        if reading.option == FIXED and mine < FIX_BACKED:
+            # "it works now" ends the diagnosis: nearest in topic is not enough ("i did the reset twice
+            # already" is nearest to "reset did the trick"); without the classifier's backing, asked
+            others = [o for o in possible if o not in (FIXED, NOT_AN_ANSWER)]
+            other = max(others, key=lambda o: probabilities.get(o, 0.0), default=None)
+            return Reading(between=(FIXED, other) if other else (), score=reading.score)
         remark = probabilities.get(NOT_AN_ANSWER, 0.0)
         if reading.score < ACCEPT and remark >= NOT_ANSWER_CLASS and remark > mine:
             return Reading(score=reading.score)

@@ -32,6 +32,7 @@ from bot.dialogue.understanding import (
     asks_to_go_back,
     asks_to_start_over,
     checks_pending,
+    checks_said_passed,
     failed_checks_named,
     false_fixes_mentioned,
     is_payload,
@@ -737,6 +738,8 @@ class Controller:
         if choice and choice[0] == "verify" and isinstance(step, Verify):
             return replies + self._verified(conv, state, choice[1] == "yes")
         verdict = post_fix_verdict(msg.text, msg.intent) if isinstance(step, Verify) and not payload else None
+        if verdict and self._about_another_question(msg) and not checks_said_passed(msg.text):
+            verdict = None  # "yes 3 other cams are fine" answers an earlier question, not the checks
         if isinstance(step, Verify) and verdict != "deny" and not payload and checks_pending(msg.text):
             # "live view works, havent done the hour one yet": no verdict until every check has run
             conv.engine = state.to_dict()
@@ -1513,6 +1516,10 @@ class Controller:
             for s in self.symptom_ids
             if any(f" {normalise(w)} " in words for w in self.k.symptom(s).keywords) and not self._contradicted(s, msg)
         ]
+
+    def _about_another_question(self, msg: Incoming) -> bool:
+        """The message states the answer to one of the guide's questions ("3 other cams are fine")."""
+        return any(True for _ in self.engine.entity_answers([e for e in msg.entities if e.get("entity") == "fact"]))
 
     def _plausibly_a_complaint(self, msg: Incoming, symptom: str) -> bool:
         """A second problem noted mid-diagnosis needs more than a guess of the language model: its words,

@@ -240,6 +240,11 @@ def failed_checks_named(checks: Sequence[PostFixCheck], text: str) -> List[PostF
     return found
 
 
+def checks_said_passed(text: str) -> bool:
+    """The reply says in words that the checks passed ("all good", "everything works")."""
+    return bool(_CHECKS_PASSED.search((text or "").lower().replace("\u2019", "'")))
+
+
 def post_fix_verdict(text: str, intent: Optional[str]) -> Optional[str]:
     """'affirm' (every check passed) or 'deny' (one failed) for a typed reply to the post-fix checks:
     a reply that names a check and says it failed is a no, though it opens with neither."""

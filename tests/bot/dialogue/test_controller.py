@@ -203,6 +203,16 @@ def test_checks_still_to_run_get_time_not_a_verdict_nor_a_new_problem(controller
     assert chat.conv.phase != "diagnosing" or DiagnosisState.from_dict(chat.conv.engine).status != "verifying"
 
 
+def test_a_yes_about_other_cameras_at_the_checks_is_no_verdict(controller):
+    # "yes 3 other cams are fine" ended the case as fixed
+    chat = _at_the_post_fix_checks(controller)
+    fact = {"entity": "fact", "value": {"move": "other_cameras_affected", "option": "only_this_one"}}
+    chat.say("yes 3 other cams are fine", "affirm", 0.8, entities=[fact])
+    assert DiagnosisState.from_dict(chat.conv.engine).status == "verifying", chat.texts
+    chat.say("yes all good", "affirm", 0.9)  # said of the checks: the verdict
+    assert chat.conv.phase != "diagnosing" or DiagnosisState.from_dict(chat.conv.engine).status != "verifying"
+
+
 def test_a_reply_that_says_things_work_names_no_new_problem(controller):
     chat = _at(controller, "power_cycle_restores")
     chat.say("the live view works fine on my phone", "live_view_timeout", 0.9)
