@@ -105,6 +105,8 @@ def test_voltage_measured_or_printed(text, measured):
         ("nah, still offline once i plug it back in", "power_cycle_restores", "no_stays_offline"),
         ("no, it remains disconnected after a power cycle", "power_cycle_restores", "no_stays_offline"),
         ("when i unplug it it comes back but only for a few hours", "power_cycle_restores", "yes_for_a_while"),
+        ("no cracks that i can see", "housing_cracks", "intact"),
+        ("theres a small crack near the joint", "housing_cracks", "cracked"),
     ],
 )
 def test_statements_become_facts(text, move, option):
