@@ -765,7 +765,13 @@ class Controller:
             reading = Reading()  # "no, never reset it" while the power cycle is asked: noted, asked again
         opened_with_yes_no = reading.polarity is not None and msg.confidence < CLEAR_COMMAND
         weak = reading.option is not None and reading.score < FACT_BEATS_WEAK
-        if (weak or (reading.option is None and reading.between)) and isinstance(step, Ask):
+        outweighed = (
+            isinstance(step, Ask)
+            and reading.option is not None
+            and reading.score < SURE_ANSWER
+            and self._stated_mostly(msg, step)
+        )
+        if (weak or outweighed or (reading.option is None and reading.between)) and isinstance(step, Ask):
             other = [m for m, _, _ in self.engine.entity_answers(msg.entities) if m.id != step.move.id]
             if other and reading.polarity is None:
                 # "the light is solid green" answers the LED question, not a weak guess at this one; "i reset
@@ -1516,6 +1522,17 @@ class Controller:
             for s in self.symptom_ids
             if any(f" {normalise(w)} " in words for w in self.k.symptom(s).keywords) and not self._contradicted(s, msg)
         ]
+
+    def _stated_mostly(self, msg: Incoming, step: Ask) -> bool:
+        """A statement for another question makes up most of the reply ("when i unplug it it comes back
+        but only for a few hours" while the reset history is asked): it says that, not this."""
+        words = len(msg.text.split()) or 1
+        for e in msg.entities:
+            value = e.get("value")
+            if e.get("entity") == "fact" and isinstance(value, dict) and value.get("move") != step.move.id:
+                if 2 * len(str(e.get("text") or "").split()) >= words:
+                    return True
+        return False
 
     def _about_another_question(self, msg: Incoming) -> bool:
         """The message states the answer to one of the guide's questions ("3 other cams are fine")."""

@@ -1076,7 +1076,11 @@ def test_a_reply_that_answers_another_question_is_noted_and_the_open_one_asked_a
 def test_a_noted_answer_to_a_long_question_names_it_by_its_title(controller):
     # "Thanks, I've noted your answer “Yes, for a while”." said nothing of what it answered
     chat = _at(controller, "reset_recurs")
-    fact = {"entity": "fact", "value": {"move": "power_cycle_restores", "option": "yes_for_a_while"}}
+    fact = {
+        "entity": "fact",
+        "value": {"move": "power_cycle_restores", "option": "yes_for_a_while"},
+        "text": "when i unplug it it comes back",
+    }
     chat.say("when i unplug it it comes back but only for a few hours", "inform", 0.6, entities=[fact])
     title = controller.k.move("power_cycle_restores").title
     assert chat.texts[0] == f"Thanks, I've noted your answer \u201cYes, for a while\u201d ({title}).", chat.texts
