@@ -135,6 +135,11 @@ _PERSON = re.compile(
 )
 
 
+def _said(pattern: "re.Pattern[str]", text: str) -> bool:
+    """The words of `pattern` are in the message (lower case, straight apostrophes)."""
+    return bool(pattern.search((text or "").lower().replace("\u2019", "'")))
+
+
 # "yep back to normal" is read as "go back" (0.82): taking an answer back needs words that say so
 _GO_BACK = re.compile(
     r"^\s*back\s*[.!]*\s*$|\bgo(?:ing)? back\b|\bundo\b|\bprevious\b|\bmistake\b|\bmisclick|\bmisread\b"
@@ -147,7 +152,7 @@ _GO_BACK = re.compile(
 
 def asks_to_go_back(text: str) -> bool:
     """The reply asks in so many words to take an answer back ("go back", "wrong button", "undo")."""
-    return bool(_GO_BACK.search((text or "").lower()))
+    return _said(_GO_BACK, text)
 
 
 # "perfect, like new" is read as "start over" (0.69): starting over needs words that say so
@@ -162,7 +167,7 @@ _START_OVER = re.compile(
 
 def asks_to_start_over(text: str) -> bool:
     """The reply asks in so many words to drop the case and begin again ("start over", "new problem")."""
-    return bool(_START_OVER.search((text or "").lower()))
+    return _said(_START_OVER, text)
 
 
 # "havent done the hour one yet", "will let you know tomorrow": the post-fix checks are still running
@@ -175,7 +180,7 @@ _LATER = re.compile(
 
 def checks_pending(text: str) -> bool:
     """The reply says some post-fix checks are still to be run ("will let you know tomorrow")."""
-    return bool(_LATER.search((text or "").lower().replace("\u2019", "'")))
+    return _said(_LATER, text)
 
 
 # a reply that reports things working ("live view and motion work") names no new problem, whatever the
@@ -242,7 +247,7 @@ def failed_checks_named(checks: Sequence[PostFixCheck], text: str) -> List[PostF
 
 def checks_said_passed(text: str) -> bool:
     """The reply says in words that the checks passed ("all good", "everything works")."""
-    return bool(_CHECKS_PASSED.search((text or "").lower().replace("\u2019", "'")))
+    return _said(_CHECKS_PASSED, text)
 
 
 def post_fix_verdict(text: str, intent: Optional[str]) -> Optional[str]:
