@@ -92,6 +92,8 @@ _TAG_QUESTION = re.compile(
     r"normal|bad|right|enough|a problem|work|matter|safe|too)\b[^,.;]{0,20}[.!]*$"
 )
 _FILLER_START = re.compile(r"^(?:(?:well|um+|uh+|hm+|so|oh|ah|ok|okay|and|lol|haha)\b[\s,.!]*)+")
+# a reply of nothing but these has heard the question and answers nothing yet ("ok", "hmm")
+_ACKNOWLEDGED = frozenset("okay ok alright allright hmm hm hmmm um umm uh k kk".split())
 # a reply that opens on what the customer is doing ("checking now"); "working now" says it works
 _ONGOING = re.compile(r"^(?!(?:working|nothing|something|anything|everything)\b)[a-z]{3,}ing\b")
 _STOP = frozenset(
@@ -635,6 +637,9 @@ class AnswerReader:
         folded = self.norm.fold(text)
         if self.norm.is_question(folded):
             return Reading()  # "what is a good brand of charger" asks; it answers nothing
+        words = [t.strip(".-") for t in _TOKEN.findall(folded)]
+        if words and all(w in _ACKNOWLEDGED for w in words):
+            return Reading(waiting=True)  # "ok", "hmm", "alright": heard, nothing answered yet
         lead = self.norm.lead(folded)
         polarity, rest = lead
         if polarity and move.kind == "action" and not self._asks_yes_or_no(move):

@@ -1488,3 +1488,12 @@ def test_a_reply_to_did_you_mean_that_lacks_what_its_steps_need_takes_the_compla
     assert chat.conv.phase == "diagnosing", chat.texts
     state = DiagnosisState.from_dict(chat.conv.engine)
     assert state.symptoms == ["sd_card_not_recognized"] and state.pending != "sd_card_test", chat.texts
+
+
+@pytest.mark.parametrize("text", ["ok", "okay!", "hmm", "alright"])
+def test_an_acknowledgement_gets_time_not_a_misunderstanding(controller, text):
+    # "ok" to "What is the status light doing?" got "Sorry, I didn't catch that"
+    chat = _at(controller, "led_check")
+    chat.say(text, "affirm", 0.7)
+    assert chat.last[0].name == "take_your_time", chat.texts
+    assert chat.conv.misunderstood == 0 and chat.pending == "led_check"
