@@ -86,6 +86,8 @@ _NEGATION_WORDS = (
 _NEGATION = re.compile(rf"\b(?:{_NEGATION_WORDS})\b")
 _CLAUSE = re.compile(r"[,.;:!?]|\bbut\b|\bthen\b|\bthough\b|\balthough\b|\bhowever\b")
 _TOKEN = re.compile(r"[a-z0-9][a-z0-9'.\-]*")
+# replies whose sentence vectors are kept for the classifier (a reading asks for one at most twice)
+REPLY_VECTORS = 8
 # "im using a toothpick instead, is that ok" asks, though it has no question mark
 _TAG_QUESTION = re.compile(
     r"[\s,;-]+(?:is|does|will|would|can|could|should) (?:that|this|it) (?:be )?(?:ok|okay|fine|alright|all right|"
@@ -325,6 +327,7 @@ class AnswerReader:
         self._embed = embed
         self._cache: Dict[Tuple[str, str, str], Tuple[Optional[str], Tuple[_Phrase, ...]]] = {}
         self._classifiers: Dict[str, Optional[Tuple[Any, Dict[str, int]]]] = {}
+        self._reply_vectors: Dict[str, np.ndarray] = {}  # the last few replies' vectors (REPLY_VECTORS)
         self._memo: Dict[str, np.ndarray] = {}
         self._not_answers: Optional[Tuple[Optional[np.ndarray]]] = None
         self._stems: Dict[Tuple[str, ...], frozenset] = {}  # per step, read once
@@ -455,9 +458,7 @@ class AnswerReader:
             candidates = [o for o in candidates if o in reading.between]
         if not candidates:
             return None
-        asserted, denied = self.norm.words(folded)
-        marks = _marks(asserted, denied, negated(folded) or reading.polarity == "no")
-        probabilities = self._probabilities(move, self.embed([folded])[0], marks)
+        probabilities = self._opinion(move, folded, negated(folded) or reading.polarity == "no")
         best = max(candidates, key=lambda o: probabilities.get(o, 0.0))
         sure = SETTLE_FIXED if FIXED in reading.between and len(reading.between) > 1 else SETTLE
         if probabilities.get(best, 0.0) < sure or (best == FIXED and support[best] < ACCEPT):
@@ -503,6 +504,17 @@ class AnswerReader:
         model, vocabulary = trained
         row = np.concatenate([vector, _bag(marks, vocabulary)])
         return dict(zip(model.classes_, model.predict_proba(row[None, :])[0]))
+
+    def _opinion(self, move: Move, folded: str, negated_: bool) -> Dict[str, float]:
+        """The classifier's probabilities for a folded reply. Settling and the second opinion may both
+        ask within one reading: the reply's vector is computed once."""
+        vector = self._reply_vectors.get(folded)
+        if vector is None:
+            if len(self._reply_vectors) >= REPLY_VECTORS:
+                self._reply_vectors.pop(next(iter(self._reply_vectors)))  # oldest first
+            vector = self._reply_vectors[folded] = self.embed([folded])[0]
+        asserted, denied = self.norm.words(folded)
+        return self._probabilities(move, vector, _marks(asserted, denied, negated_))
 
     def _classifier(self, move: Move) -> Optional[Tuple[Any, Dict[str, int]]]:
         if move.id not in self._classifiers:
@@ -749,8 +761,7 @@ class AnswerReader:
         "is the adapter warm?"); an option it all but rules out while it is sure of another is asked about
         ("readded it and it all runs" is nearest to "re-added it, same problem")."""
         assert reading.option is not None
-        asserted, denied = self.norm.words(folded)
-        probabilities = self._probabilities(move, self.embed([folded])[0], _marks(asserted, denied, said_negated))
+        probabilities = self._opinion(move, folded, said_negated)
         if not probabilities:
             return reading
         mine = probabilities.get(reading.option, 0.0)

@@ -1536,7 +1536,8 @@ class Controller:
 
     def _about_another_question(self, msg: Incoming) -> bool:
         """The message states the answer to one of the guide's questions ("3 other cams are fine")."""
-        return any(True for _ in self.engine.entity_answers([e for e in msg.entities if e.get("entity") == "fact"]))
+        facts = [e for e in msg.entities if e.get("entity") == "fact"]
+        return next(self.engine.entity_answers(facts), None) is not None
 
     def _plausibly_a_complaint(self, msg: Incoming, symptom: str) -> bool:
         """A second problem noted mid-diagnosis needs more than a guess of the language model: its words,
