@@ -1,7 +1,8 @@
 """Running a policy on a simulated situation and judging the ending.
 
 Policies: the engine (`run_engine`), escalating at once (`run_escalate_at_once`, the floor every
-benchmark prints), and the guide's procedure routed per symptom (`bench.sim.baseline`). Every
+benchmark prints), and the guide's procedure routed per symptom (`bench.sim.baseline`); beside them,
+what no policy can beat (`knows_the_cause`: the cheapest guide ending, no question asked). Every
 policy is costed the same way: the knowledge's minutes for each question or step (reading and
 answering included), the route's customer and support cost for the ending, and rework when the
 ending is wrong.
@@ -11,8 +12,8 @@ from __future__ import annotations
 
 from typing import List, Optional, Sequence
 
-from bench.sim.judge import ending_cost, verdict
-from bench.sim.types import SKIP, CaseResult, Situation
+from bench.sim.judge import ending_cost, resolution_cost, verdict
+from bench.sim.types import FIXED, SKIP, CaseResult, Situation
 from bot.engine import Ask, DiagnosisEngine, Finished, Verify
 from bot.engine.conditions import holds
 from bot.engine.outcome import EscalationOutcome, rests_on_assumption
@@ -120,3 +121,28 @@ def run_escalate_at_once(engine: DiagnosisEngine, situation: Situation) -> CaseR
     p = posterior(engine.t, DiagnosisState(symptoms=list(situation.symptoms)))
     named = engine.t.causes[int(p.argmax())]
     return record_escalation(engine.k, new_result(situation), "human_support", "human_support", named, (), False)
+
+
+def knows_the_cause(engine: DiagnosisEngine, situation: Situation) -> CaseResult:
+    """Not a policy: someone who knows the camera ends the case the cheapest way there is, the guide's
+    ending for the true cause or any one repair step that fixes this camera, without a question or a
+    wrong step. No policy costs less; a cost target reads against it. Only where a situation can be
+    copied unplayed (`fresh`) is every repair tried; elsewhere only the guide's ending counts."""
+    k = engine.k
+    result = new_result(situation)
+    result.ending = result.recommendation = "known"
+    result.strict = result.lenient = True
+    result.cost = resolution_cost(k, situation.truth)
+    fresh = getattr(situation, "fresh", None)
+    for move in k.moves if fresh is not None else ():
+        if move.kind != "action":
+            continue
+        copy = fresh()
+        options = ((FIXED, "Yes, it works now"),) + tuple((o.id, o.label) for o in move.failure_options)
+        try:
+            fixed = copy.respond(move.id, options, True) == FIXED and copy.checks_pass(move.id)
+        except (KeyError, ValueError):  # a move this world does not play
+            continue
+        if fixed:
+            result.cost = min(result.cost, engine.t.moves[move.id].cost)
+    return result

@@ -41,6 +41,10 @@ def test_the_report_has_both_worlds_every_policy_and_every_target(report):
         "cost_below_guide_baseline",
         "decision_p95_ms",
     }
+    known = data["worlds"]["independent"]["knows_the_cause"]
+    assert known["strict"]["mean"] == 1.0
+    assert known["cost"]["mean"] < data["worlds"]["independent"]["engine"]["cost"]["mean"]
+    assert any("of the gap between the guide's procedure and knowing the cause" in line for line in lines)
     assert any(line.startswith("target strict_independent") and line.endswith(("PASS", "FAIL")) for line in lines)
 
 
