@@ -40,7 +40,7 @@ def ask(step: Ask, repeat_note: bool = True, again: bool = False) -> List[Reply]
     replies = [] if again else _note(step)
     if step.safety_stop:
         replies.append(Reply(text=f"⚠️ Safety first: {step.safety} Then let's replace it."))
-    text = step.move.prompt
+    text = f"{step.preface} {step.move.prompt}" if step.preface else step.move.prompt
     if step.safety and step.closing:
         # a hazard reported after the adapter swap: the case is ending, the warning comes first
         replies.append(Reply(text=f"⚠️ Safety first: {step.safety}"))

@@ -17,7 +17,7 @@ from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple, Union
 
 import numpy as np
 
-from bot.engine.conditions import SET_ASIDE
+from bot.engine.conditions import SET_ASIDE, holds
 from bot.engine.evidence import disproved
 from bot.engine.outcome import (
     FIXED,
@@ -53,6 +53,7 @@ class Ask:
     note: Optional[str] = None  # the guide's reading of the previous answer
     # answered before, and a step since (a reset, a restart) made that answer out of date
     again: bool = False
+    preface: Optional[str] = None  # why the step is asked now, when its move says so
 
     @property
     def is_action(self) -> bool:
@@ -387,6 +388,7 @@ class DiagnosisEngine:
             safety_stop,
             state.note,
             again,
+            next((p.text for p in move.preface if holds(p.when, state)), None),
         )
 
     # -- what the customer said ----------------------------------------------------------

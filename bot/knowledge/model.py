@@ -108,6 +108,14 @@ class EntityRule(Frozen):
     map: List[LedRule] = []
 
 
+class Preface(Frozen):
+    """Said before a step's prompt when its condition holds: the step asked for a reason the customer
+    should hear ("you said you have no spare adapter: this means getting one")."""
+
+    when: Condition
+    text: str
+
+
 class Move(Frozen):
     id: StrictStr
     kind: Literal["question", "action"]
@@ -133,6 +141,7 @@ class Move(Frozen):
     tried_if: Optional[Condition] = None
     # what makes the step impossible for this customer (a reset button that cannot be pressed)
     unless: Optional[Condition] = None
+    preface: List[Preface] = []
 
     @root_validator(skip_on_failure=True)
     def _shape(cls, values):

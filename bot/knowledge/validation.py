@@ -147,6 +147,8 @@ def validate(k: m.Knowledge) -> None:
         _check_condition(k, mv.requires, file, where)
         _check_condition(k, mv.tried_if, file, where)
         _check_condition(k, mv.unless, file, where)
+        for preface in mv.preface:
+            _check_condition(k, preface.when, file, where)
         if mv.from_entity is not None:
             known = {o.id for o in mv.answer_options}
             for rule in list(mv.from_entity.ranges) + list(mv.from_entity.map):

@@ -244,6 +244,13 @@ BROKEN: Dict[str, Dict[str, Any]] = {
         change=lambda d: _band(d)["requires"].append([{"failed": "led_check"}]),
         expect=["diagnostic_steps.yml", "move band_segregation", "'led_check', which is not an action"],
     ),
+    "preface_unknown_move": dict(
+        file="questions.yml",
+        change=lambda d: move(d, "questions", "proper_adapter")["preface"][0]["when"].append(
+            [{"set_aside": "swap_adaptr"}]
+        ),
+        expect=["questions.yml", "move proper_adapter", "condition names 'swap_adaptr', which is not an action"],
+    ),
     "stales_unknown_move": dict(
         file="diagnostic_steps.yml",
         change=lambda d: move(d, "steps", "swap_adapter")["stales"].append("led_chek"),
