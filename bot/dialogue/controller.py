@@ -49,6 +49,7 @@ from bot.dialogue.understanding import (
 from bot.engine import FIXED, Ask, DiagnosisEngine, DiagnosisState, Finished, InvalidAnswer, Verify
 from bot.engine.conditions import holds
 from bot.engine.outcome import EscalationOutcome, Outcome
+from bot.engine.state import ASSUMED
 from bot.handoff.gateway import TicketDesk
 from bot.handoff.live import handoff_queued_text
 from bot.handoff.summary import case_summary
@@ -772,7 +773,7 @@ class Controller:
             and self._stated_mostly(msg, step)
         )
         if (weak or outweighed or (reading.option is None and reading.between)) and isinstance(step, Ask):
-            other = [m for m, _, _ in self.engine.entity_answers(msg.entities) if m.id != step.move.id]
+            other = [m for m in self._news(state, msg) if m != step.move.id]
             if other and reading.polarity is None:
                 # "the light is solid green" answers the LED question, not a weak guess at this one; "i reset
                 # it last year, fine for a while then broke" tells the reset's history, not "which one?" here
@@ -867,7 +868,7 @@ class Controller:
             return replies + self._next(conv, state, repeat_note=False)
         if new and msg.intent in self.symptom_ids and self._plausibly_a_complaint(msg, new[0]):
             return replies + self._new_symptom(conv, state, new[0])
-        if isinstance(step, Ask) and msg.entities and not payload:
+        if isinstance(step, Ask) and msg.entities and not payload and self._news(state, msg):
             earlier = {m.id: state.evidence_answer(m.id) for m, _, _ in self.engine.entity_answers(msg.entities)}
             noted = self._note_facts(state, step, msg)
             if noted is not None:
@@ -953,6 +954,19 @@ class Controller:
         label = self._button_label(previous, option) or option
         changed = Reply(text=f"Got it, I've changed your answer to \u201c{label}\u201d.")
         return [changed] + self._answer(conv, state, previous, option, said=msg.text, entities=msg.entities)
+
+    def _news(self, state: DiagnosisState, msg: Incoming) -> List[str]:
+        """The moves the message's statements answer otherwise than the record, or that have no answer yet.
+        A statement that repeats an answer on record tells nothing new: "the rest are fine" while the
+        other cameras are asked is about those cameras, not a second "yes" to the other devices."""
+        found = []
+        for move, option, _ in self.engine.entity_answers(msg.entities):
+            seen = state.current(move.id)
+            repeated = seen is not None and seen.source != ASSUMED and seen.option == option
+            if move.kind == "question" and option is not None and repeated:
+                continue  # an answer only assumed from the symptom is news when said
+            found.append(move.id)
+        return list(dict.fromkeys(found))
 
     def _yes_no_opens_a_fact(self, step: Ask, msg: Incoming) -> bool:
         """The reply's yes or no opens a statement that answers another question ("no, never reset it

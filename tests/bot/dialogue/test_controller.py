@@ -1497,3 +1497,59 @@ def test_an_acknowledgement_gets_time_not_a_misunderstanding(controller, text):
     chat.say(text, "affirm", 0.7)
     assert chat.last[0].name == "take_your_time", chat.texts
     assert chat.conv.misunderstood == 0 and chat.pending == "led_check"
+
+
+def test_a_step_asked_because_a_spare_was_lacking_says_so(controller):
+    # "i dont have a spare charger" at the adapter swap got "I won't ask for it again", and the proper
+    # adapter step then asked for "a good one" as if nothing had been said
+    chat = _at(controller, "swap_adapter", symptom="adapter_overheating")
+    replies = chat.say("i dont have a spare charger", "inform", 0.6)
+    assert replies[0].name == "set_aside", chat.texts
+    for _ in range(8):
+        if chat.pending in (None, "proper_adapter"):
+            break
+        chat.press_not_fixed()
+    assert chat.pending == "proper_adapter", chat.texts
+    asked = chat.last[-1].text
+    assert asked.startswith("You said you have no spare adapter at hand"), asked
+    assert asked.index("no spare adapter") < asked.index("5V and at least 2A")
+
+
+def test_a_step_asked_in_its_own_right_has_no_preface(controller):
+    chat = _at(controller, "spare_rating", symptom="adapter_overheating")
+    chat.say_payload(choice_payload("spare_rating", "under_rated"))
+    for _ in range(8):
+        if chat.pending in (None, "proper_adapter"):
+            break
+        chat.press_not_fixed()
+    assert chat.pending == "proper_adapter", chat.texts
+    assert "no spare adapter" not in chat.last[-1].text
+
+
+def test_a_statement_repeating_an_answer_on_record_does_not_displace_the_open_question(controller):
+    # "just this one, the rest are fine" while the other cameras were asked: "the rest are fine" read as
+    # the other devices' answer, already given, and "Thanks, I've noted your answer" came back for it
+    chat = _at(controller, "led_check")
+    said = _fact("other_devices_ok", "yes", "my phone and laptop are fine on the wifi")
+    chat.say("yes my phone and laptop are fine on the wifi", "inform", 0.4, entities=[said])
+    state = DiagnosisState.from_dict(chat.conv.engine)
+    assert state.evidence_answer("other_devices_ok") == "yes"
+    state.pending = "other_cameras_affected"
+    chat.conv.engine = state.to_dict()
+    fact = _fact("other_devices_ok", "yes", "the rest are fine")
+    chat.say("just this one, the rest are fine", "inform", 0.6, entities=[fact])
+    assert not any("noted your answer" in t for t in chat.texts), chat.texts
+    assert chat.pending == "other_cameras_affected" or DiagnosisState.from_dict(chat.conv.engine).answer(
+        "other_cameras_affected"
+    ), chat.texts
+
+
+def test_a_statement_changing_an_answer_on_record_is_still_noted(controller):
+    chat = _at(controller, "other_devices_ok")
+    chat.say_payload(choice_payload("other_devices_ok", "yes"))
+    state = DiagnosisState.from_dict(chat.conv.engine)
+    state.pending = "other_cameras_affected"
+    chat.conv.engine = state.to_dict()
+    fact = _fact("other_devices_ok", "no", "my laptop drops too")
+    chat.say("hmm actually my laptop drops too", "inform", 0.6, entities=[fact])
+    assert DiagnosisState.from_dict(chat.conv.engine).evidence_answer("other_devices_ok") == "no", chat.texts
