@@ -69,6 +69,9 @@ SYMPTOM_CONFIDENCE = 0.55
 SECOND_SYMPTOM = 0.2
 # Below this a symptom is not even offered as "Did you mean ...?".
 CLARIFY_FLOOR = 0.2
+# While a complaint is being made out, an earlier reading this strong is the context: a later guess of
+# another complaint, in no word of its own, is asked about beside it rather than taken.
+EARLIER_LEAD = 0.4
 # Two symptoms in one message split the confidence: each this high, together above
 # SYMPTOM_CONFIDENCE, means two complaints rather than an unclear one.
 SPLIT_SYMPTOM = 0.3
@@ -672,9 +675,18 @@ class Controller:
         """A typed reply to a clarifying question, read together with the message before it: "it's a
         KC105, had it a year" adds details, and a weak hint now and one before can settle it."""
         found = dict(self._symptoms(msg))
-        if found and max(found.values()) >= SYMPTOM_CONFIDENCE and msg.intent != "nlu_fallback":
-            return None  # a clear complaint stands on its own
         before = conv.context.get("_ranking") or {s: CLARIFY_FLOOR for s in conv.candidates}
+        if found and max(found.values()) >= SYMPTOM_CONFIDENCE and msg.intent != "nlu_fallback":
+            now = max(found, key=lambda s: found[s])
+            lead = max(before, key=lambda s: before[s], default=None)
+            switched = lead is not None and before[lead] >= EARLIER_LEAD and before.get(now, 0.0) < CLARIFY_FLOOR
+            if switched and now not in self._named(msg) and not self._contradicted(lead, msg):
+                # "sd card gone after 2 days", then "pins look ok, blew in it, still not seen" read as live view
+                # at 0.89: a guess that leaves the complaint the customer started with, in no word of its own,
+                # is asked about beside it
+                self._keep_entities(conv, msg)
+                return self._clarify(conv, [now, lead])
+            return None  # a clear complaint stands on its own
         together = {s: found.get(s, 0.0) + before.get(s, 0.0) for s in set(found) | set(before)}
         best = max(together.items(), key=lambda x: x[1], default=(None, 0.0))
         top = self._top_intent(msg)

@@ -1553,3 +1553,41 @@ def test_a_statement_changing_an_answer_on_record_is_still_noted(controller):
     fact = _fact("other_devices_ok", "no", "my laptop drops too")
     chat.say("hmm actually my laptop drops too", "inform", 0.6, entities=[fact])
     assert DiagnosisState.from_dict(chat.conv.engine).evidence_answer("other_devices_ok") == "no", chat.texts
+
+
+def test_a_guess_that_leaves_the_complaint_being_made_out_is_asked_beside_it(controller):
+    # "sd card gone after 2 days" (asked about), then "pins look ok, blew in it, still not seen" read as
+    # live view at 0.89 started a live-view diagnosis: no word of it is about live view
+    chat = Chat(controller)
+    chat.say("sd card gone after 2 days", "sd_card_not_recognized", 0.52)
+    chat.say("its a 128gb sandisk", "inform", 0.53)
+    chat.say("i took it out and looked, pins look ok, blew in it, still not seen", "live_view_timeout", 0.89)
+    assert chat.conv.engine is None, chat.texts
+    assert chat.conv.candidates == ["live_view_timeout", "sd_card_not_recognized"], chat.texts
+    chat.say("the second one", "choose", 1.0)
+    assert DiagnosisState.from_dict(chat.conv.engine).symptoms == ["sd_card_not_recognized"], chat.texts
+
+
+def test_a_complaint_named_in_its_own_words_after_another_lead_is_taken(controller):
+    chat = Chat(controller)
+    chat.say("sd card gone after 2 days", "sd_card_not_recognized", 0.52)
+    chat.say("no wait, it says offline now", "offline_after_months", 0.9)
+    assert DiagnosisState.from_dict(chat.conv.engine).symptoms == ["offline_after_months"], chat.texts
+
+
+def test_a_switch_without_its_own_words_offers_the_new_complaint_first(controller):
+    # only the offline complaint has keywords in the knowledge: another switch costs a tap, never a
+    # diagnosis of the wrong complaint
+    chat = Chat(controller)
+    chat.say("sd card gone after 2 days", "sd_card_not_recognized", 0.52)
+    chat.say("no wait, the live view times out, the card is fine", "live_view_timeout", 0.9)
+    assert chat.conv.candidates[0] == "live_view_timeout", chat.texts
+    chat.press("Live view times out")
+    assert DiagnosisState.from_dict(chat.conv.engine).symptoms == ["live_view_timeout"], chat.texts
+
+
+def test_a_clear_complaint_after_a_vague_opening_is_taken(controller):
+    chat = Chat(controller)
+    chat.say("camera not working", "vague_problem", 0.8)
+    chat.say("the memory card isnt detected anymore", "sd_card_not_recognized", 0.9)
+    assert DiagnosisState.from_dict(chat.conv.engine).symptoms == ["sd_card_not_recognized"], chat.texts
