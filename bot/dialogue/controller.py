@@ -678,8 +678,8 @@ class Controller:
         before = conv.context.get("_ranking") or {s: CLARIFY_FLOOR for s in conv.candidates}
         if found and max(found.values()) >= SYMPTOM_CONFIDENCE and msg.intent != "nlu_fallback":
             now = max(found, key=lambda s: found[s])
-            lead = max(before, key=lambda s: before[s], default=None)
-            switched = lead is not None and before[lead] >= EARLIER_LEAD and before.get(now, 0.0) < CLARIFY_FLOOR
+            lead = str(max(before, key=lambda s: before[s], default=""))
+            switched = bool(lead) and before[lead] >= EARLIER_LEAD and before.get(now, 0.0) < CLARIFY_FLOOR
             if switched and now not in self._named(msg) and not self._contradicted(lead, msg):
                 # "sd card gone after 2 days", then "pins look ok, blew in it, still not seen" read as live view
                 # at 0.89: a guess that leaves the complaint the customer started with, in no word of its own,
