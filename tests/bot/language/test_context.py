@@ -162,6 +162,9 @@ def test_what_motion_detection_catches_is_a_fact(text, option):
         ("phone and laptop are fine on the wifi", "other_devices_ok", "yes"),
         ("my tv, tablet and xbox all work fine", "other_devices_ok", "yes"),
         ("my tv and ipad keep dropping too", "other_devices_ok", "no"),
+        # one device dropping as well
+        ("actually wait, my laptop has been dropping too", "other_devices_ok", "no"),
+        ("the tv keeps disconnecting as well", "other_devices_ok", "no"),
         # a card named by its size or brand is still the other card
         ("i put in a new 128gb card and it still says no sd card", "sd_card_test", "not_recognized"),
         ("tried a different sandisk card, still not recognized", "sd_card_test", "not_recognized"),
@@ -178,6 +181,8 @@ def test_a_statement_after_a_no_or_with_a_card_named_is_read(text, move, option)
         "i haven't tried another charger",  # a negation before a plain statement still turns it off
         "no other devices are fine",  # "no" as a quantifier still negates
         "no other devices drop out too",
+        "my phone app shows offline",  # the camera's app on the phone, not the phone's Wi-Fi
+        "the camera keeps dropping too",
     ],
 )
 def test_a_negated_statement_is_no_fact(text):
