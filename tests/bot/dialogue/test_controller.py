@@ -1591,3 +1591,12 @@ def test_a_clear_complaint_after_a_vague_opening_is_taken(controller):
     chat.say("camera not working", "vague_problem", 0.8)
     chat.say("the memory card isnt detected anymore", "sd_card_not_recognized", 0.9)
     assert DiagnosisState.from_dict(chat.conv.engine).symptoms == ["sd_card_not_recognized"], chat.texts
+
+
+def test_where_the_reset_button_is_gets_where_it_is(controller):
+    # "where is the reset button on a kc105?" got how long to hold it, not where it is (the guide's Step 2:
+    # "Locate reset button (under camera, near lens)")
+    chat = _at(controller, "factory_reset")
+    chat.say("where is the reset button on a kc105?", "how_to", 0.9)
+    assert "under the camera, near the lens" in chat.texts[0], chat.texts
+    assert "> Device >" not in chat.texts[0]  # no app menu the guide does not give
