@@ -162,6 +162,11 @@ def test_what_motion_detection_catches_is_a_fact(text, option):
         ("phone and laptop are fine on the wifi", "other_devices_ok", "yes"),
         ("my tv, tablet and xbox all work fine", "other_devices_ok", "yes"),
         ("my tv and ipad keep dropping too", "other_devices_ok", "no"),
+        # the motor heard or not
+        ("my ec70 wont pan anymore, it just buzzes", "motor_sound", "tries_but_jams"),
+        ("it makes a grinding noise when i pan", "motor_sound", "tries_but_jams"),
+        ("the motor is completely silent", "motor_sound", "silent"),
+        ("no sound at all when i press the arrows", "motor_sound", "silent"),
         # one device dropping as well
         ("actually wait, my laptop has been dropping too", "other_devices_ok", "no"),
         ("the tv keeps disconnecting as well", "other_devices_ok", "no"),
@@ -183,6 +188,7 @@ def test_a_statement_after_a_no_or_with_a_card_named_is_read(text, move, option)
         "no other devices drop out too",
         "my phone app shows offline",  # the camera's app on the phone, not the phone's Wi-Fi
         "the camera keeps dropping too",
+        "the adapter is buzzing",  # an adapter's buzz is no motor
     ],
 )
 def test_a_negated_statement_is_no_fact(text):
