@@ -162,6 +162,10 @@ def test_what_motion_detection_catches_is_a_fact(text, option):
         ("phone and laptop are fine on the wifi", "other_devices_ok", "yes"),
         ("my tv, tablet and xbox all work fine", "other_devices_ok", "yes"),
         ("my tv and ipad keep dropping too", "other_devices_ok", "no"),
+        # where the clips go
+        ("clips arent saving to the sd card", "clips_storage", "sd_card"),
+        ("to the sd card", "clips_storage", "sd_card"),
+        ("it used to upload to the kasa care cloud", "clips_storage", "cloud"),
         # the motor heard or not
         ("my ec70 wont pan anymore, it just buzzes", "motor_sound", "tries_but_jams"),
         ("it makes a grinding noise when i pan", "motor_sound", "tries_but_jams"),
@@ -189,6 +193,7 @@ def test_a_statement_after_a_no_or_with_a_card_named_is_read(text, move, option)
         "my phone app shows offline",  # the camera's app on the phone, not the phone's Wi-Fi
         "the camera keeps dropping too",
         "the adapter is buzzing",  # an adapter's buzz is no motor
+        "i went to the sd card settings",  # going to a menu is no storage
     ],
 )
 def test_a_negated_statement_is_no_fact(text):
