@@ -703,6 +703,11 @@ class Controller:
             # "camera offline", then "its blinking green": the light is what one complaint is defined by
             self._keep_entities(conv, msg)
             return self._clarify(conv, shown)
+        described = [s for s in conv.candidates if s in self.symptom_ids and self._describes(s, msg)]
+        if len(described) == 1 and len(conv.candidates) > 1 and found.get(described[0], 0.0) < SYMPTOM_CONFIDENCE:
+            # "clips arent saving", then "to the sd card": where the clips go is asked of one complaint only
+            self._keep_entities(conv, msg)
+            return self._clarify(conv, described)
         vague = top in DETAIL_INTENTS or top == "nlu_fallback" or (top == "out_of_scope" and msg.confidence < 0.8)
         weak_small_talk = top in SMALL_TALK and msg.confidence < CLEAR_ANSWER  # "cool to the touch" is no goodbye
         if (vague or weak_small_talk) and msg.entities:

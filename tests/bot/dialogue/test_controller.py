@@ -1600,3 +1600,17 @@ def test_where_the_reset_button_is_gets_where_it_is(controller):
     chat.say("where is the reset button on a kc105?", "how_to", 0.9)
     assert "under the camera, near the lens" in chat.texts[0], chat.texts
     assert "> Device >" not in chat.texts[0]  # no app menu the guide does not give
+
+
+def test_a_detail_that_only_one_offered_complaint_asks_about_names_it(controller):
+    # "clips arent saving" (not understood), then "to the sd card": where the clips go is a question of the
+    # clips complaint only, and was asked again once the diagnosis started
+    chat = Chat(controller)
+    chat.say("clips arent saving", "nlu_fallback", 0.4)
+    assert len(chat.conv.candidates) > 1, chat.texts
+    chat.say("to the sd card", "nlu_fallback", 0.4, entities=[_fact("clips_storage", "sd_card", "to the sd card")])
+    assert chat.conv.candidates == ["clips_not_saving"], chat.texts
+    chat.say("yes", "affirm", 0.97)
+    state = DiagnosisState.from_dict(chat.conv.engine)
+    assert state.symptoms == ["clips_not_saving"] and state.evidence_answer("clips_storage") == "sd_card"
+    assert chat.pending != "clips_storage", chat.texts
