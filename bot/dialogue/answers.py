@@ -589,15 +589,37 @@ class AnswerReader:
             return False
         own = self._step_stems(move)
 
+        done = self._done_stems()
+
         def of_the_step(word: str) -> bool:
             stem = _stem(word)  # "sec" is "seconds" too
-            return stem in own or (
-                len(stem) >= 3 and any(o.startswith(stem) or stem.startswith(o) for o in own if len(o) >= 3)
+            return (
+                stem in own
+                or word in done
+                or (len(stem) >= 3 and any(o.startswith(stem) or stem.startswith(o) for o in own if len(o) >= 3))
             )
 
         words = set(said)
         others = [w for w in words if not of_the_step(w)]
         return not others or (len(others) == 1 and len(words) >= 4)
+
+    def _success_stems(self) -> frozenset:
+        key = ("success stems",)
+        cached = self._stems.get(key)
+        if cached is None:
+            texts = list(self.phrases.fixed.phrases) + [FIXED_LABEL]
+            cached = self._stems[key] = frozenset(_stem(w) for t in texts for w in _TOKEN.findall(self.norm.fold(t)))
+        return cached
+
+    def _done_stems(self) -> frozenset:
+        """Words that say a step was done ("swapped", "tried"; the words themselves: "swapping the charger
+        did it" is no report of a swap alone), less those that also say it worked ("did": "that did it")."""
+        key = ("done words",)
+        cached = self._stems.get(key)
+        if cached is None:
+            words = {w for phrase in self.phrases.done_words for w in _TOKEN.findall(self.norm.fold(phrase))}
+            cached = self._stems[key] = frozenset(w for w in words if _stem(w) not in self._success_stems())
+        return cached
 
     def _step_stems(self, move: Move) -> frozenset:
         """The stems of a step's instructions, not of the question after them ("Is a clip recorded now?"
@@ -608,9 +630,8 @@ class AnswerReader:
         if cached is None:
             doing = " ".join(re.findall(r"[^.?!]*[.!]", move.prompt))
             doing = re.sub(r"(\d) (ghz|v|a|gb)\b", r"\1\2", self.norm.fold(doing))
-            texts = list(self.phrases.fixed.phrases) + [FIXED_LABEL]
-            success = {_stem(w) for t in texts for w in _TOKEN.findall(self.norm.fold(t))}
-            cached = self._stems[key] = frozenset(_stem(w) for w in re.findall(r"[a-z0-9]+", doing)) - success
+            stems = frozenset(_stem(w) for w in re.findall(r"[a-z0-9]+", doing))
+            cached = self._stems[key] = stems - self._success_stems()
         return cached
 
     def _telling_against(self, move: Move, option: str) -> frozenset:
@@ -693,7 +714,9 @@ class AnswerReader:
         if polarity is None and not said_negated and not failure_words and self.norm.is_doing(folded):
             return Reading(waiting=True)  # "ok unplugging now": the outcome is still to come
         if polarity is None and not said_negated and not failure_words and self._echoes_the_step(move, said):
-            return Reading()  # "my phone is on 5ghz i think" repeats the step's own words; it reports no outcome
+            # "my phone is on 5ghz i think", "ok unplugged it" repeat the step's own words; no outcome yet: a
+            # step being done gets time, a question is asked again
+            return Reading(waiting=move.kind == "action")
         for option, label in options:
             against = self._telling_against(move, option)
             telling = [w for w in said if w not in _NEG_STOP and _stem(w) in against]

@@ -83,6 +83,7 @@ class AnswerPhrases:
     not_answers: Tuple[str, ...] = ()  # replies that answer no question ("one sec", a greeting)
     corrections: Tuple[str, ...] = ()  # words that take back the answer just given ("actually")
     doing_words: Tuple[str, ...] = ()  # "ok unplugging now": the step under way, no outcome yet
+    done_words: Tuple[str, ...] = ()  # "swapped the charger": the step done, its outcome not said
     other_subjects: Tuple[str, ...] = ()  # "my phone and laptop are fine" is about them, not the camera
 
     def ranges(self, move_id: str) -> Tuple[Tuple[str, Range], ...]:
@@ -174,7 +175,7 @@ def parse_answer_phrases(data: Any, knowledge: Optional[Knowledge], file: str = 
         raise KnowledgeError(f"{file}: expected a mapping at the top level")
     known = {"version", "spellings", "yes_words", "no_words", "not_polar", "opposites", "question_starts"}
     known |= {"fixed", "moves", "synonyms", "answer_after_no", "units", "not_answers", "corrections"}
-    known |= {"doing_words", "other_subjects"}
+    known |= {"doing_words", "done_words", "other_subjects"}
     unknown = set(data) - known
     if unknown:
         raise KnowledgeError(f"{file}: unknown top-level keys {sorted(unknown)}")
@@ -208,6 +209,7 @@ def parse_answer_phrases(data: Any, knowledge: Optional[Knowledge], file: str = 
         not_answers=_strings(data["not_answers"], f"{file}: not_answers") if "not_answers" in data else (),
         corrections=_strings(data["corrections"], f"{file}: corrections") if "corrections" in data else (),
         doing_words=_strings(data["doing_words"], f"{file}: doing_words") if "doing_words" in data else (),
+        done_words=_strings(data["done_words"], f"{file}: done_words") if "done_words" in data else (),
         other_subjects=_strings(data["other_subjects"], f"{file}: other_subjects") if "other_subjects" in data else (),
     )
     for move_id, options in moves.items():

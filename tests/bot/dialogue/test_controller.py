@@ -1614,3 +1614,12 @@ def test_a_detail_that_only_one_offered_complaint_asks_about_names_it(controller
     state = DiagnosisState.from_dict(chat.conv.engine)
     assert state.symptoms == ["clips_not_saving"] and state.evidence_answer("clips_storage") == "sd_card"
     assert chat.pending != "clips_storage", chat.texts
+
+
+@pytest.mark.parametrize("text", ["ok unplugged it", "swapped the charger"])
+def test_a_step_said_done_without_its_outcome_gets_time(controller, text):
+    # "ok unplugged it" while the adapter swap was open got "I'm not getting this one from your words"
+    chat = _at(controller, "swap_adapter", symptom="adapter_overheating")
+    replies = chat.say(text, "affirm", 0.74)
+    assert replies[0].name == "take_your_time", chat.texts
+    assert chat.pending == "swap_adapter" and chat.conv.misunderstood == 0
