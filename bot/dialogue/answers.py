@@ -589,19 +589,18 @@ class AnswerReader:
             return False
         own = self._step_stems(move)
 
-        done = self._done_stems()
-
         def of_the_step(word: str) -> bool:
             stem = _stem(word)  # "sec" is "seconds" too
-            return (
-                stem in own
-                or word in done
-                or (len(stem) >= 3 and any(o.startswith(stem) or stem.startswith(o) for o in own if len(o) >= 3))
+            return stem in own or (
+                len(stem) >= 3 and any(o.startswith(stem) or stem.startswith(o) for o in own if len(o) >= 3)
             )
 
         words = set(said)
         others = [w for w in words if not of_the_step(w)]
-        return not others or (len(others) == 1 and len(words) >= 4)
+        if not others or (len(others) == 1 and len(words) >= 4):
+            return True
+        # "swapped the charger", "ok unplugged it": the step said done, every other word the step's own
+        return all(w in self._done_stems() for w in others)
 
     def _success_stems(self) -> frozenset:
         key = ("success stems",)

@@ -1623,3 +1623,9 @@ def test_a_step_said_done_without_its_outcome_gets_time(controller, text):
     replies = chat.say(text, "affirm", 0.74)
     assert replies[0].name == "take_your_time", chat.texts
     assert chat.pending == "swap_adapter" and chat.conv.misunderstood == 0
+
+
+def test_a_step_said_done_with_its_outcome_is_the_outcome(controller):
+    chat = _at(controller, "clear_obstruction", symptom="pan_tilt_stopped")
+    chat.say("removed the shelf, it pans fine now", "inform", 0.6)
+    assert DiagnosisState.from_dict(chat.conv.engine).status == "verifying", chat.texts
