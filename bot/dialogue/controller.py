@@ -560,6 +560,13 @@ class Controller:
             if said and said[0][1] >= SYMPTOM_CONFIDENCE:
                 # what they said of it before stands: "wont record to the sd card"
                 return replies + [Reply.fixed("kasa_after_all")] + self._start(conv, [said[0][0]], msg)
+            # "my tapo c200 keeps going offline" (read as another brand, so no complaint was sure), then "oh
+            # sorry its actually a kasa kc100": never "outside what I can diagnose"; what they said is asked about
+            self._keep_entities(conv, msg)
+            candidates = [s for s, c in said if c >= CLARIFY_FLOOR][:1]
+            if candidates:
+                return replies + self._clarify(conv, candidates)
+            return replies + self._what_doing(conv, replace(msg, intent="inform"), said)
         short = len(normalise(msg.text).split()) <= SHORT_WORDS
         if short and found and SYMPTOM_CONFIDENCE <= found[0][1] < SHORT_SURE and msg.intent != "nlu_fallback":
             # "camera offline" fits several symptoms that each assume more than was said: ask, with the

@@ -1629,3 +1629,16 @@ def test_a_step_said_done_with_its_outcome_is_the_outcome(controller):
     chat = _at(controller, "clear_obstruction", symptom="pan_tilt_stopped")
     chat.say("removed the shelf, it pans fine now", "inform", 0.6)
     assert DiagnosisState.from_dict(chat.conv.engine).status == "verifying", chat.texts
+
+
+def test_a_kasa_after_all_with_an_unsure_complaint_is_asked_about_it_not_turned_away(controller):
+    # "my tapo c200 keeps going offline" (out of scope 0.93), then "oh sorry its actually a kasa kc100" (out of
+    # scope 0.71) got "That's outside what I can diagnose"
+    chat = Chat(controller)
+    chat.say("my tapo c200 keeps going offline", "out_of_scope", 0.93)
+    assert chat.last[0].name == "out_of_scope_brands", chat.texts
+    model = {"entity": "camera_model", "value": "KC100"}
+    chat.say("oh sorry its actually a kasa kc100", "out_of_scope", 0.71, entities=[model])
+    assert chat.conv.candidates == ["offline_after_months"], chat.texts
+    chat.say("yes", "affirm", 0.97)
+    assert DiagnosisState.from_dict(chat.conv.engine).symptoms == ["offline_after_months"], chat.texts
