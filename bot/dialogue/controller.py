@@ -575,6 +575,15 @@ class Controller:
         if found and found[0][1] >= SYMPTOM_CONFIDENCE and msg.intent != "nlu_fallback":
             # a second problem needs its own clause: "blinking amber" is not also "blinking green"
             more = [s for s, c in found[1:] if c >= SECOND_SYMPTOM] if joins_clauses(msg.text) else []
+            if joins_clauses(msg.text):
+                # "keeps dropping offline and the sd card isnt detected either": the model reads one complaint
+                # (0.98); the other is named in so many words, and is of another kind
+                kind = self.k.symptom(found[0][0]).kind
+                more += [
+                    s
+                    for s in self._named(msg)
+                    if s != found[0][0] and s not in more and (kind is None or self.k.symptom(s).kind != kind)
+                ]
             more = [s for s in more if not self._contradicted(s, msg)]
             return replies + self._start(conv, [found[0][0]] + more, msg)
         two = [s for s, c in found[:2] if c >= SPLIT_SYMPTOM]

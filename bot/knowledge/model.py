@@ -251,6 +251,9 @@ class Symptom(Frozen):
     # words that name this complaint whatever else the message says ("the app says it's offline, the
     # light is solid green"): when the language model is unsure, they make it a candidate to ask about
     keywords: List[str] = []
+    # complaints of one kind ("offline", "won't connect after a reset") are one problem told two ways, not
+    # two problems: a second complaint named by its keywords counts only from another kind
+    kind: Optional[str] = None
 
 
 class TriageTest(Frozen):
