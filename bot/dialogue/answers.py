@@ -110,6 +110,7 @@ _NEG_STOP = frozenset(_NEGATION_WORDS.split("|"))
 # no-words that deny the thing they stand before ("no click", "nothing changed", "zero warmth")
 _DENYING = frozenset({"no", "nothing", "zero", "nada", "nobody"})
 # of those, the ones that are an answer of their own where no option is a plain "no" ("nothing" detected)
+_REPORT_LEAD = frozenset({"i", "i've", "ive", "have", "just", "already", "ok", "okay", "so", "we"})
 _NONE_AT_ALL = frozenset({"nothing", "zero", "nada", "nobody", "none", "neither"})
 # a yes-word that starts with one of these ("i can", "it does") is an answer only on its own or
 # before a pause ("i can, yes"); "i can see a bent pin" is a sentence
@@ -181,7 +182,9 @@ class Normaliser:
 
     def about_others(self, folded: str) -> bool:
         """The reply's subject is another device, not the camera ("my phone and laptop are fine")."""
-        return bool(self._other_subject.match(_FILLER_START.sub("", folded).lstrip(" ,")))
+        plain = _FILLER_START.sub("", folded).lstrip(" ,")
+        rest = self.lead(plain)[1].lstrip(" ,")  # "yes my phone works" is about the phone too
+        return bool(self._other_subject.match(plain) or self._other_subject.match(rest))
 
     def is_doing(self, folded: str) -> bool:
         """The whole reply is the step under way ("ok unplugging now", "trying the other card")."""
@@ -610,6 +613,13 @@ class AnswerReader:
             cached = self._stems[key] = frozenset(_stem(w) for t in texts for w in _TOKEN.findall(self.norm.fold(t)))
         return cached
 
+    def _reports_done(self, rest: str) -> bool:
+        """The words after a yes open with the step done ("i updated it", "swapped it")."""
+        words = _TOKEN.findall(rest)
+        while words and words[0] in _REPORT_LEAD:
+            words = words[1:]
+        return bool(words) and words[0] in self._done_stems()
+
     def _done_stems(self) -> frozenset:
         """Words that say a step was done ("swapped", "tried"; the words themselves: "swapping the charger
         did it" is no report of a swap alone), less those that also say it worked ("did": "that did it")."""
@@ -712,7 +722,9 @@ class AnswerReader:
         failure_words = set(self.phrases.fixed.never_with) & set(_TOKEN.findall(folded))
         if polarity is None and not said_negated and not failure_words and self.norm.is_doing(folded):
             return Reading(waiting=True)  # "ok unplugging now": the outcome is still to come
-        if polarity is None and not said_negated and not failure_words and self._echoes_the_step(move, said):
+        # "yes i updated it": the yes says the step was done; "yes the phone charger did it" says it worked
+        echo_allowed = polarity is None or (polarity == "yes" and move.kind == "action" and self._reports_done(rest))
+        if echo_allowed and not said_negated and not failure_words and self._echoes_the_step(move, said):
             # "my phone is on 5ghz i think", "ok unplugged it" repeat the step's own words; no outcome yet: a
             # step being done gets time, a question is asked again
             return Reading(waiting=move.kind == "action")

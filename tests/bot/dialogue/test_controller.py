@@ -1665,3 +1665,23 @@ def test_two_complaints_of_one_kind_are_one_problem(controller):
     chat = Chat(controller)
     chat.say("it wont connect after reset, the app says offline", "wont_connect_after_reset", 0.95)
     assert chat.conv.queue == [], chat.texts
+
+
+@pytest.mark.parametrize(
+    "move, text, symptom",
+    [
+        ("update_app", "yes i updated it", "app_freezes_settings"),  # read as "it works now" (0.70)
+        ("swap_adapter", "yes swapped it", "adapter_overheating"),
+    ],
+)
+def test_a_yes_that_says_the_step_was_done_is_no_fix(controller, move, text, symptom):
+    chat = _at(controller, move, symptom=symptom)
+    replies = chat.say(text, "affirm", 0.9)
+    assert replies[0].name == "take_your_time", chat.texts
+    assert DiagnosisState.from_dict(chat.conv.engine).status != "verifying"
+
+
+def test_a_yes_about_another_device_is_no_fix(controller):
+    chat = _at(controller, "swap_adapter", symptom="adapter_overheating")
+    chat.say("yes my laptop works", "affirm", 0.9)
+    assert DiagnosisState.from_dict(chat.conv.engine).status != "verifying", chat.texts
