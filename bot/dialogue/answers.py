@@ -110,6 +110,8 @@ _NEG_STOP = frozenset(_NEGATION_WORDS.split("|"))
 # no-words that deny the thing they stand before ("no click", "nothing changed", "zero warmth")
 _DENYING = frozenset({"no", "nothing", "zero", "nada", "nobody"})
 # of those, the ones that are an answer of their own where no option is a plain "no" ("nothing" detected)
+# how often or how long ago a step was done says nothing of how it went
+_COUNTS = frozenset({"like", "about", "already", "once", "twice", "times", "time", "several", "multiple", "couple"})
 _REPORT_LEAD = frozenset({"i", "i've", "ive", "have", "just", "already", "ok", "okay", "so", "we"})
 _NONE_AT_ALL = frozenset({"nothing", "zero", "nada", "nobody", "none", "neither"})
 # a yes-word that starts with one of these ("i can", "it does") is an answer only on its own or
@@ -598,7 +600,9 @@ class AnswerReader:
                 len(stem) >= 3 and any(o.startswith(stem) or stem.startswith(o) for o in own if len(o) >= 3)
             )
 
-        words = set(said)
+        words = {w for w in said if w not in _COUNTS and not w.isdigit()}  # "i reset it like 5 times"
+        if not words:
+            return False
         others = [w for w in words if not of_the_step(w)]
         if not others or (len(others) == 1 and len(words) >= 4):
             return True

@@ -1685,3 +1685,12 @@ def test_a_yes_about_another_device_is_no_fix(controller):
     chat = _at(controller, "swap_adapter", symptom="adapter_overheating")
     chat.say("yes my laptop works", "affirm", 0.9)
     assert DiagnosisState.from_dict(chat.conv.engine).status != "verifying", chat.texts
+
+
+@pytest.mark.parametrize("text", ["i reset it like 5 times", "i did the reset twice already"])
+def test_how_often_a_step_was_done_is_no_outcome(controller, text):
+    # "i reset it like 5 times" at the factory reset was asked "which one: it works now, or no response to
+    # the button at all?"
+    chat = _at(controller, "factory_reset", symptom="already_configured")
+    replies = chat.say(text, "inform", 0.81)
+    assert replies[0].name == "take_your_time", chat.texts
