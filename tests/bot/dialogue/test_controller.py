@@ -1568,11 +1568,30 @@ def test_a_guess_that_leaves_the_complaint_being_made_out_is_asked_beside_it(con
     assert DiagnosisState.from_dict(chat.conv.engine).symptoms == ["sd_card_not_recognized"], chat.texts
 
 
-def test_a_complaint_named_in_its_own_words_after_another_lead_is_taken(controller):
+@pytest.mark.parametrize(
+    "first, second",
+    [
+        # another complaint in its own words after an earlier lead: taken
+        (
+            ("sd card gone after 2 days", "sd_card_not_recognized", 0.52),
+            ("no wait, it says offline now", "offline_after_months", 0.9),
+        ),
+        (
+            ("sd card gone after 2 days", "sd_card_not_recognized", 0.52),
+            ("no wait, the live view times out, the card is fine", "live_view_timeout", 0.9),
+        ),
+        # a clear complaint after a vague opening (no earlier lead): taken
+        (
+            ("camera not working", "vague_problem", 0.8),
+            ("the memory card isnt detected anymore", "sd_card_not_recognized", 0.9),
+        ),
+    ],
+)
+def test_a_complaint_in_its_own_words_while_one_is_made_out_is_taken(controller, first, second):
     chat = Chat(controller)
-    chat.say("sd card gone after 2 days", "sd_card_not_recognized", 0.52)
-    chat.say("no wait, it says offline now", "offline_after_months", 0.9)
-    assert DiagnosisState.from_dict(chat.conv.engine).symptoms == ["offline_after_months"], chat.texts
+    chat.say(*first)
+    chat.say(*second)
+    assert DiagnosisState.from_dict(chat.conv.engine).symptoms == [second[1]], chat.texts
 
 
 def test_a_switch_without_its_own_words_offers_the_new_complaint_first(controller):
@@ -1584,20 +1603,6 @@ def test_a_switch_without_its_own_words_offers_the_new_complaint_first(controlle
     assert chat.conv.candidates[0] == "live_view_timeout", chat.texts
     chat.press("Live view times out")
     assert DiagnosisState.from_dict(chat.conv.engine).symptoms == ["live_view_timeout"], chat.texts
-
-
-def test_a_switch_in_the_new_complaints_own_words_is_taken(controller):
-    chat = Chat(controller)
-    chat.say("sd card gone after 2 days", "sd_card_not_recognized", 0.52)
-    chat.say("no wait, the live view times out, the card is fine", "live_view_timeout", 0.9)
-    assert DiagnosisState.from_dict(chat.conv.engine).symptoms == ["live_view_timeout"], chat.texts
-
-
-def test_a_clear_complaint_after_a_vague_opening_is_taken(controller):
-    chat = Chat(controller)
-    chat.say("camera not working", "vague_problem", 0.8)
-    chat.say("the memory card isnt detected anymore", "sd_card_not_recognized", 0.9)
-    assert DiagnosisState.from_dict(chat.conv.engine).symptoms == ["sd_card_not_recognized"], chat.texts
 
 
 def test_where_the_reset_button_is_gets_where_it_is(controller):
