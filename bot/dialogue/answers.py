@@ -110,10 +110,11 @@ _NEG_STOP = frozenset(_NEGATION_WORDS.split("|"))
 # no-words that deny the thing they stand before ("no click", "nothing changed", "zero warmth")
 _DENYING = frozenset({"no", "nothing", "zero", "nada", "nobody"})
 # of those, the ones that are an answer of their own where no option is a plain "no" ("nothing" detected)
+_NONE_AT_ALL = frozenset({"nothing", "zero", "nada", "nobody", "none", "neither"})
 # how often or how long ago a step was done says nothing of how it went
 _COUNTS = frozenset({"like", "about", "already", "once", "twice", "times", "time", "several", "multiple", "couple"})
+# words before a done word that keep it a report of the step ("yes i've just updated it")
 _REPORT_LEAD = frozenset({"i", "i've", "ive", "have", "just", "already", "ok", "okay", "so", "we"})
-_NONE_AT_ALL = frozenset({"nothing", "zero", "nada", "nobody", "none", "neither"})
 # a yes-word that starts with one of these ("i can", "it does") is an answer only on its own or
 # before a pause ("i can, yes"); "i can see a bent pin" is a sentence
 _PRONOUNS = frozenset({"i", "it", "they", "we", "he", "she"})
@@ -607,9 +608,10 @@ class AnswerReader:
         if not others or (len(others) == 1 and len(words) >= 4):
             return True
         # "swapped the charger", "ok unplugged it": the step said done, every other word the step's own
-        return all(w in self._done_stems() for w in others)
+        return all(w in self._done_words() for w in others)
 
     def _success_stems(self) -> frozenset:
+        """The stems of the words "it works now" is said with in general ("that did it", "back online")."""
         key = ("success stems",)
         cached = self._stems.get(key)
         if cached is None:
@@ -622,9 +624,9 @@ class AnswerReader:
         words = _TOKEN.findall(rest)
         while words and words[0] in _REPORT_LEAD:
             words = words[1:]
-        return bool(words) and words[0] in self._done_stems()
+        return bool(words) and words[0] in self._done_words()
 
-    def _done_stems(self) -> frozenset:
+    def _done_words(self) -> frozenset:
         """Words that say a step was done ("swapped", "tried"; the words themselves: "swapping the charger
         did it" is no report of a swap alone), less those that also say it worked ("did": "that did it")."""
         key = ("done words",)
