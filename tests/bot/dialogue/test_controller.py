@@ -1699,3 +1699,13 @@ def test_how_often_a_step_was_done_is_no_outcome(controller, text):
     chat = _at(controller, "factory_reset", symptom="already_configured")
     replies = chat.say(text, "inform", 0.81)
     assert replies[0].name == "take_your_time", chat.texts
+
+
+def test_a_yes_that_opens_an_update_tried_answers_no_other_question(controller):
+    # "yes i updated the app, still nothing" while the other cameras were asked was recorded as "Yes, several
+    # have the same problem"
+    chat = _at(controller, "other_cameras_affected", symptom="green_blinking_no_cloud")
+    fact = _fact("update_app", "still_freezes", "i updated the app, still nothing")
+    chat.say("yes i updated the app, still nothing", "nlu_fallback", 0.4, entities=[fact])
+    state = DiagnosisState.from_dict(chat.conv.engine)
+    assert state.answer("other_cameras_affected") is None and chat.pending == "other_cameras_affected", chat.texts

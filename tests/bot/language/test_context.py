@@ -162,6 +162,8 @@ def test_what_motion_detection_catches_is_a_fact(text, option):
         ("phone and laptop are fine on the wifi", "other_devices_ok", "yes"),
         ("my tv, tablet and xbox all work fine", "other_devices_ok", "yes"),
         ("my tv and ipad keep dropping too", "other_devices_ok", "no"),
+        # an app update tried for another complaint
+        ("yes i updated the app, still nothing", "update_app", "still_freezes"),
         # where the clips go
         ("clips arent saving to the sd card", "clips_storage", "sd_card"),
         ("to the sd card", "clips_storage", "sd_card"),
@@ -194,6 +196,7 @@ def test_a_statement_after_a_no_or_with_a_card_named_is_read(text, move, option)
         "the camera keeps dropping too",
         "the adapter is buzzing",  # an adapter's buzz is no motor
         "i went to the sd card settings",  # going to a menu is no storage
+        "i updated the app and it works now",
     ],
 )
 def test_a_negated_statement_is_no_fact(text):
