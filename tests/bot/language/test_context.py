@@ -197,6 +197,7 @@ def test_a_statement_after_a_no_or_with_a_card_named_is_read(text, move, option)
         "the adapter is buzzing",  # an adapter's buzz is no motor
         "i went to the sd card settings",  # going to a menu is no storage
         "i updated the app and it works now",
+        "just this one, the rest are fine",  # the rest of what: the open question decides
     ],
 )
 def test_a_negated_statement_is_no_fact(text):
