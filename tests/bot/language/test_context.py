@@ -162,6 +162,9 @@ def test_what_motion_detection_catches_is_a_fact(text, option):
         ("phone and laptop are fine on the wifi", "other_devices_ok", "yes"),
         ("my tv, tablet and xbox all work fine", "other_devices_ok", "yes"),
         ("my tv and ipad keep dropping too", "other_devices_ok", "no"),
+        # the DNS change tried before it was asked
+        ("changed the dns to 8.8.8.8 and restarted it, still nothing", "dns_change", "still_unreachable"),
+        ("set the dns to google and the app still cant reach it", "dns_change", "still_unreachable"),
         # an app update tried for another complaint
         ("yes i updated the app, still nothing", "update_app", "still_freezes"),
         # where the clips go
@@ -198,6 +201,7 @@ def test_a_statement_after_a_no_or_with_a_card_named_is_read(text, move, option)
         "i went to the sd card settings",  # going to a menu is no storage
         "i updated the app and it works now",
         "just this one, the rest are fine",  # the rest of what: the open question decides
+        "changed the dns to 8.8.8.8 and it works now",
     ],
 )
 def test_a_negated_statement_is_no_fact(text):
