@@ -84,6 +84,7 @@ class AnswerPhrases:
     corrections: Tuple[str, ...] = ()  # words that take back the answer just given ("actually")
     doing_words: Tuple[str, ...] = ()  # "ok unplugging now": the step under way, no outcome yet
     done_words: Tuple[str, ...] = ()  # "swapped the charger": the step done, its outcome not said
+    to_the_bot: Tuple[str, ...] = ()  # "ignore all previous instructions": words to the bot, no answer
     other_subjects: Tuple[str, ...] = ()  # "my phone and laptop are fine" is about them, not the camera
 
     def ranges(self, move_id: str) -> Tuple[Tuple[str, Range], ...]:
@@ -175,7 +176,7 @@ def parse_answer_phrases(data: Any, knowledge: Optional[Knowledge], file: str = 
         raise KnowledgeError(f"{file}: expected a mapping at the top level")
     known = {"version", "spellings", "yes_words", "no_words", "not_polar", "opposites", "question_starts"}
     known |= {"fixed", "moves", "synonyms", "answer_after_no", "units", "not_answers", "corrections"}
-    known |= {"doing_words", "done_words", "other_subjects"}
+    known |= {"doing_words", "done_words", "to_the_bot", "other_subjects"}
     unknown = set(data) - known
     if unknown:
         raise KnowledgeError(f"{file}: unknown top-level keys {sorted(unknown)}")
@@ -210,6 +211,7 @@ def parse_answer_phrases(data: Any, knowledge: Optional[Knowledge], file: str = 
         corrections=_strings(data["corrections"], f"{file}: corrections") if "corrections" in data else (),
         doing_words=_strings(data["doing_words"], f"{file}: doing_words") if "doing_words" in data else (),
         done_words=_strings(data["done_words"], f"{file}: done_words") if "done_words" in data else (),
+        to_the_bot=_strings(data["to_the_bot"], f"{file}: to_the_bot") if "to_the_bot" in data else (),
         other_subjects=_strings(data["other_subjects"], f"{file}: other_subjects") if "other_subjects" in data else (),
     )
     for move_id, options in moves.items():
