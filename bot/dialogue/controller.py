@@ -574,8 +574,9 @@ class Controller:
             return replies + self._what_doing(conv, msg, found)
         if found and found[0][1] >= SYMPTOM_CONFIDENCE and msg.intent != "nlu_fallback":
             # a second problem needs its own clause: "blinking amber" is not also "blinking green"
-            more = [s for s, c in found[1:] if c >= SECOND_SYMPTOM] if joins_clauses(msg.text) else []
+            more: List[str] = []
             if joins_clauses(msg.text):
+                more = [s for s, c in found[1:] if c >= SECOND_SYMPTOM]
                 # "keeps dropping offline and the sd card isnt detected either": the model reads one complaint
                 # (0.98); the other is named in so many words, and is of another kind
                 kind = self.k.symptom(found[0][0]).kind
@@ -805,8 +806,9 @@ class Controller:
             and reading.score < SURE_ANSWER
             and self._stated_mostly(msg, step)
         )
+        news = self._news(state, msg) if isinstance(step, Ask) and msg.entities else []
         if (weak or outweighed or (reading.option is None and reading.between)) and isinstance(step, Ask):
-            other = [m for m in self._news(state, msg) if m != step.move.id]
+            other = [m for m in news if m != step.move.id]
             if other and reading.polarity is None:
                 # "the light is solid green" answers the LED question, not a weak guess at this one; "i reset
                 # it last year, fine for a while then broke" tells the reset's history, not "which one?" here
@@ -901,7 +903,7 @@ class Controller:
             return replies + self._next(conv, state, repeat_note=False)
         if new and msg.intent in self.symptom_ids and self._plausibly_a_complaint(msg, new[0]):
             return replies + self._new_symptom(conv, state, new[0])
-        if isinstance(step, Ask) and msg.entities and not payload and self._news(state, msg):
+        if isinstance(step, Ask) and news and not payload:
             earlier = {m.id: state.evidence_answer(m.id) for m, _, _ in self.engine.entity_answers(msg.entities)}
             noted = self._note_facts(state, step, msg)
             if noted is not None:
