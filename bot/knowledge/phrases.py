@@ -172,26 +172,9 @@ def _units(node: Any, where: str) -> Dict[str, Unit]:
 
 
 def parse_answer_phrases(data: Any, knowledge: Optional[Knowledge], file: str = ANSWER_FILE) -> AnswerPhrases:
-    if not isinstance(data, dict):
-        raise KnowledgeError(f"{file}: expected a mapping at the top level")
-    known = {"version", "spellings", "yes_words", "no_words", "not_polar", "opposites", "question_starts"}
-    known |= {"fixed", "moves", "synonyms", "answer_after_no", "units", "not_answers", "corrections"}
-    known |= {"doing_words", "done_words", "to_the_bot", "other_subjects"}
-    unknown = set(data) - known
-    if unknown:
-        raise KnowledgeError(f"{file}: unknown top-level keys {sorted(unknown)}")
-    spellings_raw = data.get("spellings") or {}
-    if not isinstance(spellings_raw, dict):
-        raise KnowledgeError(f"{file}: spellings: expected a mapping")
-    spellings = {str(k): _strings(v, f"{file}: spellings.{k}") for k, v in spellings_raw.items()}
-    moves_raw = data.get("moves")
-    if not isinstance(moves_raw, dict) or not moves_raw:
-        raise KnowledgeError(f"{file}: moves: expected a non-empty mapping")
-    moves: Dict[str, Dict[str, OptionPhrases]] = {}
-    for move_id, options in moves_raw.items():
-        if not isinstance(options, dict):
-            raise KnowledgeError(f"{file}: moves.{move_id}: expected a mapping of option ids")
-        moves[str(move_id)] = {str(o): _option(n, f"{file}: moves.{move_id}.{o}") for o, n in options.items()}
+    _check_top_level(data, file)
+    spellings = _spellings(data, file)
+    moves = _moves(data, file)
     phrases = AnswerPhrases(
         spellings=spellings,
         yes_words=_strings(data.get("yes_words"), f"{file}: yes_words"),
@@ -214,24 +197,62 @@ def parse_answer_phrases(data: Any, knowledge: Optional[Knowledge], file: str = 
         to_the_bot=_strings(data["to_the_bot"], f"{file}: to_the_bot") if "to_the_bot" in data else (),
         other_subjects=_strings(data["other_subjects"], f"{file}: other_subjects") if "other_subjects" in data else (),
     )
+    _check_range_units(moves, phrases.units, file)
+    if knowledge is not None:
+        _check_options_in_guide(moves, knowledge, file)
+    return phrases
+
+
+def _check_top_level(data: Any, file: str) -> None:
+    if not isinstance(data, dict):
+        raise KnowledgeError(f"{file}: expected a mapping at the top level")
+    known = {"version", "spellings", "yes_words", "no_words", "not_polar", "opposites", "question_starts"}
+    known |= {"fixed", "moves", "synonyms", "answer_after_no", "units", "not_answers", "corrections"}
+    known |= {"doing_words", "done_words", "to_the_bot", "other_subjects"}
+    unknown = set(data) - known
+    if unknown:
+        raise KnowledgeError(f"{file}: unknown top-level keys {sorted(unknown)}")
+
+
+def _spellings(data: Dict[str, Any], file: str) -> Dict[str, Tuple[str, ...]]:
+    spellings_raw = data.get("spellings") or {}
+    if not isinstance(spellings_raw, dict):
+        raise KnowledgeError(f"{file}: spellings: expected a mapping")
+    return {str(k): _strings(v, f"{file}: spellings.{k}") for k, v in spellings_raw.items()}
+
+
+def _moves(data: Dict[str, Any], file: str) -> Dict[str, Dict[str, OptionPhrases]]:
+    moves_raw = data.get("moves")
+    if not isinstance(moves_raw, dict) or not moves_raw:
+        raise KnowledgeError(f"{file}: moves: expected a non-empty mapping")
+    moves: Dict[str, Dict[str, OptionPhrases]] = {}
+    for move_id, options in moves_raw.items():
+        if not isinstance(options, dict):
+            raise KnowledgeError(f"{file}: moves.{move_id}: expected a mapping of option ids")
+        moves[str(move_id)] = {str(o): _option(n, f"{file}: moves.{move_id}.{o}") for o, n in options.items()}
+    return moves
+
+
+def _check_range_units(moves: Dict[str, Dict[str, OptionPhrases]], units: Dict[str, Unit], file: str) -> None:
     for move_id, options in moves.items():
         for option_id, option in options.items():
-            if option.range is not None and option.range.unit not in phrases.units:
+            if option.range is not None and option.range.unit not in units:
                 where = f"{file}: moves.{move_id}.{option_id}.range"
-                raise KnowledgeError(f"{where}: unknown unit {option.range.unit!r} (units: {sorted(phrases.units)})")
-    if knowledge is not None:
-        for move_id, options in moves.items():
-            try:
-                move = knowledge.move(move_id)
-            except KeyError:
-                raise KnowledgeError(f"{file}: moves.{move_id}: no such move in the guide") from None
-            known = {o.id for o in move.answer_options} | ({FIXED} if move.kind == "action" else set())
-            for option_id in options:
-                if option_id not in known:
-                    raise KnowledgeError(
-                        f"{file}: moves.{move_id}.{option_id}: not an option of {move_id} (options: {sorted(known)})"
-                    )
-    return phrases
+                raise KnowledgeError(f"{where}: unknown unit {option.range.unit!r} (units: {sorted(units)})")
+
+
+def _check_options_in_guide(moves: Dict[str, Dict[str, OptionPhrases]], knowledge: Knowledge, file: str) -> None:
+    for move_id, options in moves.items():
+        try:
+            move = knowledge.move(move_id)
+        except KeyError:
+            raise KnowledgeError(f"{file}: moves.{move_id}: no such move in the guide") from None
+        known = {o.id for o in move.answer_options} | ({FIXED} if move.kind == "action" else set())
+        for option_id in options:
+            if option_id not in known:
+                raise KnowledgeError(
+                    f"{file}: moves.{move_id}.{option_id}: not an option of {move_id} (options: {sorted(known)})"
+                )
 
 
 def _pairs(node: Any, where: str) -> Tuple[Tuple[str, str], ...]:
