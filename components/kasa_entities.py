@@ -46,12 +46,9 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.language.context import annotate
-from bot.language.entities import (
-    ENTITY_TYPES,
-    EntityExtractor,
-    VocabularyError,
-    load_extractor,
-)
+from bot.language.entities import EntityExtractor, load_extractor
+from bot.language.entity_types import ENTITY_TYPES
+from bot.language.entity_vocabulary import VocabularyError
 
 # Entities this component adds beyond the vocabulary's (bot/language/context.py).
 FACT = "fact"

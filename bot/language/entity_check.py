@@ -22,9 +22,8 @@ from typing import Any, Dict, FrozenSet, Iterable, List, Optional
 
 import yaml
 
-from bot.language.entities import (
+from bot.language.entity_types import (
     CAMERA_MODEL,
-    DEFAULT_VOCABULARY_PATH,
     DURATION,
     ENTITY_TYPES,
     LED_STATE,
@@ -32,6 +31,7 @@ from bot.language.entities import (
     VOLTAGE,
     WIFI_BAND,
 )
+from bot.language.entity_vocabulary import DEFAULT_VOCABULARY_PATH
 
 EXTRACTOR = "KasaEntityExtractor"
 FACT = "fact"

@@ -14,14 +14,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.language.entities import (
-    DEFAULT_VOCABULARY_PATH,
-    ENTITY_TYPES,
-    Entity,
-    EntityExtractor,
-    VocabularyError,
-    load_extractor,
-)
+from bot.language.entities import EntityExtractor, load_extractor
+from bot.language.entity_types import ENTITY_TYPES, Entity
+from bot.language.entity_vocabulary import DEFAULT_VOCABULARY_PATH
 
 
 @pytest.fixture(scope="module")
@@ -82,12 +77,6 @@ def test_led_dict_values_are_not_shared(extractor: EntityExtractor) -> None:
     assert only(extractor, "blinking green", "led_state") == led("green", "blinking")
 
 
-def test_pipeline_is_built_from_a_blank_english_model(extractor: EntityExtractor) -> None:
-    assert extractor.nlp.lang == "en"
-    assert extractor.nlp.pipe_names == ["entity_ruler"]
-    assert extractor.nlp.meta.get("name") in ("pipeline", "", None)
-
-
 def test_patterns_come_from_the_vocabulary_file(tmp_path: Path) -> None:
     data = yaml.safe_load(DEFAULT_VOCABULARY_PATH.read_text(encoding="utf-8"))
     data["camera_models"]["models"].append({"id": "KC999", "series": "KC"})
@@ -107,29 +96,6 @@ def test_patterns_come_from_the_vocabulary_file(tmp_path: Path) -> None:
     default = load_extractor()
     assert values(default, "my kc 999 is broken", "camera_model") == []
     assert values(default, "after 2 fortnights", "duration") == []
-
-
-def test_unquoted_yaml_boolean_is_rejected(tmp_path: Path) -> None:
-    text = DEFAULT_VOCABULARY_PATH.read_text(encoding="utf-8")
-    assert '"stays on",' in text
-    path = tmp_path / "vocabulary.yml"
-    path.write_text(text.replace('negation: ["no",', "negation: [no,"), encoding="utf-8")
-    with pytest.raises(VocabularyError, match="quote"):
-        load_extractor(path)
-
-
-def test_missing_vocabulary_file(tmp_path: Path) -> None:
-    with pytest.raises(VocabularyError, match="not found"):
-        load_extractor(tmp_path / "nope.yml")
-
-
-def test_ambiguous_model_spelling_is_rejected(tmp_path: Path) -> None:
-    data = yaml.safe_load(DEFAULT_VOCABULARY_PATH.read_text(encoding="utf-8"))
-    data["camera_models"]["models"][0]["aliases"] = ["KC105"]
-    path = tmp_path / "vocabulary.yml"
-    path.write_text(yaml.safe_dump(data), encoding="utf-8")
-    with pytest.raises(VocabularyError, match="KC105"):
-        load_extractor(path)
 
 
 # ---------------------------------------------------------------------------
