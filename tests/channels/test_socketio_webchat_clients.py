@@ -20,7 +20,7 @@ from typing import Any, Dict, Iterator
 
 import pytest
 
-from bot.channels.telegram import outgoing_messages
+from bot.channels.telegram.outgoing import outgoing_messages
 from bot.dialogue.messages import fixed_replies
 from channels.socketio_channel import MD_BACKSLASH, greeting, is_chat_opening, markdown_safe
 from tests.support.bot_text_cases import CASES
