@@ -132,14 +132,34 @@ def parse_update(data: Dict[str, Any], bot: Optional[Bot] = None) -> Optional[Up
         return Update(update_id)
 
 
+#: Updates that carry no message for the bot, in the order they are checked: the first one present names it.
+_UPDATES_WITHOUT_A_MESSAGE = (
+    "channel_post",
+    "edited_channel_post",
+    "inline_query",
+    "chosen_inline_result",
+    "shipping_query",
+    "pre_checkout_query",
+    "poll",
+    "poll_answer",
+    "chat_member",
+    "chat_join_request",
+    "chat_boost",
+    "removed_chat_boost",
+    "message_reaction",
+    "message_reaction_count",
+    "business_connection",
+    "business_message",
+    "edited_business_message",
+    "deleted_business_messages",
+    "purchased_paid_media",
+)
+
+
 def interpret(update: Update, bot_username: Optional[str] = None) -> Inbound:
     """Decide what to do with an update (pure: no network)."""
     if update.callback_query is not None:
-        query = update.callback_query
-        message = query.message if isinstance(query.message, Message) else None
-        chat = query.message.chat if query.message is not None else None
-        chat_id = chat.id if chat is not None else query.from_user.id
-        return Inbound("button", "button", chat_id, query.data, _metadata(update, message), query)
+        return _button_press(update, update.callback_query)
 
     if update.my_chat_member is not None:
         status = update.my_chat_member.new_chat_member.status
@@ -148,60 +168,51 @@ def interpret(update: Update, bot_username: Optional[str] = None) -> Inbound:
 
     if update.edited_message is not None:
         edited = update.edited_message
-        if edited.chat.type == "channel" or (edited.from_user is not None and edited.from_user.is_bot):
+        if _from_bot_or_channel(edited):
             return Inbound("ignore", "edited")
         return Inbound("reply", "edited", edited.chat.id, EDITED)
 
     message = update.message
     if message is None:
-        # channel posts, inline queries, polls, reactions, payments, business messages, ...
-        kind = next(
-            (
-                name
-                for name in (
-                    "channel_post",
-                    "edited_channel_post",
-                    "inline_query",
-                    "chosen_inline_result",
-                    "shipping_query",
-                    "pre_checkout_query",
-                    "poll",
-                    "poll_answer",
-                    "chat_member",
-                    "chat_join_request",
-                    "chat_boost",
-                    "removed_chat_boost",
-                    "message_reaction",
-                    "message_reaction_count",
-                    "business_connection",
-                    "business_message",
-                    "edited_business_message",
-                    "deleted_business_messages",
-                    "purchased_paid_media",
-                )
-                if getattr(update, name, None) is not None
-            ),
-            "other",
-        )
+        kind = next((name for name in _UPDATES_WITHOUT_A_MESSAGE if getattr(update, name, None) is not None), "other")
         return Inbound("ignore", kind)
 
     chat_id = message.chat.id
-    if message.chat.type == "channel" or (message.from_user is not None and message.from_user.is_bot):
+    if _from_bot_or_channel(message):
         return Inbound("ignore", "from_bot_or_channel", chat_id)
     metadata = _metadata(update, message)
-
     if message.text is not None:
-        text = message.text.strip()
-        if not text:
-            return Inbound("ignore", "empty", chat_id)
-        command = parse_command(text, bot_username)
-        if command is not None:
-            known = _command(command[0])
-            if known is not None:
-                action, value = known
-                return Inbound(action, f"command:{command[0]}", chat_id, value, metadata)
-        return Inbound("rasa", "text", chat_id, text, metadata)
+        return _typed(message.text, chat_id, metadata, bot_username)
+    return _not_text(message, chat_id, metadata)
 
+
+def _button_press(update: Update, query: CallbackQuery) -> Inbound:
+    message = query.message if isinstance(query.message, Message) else None
+    chat = query.message.chat if query.message is not None else None
+    chat_id = chat.id if chat is not None else query.from_user.id
+    return Inbound("button", "button", chat_id, query.data, _metadata(update, message), query)
+
+
+def _from_bot_or_channel(message: Message) -> bool:
+    return message.chat.type == "channel" or (message.from_user is not None and message.from_user.is_bot)
+
+
+def _typed(typed: str, chat_id: int, metadata: Dict[str, Any], bot_username: Optional[str]) -> Inbound:
+    """A text message: a command the bot knows, else words for Rasa."""
+    text = typed.strip()
+    if not text:
+        return Inbound("ignore", "empty", chat_id)
+    command = parse_command(text, bot_username)
+    if command is not None:
+        known = _command(command[0])
+        if known is not None:
+            action, value = known
+            return Inbound(action, f"command:{command[0]}", chat_id, value, metadata)
+    return Inbound("rasa", "text", chat_id, text, metadata)
+
+
+def _not_text(message: Message, chat_id: int, metadata: Dict[str, Any]) -> Inbound:
+    """A message without text: its caption for Rasa, else what the bot says to what it cannot read."""
     caption = (message.caption or "").strip()
     photo = message.photo[-1].file_id if message.photo else None
     for name, reply in ATTACHMENT_REPLIES:
