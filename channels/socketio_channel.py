@@ -18,7 +18,8 @@ clients work against it unchanged. What differs from Rasa 3.6's channel:
   room named after its session id, and every bot reply (emitted to that room)
   is dropped. Here the call is awaited, and a message whose sender is not in
   its session's room yet (a client that reconnected with a new socket id and
-  sent its message before a new ``session_request``) joins it first.
+  sent its message before a new ``session_request``) joins it first
+  (:mod:`channels.socketio_sessions`).
 * Emits use the configured ``namespace`` (Rasa's always used ``/``).
 * Origins are checked: ``cors_allowed_origins`` (list, or comma separated
   string), overridden by the environment variable ``WEBCHAT_ALLOWED_ORIGINS``;
@@ -45,12 +46,9 @@ from __future__ import annotations
 
 import json
 import logging
-import re
-import uuid
 from typing import Any, Awaitable, Callable, Dict, Iterable, List, Optional, Text
 
 import rasa.core.channels.channel
-import rasa.shared.utils.io
 from rasa.core.channels import socketio as rasa_socketio
 from rasa.core.channels.channel import UserMessage
 from rasa.shared.core.events import UserUttered
@@ -62,6 +60,7 @@ from socketio import AsyncRedisManager, AsyncServer
 from bot import settings
 from channels.socketio_origins import OriginPolicy, parse_origins
 from channels.socketio_output import SocketIOOutput
+from channels.socketio_sessions import message_session, requested_session, session_sockets
 from channels.webchat_routes import DEFAULT_TITLE, webchat_blueprint
 
 logger = logging.getLogger(__name__)
@@ -73,9 +72,6 @@ TURN_END_EVT = "kasa_turn_end"
 #: Emitted to the customer's other sockets of the session (other tabs) when they send a message: it
 #: answers the open question, so those tabs disable its buttons too (they never see the message).
 ANSWERED_EVT = "kasa_answered"
-# A session id the browser may bring back. Never all digits (a Telegram chat id is one) and never a
-# namespaced id with ":" ("rest:alice"): a web page must not continue another channel's conversation.
-SESSION_ID = re.compile(r"^(?!-?[0-9]+$)[A-Za-z0-9_.@-]{1,128}$")
 # What rasa-webchat (and Rasa tutorials) send when the chat opens, besides no message at all.
 INIT_PAYLOADS = frozenset({"/get_started"})
 
@@ -198,7 +194,7 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
 
         def connected(session_id: Text) -> bool:
             # with session persistence the customer's sockets are in the room named after the session
-            return bool(sio.manager.rooms.get(namespace, {}).get(session_id))
+            return bool(session_sockets(sio, namespace, session_id))
 
         async def deliver(session_id: Text) -> None:
             output = SocketIOOutput(sio, self.bot_message_evt, namespace)
@@ -237,15 +233,13 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
         the load balancer keeps on one server)."""
         if self.sio is None:
             return False
-        members = self.sio.manager.rooms.get(self.namespace or "/", {}).get(session_id) or {}
+        members = session_sockets(self.sio, self.namespace or "/", session_id)
         return any(member != sid for member in members)
 
+    # -- the socket.io server and its events ------------------------------------------- #
+
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        redis_url = settings.redis_url()
-        # Behind a load balancer a customer's socket lives on one Rasa server while their reply (or an
-        # agent's message) may be produced on another: with Redis, every emit reaches every server.
-        manager = AsyncRedisManager(redis_url, channel="kasa-socketio") if redis_url else None
-        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=self.origin_policy, client_manager=manager)
+        sio = self._socketio_server()
         namespace = self.namespace or "/"
         extra = []
         if self.webchat_path:
@@ -271,82 +265,96 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
         async def start_outbox(app: Any, loop: Any) -> None:
             self.start_outbox(on_new_message)
 
-        @sio.on("connect", namespace=namespace)
-        async def connect(sid: Text, environ: Dict, auth: Optional[Dict]) -> bool:
-            if self.jwt_key:
-                jwt_payload = None
-                if isinstance(auth, dict) and auth.get("token"):
-                    jwt_payload = rasa.core.channels.channel.decode_bearer_token(
-                        auth.get("token"), self.jwt_key, self.jwt_algorithm
-                    )
-                if not jwt_payload:
-                    return False
-            logger.debug("User %s connected to socketIO endpoint.", sid)
-            return True
-
-        @sio.on("disconnect", namespace=namespace)
-        async def disconnect(sid: Text, *_: Any) -> None:
-            logger.debug("User %s disconnected from socketIO endpoint.", sid)
+        sio.on("connect", namespace=namespace)(self._connect)
+        sio.on("disconnect", namespace=namespace)(self._disconnect)
 
         @sio.on("session_request", namespace=namespace)
         async def session_request(sid: Text, data: Optional[Dict] = None) -> None:
-            data = data if isinstance(data, dict) else {}
-            session_id = data.get("session_id")
-            if not (isinstance(session_id, str) and SESSION_ID.match(session_id)):
-                session_id = uuid.uuid4().hex
-            if self.session_persistence:
-                await sio.enter_room(sid, session_id, namespace=namespace)
-            await sio.emit("session_confirm", session_id, room=sid, namespace=namespace)
-            logger.debug("User %s started session %s.", sid, session_id)
-            if self.outbox is not None:
-                self.outbox.wake()  # what an agent wrote while the customer was away
+            await self._session_request(sio, sid, data)
 
         @sio.on(self.user_message_evt, namespace=namespace)
         async def handle_message(sid: Text, data: Optional[Dict] = None) -> None:
-            data = data if isinstance(data, dict) else {}
-            output_channel = SocketIOOutput(sio, self.bot_message_evt, namespace)
-
-            if self.session_persistence:
-                session_id = data.get("session_id")
-                if not (isinstance(session_id, str) and SESSION_ID.match(session_id)):
-                    rasa.shared.utils.io.raise_warning(
-                        "A message without a valid session_id was received. This "
-                        "message will be ignored. Make sure to set a proper session "
-                        "id using the `session_request` socketIO event."
-                    )
-                    return
-                if session_id not in sio.rooms(sid, namespace=namespace):
-                    # e.g. reconnected with a new sid and sent before session_request
-                    await sio.enter_room(sid, session_id, namespace=namespace)
-                sender_id = session_id
-            else:
-                sender_id = sid
-
-            text = data.get("message")
-            if is_chat_opening(text):
-                await self.chat_opened(sender_id, output_channel)
-                return
-            if isinstance(text, (int, float)) and not isinstance(text, bool):
-                text = str(text)
-            metadata = data.get(self.metadata_key) or {}
-            if isinstance(metadata, str):
-                try:
-                    metadata = json.loads(metadata)
-                except ValueError:
-                    metadata = {}
-            message = UserMessage(
-                # anything else that is not text gets the bot's "I didn't get any text" answer
-                text if isinstance(text, str) else "",
-                output_channel,
-                sender_id,
-                input_channel=self.name(),
-                metadata=metadata if isinstance(metadata, dict) else {},
-            )
-            if self.session_persistence and message.text and self._other_tabs(sid, sender_id):
-                await sio.emit(ANSWERED_EVT, {}, room=sender_id, skip_sid=sid, namespace=namespace)
-            try:
-                await on_new_message(message)
-            finally:
-                await sio.emit(TURN_END_EVT, {}, room=sid, namespace=namespace)
+            await self._handle_message(sio, on_new_message, sid, data)
 
         return socketio_webhook
+
+    def _socketio_server(self) -> AsyncServer:
+        redis_url = settings.redis_url()
+        # Behind a load balancer a customer's socket lives on one Rasa server while their reply (or an
+        # agent's message) may be produced on another: with Redis, every emit reaches every server.
+        manager = AsyncRedisManager(redis_url, channel="kasa-socketio") if redis_url else None
+        return AsyncServer(async_mode="sanic", cors_allowed_origins=self.origin_policy, client_manager=manager)
+
+    async def _connect(self, sid: Text, environ: Dict, auth: Optional[Dict]) -> bool:
+        if self.jwt_key:
+            jwt_payload = None
+            if isinstance(auth, dict) and auth.get("token"):
+                jwt_payload = rasa.core.channels.channel.decode_bearer_token(
+                    auth.get("token"), self.jwt_key, self.jwt_algorithm
+                )
+            if not jwt_payload:
+                return False
+        logger.debug("User %s connected to socketIO endpoint.", sid)
+        return True
+
+    async def _disconnect(self, sid: Text, *_: Any) -> None:
+        logger.debug("User %s disconnected from socketIO endpoint.", sid)
+
+    async def _session_request(self, sio: AsyncServer, sid: Text, data: Optional[Dict]) -> None:
+        namespace = self.namespace or "/"
+        session_id = requested_session(data if isinstance(data, dict) else {})
+        if self.session_persistence:
+            await sio.enter_room(sid, session_id, namespace=namespace)
+        await sio.emit("session_confirm", session_id, room=sid, namespace=namespace)
+        logger.debug("User %s started session %s.", sid, session_id)
+        if self.outbox is not None:
+            self.outbox.wake()  # what an agent wrote while the customer was away
+
+    async def _handle_message(
+        self,
+        sio: AsyncServer,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        sid: Text,
+        data: Optional[Dict],
+    ) -> None:
+        """A customer's ``user_uttered``: to Rasa, unless it only says that the chat was opened."""
+        data = data if isinstance(data, dict) else {}
+        namespace = self.namespace or "/"
+        output_channel = SocketIOOutput(sio, self.bot_message_evt, namespace)
+        sender_id = await message_session(sio, sid, data, namespace) if self.session_persistence else sid
+        if sender_id is None:
+            return
+        text = data.get("message")
+        if is_chat_opening(text):
+            await self.chat_opened(sender_id, output_channel)
+            return
+        message = UserMessage(
+            _message_text(text),
+            output_channel,
+            sender_id,
+            input_channel=self.name(),
+            metadata=_message_metadata(data.get(self.metadata_key) or {}),
+        )
+        if self.session_persistence and message.text and self._other_tabs(sid, sender_id):
+            await sio.emit(ANSWERED_EVT, {}, room=sender_id, skip_sid=sid, namespace=namespace)
+        try:
+            await on_new_message(message)
+        finally:
+            await sio.emit(TURN_END_EVT, {}, room=sid, namespace=namespace)
+
+
+def _message_text(text: Any) -> Text:
+    if isinstance(text, (int, float)) and not isinstance(text, bool):
+        return str(text)
+    # anything else that is not text gets the bot's "I didn't get any text" answer
+    return text if isinstance(text, str) else ""
+
+
+def _message_metadata(metadata: Any) -> Dict[Text, Any]:
+    """The message's metadata: a dict, or JSON of one; anything else is none."""
+    if isinstance(metadata, str):
+        try:
+            metadata = json.loads(metadata)
+        except ValueError:
+            metadata = {}
+    return metadata if isinstance(metadata, dict) else {}
