@@ -18,7 +18,8 @@ clients work against it unchanged. What differs from Rasa 3.6's channel:
   room named after its session id, and every bot reply (emitted to that room)
   is dropped. Here the call is awaited, and a message whose sender is not in
   its session's room yet (a client that reconnected with a new socket id and
-  sent its message before a new ``session_request``) joins it first.
+  sent its message before a new ``session_request``) joins it first
+  (:mod:`channels.socketio_sessions`).
 * Emits use the configured ``namespace`` (Rasa's always used ``/``).
 * Origins are checked: ``cors_allowed_origins`` (list, or comma separated
   string), overridden by the environment variable ``WEBCHAT_ALLOWED_ORIGINS``;
@@ -31,7 +32,7 @@ clients work against it unchanged. What differs from Rasa 3.6's channel:
   conversation gets the greeting, an existing one nothing. It never reaches
   Rasa, so it is neither an answer nor a line of the transcript.
 * Bot text goes out as Markdown that renders to exactly the bot's plain text
-  (:func:`markdown_safe`): rasa-webchat renders ``text`` as Markdown, where
+  (:func:`channels.socketio_markdown.markdown_safe`): rasa-webchat renders ``text`` as Markdown, where
   single line breaks would vanish and ``*``, ``_``, ``[..](..)`` or ``<..>``
   would become formatting, links or HTML. The project's own web chat undoes
   the escaping (``plainText`` in webchat.js); Telegram gets plain text anyway.
@@ -43,17 +44,11 @@ clients work against it unchanged. What differs from Rasa 3.6's channel:
 
 from __future__ import annotations
 
-import html
 import json
 import logging
-import re
-import uuid
-from pathlib import Path
-from typing import Any, Awaitable, Callable, Dict, Iterable, List, Optional, Text, Union
-from urllib.parse import urlsplit
+from typing import Any, Awaitable, Callable, Dict, Iterable, List, Optional, Text
 
 import rasa.core.channels.channel
-import rasa.shared.utils.io
 from rasa.core.channels import socketio as rasa_socketio
 from rasa.core.channels.channel import UserMessage
 from rasa.shared.core.events import UserUttered
@@ -63,10 +58,13 @@ from sanic.response import HTTPResponse
 from socketio import AsyncRedisManager, AsyncServer
 
 from bot import settings
+from channels.socketio_origins import OriginPolicy, parse_origins
+from channels.socketio_output import SocketIOOutput
+from channels.socketio_sessions import message_session, requested_session, session_sockets
+from channels.webchat_routes import DEFAULT_TITLE, webchat_blueprint
 
 logger = logging.getLogger(__name__)
 
-ORIGINS_ENV = "WEBCHAT_ALLOWED_ORIGINS"
 REDIS_ENV = "KASA_REDIS_URL"
 #: Emitted to the customer's socket when the bot is done with their message, whether it answered or
 #: not (while a person has the case it stays quiet): the web chat stops its typing dots then.
@@ -74,23 +72,8 @@ TURN_END_EVT = "kasa_turn_end"
 #: Emitted to the customer's other sockets of the session (other tabs) when they send a message: it
 #: answers the open question, so those tabs disable its buttons too (they never see the message).
 ANSWERED_EVT = "kasa_answered"
-WEBCHAT_DIR = Path(__file__).resolve().parents[1] / "bot" / "channels" / "webchat"
-# A session id the browser may bring back. Never all digits (a Telegram chat id is one) and never a
-# namespaced id with ":" ("rest:alice"): a web page must not continue another channel's conversation.
-SESSION_ID = re.compile(r"^(?!-?[0-9]+$)[A-Za-z0-9_.@-]{1,128}$")
-HOST_HEADER = re.compile(r"^[A-Za-z0-9.\-]+(:[0-9]{1,5})?$|^\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?$")
-LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1"}
-DEFAULT_TITLE = "Kasa camera help"
 # What rasa-webchat (and Rasa tutorials) send when the chat opens, besides no message at all.
 INIT_PAYLOADS = frozenset({"/get_started"})
-
-# Files the web chat serves: URL path under the chat path -> (file, content type).
-STATIC_FILES = {
-    "widget.js": ("widget.js", "application/javascript; charset=utf-8"),
-    "static/webchat.js": ("webchat.js", "application/javascript; charset=utf-8"),
-    "static/webchat.css": ("webchat.css", "text/css; charset=utf-8"),
-    "static/vendor/socket.io.min.js": ("vendor/socket.io.min.js", "application/javascript; charset=utf-8"),
-}
 
 # sanic_cors (Rasa's --cors) adds its own Access-Control-Allow-Origin to every
 # response; on the socket.io path engine.io already sets one for an allowed
@@ -100,87 +83,6 @@ try:
     from sanic_cors.core import SANIC_CORS_EVALUATED
 except ImportError:  # pragma: no cover - sanic_cors is a Rasa dependency
     SANIC_CORS_EVALUATED = "_sanic_cors_e"
-
-
-def parse_origins(value: Union[None, str, Iterable[str]]) -> Optional[List[str]]:
-    """``"a, b"`` or ``["a", "b"]`` -> ``["a", "b"]`` (no trailing slashes); None/empty -> None."""
-    if value is None:
-        return None
-    items = value.split(",") if isinstance(value, str) else list(value)
-    origins = [str(item).strip().rstrip("/") for item in items if str(item).strip()]
-    return origins or None
-
-
-# --------------------------------------------------------------------------- #
-# Bot text as Markdown that renders to the same plain text
-# --------------------------------------------------------------------------- #
-
-# rasa-webchat 1.0.1 renders bot text with react-markdown 4 (remark-parse 5, gfm on,
-# commonmark off) and no link sanitising (transformLinkUri: null). In that parser a
-# backslash escapes only these characters; "<" and "&" need character references.
-MD_BACKSLASH = "\\`*{}[]()#+-.!_>~|"
-_ALWAYS = {"\\": "\\\\", "`": "\\`", "*": "\\*", "_": "\\_", "[": "\\[", "]": "\\]", "~": "\\~", "|": "\\|"}
-_ALWAYS.update({"<": "&lt;", "&": "&amp;"})
-_INLINE = re.compile("[" + re.escape("".join(_ALWAYS)) + "]")
-# Block syntax that only counts at the start of a line: headings, quotes, list items,
-# thematic breaks and setext underlines ("=" has no backslash escape there).
-_LINE_START = re.compile(r"^(?:([#>+-])|(=)|(\d{1,9})([.)]))")
-# The links the web chat itself makes (webchat.js URL_RE); kept as they are, so
-# rasa-webchat links them with the same address. They cannot hold "<", ">",
-# ")", "]" or whitespace, so no link or HTML can be built from them.
-_URL = re.compile(r"https?://[^\s<>\"')\]]+[^\s<>\"')\].,;:!?]")
-NBSP = "\u00a0"
-
-
-def _escape_inline(text: str) -> str:
-    out, last = [], 0
-    for match in _URL.finditer(text):
-        url = match.group(0)
-        if "\\" in url:  # not worth keeping verbatim: escape it like the rest
-            continue
-        out.append(_INLINE.sub(lambda m: _ALWAYS[m.group(0)], text[last : match.start()]))
-        out.append(url.replace("&", "&amp;"))
-        last = match.end()
-    out.append(_INLINE.sub(lambda m: _ALWAYS[m.group(0)], text[last:]))
-    return "".join(out)
-
-
-def _escape_line(line: str) -> str:
-    body = line.lstrip(" \t")
-    indent = line[: len(line) - len(body)].replace("\t", "    ")
-    body = _escape_inline(body)
-    start = _LINE_START.match(body)
-    if start:
-        if start.group(1):
-            body = "\\" + body
-        elif start.group(2):
-            body = "&#61;" + body[1:]
-        else:
-            digits = start.group(3)
-            body = digits + "\\" + body[len(digits) :]
-    # leading spaces would make an indented code block; no-break spaces look the same
-    return NBSP * len(indent) + body
-
-
-def markdown_safe(text: str) -> str:
-    """Plain bot text -> Markdown that renders as the same text, line breaks included.
-
-    Every Markdown character is escaped (backslash, or ``&lt;`` / ``&amp;`` / ``&#61;``
-    where remark-parse 5 has no backslash escape), leading spaces become no-break
-    spaces, and a single line break becomes a hard break (two spaces before it);
-    an empty line stays a paragraph break. http(s) URLs stay as they are. The result
-    holds no link, image or HTML that was not a plain URL in ``text``, whoever wrote it.
-    webchat.js ``plainText`` is the exact inverse (apart from the no-break spaces).
-    """
-    lines = [_escape_line(line.rstrip()) for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
-    out = []
-    for index, line in enumerate(lines):
-        last = index == len(lines) - 1
-        if last or not line or not lines[index + 1]:
-            out.append(line + ("" if last else "\n"))
-        else:
-            out.append(line + "  \n")
-    return "".join(out)
 
 
 def is_chat_opening(message: Any) -> bool:
@@ -193,79 +95,6 @@ def greeting() -> str:
     from bot.dialogue.messages import fixed_replies
 
     return fixed_replies()["greet"]
-
-
-class OriginPolicy:
-    """Which browser origins may open a socket.io connection.
-
-    Called by engine.io as ``policy(origin, environ)`` for requests that carry
-    an Origin header (browsers send one on every websocket and cross-origin
-    request). The bot's own origin (Host / X-Forwarded-Host) is always allowed.
-    """
-
-    def __init__(self, allowed: Optional[List[str]]) -> None:
-        self.allow_all = bool(allowed) and "*" in allowed
-        self.allowed = {o.lower() for o in allowed or []}
-        self.localhost_default = allowed is None
-
-    def __call__(self, origin: Optional[str], environ: Optional[Dict[str, Any]] = None) -> bool:
-        if not origin:
-            return True
-        origin = origin.strip().rstrip("/").lower()
-        if self.allow_all or origin in self.allowed:
-            return True
-        try:
-            parts = urlsplit(origin)
-            host = (parts.hostname or "").lower()
-        except ValueError:
-            return False
-        if parts.scheme not in ("http", "https"):
-            return False
-        environ = environ or {}
-        own_hosts = {
-            environ.get(key, "").split(",")[0].strip().lower() for key in ("HTTP_HOST", "HTTP_X_FORWARDED_HOST")
-        } - {""}
-        if parts.netloc.lower() in own_hosts:
-            return True
-        return self.localhost_default and (host in LOCAL_HOSTS or f"[{host}]" in LOCAL_HOSTS)
-
-    def describe(self) -> str:
-        if self.allow_all:
-            return "any origin"
-        extra = sorted(self.allowed) if not self.localhost_default else ["localhost", "127.0.0.1"]
-        return "same origin, " + ", ".join(extra)
-
-
-class SocketIOOutput(rasa_socketio.SocketIOOutput):
-    """Rasa's socket.io output, emitting in the channel's namespace. A support agent's message
-    carries the agent's name (``"agent": "Alice"``), which the web chat shows; other clients see
-    it in the text."""
-
-    def __init__(self, sio: AsyncServer, bot_message_evt: Text, namespace: Optional[Text] = None) -> None:
-        super().__init__(sio, bot_message_evt)
-        self.namespace = namespace
-        self._agent: Optional[Text] = None
-
-    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
-        agent = message.pop("agent", None) if isinstance(message, dict) else None
-        self._agent = agent if isinstance(agent, str) and agent.strip() else None
-        try:
-            await super().send_response(recipient_id, message)
-        finally:
-            self._agent = None
-
-    async def _send_message(self, socket_id: Text, response: Any) -> None:
-        if isinstance(response, dict) and isinstance(response.get("text"), str):
-            # Rasa split the text at blank lines already; each part is one bubble
-            response = {**response, "text": markdown_safe(response["text"].strip("\n"))}
-        if isinstance(response, dict) and self._agent:
-            response = {**response, "agent": self._agent}
-        await self.sio.emit(self.bot_message_evt, response, room=socket_id, namespace=self.namespace)
-
-    async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any) -> None:
-        json_message.setdefault("room", recipient_id)
-        json_message.setdefault("namespace", self.namespace)
-        await self.sio.emit(self.bot_message_evt, **json_message)
 
 
 class SocketBlueprint(rasa_socketio.SocketBlueprint):
@@ -294,56 +123,6 @@ class SocketBlueprint(rasa_socketio.SocketBlueprint):
         app.register_middleware(engineio_handles_cors, "request")
         for blueprint in self.ctx.extra_blueprints:
             app.blueprint(blueprint)
-
-
-def webchat_blueprint(path: Text, title: Text, socketio_path: Text) -> Blueprint:
-    """GET <path> (the chat page), <path>/widget.js and <path>/static/...; files from WEBCHAT_DIR."""
-    path = "/" + path.strip("/")
-    blueprint = Blueprint("kasa_webchat", url_prefix=path)
-    page_template = (WEBCHAT_DIR / "index.html").read_text(encoding="utf-8")
-
-    @blueprint.route("", methods=["GET"], strict_slashes=True)
-    async def chat_page(request: Request) -> HTTPResponse:
-        page = (
-            page_template.replace("{{title}}", html.escape(title))
-            .replace("{{base}}", html.escape(path + "/"))
-            .replace("{{socket_path}}", html.escape(socketio_path))
-        )
-        # 'self' covers ws(s): to the same host in current browsers; older ones need it spelled out
-        host = request.headers.get("host", "")
-        sockets = f" ws://{host} wss://{host}" if HOST_HEADER.match(host) else ""
-        return response.html(
-            page,
-            headers={
-                "Content-Security-Policy": (
-                    "default-src 'self'; script-src 'self'; style-src 'self'; "
-                    f"connect-src 'self'{sockets}; img-src 'self' data:; base-uri 'none'; "
-                    "form-action 'none'; frame-ancestors 'self'"
-                ),
-                "X-Content-Type-Options": "nosniff",
-                "Referrer-Policy": "no-referrer",
-                "Cache-Control": "no-cache",
-            },
-        )
-
-    @blueprint.route("/<name:path>", methods=["GET"])
-    async def static_file(_: Request, name: Text) -> HTTPResponse:
-        entry = STATIC_FILES.get(name)
-        if entry is None:
-            return response.text("not found", status=404)
-        filename, content_type = entry
-        return await response.file(
-            WEBCHAT_DIR / filename,
-            mime_type=content_type,
-            headers={
-                "Cache-Control": "public, max-age=300",
-                "X-Content-Type-Options": "nosniff",
-                # widget.js and its files are loaded by other sites.
-                "Cross-Origin-Resource-Policy": "cross-origin",
-            },
-        )
-
-    return blueprint
 
 
 class SocketIOInput(rasa_socketio.SocketIOInput):
@@ -415,7 +194,7 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
 
         def connected(session_id: Text) -> bool:
             # with session persistence the customer's sockets are in the room named after the session
-            return bool(sio.manager.rooms.get(namespace, {}).get(session_id))
+            return bool(session_sockets(sio, namespace, session_id))
 
         async def deliver(session_id: Text) -> None:
             output = SocketIOOutput(sio, self.bot_message_evt, namespace)
@@ -454,15 +233,13 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
         the load balancer keeps on one server)."""
         if self.sio is None:
             return False
-        members = self.sio.manager.rooms.get(self.namespace or "/", {}).get(session_id) or {}
+        members = session_sockets(self.sio, self.namespace or "/", session_id)
         return any(member != sid for member in members)
 
+    # -- the socket.io server and its events ------------------------------------------- #
+
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        redis_url = settings.redis_url()
-        # Behind a load balancer a customer's socket lives on one Rasa server while their reply (or an
-        # agent's message) may be produced on another: with Redis, every emit reaches every server.
-        manager = AsyncRedisManager(redis_url, channel="kasa-socketio") if redis_url else None
-        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=self.origin_policy, client_manager=manager)
+        sio = self._socketio_server()
         namespace = self.namespace or "/"
         extra = []
         if self.webchat_path:
@@ -488,82 +265,96 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
         async def start_outbox(app: Any, loop: Any) -> None:
             self.start_outbox(on_new_message)
 
-        @sio.on("connect", namespace=namespace)
-        async def connect(sid: Text, environ: Dict, auth: Optional[Dict]) -> bool:
-            if self.jwt_key:
-                jwt_payload = None
-                if isinstance(auth, dict) and auth.get("token"):
-                    jwt_payload = rasa.core.channels.channel.decode_bearer_token(
-                        auth.get("token"), self.jwt_key, self.jwt_algorithm
-                    )
-                if not jwt_payload:
-                    return False
-            logger.debug("User %s connected to socketIO endpoint.", sid)
-            return True
-
-        @sio.on("disconnect", namespace=namespace)
-        async def disconnect(sid: Text, *_: Any) -> None:
-            logger.debug("User %s disconnected from socketIO endpoint.", sid)
+        sio.on("connect", namespace=namespace)(self._connect)
+        sio.on("disconnect", namespace=namespace)(self._disconnect)
 
         @sio.on("session_request", namespace=namespace)
         async def session_request(sid: Text, data: Optional[Dict] = None) -> None:
-            data = data if isinstance(data, dict) else {}
-            session_id = data.get("session_id")
-            if not (isinstance(session_id, str) and SESSION_ID.match(session_id)):
-                session_id = uuid.uuid4().hex
-            if self.session_persistence:
-                await sio.enter_room(sid, session_id, namespace=namespace)
-            await sio.emit("session_confirm", session_id, room=sid, namespace=namespace)
-            logger.debug("User %s started session %s.", sid, session_id)
-            if self.outbox is not None:
-                self.outbox.wake()  # what an agent wrote while the customer was away
+            await self._session_request(sio, sid, data)
 
         @sio.on(self.user_message_evt, namespace=namespace)
         async def handle_message(sid: Text, data: Optional[Dict] = None) -> None:
-            data = data if isinstance(data, dict) else {}
-            output_channel = SocketIOOutput(sio, self.bot_message_evt, namespace)
-
-            if self.session_persistence:
-                session_id = data.get("session_id")
-                if not (isinstance(session_id, str) and SESSION_ID.match(session_id)):
-                    rasa.shared.utils.io.raise_warning(
-                        "A message without a valid session_id was received. This "
-                        "message will be ignored. Make sure to set a proper session "
-                        "id using the `session_request` socketIO event."
-                    )
-                    return
-                if session_id not in sio.rooms(sid, namespace=namespace):
-                    # e.g. reconnected with a new sid and sent before session_request
-                    await sio.enter_room(sid, session_id, namespace=namespace)
-                sender_id = session_id
-            else:
-                sender_id = sid
-
-            text = data.get("message")
-            if is_chat_opening(text):
-                await self.chat_opened(sender_id, output_channel)
-                return
-            if isinstance(text, (int, float)) and not isinstance(text, bool):
-                text = str(text)
-            metadata = data.get(self.metadata_key) or {}
-            if isinstance(metadata, str):
-                try:
-                    metadata = json.loads(metadata)
-                except ValueError:
-                    metadata = {}
-            message = UserMessage(
-                # anything else that is not text gets the bot's "I didn't get any text" answer
-                text if isinstance(text, str) else "",
-                output_channel,
-                sender_id,
-                input_channel=self.name(),
-                metadata=metadata if isinstance(metadata, dict) else {},
-            )
-            if self.session_persistence and message.text and self._other_tabs(sid, sender_id):
-                await sio.emit(ANSWERED_EVT, {}, room=sender_id, skip_sid=sid, namespace=namespace)
-            try:
-                await on_new_message(message)
-            finally:
-                await sio.emit(TURN_END_EVT, {}, room=sid, namespace=namespace)
+            await self._handle_message(sio, on_new_message, sid, data)
 
         return socketio_webhook
+
+    def _socketio_server(self) -> AsyncServer:
+        redis_url = settings.redis_url()
+        # Behind a load balancer a customer's socket lives on one Rasa server while their reply (or an
+        # agent's message) may be produced on another: with Redis, every emit reaches every server.
+        manager = AsyncRedisManager(redis_url, channel="kasa-socketio") if redis_url else None
+        return AsyncServer(async_mode="sanic", cors_allowed_origins=self.origin_policy, client_manager=manager)
+
+    async def _connect(self, sid: Text, environ: Dict, auth: Optional[Dict]) -> bool:
+        if self.jwt_key:
+            jwt_payload = None
+            if isinstance(auth, dict) and auth.get("token"):
+                jwt_payload = rasa.core.channels.channel.decode_bearer_token(
+                    auth.get("token"), self.jwt_key, self.jwt_algorithm
+                )
+            if not jwt_payload:
+                return False
+        logger.debug("User %s connected to socketIO endpoint.", sid)
+        return True
+
+    async def _disconnect(self, sid: Text, *_: Any) -> None:
+        logger.debug("User %s disconnected from socketIO endpoint.", sid)
+
+    async def _session_request(self, sio: AsyncServer, sid: Text, data: Optional[Dict]) -> None:
+        namespace = self.namespace or "/"
+        session_id = requested_session(data if isinstance(data, dict) else {})
+        if self.session_persistence:
+            await sio.enter_room(sid, session_id, namespace=namespace)
+        await sio.emit("session_confirm", session_id, room=sid, namespace=namespace)
+        logger.debug("User %s started session %s.", sid, session_id)
+        if self.outbox is not None:
+            self.outbox.wake()  # what an agent wrote while the customer was away
+
+    async def _handle_message(
+        self,
+        sio: AsyncServer,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        sid: Text,
+        data: Optional[Dict],
+    ) -> None:
+        """A customer's ``user_uttered``: to Rasa, unless it only says that the chat was opened."""
+        data = data if isinstance(data, dict) else {}
+        namespace = self.namespace or "/"
+        output_channel = SocketIOOutput(sio, self.bot_message_evt, namespace)
+        sender_id = await message_session(sio, sid, data, namespace) if self.session_persistence else sid
+        if sender_id is None:
+            return
+        text = data.get("message")
+        if is_chat_opening(text):
+            await self.chat_opened(sender_id, output_channel)
+            return
+        message = UserMessage(
+            _message_text(text),
+            output_channel,
+            sender_id,
+            input_channel=self.name(),
+            metadata=_message_metadata(data.get(self.metadata_key) or {}),
+        )
+        if self.session_persistence and message.text and self._other_tabs(sid, sender_id):
+            await sio.emit(ANSWERED_EVT, {}, room=sender_id, skip_sid=sid, namespace=namespace)
+        try:
+            await on_new_message(message)
+        finally:
+            await sio.emit(TURN_END_EVT, {}, room=sid, namespace=namespace)
+
+
+def _message_text(text: Any) -> Text:
+    if isinstance(text, (int, float)) and not isinstance(text, bool):
+        return str(text)
+    # anything else that is not text gets the bot's "I didn't get any text" answer
+    return text if isinstance(text, str) else ""
+
+
+def _message_metadata(metadata: Any) -> Dict[Text, Any]:
+    """The message's metadata: a dict, or JSON of one; anything else is none."""
+    if isinstance(metadata, str):
+        try:
+            metadata = json.loads(metadata)
+        except ValueError:
+            metadata = {}
+    return metadata if isinstance(metadata, dict) else {}

@@ -47,14 +47,9 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from telegram.error import BadRequest, InvalidToken, TelegramError
 
-from bot.channels.telegram import (
-    ALLOWED_UPDATES,
-    SECRET_TOKEN_PATTERN,
-    ChatUnavailable,
-    TelegramBridge,
-    make_bot,
-    parse_update,
-)
+from bot.channels.telegram.bot_api import ALLOWED_UPDATES, SECRET_TOKEN_PATTERN, make_bot
+from bot.channels.telegram.bridge import ChatUnavailable, TelegramBridge
+from bot.channels.telegram.updates import parse_update
 
 logger = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
     TELEGRAM_TOKEN=123:abc python -m bot.channels.telegram_polling [--rasa-url URL] [--base-url URL]
 
-Each update goes through the same :class:`bot.channels.telegram.TelegramBridge`
+Each update goes through the same :class:`bot.channels.telegram.bridge.TelegramBridge`
 as the webhook channel (commands, buttons, non-text messages, duplicates,
 typing), except that Rasa is asked through its REST channel
 (``POST <rasa-url>/webhooks/rest/webhook`` with the chat id as sender), so the
@@ -41,7 +41,9 @@ from telegram import Bot, Update
 from telegram.error import Conflict, InvalidToken
 
 from bot import settings
-from bot.channels.telegram import ALLOWED_UPDATES, TelegramBridge, make_bot, parse_update
+from bot.channels.telegram.bot_api import ALLOWED_UPDATES, make_bot
+from bot.channels.telegram.bridge import TelegramBridge
+from bot.channels.telegram.updates import parse_update
 
 logger = logging.getLogger(__name__)
 

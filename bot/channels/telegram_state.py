@@ -4,7 +4,7 @@ With two Rasa servers behind a load balancer (or a webhook server and a polling
 process by mistake), Telegram's retries of one update can reach both, a customer's
 two taps on one keyboard can reach one each, and a button's token may come back
 to the process that did not make it. :class:`SQLState` keeps what
-:class:`bot.channels.telegram.MemoryState` keeps in one process in the database:
+:class:`bot.channels.telegram.bridge_state.MemoryState` keeps in one process in the database:
 
 * ``telegram_updates``: update ids seen (kept ``keep_updates``; Telegram gives up
   redelivering after 24 hours);
@@ -29,7 +29,8 @@ from sqlalchemy import BigInteger, Column, DateTime, MetaData, String, Table, Te
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
-from bot.channels.telegram import TOKEN_PREFIX, CallbackData, TelegramState
+from bot.channels.telegram.bridge_state import TelegramState
+from bot.channels.telegram.callbacks import TOKEN_PREFIX, CallbackData
 
 logger = logging.getLogger(__name__)
 

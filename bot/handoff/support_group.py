@@ -407,7 +407,8 @@ def _refusal(error: Exception) -> str:
 
 
 async def _serve(token: str, chat_id: str, base_url: Optional[str], stopping: asyncio.Event) -> None:
-    from bot.channels.telegram import make_bot, parse_update
+    from bot.channels.telegram.bot_api import make_bot
+    from bot.channels.telegram.updates import parse_update
 
     bot = make_bot(token, base_url)
     await bot.initialize()

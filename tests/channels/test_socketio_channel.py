@@ -22,7 +22,8 @@ from typing import Any, Dict, Iterator, List
 import pytest
 import socketio
 
-from channels.socketio_channel import ORIGINS_ENV, OriginPolicy, SocketIOInput, parse_origins
+from channels.socketio_channel import SocketIOInput
+from channels.socketio_origins import ORIGINS_ENV, parse_origins
 from tests.support.echo_server import EchoServer
 from tests.support.servers import HOST
 from tests.support.socketio_client import ChatClient, client
@@ -202,29 +203,6 @@ def test_polling_answers_with_exactly_one_cors_header(echo_servers):
     status, values = _polling_handshake(echo_servers["fixed"].url, "http://localhost:3000")
     assert status == 200
     assert values == ["http://localhost:3000"]
-
-
-def test_origin_policy():
-    default = OriginPolicy(None)
-    environ = {"HTTP_HOST": "bot.example:5005"}
-    assert default("http://bot.example:5005", environ)
-    assert default("https://bot.example:5005", environ)
-    assert default("http://localhost", environ) and default("http://127.0.0.1:8080", environ)
-    assert not default("http://bot.example:6000", environ)
-    assert not default("https://shop.example", environ)
-    assert not default("null", environ)
-    assert default(None, environ)  # not a browser
-
-    shop = OriginPolicy(["https://shop.example", "https://www.shop.example"])
-    assert shop("https://shop.example", environ) and shop("https://www.shop.example/", environ)
-    assert shop("http://bot.example:5005", environ)  # the bot's own /chat page
-    assert not shop("http://localhost:3000", environ)
-    assert not shop("http://shop.example", environ)
-
-    behind_proxy = {"HTTP_HOST": "127.0.0.1:5005", "HTTP_X_FORWARDED_HOST": "help.kasa.example"}
-    assert shop("https://help.kasa.example", behind_proxy)
-
-    assert OriginPolicy(["*"])("https://anything.example", environ)
 
 
 def test_allowed_origins_from_credentials_and_environment(monkeypatch):

@@ -15,7 +15,7 @@ from rasa.core.channels.channel import register
 from rasa.shared.exceptions import RasaException
 from sanic import Sanic
 
-from bot.channels.telegram import MAX_MESSAGE_LENGTH, split_text, utf16_len
+from bot.channels.telegram.splitting import MAX_MESSAGE_LENGTH, split_text, utf16_len
 from channels import telegram_channel
 from channels.telegram_channel import SECRET_HEADER, TelegramInput, TelegramOutput
 from tests.support.fake_telegram import FakeTelegram

@@ -13,7 +13,8 @@ from typing import Any, List, Optional
 
 import pytest
 
-from bot.channels.telegram import BUTTON_USED, MAX_MESSAGE_LENGTH, utf16_len
+from bot.channels.telegram.replies import BUTTON_USED
+from bot.channels.telegram.splitting import MAX_MESSAGE_LENGTH, utf16_len
 from tests.support.fake_telegram import FakeTelegram
 from tests.support.servers import REPO_ROOT, RasaServers
 from tests.support.telegram_updates import callback_update, non_text_updates, text_update

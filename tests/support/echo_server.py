@@ -15,7 +15,7 @@ import urllib.request
 from pathlib import Path
 from typing import Dict, List, Optional
 
-from channels.socketio_channel import ORIGINS_ENV
+from channels.socketio_origins import ORIGINS_ENV
 from tests.support.servers import HOST, REPO_ROOT, HarnessError, ManagedProcess, free_port, server_env
 
 

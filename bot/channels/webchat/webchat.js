@@ -30,7 +30,7 @@
   var MAX_INPUT = 1000;
   var URL_RE = /https?:\/\/[^\s<>"')\]]+[^\s<>"')\].,;:!?]/g;
   // Bot text arrives as Markdown that renders to the bot's plain text (for rasa-webchat and
-  // other Markdown clients; markdown_safe in channels/socketio_channel.py): backslash escapes,
+  // other Markdown clients; markdown_safe in channels/socketio_markdown.py): backslash escapes,
   // &lt; &amp; &#61;, and "  \n" hard breaks. plainText() undoes exactly that.
   var MARKDOWN_RE = /\\([\\`*{}\[\]()#+\-.!_>~|])|&(lt|gt|amp|quot|#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6});| +\n/g;
   var ENTITIES = { lt: "<", gt: ">", amp: "&", quot: "\"" };

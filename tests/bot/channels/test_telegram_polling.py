@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from bot.channels.telegram import make_bot
+from bot.channels.telegram.bot_api import make_bot
 from bot.channels.telegram_polling import Poller, RasaRest, main
 from tests.support.fake_telegram import FakeTelegram
 from tests.support.servers import REPO_ROOT

@@ -9,9 +9,12 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from bot.channels import telegram_state
-from bot.channels.telegram import BUTTON_USED, TelegramBridge, make_bot, parse_update
+from bot.channels.telegram.bot_api import make_bot
+from bot.channels.telegram.bridge import TelegramBridge
+from bot.channels.telegram.replies import BUTTON_USED
+from bot.channels.telegram.updates import parse_update
 from bot.channels.telegram_state import SQLState, metadata
-from tests.bot.channels.test_telegram_bridge import CHAT, LONG_PAYLOAD, QUESTION, FakeRasa, keyboard_of
+from tests.bot.channels.telegram.test_bridge import CHAT, LONG_PAYLOAD, QUESTION, FakeRasa, keyboard_of
 from tests.support.fake_telegram import FakeTelegram
 from tests.support.services import pg_test_url
 from tests.support.telegram_updates import callback_update, text_update

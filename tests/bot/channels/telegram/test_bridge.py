@@ -6,18 +6,11 @@ from typing import Any, Dict, List
 
 import pytest
 
-from bot.channels.telegram import (
-    BUTTON_EXPIRED,
-    BUTTON_USED,
-    HELP_TEXT,
-    MAX_MESSAGE_LENGTH,
-    SORRY,
-    TelegramBridge,
-    make_bot,
-    parse_update,
-    split_text,
-    utf16_len,
-)
+from bot.channels.telegram.bot_api import make_bot
+from bot.channels.telegram.bridge import TelegramBridge
+from bot.channels.telegram.replies import BUTTON_EXPIRED, BUTTON_USED, HELP_TEXT, SORRY
+from bot.channels.telegram.splitting import MAX_MESSAGE_LENGTH, split_text, utf16_len
+from bot.channels.telegram.updates import parse_update
 from bot.dialogue.messages import choice_payload
 from tests.support.fake_telegram import FakeTelegram
 from tests.support.telegram_updates import callback_update, non_text_updates, text_update
@@ -302,7 +295,7 @@ async def test_while_a_person_has_the_case_no_typing_and_photos_go_to_them(make_
 
 
 async def test_without_a_person_photos_are_answered_as_before(make_bridge, fake_tg):
-    from bot.channels.telegram import NOT_TEXT
+    from bot.channels.telegram.replies import NOT_TEXT
     from tests.support.telegram_updates import photo_update
 
     handoff = FakeHandoff(active=False)
