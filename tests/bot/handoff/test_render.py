@@ -8,15 +8,10 @@ import re
 import jsonschema
 import pytest
 
-from bot.handoff.render import (
-    SCHEMA_VERSION,
-    render,
-    render_html,
-    render_markdown,
-    summary_document,
-    summary_text,
-    ticket_document,
-)
+from bot.handoff.render import render, summary_text
+from bot.handoff.ticket_document import SCHEMA_VERSION, summary_document, ticket_document
+from bot.handoff.ticket_html import render_html
+from bot.handoff.ticket_markdown import render_markdown
 from tests.bot.handoff.conftest import GOLDEN, REPO_ROOT, load_case, make_golden_tickets
 
 SCHEMA = json.loads((REPO_ROOT / "docs" / "handoff-schema.json").read_text(encoding="utf-8"))
