@@ -10,7 +10,7 @@
 
 Every request needs ``Authorization: Bearer <token>`` (``HANDOFF_API_TOKEN``); a missing or
 wrong token is 401. Unknown reference 404, a status that does not allow it 409 (e.g. another
-agent has the case), bad input 400. All output is redacted (bot.handoff.render), except the
+agent has the case), bad input 400. All output is redacted (bot.handoff.ticket_document), except the
 contact details the customer typed, for the agent who has the case (``agent``: the query
 parameter, or the ``X-Handoff-Agent`` header). A message to the customer reaches them on their
 channel within a second (web chat, Telegram), or with their next message (REST); writing to an
@@ -33,8 +33,9 @@ from typing import Any, Awaitable, Callable, Optional
 from aiohttp import web
 
 from bot import settings
-from bot.handoff.render import render, summary_document, ticket_document
+from bot.handoff.render import render
 from bot.handoff.store import STATUSES, TicketNotFound, TicketStateError, TicketStore
+from bot.handoff.ticket_document import summary_document, ticket_document
 
 logger = logging.getLogger(__name__)
 

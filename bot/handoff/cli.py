@@ -95,7 +95,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _list(store: TicketStore, args: argparse.Namespace, out: TextIO) -> None:
-    from bot.handoff.render import summary_document
+    from bot.handoff.ticket_document import summary_document
 
     docs = [summary_document(t) for t in store.list(status=args.status)]
     if args.json:
@@ -105,7 +105,7 @@ def _list(store: TicketStore, args: argparse.Namespace, out: TextIO) -> None:
     if not docs:
         out.write("No tickets" + (f" with status {args.status}" if args.status else "") + ".\n")
         return
-    from bot.handoff.render import CHANNEL_LABELS
+    from bot.handoff.ticket_wording import CHANNEL_LABELS
 
     header = [
         "REF",
@@ -164,7 +164,7 @@ def _show(store: TicketStore, args: argparse.Namespace, out: TextIO) -> None:
 
 
 def _messages(store: TicketStore, args: argparse.Namespace, out: TextIO) -> None:
-    from bot.handoff.render import ticket_document
+    from bot.handoff.ticket_document import ticket_document
 
     ticket = store.get(args.reference)
     if ticket is None:

@@ -196,6 +196,10 @@ def report_text(report: OutcomeReport) -> str:
     return "\n".join(out) + "\n"
 
 
+#: one colour per outcome, the same in every panel
+_COLOURS = {"resolved": "#2e7d32", "escalated": "#ef6c00", "abandoned": "#9e9e9e"}
+
+
 def report_chart(report: OutcomeReport, path: Path | str) -> Path:
     """A PNG bar chart: outcomes, where abandoned conversations stopped, fix rate per cause."""
     import matplotlib
@@ -203,62 +207,78 @@ def report_chart(report: OutcomeReport, path: Path | str) -> Path:
     matplotlib.use("Agg", force=False)
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
-    from matplotlib.ticker import MaxNLocator
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig = Figure(figsize=(15, 5.2), dpi=100, layout="constrained")
     FigureCanvasAgg(fig)
     ax1, ax2, ax3 = fig.subplots(1, 3, gridspec_kw={"width_ratios": [1.1, 1.3, 1.5]})
-
-    colours = {"resolved": "#2e7d32", "escalated": "#ef6c00", "abandoned": "#9e9e9e"}
-    values = [report.counts[o] for o in OUTCOMES]
-    bars = ax1.bar(list(OUTCOMES), values, color=[colours[o] for o in OUTCOMES], width=0.6)
-    ax1.bar_label(bars, labels=[f"{v} ({report.share(o):.0%})" for o, v in zip(OUTCOMES, values)])
-    ax1.set_title("Diagnoses by outcome")
-    ax1.set_ylabel("diagnoses")
-    ax1.set_ylim(0, max(values + [1]) * 1.2)
-    ax1.yaxis.set_major_locator(MaxNLocator(integer=True))
-
-    def rows(ax, labels, widths, colour, bar_labels):
-        n = len(labels)
-        bars = ax.barh(range(n), widths, color=colour, height=0.6, tick_label=labels)
-        ax.bar_label(bars, labels=bar_labels, padding=3)
-        ax.set_ylim(max(n, 4) - 0.3, -0.7)  # the first row on top, rows as thick with one as with four
-
-    steps = report.abandoned_steps[:10]
-    if steps:
-        rows(ax2, [s for s, _ in steps], [n for _, n in steps], colours["abandoned"], [str(n) for _, n in steps])
-        ax2.set_xlim(0, max(n for _, n in steps) * 1.25)
-        ax2.xaxis.set_major_locator(MaxNLocator(integer=True))
-    else:
-        ax2.text(0.5, 0.5, "none abandoned", ha="center", va="center", transform=ax2.transAxes)
-        ax2.set_yticks([])
-    ax2.set_title("Where abandoned conversations stopped")
-    ax2.set_xlabel("conversations")
-
-    causes = report.causes[:12]
-    if causes:
-        rows(
-            ax3,
-            [c.name for c in causes],
-            [c.fix_rate * 100 for c in causes],
-            colours["resolved"],
-            [f"{c.fix_rate:.0%} of {c.total}" for c in causes],
-        )
-        ax3.set_xlim(0, 130)
-    else:
-        ax3.text(0.5, 0.5, "no outcomes yet", ha="center", va="center", transform=ax3.transAxes)
-        ax3.set_yticks([])
-    ax3.set_title("Fix rate per cause")
-    ax3.set_xlabel("% of diagnoses resolved")
-
+    _outcomes_panel(ax1, report)
+    _abandoned_panel(ax2, report)
+    _fix_rate_panel(ax3, report)
     fig.suptitle(
         f"Kasa camera assistant: {report.diagnoses} diagnoses in {report.conversations} conversations, "
         f"{report.tickets} hand-off tickets"
     )
     fig.savefig(path, format="png")
     return path
+
+
+def _outcomes_panel(ax: Any, report: OutcomeReport) -> None:
+    from matplotlib.ticker import MaxNLocator
+
+    values = [report.counts[o] for o in OUTCOMES]
+    bars = ax.bar(list(OUTCOMES), values, color=[_COLOURS[o] for o in OUTCOMES], width=0.6)
+    ax.bar_label(bars, labels=[f"{v} ({report.share(o):.0%})" for o, v in zip(OUTCOMES, values)])
+    ax.set_title("Diagnoses by outcome")
+    ax.set_ylabel("diagnoses")
+    ax.set_ylim(0, max(values + [1]) * 1.2)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+
+
+def _abandoned_panel(ax: Any, report: OutcomeReport) -> None:
+    from matplotlib.ticker import MaxNLocator
+
+    steps = report.abandoned_steps[:10]
+    if steps:
+        _rows(ax, [s for s, _ in steps], [n for _, n in steps], _COLOURS["abandoned"], [str(n) for _, n in steps])
+        ax.set_xlim(0, max(n for _, n in steps) * 1.25)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    else:
+        _nothing(ax, "none abandoned")
+    ax.set_title("Where abandoned conversations stopped")
+    ax.set_xlabel("conversations")
+
+
+def _fix_rate_panel(ax: Any, report: OutcomeReport) -> None:
+    causes = report.causes[:12]
+    if causes:
+        _rows(
+            ax,
+            [c.name for c in causes],
+            [c.fix_rate * 100 for c in causes],
+            _COLOURS["resolved"],
+            [f"{c.fix_rate:.0%} of {c.total}" for c in causes],
+        )
+        ax.set_xlim(0, 130)
+    else:
+        _nothing(ax, "no outcomes yet")
+    ax.set_title("Fix rate per cause")
+    ax.set_xlabel("% of diagnoses resolved")
+
+
+def _rows(ax: Any, labels: List[str], widths: List[Any], colour: str, bar_labels: List[str]) -> None:
+    """Horizontal bars, one row per label, each with its value written beside it."""
+    n = len(labels)
+    bars = ax.barh(range(n), widths, color=colour, height=0.6, tick_label=labels)
+    ax.bar_label(bars, labels=bar_labels, padding=3)
+    ax.set_ylim(max(n, 4) - 0.3, -0.7)  # the first row on top, rows as thick with one as with four
+
+
+def _nothing(ax: Any, text: str) -> None:
+    """A panel with nothing to draw says so, without axis ticks."""
+    ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes)
+    ax.set_yticks([])
 
 
 __all__ = ["CauseRate", "OutcomeReport", "build_report", "report_chart", "report_text"]

@@ -46,7 +46,7 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from bot import settings
 from bot.handoff.redact import contact_details, redact
-from bot.handoff.render import CHANNEL_LABELS, summary_text
+from bot.handoff.render import summary_text
 from bot.handoff.store import (
     CLAIMED,
     HandoffError,
@@ -56,6 +56,7 @@ from bot.handoff.store import (
     TicketStore,
 )
 from bot.handoff.tasks import cancel
+from bot.handoff.ticket_wording import CHANNEL_LABELS
 
 logger = logging.getLogger(__name__)
 

@@ -222,6 +222,12 @@ def golden_store(tmp_path: Path) -> Iterator[TicketStore]:
 
 
 @pytest.fixture
+def golden_tickets(golden_store: TicketStore):
+    """The tickets behind the golden files, by name: "escalation" and "safety"."""
+    return make_golden_tickets(golden_store)
+
+
+@pytest.fixture
 def update_golden(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-golden", default=False)) or os.environ.get("UPDATE_GOLDEN") == "1"
 
