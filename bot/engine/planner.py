@@ -25,7 +25,9 @@ from bot.engine.conditions import SET_ASIDE, holds
 from bot.engine.posterior import posterior
 from bot.engine.state import DiagnosisState
 from bot.engine.tables import Tables
-from bot.knowledge.model import AnswerAtom, Knowledge, Route, SymptomAtom
+from bot.knowledge.conditions import AnswerAtom, SymptomAtom
+from bot.knowledge.escalation import Route
+from bot.knowledge.guide import Knowledge
 
 
 @dataclass(frozen=True)

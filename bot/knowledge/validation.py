@@ -4,8 +4,19 @@ from __future__ import annotations
 
 from typing import Iterable, List, NoReturn, Optional
 
-from bot.knowledge import model as m
+from bot.knowledge.conditions import (
+    AnswerAtom,
+    Atom,
+    Condition,
+    FailedAtom,
+    FixedAtom,
+    RelapsedAtom,
+    SetAsideAtom,
+    SymptomAtom,
+)
 from bot.knowledge.errors import KnowledgeError
+from bot.knowledge.guide import Knowledge
+from bot.knowledge.moves import Option
 
 TOLERANCE = 1e-6
 
@@ -14,7 +25,7 @@ def _fail(file: str, where: str, message: str) -> NoReturn:
     raise KnowledgeError(f"{file}: {where}: {message}")
 
 
-def _move_file(k: m.Knowledge, move_id: str) -> str:
+def _move_file(k: Knowledge, move_id: str) -> str:
     section = k.move_section(move_id)
     if section.startswith("Step"):
         return "diagnostic_steps.yml"
@@ -25,7 +36,7 @@ def _move_file(k: m.Knowledge, move_id: str) -> str:
     return section.replace(" ", "_") + ".yml"
 
 
-def _check_condition(k: m.Knowledge, cond: Optional[m.Condition], file: str, where: str) -> None:
+def _check_condition(k: Knowledge, cond: Optional[Condition], file: str, where: str) -> None:
     if cond is None:
         return
     moves = {mv.id: mv for mv in k.moves}
@@ -34,7 +45,7 @@ def _check_condition(k: m.Knowledge, cond: Optional[m.Condition], file: str, whe
         if not clause:
             _fail(file, where, "an empty condition clause")
         for atom in clause:
-            if isinstance(atom, m.AnswerAtom):
+            if isinstance(atom, AnswerAtom):
                 mv = moves.get(atom.answer)
                 if mv is None:
                     _fail(file, where, f"condition names unknown move {atom.answer!r}")
@@ -42,7 +53,7 @@ def _check_condition(k: m.Knowledge, cond: Optional[m.Condition], file: str, whe
                 for opt in atom.in_:
                     if opt not in known:
                         _fail(file, where, f"condition names unknown option {opt!r} of {atom.answer!r}")
-            elif isinstance(atom, m.SymptomAtom):
+            elif isinstance(atom, SymptomAtom):
                 if atom.symptom not in symptoms:
                     _fail(file, where, f"condition names unknown symptom {atom.symptom!r}")
             else:
@@ -52,18 +63,18 @@ def _check_condition(k: m.Knowledge, cond: Optional[m.Condition], file: str, whe
                     _fail(file, where, f"condition names {action!r}, which is not an action")
 
 
-def _action_of(atom: m.Atom) -> str:
-    if isinstance(atom, m.FailedAtom):
+def _action_of(atom: Atom) -> str:
+    if isinstance(atom, FailedAtom):
         return atom.failed
-    if isinstance(atom, m.RelapsedAtom):
+    if isinstance(atom, RelapsedAtom):
         return atom.relapsed
-    if isinstance(atom, m.SetAsideAtom):
+    if isinstance(atom, SetAsideAtom):
         return atom.set_aside
-    assert isinstance(atom, m.FixedAtom)
+    assert isinstance(atom, FixedAtom)
     return atom.fixed
 
 
-def _check_distribution(options: Iterable[m.Option], causes: List[str], file: str, where: str) -> None:
+def _check_distribution(options: Iterable[Option], causes: List[str], file: str, where: str) -> None:
     options = list(options)
     for opt in options:
         for key in opt.likelihood:
@@ -80,7 +91,7 @@ def _check_distribution(options: Iterable[m.Option], causes: List[str], file: st
             _fail(file, where, f"answer likelihoods under cause {cause!r} sum to {total:.4f}, not 1")
 
 
-def validate(k: m.Knowledge) -> None:
+def validate(k: Knowledge) -> None:
     cause_ids = [c.id for c in k.causes]
     if len(set(cause_ids)) != len(cause_ids):
         _fail("causes.yml", "causes", "duplicate cause ids")
