@@ -49,3 +49,15 @@ class SetAsideAtom(Frozen):
 Atom = Union[AnswerAtom, SymptomAtom, FailedAtom, FixedAtom, RelapsedAtom, SetAsideAtom]
 # Any-of a list of all-of clauses.
 Condition = List[List[Atom]]
+
+
+def action_of(atom: Atom) -> str:
+    """The repair action a failed, fixed, relapsed or set-aside atom names."""
+    if isinstance(atom, FailedAtom):
+        return atom.failed
+    if isinstance(atom, RelapsedAtom):
+        return atom.relapsed
+    if isinstance(atom, SetAsideAtom):
+        return atom.set_aside
+    assert isinstance(atom, FixedAtom)
+    return atom.fixed

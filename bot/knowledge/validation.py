@@ -4,16 +4,7 @@ from __future__ import annotations
 
 from typing import Iterable, List, NoReturn, Optional, Set
 
-from bot.knowledge.conditions import (
-    AnswerAtom,
-    Atom,
-    Condition,
-    FailedAtom,
-    FixedAtom,
-    RelapsedAtom,
-    SetAsideAtom,
-    SymptomAtom,
-)
+from bot.knowledge.conditions import AnswerAtom, Condition, SymptomAtom, action_of
 from bot.knowledge.errors import KnowledgeError
 from bot.knowledge.guide import Knowledge
 from bot.knowledge.moves import Move, Option
@@ -57,21 +48,10 @@ def _check_condition(k: Knowledge, cond: Optional[Condition], file: str, where: 
                 if atom.symptom not in symptoms:
                     _fail(file, where, f"condition names unknown symptom {atom.symptom!r}")
             else:
-                action = _action_of(atom)
+                action = action_of(atom)
                 mv = moves.get(action)
                 if mv is None or mv.kind != "action":
                     _fail(file, where, f"condition names {action!r}, which is not an action")
-
-
-def _action_of(atom: Atom) -> str:
-    if isinstance(atom, FailedAtom):
-        return atom.failed
-    if isinstance(atom, RelapsedAtom):
-        return atom.relapsed
-    if isinstance(atom, SetAsideAtom):
-        return atom.set_aside
-    assert isinstance(atom, FixedAtom)
-    return atom.fixed
 
 
 def _check_distribution(options: Iterable[Option], causes: List[str], file: str, where: str) -> None:
