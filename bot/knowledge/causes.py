@@ -7,7 +7,7 @@ from typing import Dict, List, Optional
 from pydantic import Field, StrictStr, root_validator
 
 from bot.knowledge.conditions import Condition
-from bot.knowledge.frozen import Frozen
+from bot.knowledge.frozen import Frozen, exactly_one_of
 
 
 class Evidence(Frozen):
@@ -22,11 +22,7 @@ class Evidence(Frozen):
     when: Optional[Condition] = None
     later: Optional[str] = None
 
-    @root_validator(skip_on_failure=True)
-    def _one(cls, values):
-        if (values["when"] is None) == (values["later"] is None):
-            raise ValueError("an evidence line has exactly one of `when` or `later`")
-        return values
+    _one = exactly_one_of("when", "later", "an evidence line has exactly one of `when` or `later`")
 
 
 class Cause(Frozen):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import List, Optional
 
-from pydantic import Field, StrictStr, root_validator
+from pydantic import Field, StrictStr
 
-from bot.knowledge.frozen import Frozen
+from bot.knowledge.frozen import Frozen, exactly_one_of
 from bot.knowledge.moves import Move
 
 
@@ -35,11 +35,7 @@ class Realisation(Frozen):
     move: Optional[str] = None
     route: Optional[str] = None
 
-    @root_validator(skip_on_failure=True)
-    def _one(cls, values):
-        if (values["move"] is None) == (values["route"] is None):
-            raise ValueError("realised_by names exactly one of move or route")
-        return values
+    _one = exactly_one_of("move", "route", "realised_by names exactly one of move or route")
 
 
 class FixScenario(Frozen):

@@ -6,10 +6,24 @@ probability sums are checked in `bot.knowledge.validation` once everything is lo
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from typing import Any, Dict
+
+from pydantic import BaseModel, root_validator
 
 
 class Frozen(BaseModel):
     class Config:
         allow_mutation = False
         extra = "forbid"
+
+
+def exactly_one_of(first: str, second: str, message: str) -> Any:
+    """A root validator for an item that takes one of two fields, never both or neither."""
+
+    def check(cls, values: Dict[str, Any]) -> Dict[str, Any]:
+        if (values[first] is None) == (values[second] is None):
+            raise ValueError(message)
+        return values
+
+    # allow_reuse: every item that uses it gets a function of the same name
+    return root_validator(skip_on_failure=True, allow_reuse=True)(check)
