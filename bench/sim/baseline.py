@@ -31,7 +31,7 @@ from typing import Dict, List, Optional, Set
 from bench.sim.runner import MAX_MOVES, NoEnding, count_move, new_result, record_escalation, record_fix
 from bench.sim.types import FIXED, SKIP, CaseResult, Situation
 from bot.engine.conditions import holds
-from bot.knowledge.model import Knowledge
+from bot.knowledge.guide import Knowledge
 
 FAILED_CHECK = "failed_check"  # a claimed fix that failed the post-fix checks
 RADIO, CONFIG = "wifi_radio_crash", "config_corruption"

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Optional, Sequence
 
 from bench.sim.types import Truth
-from bot.knowledge.model import Knowledge
+from bot.knowledge.guide import Knowledge
 
 ENDS_CAMERA_OR_CASE = {"replace", "return", "human_support"}
 

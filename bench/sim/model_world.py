@@ -16,7 +16,7 @@ import numpy as np
 
 from bench.sim.types import FIXED, Truth
 from bot.engine.tables import prior_of
-from bot.knowledge.model import Knowledge
+from bot.knowledge.guide import Knowledge
 
 
 def truth_for(k: Knowledge, cause: str) -> Truth:

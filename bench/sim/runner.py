@@ -19,7 +19,7 @@ from bot.engine.conditions import holds
 from bot.engine.outcome import EscalationOutcome, rests_on_assumption
 from bot.engine.posterior import posterior
 from bot.engine.state import DiagnosisState
-from bot.knowledge.model import Knowledge
+from bot.knowledge.guide import Knowledge
 
 MAX_MOVES = 60
 

@@ -21,7 +21,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 import numpy as np
 
 from bot.dialogue.measurements import options_in_range
-from bot.knowledge.model import Move
+from bot.knowledge.moves import Move
 from bot.knowledge.phrases import FIXED, FIXED_LABEL, AnswerPhrases, OptionPhrases, load_answer_phrases
 
 _NO_PHRASES = OptionPhrases(None, ())

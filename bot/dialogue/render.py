@@ -10,7 +10,7 @@ from bot.engine.outcome import FixOutcome, Reason
 from bot.engine.state import ASSUMED
 from bot.handoff.store import in_use_words
 from bot.handoff.summary import CaseSummary
-from bot.knowledge.model import Knowledge
+from bot.knowledge.guide import Knowledge
 
 HOW_TO = ("How do I do that?", "/how_to")
 SKIP = ("Skip for now", "/skip")

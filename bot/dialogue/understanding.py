@@ -7,7 +7,9 @@ from difflib import SequenceMatcher
 from typing import Iterable, List, Optional, Sequence, Tuple
 
 from bot.engine import FIXED
-from bot.knowledge.model import FalseFix, Knowledge, Move, PostFixCheck
+from bot.knowledge.fixes import FalseFix, PostFixCheck
+from bot.knowledge.guide import Knowledge
+from bot.knowledge.moves import Move
 
 YES_INTENTS = {"affirm"}
 NO_INTENTS = {"deny"}

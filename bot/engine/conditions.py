@@ -10,28 +10,37 @@ from __future__ import annotations
 from typing import List, Optional
 
 from bot.engine.state import DiagnosisState, Observation
-from bot.knowledge import model as m
+from bot.knowledge.conditions import (
+    AnswerAtom,
+    Atom,
+    Condition,
+    FailedAtom,
+    FixedAtom,
+    RelapsedAtom,
+    SetAsideAtom,
+    SymptomAtom,
+)
 
 SET_ASIDE = 2  # skips after which a step is not offered again
 
 
-def atom_holds(atom: m.Atom, state: DiagnosisState, asked: bool = False) -> bool:
-    if isinstance(atom, m.AnswerAtom):
+def atom_holds(atom: Atom, state: DiagnosisState, asked: bool = False) -> bool:
+    if isinstance(atom, AnswerAtom):
         if asked:
             return state.asked_answer(atom.answer) in atom.in_
         return state.evidence_answer(atom.answer) in atom.in_
-    if isinstance(atom, m.SymptomAtom):
+    if isinstance(atom, SymptomAtom):
         return atom.symptom in state.symptoms
-    if isinstance(atom, m.FixedAtom):
+    if isinstance(atom, FixedAtom):
         return state.fixed(atom.fixed)
-    if isinstance(atom, m.RelapsedAtom):
+    if isinstance(atom, RelapsedAtom):
         return state.relapsed(atom.relapsed)
-    if isinstance(atom, m.SetAsideAtom):
+    if isinstance(atom, SetAsideAtom):
         return state.skipped.get(atom.set_aside, 0) >= SET_ASIDE
     return state.failed(atom.failed)
 
 
-def holds(condition: Optional[m.Condition], state: DiagnosisState, asked: bool = False) -> bool:
+def holds(condition: Optional[Condition], state: DiagnosisState, asked: bool = False) -> bool:
     """True when there is no condition, or any clause has all its atoms true. With `asked`, only
     answers the customer gave to the question itself count (not a fact volunteered in a message)."""
     if condition is None:
@@ -39,20 +48,20 @@ def holds(condition: Optional[m.Condition], state: DiagnosisState, asked: bool =
     return any(all(atom_holds(a, state, asked) for a in clause) for clause in condition)
 
 
-def witnesses(condition: Optional[m.Condition], state: DiagnosisState) -> Optional[List[Observation]]:
+def witnesses(condition: Optional[Condition], state: DiagnosisState) -> Optional[List[Observation]]:
     """The observations behind the first clause that holds (symptoms are the complaint itself and add
     none), or None when the condition does not hold."""
     for clause in condition or ():
         if all(atom_holds(a, state) for a in clause):
             found: List[Observation] = []
             for atom in clause:
-                if isinstance(atom, m.AnswerAtom):
+                if isinstance(atom, AnswerAtom):
                     obs = state.evidence(atom.answer)
-                elif isinstance(atom, (m.FailedAtom, m.FixedAtom)):
-                    move = atom.failed if isinstance(atom, m.FailedAtom) else atom.fixed
-                    kind = "failed" if isinstance(atom, m.FailedAtom) else "fixed"
+                elif isinstance(atom, (FailedAtom, FixedAtom)):
+                    move = atom.failed if isinstance(atom, FailedAtom) else atom.fixed
+                    kind = "failed" if isinstance(atom, FailedAtom) else "fixed"
                     obs = next((o for o in reversed(state.observations) if o.move == move and o.kind == kind), None)
-                elif isinstance(atom, m.RelapsedAtom):
+                elif isinstance(atom, RelapsedAtom):
                     obs = next(
                         (o for o in reversed(state.observations) if o.move == atom.relapsed and o.relapsed), None
                     )

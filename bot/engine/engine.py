@@ -33,7 +33,8 @@ from bot.engine.posterior import posterior, ranked
 from bot.engine.state import ASSUMED, OBSERVED, QUOTE_LIMIT, SAID, DiagnosisState, Observation
 from bot.engine.tables import tables_for
 from bot.knowledge import load_knowledge
-from bot.knowledge.model import EntityRule, Knowledge, Move
+from bot.knowledge.guide import Knowledge
+from bot.knowledge.moves import EntityRule, Move
 from bot.knowledge.phrases import FIXED_LABEL
 
 

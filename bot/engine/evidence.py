@@ -12,7 +12,8 @@ from typing import Dict, List, Tuple
 
 from bot.engine.conditions import holds, witnesses
 from bot.engine.state import DiagnosisState, Observation
-from bot.knowledge.model import Evidence, Knowledge
+from bot.knowledge.causes import Evidence
+from bot.knowledge.guide import Knowledge
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,8 @@ from bot.engine.evidence import LineHeld, confirmed, disproved, later_lines
 from bot.engine.posterior import evidence_against
 from bot.engine.state import ASSUMED, OBSERVED, DiagnosisState, Observation
 from bot.engine.tables import Tables
-from bot.knowledge.model import THRESHOLD_GROUPS, Knowledge
+from bot.knowledge.escalation import THRESHOLD_GROUPS
+from bot.knowledge.guide import Knowledge
 
 FIXED = "fixed"
 # A cause this much less likely than the named one is worth a line in "why the others were ruled out";

@@ -16,7 +16,7 @@ evaluated in one batch of array operations.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Optional, Tuple
 
 import numpy as np
@@ -25,7 +25,9 @@ from bot.engine.conditions import SET_ASIDE, holds
 from bot.engine.posterior import posterior
 from bot.engine.state import DiagnosisState
 from bot.engine.tables import Tables
-from bot.knowledge.model import AnswerAtom, Knowledge, Route, SymptomAtom
+from bot.knowledge.conditions import AnswerAtom, SymptomAtom
+from bot.knowledge.escalation import Route
+from bot.knowledge.guide import Knowledge
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,8 @@ class Choice:
 HUMAN = "human_support"
 HANDOVER_CACHE = 4096  # hand-off costs kept, per set of symptoms and answers
 CLOSED = 1e9  # the cost of an ending that is not open (inf would make 0 * inf)
+#: per route: which causes it names (a 0/1 row per route), its cost (inf when closed), the causes it names
+RouteTable = Tuple[np.ndarray, np.ndarray, List[Optional[Tuple[str, ...]]]]
 
 
 class Overlay:
@@ -76,6 +80,23 @@ class Overlay:
 
     def relapsed(self, action_id: str) -> bool:
         return self.state.relapsed(action_id)
+
+
+@dataclass
+class _LookAhead:
+    """The evidence states one step ahead, one row per outcome of each candidate move, to be scored in one
+    batch. Built from what holds now (`base_*`): an outcome re-checks only what it can change."""
+
+    state: DiagnosisState
+    skipped_ok: bool
+    base_actions: np.ndarray  # 1.0 where a repair is available now
+    base_hits: List[List[bool]]
+    base_routes: RouteTable
+    P: List[np.ndarray] = field(default_factory=list)
+    act: List[np.ndarray] = field(default_factory=list)
+    cover: List[np.ndarray] = field(default_factory=list)
+    cost: List[np.ndarray] = field(default_factory=list)
+    plan: List[Tuple[str, float, List[float]]] = field(default_factory=list)  # (move, own cost, weights of its rows)
 
 
 def route_covers(knowledge: Knowledge, route: Route, state) -> Optional[Tuple[str, ...]]:
@@ -119,6 +140,7 @@ class Planner:
         self.replacing = {r.id for r in self.routes if r.recommendation == "replace"}
         self.closing = set(knowledge.closing_move_ids)
         self.cause_pos = {c: i for i, c in enumerate(tables.causes)}
+        self._action_pos = {a: i for i, a in enumerate(tables.action_ids)}
         # look-ahead only re-checks conditions that mention the hypothetical move
         self.route_moves = set()
         for r in self.routes:
@@ -136,7 +158,7 @@ class Planner:
             if r.when is not None:
                 items.append((r.when, tuple(r.covers)))
             self.route_items.append([(w, c, _condition_moves(w)) for w, c in items])
-        self._route_cache: Dict[tuple, Tuple[np.ndarray, np.ndarray, list]] = {}
+        self._route_cache: Dict[tuple, RouteTable] = {}
         # the answers a hand-off's remaining routes depend on
         self._route_answer_moves = sorted(
             {
@@ -245,7 +267,7 @@ class Planner:
                 hits.append([holds(w, state) if move in ms else base[i][j] for j, (w, _, ms) in enumerate(items)])
         return hits
 
-    def _routes_for(self, state, hits=None) -> Tuple[np.ndarray, np.ndarray, List[Optional[Tuple[str, ...]]]]:
+    def _routes_for(self, state, hits=None) -> RouteTable:
         hits = hits if hits is not None else self._route_hits(state)
         key = tuple(tuple(h) for h in hits)
         cached = self._route_cache.get(key)
@@ -253,7 +275,7 @@ class Planner:
             cached = self._route_cache[key] = self._build_routes(hits)
         return cached
 
-    def _build_routes(self, hits) -> Tuple[np.ndarray, np.ndarray, List[Optional[Tuple[str, ...]]]]:
+    def _build_routes(self, hits) -> RouteTable:
         covers: List[Optional[Tuple[str, ...]]] = []
         for r, items, hit in zip(self.routes, self.route_items, hits):
             if r.covers == "all":
@@ -373,85 +395,80 @@ class Planner:
         return [a for a in self.rule.before_replacing if self._move_available(a, state, skipped_ok, state)]
 
     def _choose(self, state: DiagnosisState, p: np.ndarray, skipped_ok: bool) -> List[Choice]:
+        """Every open move, scored by one step of look-ahead, then every open ending, scored as it stands."""
         t = self.t
         self._row_handover = self.handover(state)
-        action_pos = {a: i for i, a in enumerate(t.action_ids)}
         base_actions = np.array([self._move_available(a, state, skipped_ok, state) for a in t.action_ids], dtype=float)
         questions = [
             m
             for m, tab in t.moves.items()
             if tab.move.kind == "question" and self._move_available(m, state, skipped_ok, state)
         ]
-        actions = [a for a in t.action_ids if base_actions[action_pos[a]]]
-
+        actions = [a for a in t.action_ids if base_actions[self._action_pos[a]]]
         base_hits = self._route_hits(state)
-        base_routes = self._routes_for(state, base_hits)
-        rows_P: List[np.ndarray] = []
-        rows_act: List[np.ndarray] = []
-        rows_cover: List[np.ndarray] = []
-        rows_cost: List[np.ndarray] = []
-        plan: List[Tuple[str, float, List[float]]] = []  # (move, own cost, weights of its rows)
-
-        def add_rows(move_id: str, kind: str, weights_and_posteriors: Iterable[Tuple[str, float, np.ndarray]]):
-            weights = []
-            for option, weight, post in weights_and_posteriors:
-                overlay = Overlay(state, move_id, kind, option)
-                act = base_actions.copy()
-                for a in t.action_ids:
-                    if move_id in self.action_moves[a]:
-                        act[action_pos[a]] = float(self._move_available(a, overlay, skipped_ok, state))
-                if move_id in self.route_moves:
-                    cover, rcost, _ = self._routes_for(overlay, self._route_hits(overlay, base_hits, move_id))
-                else:
-                    cover, rcost, _ = base_routes
-                rows_P.append(post)
-                rows_act.append(act)
-                rows_cover.append(cover)
-                rows_cost.append(rcost)
-                weights.append(weight)
-            plan.append((move_id, t.moves[move_id].cost, weights))
-
+        ahead = _LookAhead(state, skipped_ok, base_actions, base_hits, self._routes_for(state, base_hits))
         for q in questions:
-            L = t.moves[q].likelihood
-            joint = L * p[None, :]
-            probs = joint.sum(axis=1)
-            add_rows(
-                q,
-                "answer",
-                [
-                    (opt, float(w), joint[i] / max(w, 1e-12))
-                    for i, (opt, w) in enumerate(zip(t.moves[q].option_ids, probs))
-                ],
-            )
+            joint = t.moves[q].likelihood * p[None, :]
+            self._add_outcomes(ahead, q, "answer", _outcomes(t.moves[q].option_ids, joint))
         for a in actions:
             tab = t.moves[a]
             joint = tab.likelihood * ((1.0 - tab.fixes) * p)[None, :]
-            probs = joint.sum(axis=1)
-            add_rows(
-                a,
-                "failed",
-                [(opt, float(w), joint[i] / max(w, 1e-12)) for i, (opt, w) in enumerate(zip(tab.option_ids, probs))],
-            )
+            self._add_outcomes(ahead, a, "failed", _outcomes(tab.option_ids, joint))
+        return self._score_moves(ahead, questions) + self._score_endings(p, ahead.base_routes)
 
-        choices: List[Choice] = []
-        if rows_P:
-            P_rows, cover_rows, cost_rows = np.array(rows_P), np.array(rows_cover), np.array(rows_cost)
-            leaf = self.ecr_batch(P_rows, np.array(rows_act), cover_rows, cost_rows)
-            # the repairs-then-end estimate misses what one question after a failed repair tells ("change the
-            # sensitivity; if it fails, walk past it" beats "walk past it first"): each outcome also gets
-            # that estimate, and keeps the cheaper one
-            own_move = [move_id for move_id, _, weights in plan for _ in weights]
-            leaf = np.minimum(leaf, self._ask_then_end(P_rows, cover_rows, cost_rows, questions, own_move))
-            starts = np.cumsum([0] + [len(w) for _, _, w in plan])
-            values = [own + float(np.dot(w, leaf[starts[i] : starts[i + 1]])) for i, (_, own, w) in enumerate(plan)]
-            choices.extend(Choice("move", move_id, value) for (move_id, _, _), value in zip(plan, values))
+    def _add_outcomes(
+        self, ahead: _LookAhead, move_id: str, kind: str, outcomes: Iterable[Tuple[str, float, np.ndarray]]
+    ) -> None:
+        """One look-ahead row per outcome of the move: its posterior, and the repairs and routes open after it."""
+        t = self.t
+        weights = []
+        for option, weight, post in outcomes:
+            overlay = Overlay(ahead.state, move_id, kind, option)
+            act = ahead.base_actions.copy()
+            for a in t.action_ids:
+                if move_id in self.action_moves[a]:
+                    act[self._action_pos[a]] = float(self._move_available(a, overlay, ahead.skipped_ok, ahead.state))
+            if move_id in self.route_moves:
+                cover, rcost, _ = self._routes_for(overlay, self._route_hits(overlay, ahead.base_hits, move_id))
+            else:
+                cover, rcost, _ = ahead.base_routes
+            ahead.P.append(post)
+            ahead.act.append(act)
+            ahead.cover.append(cover)
+            ahead.cost.append(rcost)
+            weights.append(weight)
+        ahead.plan.append((move_id, t.moves[move_id].cost, weights))
 
-        mask, rcost, covers = base_routes
+    def _score_moves(self, ahead: _LookAhead, questions: List[str]) -> List[Choice]:
+        """Each move: its own cost plus the expected cost of its outcomes' rows, all scored in one batch."""
+        if not ahead.P:
+            return []
+        P_rows, cover_rows, cost_rows = np.array(ahead.P), np.array(ahead.cover), np.array(ahead.cost)
+        leaf = self.ecr_batch(P_rows, np.array(ahead.act), cover_rows, cost_rows)
+        # the repairs-then-end estimate misses what one question after a failed repair tells ("change the
+        # sensitivity; if it fails, walk past it" beats "walk past it first"): each outcome also gets
+        # that estimate, and keeps the cheaper one
+        own_move = [move_id for move_id, _, weights in ahead.plan for _ in weights]
+        leaf = np.minimum(leaf, self._ask_then_end(P_rows, cover_rows, cost_rows, questions, own_move))
+        starts = np.cumsum([0] + [len(w) for _, _, w in ahead.plan])
+        values = [own + float(np.dot(w, leaf[starts[i] : starts[i + 1]])) for i, (_, own, w) in enumerate(ahead.plan)]
+        return [Choice("move", move_id, value) for (move_id, _, _), value in zip(ahead.plan, values)]
+
+    def _score_endings(self, p: np.ndarray, routes: RouteTable) -> List[Choice]:
+        """Each route open now: its costs, the rework when the cause it names is wrong, and the hand-off's share."""
+        mask, rcost, covers = routes
         named = (p[None, :] * mask).max(axis=1)
         handover = self._row_handover @ p
+        choices: List[Choice] = []
         for i, route in enumerate(self.routes):
             covered = covers[i]
             if covered:
-                value = rcost[i] + (1 - named[i]) * t.rework + handover[i]
+                value = rcost[i] + (1 - named[i]) * self.t.rework + handover[i]
                 choices.append(Choice("route", route.id, float(value), covered))
         return choices
+
+
+def _outcomes(option_ids: List[str], joint: np.ndarray) -> List[Tuple[str, float, np.ndarray]]:
+    """Per option (a row of `joint`, P(option, cause)): its probability, and the posterior given it."""
+    probs = joint.sum(axis=1)
+    return [(opt, float(w), joint[i] / max(w, 1e-12)) for i, (opt, w) in enumerate(zip(option_ids, probs))]

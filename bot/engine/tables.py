@@ -7,7 +7,8 @@ from typing import Dict, List, Tuple
 
 import numpy as np
 
-from bot.knowledge.model import Knowledge, Move
+from bot.knowledge.guide import Knowledge
+from bot.knowledge.moves import Move
 
 # A customer answers wrongly now and then; no single answer may rule a cause out for good.
 LIKELIHOOD_FLOOR = 0.01

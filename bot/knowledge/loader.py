@@ -13,8 +13,14 @@ from typing import Any, Dict, Type
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from bot.knowledge import model as m
+from bot.knowledge.causes import Cause
 from bot.knowledge.errors import KnowledgeError
+from bot.knowledge.escalation import AvoidableRule, Route, Thresholds
+from bot.knowledge.fixes import FalseFix, FixScenario, PostFixCheck, ResetBehaviour
+from bot.knowledge.guide import Knowledge, Roles
+from bot.knowledge.moves import Cost
+from bot.knowledge.procedure import DerivedQuestion, DiagnosticStep, ElectricalCheck, PhysicalCheck, TriageTest
+from bot.knowledge.symptoms import Pattern, Symptom
 from bot.knowledge.validation import validate
 
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / "data" / "knowledge"
@@ -22,27 +28,27 @@ DEFAULT_DIR = Path(__file__).resolve().parents[2] / "data" / "knowledge"
 
 # file -> {top-level key: item model (for lists) or None (kept as is)}
 SECTIONS: Dict[str, Dict[str, Any]] = {
-    "causes.yml": {"causes": m.Cause},
-    "patterns.yml": {"patterns": m.Pattern},
-    "symptoms.yml": {"symptoms": m.Symptom},
-    "triage_tests.yml": {"triage_tests": m.TriageTest},
-    "diagnostic_steps.yml": {"steps": m.DiagnosticStep},
-    "questions.yml": {"questions": m.DerivedQuestion},
-    "physical_inspection.yml": {"physical_inspection": m.PhysicalCheck},
-    "electrical_checks.yml": {"electrical_checks": m.ElectricalCheck},
-    "reset_behaviour.yml": {"reset_behaviours": m.ResetBehaviour},
-    "false_fixes.yml": {"false_fixes": m.FalseFix},
-    "fix_scenarios.yml": {"fix_scenarios": m.FixScenario},
-    "post_fix_checks.yml": {"post_fix_checks": m.PostFixCheck},
+    "causes.yml": {"causes": Cause},
+    "patterns.yml": {"patterns": Pattern},
+    "symptoms.yml": {"symptoms": Symptom},
+    "triage_tests.yml": {"triage_tests": TriageTest},
+    "diagnostic_steps.yml": {"steps": DiagnosticStep},
+    "questions.yml": {"questions": DerivedQuestion},
+    "physical_inspection.yml": {"physical_inspection": PhysicalCheck},
+    "electrical_checks.yml": {"electrical_checks": ElectricalCheck},
+    "reset_behaviour.yml": {"reset_behaviours": ResetBehaviour},
+    "false_fixes.yml": {"false_fixes": FalseFix},
+    "fix_scenarios.yml": {"fix_scenarios": FixScenario},
+    "post_fix_checks.yml": {"post_fix_checks": PostFixCheck},
     "escalation.yml": {
-        "thresholds": m.Thresholds,
-        "rework_cost": m.Cost,
-        "turn_cost": m.Cost,
-        "avoidable": m.AvoidableRule,
-        "routes": m.Route,
+        "thresholds": Thresholds,
+        "rework_cost": Cost,
+        "turn_cost": Cost,
+        "avoidable": AvoidableRule,
+        "routes": Route,
     },
     "cloud_dependency.yml": {"cloud_dependency": str},
-    "roles.yml": {"roles": m.Roles},
+    "roles.yml": {"roles": Roles},
 }
 
 
@@ -96,7 +102,7 @@ def _parse(file: str, key: str, kind: Any, raw: Any) -> Any:
     return items
 
 
-def load_knowledge_from(directory: Path) -> m.Knowledge:
+def load_knowledge_from(directory: Path) -> Knowledge:
     directory = Path(directory)
     parts: Dict[str, Any] = {}
     for file, keys in SECTIONS.items():
@@ -116,16 +122,16 @@ def load_knowledge_from(directory: Path) -> m.Knowledge:
             if key not in data:
                 raise KnowledgeError(f"{file}: missing top-level key {key!r}")
             parts[key] = _parse(file, key, kind, data[key])
-    knowledge = m.Knowledge(**parts)
+    knowledge = Knowledge(**parts)
     validate(knowledge)
     return knowledge
 
 
 @lru_cache(maxsize=4)
-def _cached(directory: str) -> m.Knowledge:
+def _cached(directory: str) -> Knowledge:
     return load_knowledge_from(Path(directory))
 
 
-def load_knowledge(directory: Path | None = None) -> m.Knowledge:
+def load_knowledge(directory: Path | None = None) -> Knowledge:
     """The guide, loaded once per directory."""
     return _cached(str(Path(directory or DEFAULT_DIR).resolve()))

@@ -1,7 +1,7 @@
 """Customer wording kept beside the guide: typed answers per option (answer_phrases.yml) and
 statements that answer a question before it is asked (statements.yml).
 
-Kept apart from the guide's model (bot/knowledge/model.py): these files describe how people
+Kept apart from the guide's model (bot/knowledge/guide.py): these files describe how people
 write, not what the guide says, and the engine never reads them. Every error names the file
 and the entry.
 """
@@ -17,8 +17,8 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import yaml
 
+from bot.knowledge.guide import Knowledge
 from bot.knowledge.loader import DEFAULT_DIR, KnowledgeError
-from bot.knowledge.model import Knowledge
 
 ANSWER_FILE = "answer_phrases.yml"
 FIXED = "fixed"  # the engine's id of "Yes, it works now" (bot.engine.FIXED; no engine import here)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Iterable, List, NoReturn, Optional
+from typing import Iterable, List, NoReturn, Optional, Set
 
-from bot.knowledge import model as m
+from bot.knowledge.conditions import AnswerAtom, Condition, SymptomAtom, action_of
 from bot.knowledge.errors import KnowledgeError
+from bot.knowledge.guide import Knowledge
+from bot.knowledge.moves import Move, Option
 
 TOLERANCE = 1e-6
 
@@ -14,7 +16,7 @@ def _fail(file: str, where: str, message: str) -> NoReturn:
     raise KnowledgeError(f"{file}: {where}: {message}")
 
 
-def _move_file(k: m.Knowledge, move_id: str) -> str:
+def _move_file(k: Knowledge, move_id: str) -> str:
     section = k.move_section(move_id)
     if section.startswith("Step"):
         return "diagnostic_steps.yml"
@@ -25,7 +27,7 @@ def _move_file(k: m.Knowledge, move_id: str) -> str:
     return section.replace(" ", "_") + ".yml"
 
 
-def _check_condition(k: m.Knowledge, cond: Optional[m.Condition], file: str, where: str) -> None:
+def _check_condition(k: Knowledge, cond: Optional[Condition], file: str, where: str) -> None:
     if cond is None:
         return
     moves = {mv.id: mv for mv in k.moves}
@@ -34,7 +36,7 @@ def _check_condition(k: m.Knowledge, cond: Optional[m.Condition], file: str, whe
         if not clause:
             _fail(file, where, "an empty condition clause")
         for atom in clause:
-            if isinstance(atom, m.AnswerAtom):
+            if isinstance(atom, AnswerAtom):
                 mv = moves.get(atom.answer)
                 if mv is None:
                     _fail(file, where, f"condition names unknown move {atom.answer!r}")
@@ -42,28 +44,17 @@ def _check_condition(k: m.Knowledge, cond: Optional[m.Condition], file: str, whe
                 for opt in atom.in_:
                     if opt not in known:
                         _fail(file, where, f"condition names unknown option {opt!r} of {atom.answer!r}")
-            elif isinstance(atom, m.SymptomAtom):
+            elif isinstance(atom, SymptomAtom):
                 if atom.symptom not in symptoms:
                     _fail(file, where, f"condition names unknown symptom {atom.symptom!r}")
             else:
-                action = _action_of(atom)
+                action = action_of(atom)
                 mv = moves.get(action)
                 if mv is None or mv.kind != "action":
                     _fail(file, where, f"condition names {action!r}, which is not an action")
 
 
-def _action_of(atom: m.Atom) -> str:
-    if isinstance(atom, m.FailedAtom):
-        return atom.failed
-    if isinstance(atom, m.RelapsedAtom):
-        return atom.relapsed
-    if isinstance(atom, m.SetAsideAtom):
-        return atom.set_aside
-    assert isinstance(atom, m.FixedAtom)
-    return atom.fixed
-
-
-def _check_distribution(options: Iterable[m.Option], causes: List[str], file: str, where: str) -> None:
+def _check_distribution(options: Iterable[Option], causes: List[str], file: str, where: str) -> None:
     options = list(options)
     for opt in options:
         for key in opt.likelihood:
@@ -80,7 +71,25 @@ def _check_distribution(options: Iterable[m.Option], causes: List[str], file: st
             _fail(file, where, f"answer likelihoods under cause {cause!r} sum to {total:.4f}, not 1")
 
 
-def validate(k: m.Knowledge) -> None:
+def validate(k: Knowledge) -> None:
+    """Every cross-check, in this order: the first problem found stops the load with its message."""
+    _check_causes(k)
+    _check_symptoms(k)
+    _check_symptom_likelihoods(k)
+    _check_moves(k)
+    _check_symptom_answers(k)
+    _check_false_fixes(k)
+    _check_reset_behaviours(k)
+    _check_avoidable(k)
+    _check_roles(k)
+    _check_fix_scenarios(k)
+    _check_post_fix_checks(k)
+    _check_thresholds(k)
+    _check_routes(k)
+
+
+def _check_causes(k: Knowledge) -> None:
+    """Unique ids, one 'other', frequencies that sum to 100%, small reserves, and sound evidence lines."""
     cause_ids = [c.id for c in k.causes]
     if len(set(cause_ids)) != len(cause_ids):
         _fail("causes.yml", "causes", "duplicate cause ids")
@@ -97,6 +106,8 @@ def validate(k: m.Knowledge) -> None:
         for line in c.confirms + c.disproves:
             _check_condition(k, line.when, "causes.yml", f"{c.id}: {line.text!r}")
 
+
+def _check_symptoms(k: Knowledge) -> None:
     symptom_ids = [s.id for s in k.symptoms]
     if len(set(symptom_ids)) != len(symptom_ids):
         _fail("symptoms.yml", "symptoms", "duplicate symptom ids")
@@ -104,6 +115,13 @@ def validate(k: m.Knowledge) -> None:
     for s in k.symptoms:
         if s.pattern is not None and s.pattern not in pattern_ids:
             _fail("symptoms.yml", s.id, f"unknown pattern {s.pattern!r}")
+
+
+def _check_symptom_likelihoods(k: Knowledge) -> None:
+    """Each cause's patterns are known and its symptom likelihoods are a distribution over known symptoms;
+    every symptom has a cause that produces it."""
+    symptom_ids = [s.id for s in k.symptoms]
+    pattern_ids = {p.id for p in k.patterns}
     for c in k.causes:
         for p in c.patterns:
             if p not in pattern_ids:
@@ -120,27 +138,19 @@ def validate(k: m.Knowledge) -> None:
         if not any(c.symptom_likelihood.get(s, 0) > 0 for c in k.causes):
             _fail("causes.yml", "causes", f"no cause ever produces symptom {s!r}")
 
+
+def _check_moves(k: Knowledge) -> None:
+    cause_ids = [c.id for c in k.causes]
     move_ids = [mv.id for mv in k.moves]
     dupes = {x for x in move_ids if move_ids.count(x) > 1}
     if dupes:
         _fail("knowledge", "moves", f"duplicate move ids {sorted(dupes)}")
+    behaviours = {b.id for b in k.reset_behaviours}
     for mv in k.moves:
         file = _move_file(k, mv.id)
         where = f"move {mv.id}"
         _check_distribution(mv.answer_options, cause_ids, file, where)
-        for cause, p in mv.fixes.items():
-            if cause not in cause_ids:
-                _fail(file, where, f"fixes names unknown cause {cause!r}")
-            if not 0 <= p <= 1:
-                _fail(file, where, f"fixes for {cause!r} is not a probability")
-        for cause, p in mv.relapses.items():
-            if cause != "default" and cause not in cause_ids:
-                _fail(file, where, f"relapses names unknown cause {cause!r}")
-            if not 0 <= p <= 1:
-                _fail(file, where, f"relapses for {cause!r} is not a probability")
-        for cause in cause_ids:
-            if mv.fixes.get(cause, 0.0) + mv.relapses.get(cause, mv.relapses.get("default", 0.0)) > 1 + TOLERANCE:
-                _fail(file, where, f"fixes and relapses for {cause!r} add up to more than 1")
+        _check_fixes_and_relapses(mv, cause_ids, file, where)
         for stale in mv.stales:
             if stale not in move_ids:
                 _fail(file, where, f"stales names unknown move {stale!r}")
@@ -149,16 +159,41 @@ def validate(k: m.Knowledge) -> None:
         _check_condition(k, mv.unless, file, where)
         for preface in mv.preface:
             _check_condition(k, preface.when, file, where)
-        if mv.from_entity is not None:
-            known = {o.id for o in mv.answer_options}
-            for rule in list(mv.from_entity.ranges) + list(mv.from_entity.map):
-                if rule.option not in known:
-                    _fail(file, where, f"from_entity maps to unknown option {rule.option!r}")
-        behaviours = {b.id for b in k.reset_behaviours}
-        for opt in mv.answer_options:
-            if opt.reset_behaviour is not None and opt.reset_behaviour not in behaviours:
-                _fail(file, where, f"option {opt.id!r} names unknown reset behaviour {opt.reset_behaviour!r}")
+        _check_option_references(mv, behaviours, file, where)
 
+
+def _check_fixes_and_relapses(mv: Move, cause_ids: List[str], file: str, where: str) -> None:
+    """Probabilities per known cause, and a fix and a relapse never more likely together than 1."""
+    for cause, p in mv.fixes.items():
+        if cause not in cause_ids:
+            _fail(file, where, f"fixes names unknown cause {cause!r}")
+        if not 0 <= p <= 1:
+            _fail(file, where, f"fixes for {cause!r} is not a probability")
+    for cause, p in mv.relapses.items():
+        if cause != "default" and cause not in cause_ids:
+            _fail(file, where, f"relapses names unknown cause {cause!r}")
+        if not 0 <= p <= 1:
+            _fail(file, where, f"relapses for {cause!r} is not a probability")
+    for cause in cause_ids:
+        if mv.fixes.get(cause, 0.0) + mv.relapses.get(cause, mv.relapses.get("default", 0.0)) > 1 + TOLERANCE:
+            _fail(file, where, f"fixes and relapses for {cause!r} add up to more than 1")
+
+
+def _check_option_references(mv: Move, behaviours: Set[str], file: str, where: str) -> None:
+    """What the move's entity rules map to and the reset behaviours its options name exist."""
+    if mv.from_entity is not None:
+        known = {o.id for o in mv.answer_options}
+        for rule in list(mv.from_entity.ranges) + list(mv.from_entity.map):
+            if rule.option not in known:
+                _fail(file, where, f"from_entity maps to unknown option {rule.option!r}")
+    for opt in mv.answer_options:
+        if opt.reset_behaviour is not None and opt.reset_behaviour not in behaviours:
+            _fail(file, where, f"option {opt.id!r} names unknown reset behaviour {opt.reset_behaviour!r}")
+
+
+def _check_symptom_answers(k: Knowledge) -> None:
+    """The answers a symptom states or implies, and the move it checks first, exist."""
+    move_ids = [mv.id for mv in k.moves]
     for s in k.symptoms:
         for key, items in (("states", s.states), ("implies", s.implies)):
             for imp in items:
@@ -167,17 +202,28 @@ def validate(k: m.Knowledge) -> None:
     for s in k.symptoms:
         if s.check_first is not None and s.check_first not in move_ids:
             _fail("symptoms.yml", s.id, f"check_first names unknown move {s.check_first!r}")
+
+
+def _check_false_fixes(k: Knowledge) -> None:
+    symptom_ids = [s.id for s in k.symptoms]
     for ff in k.false_fixes:
         for s_id in ff.not_for:
             if s_id not in symptom_ids:
                 _fail("false_fixes.yml", ff.id, f"not_for names unknown symptom {s_id!r}")
 
+
+def _check_reset_behaviours(k: Knowledge) -> None:
+    move_ids = [mv.id for mv in k.moves]
     reset = k.move("factory_reset") if "factory_reset" in move_ids else None
     for b in k.reset_behaviours:
         for opt_id in b.factory_reset_options:
             if reset is None or reset.option(opt_id) is None:
                 _fail("reset_behaviour.yml", b.id, f"unknown factory_reset option {opt_id!r}")
 
+
+def _check_avoidable(k: Knowledge) -> None:
+    cause_ids = [c.id for c in k.causes]
+    move_ids = [mv.id for mv in k.moves]
     for step in k.avoidable.before_replacing:
         if step not in move_ids:
             _fail("escalation.yml", "avoidable", f"before_replacing names unknown move {step!r}")
@@ -187,7 +233,11 @@ def validate(k: m.Knowledge) -> None:
         if c not in cause_ids:
             _fail("escalation.yml", "avoidable", f"not_for names unknown cause {c!r}")
 
+
+def _check_roles(k: Knowledge) -> None:
+    """Each role names an item of the right kind, and the safety notice question has its notice."""
     roles = k.roles
+    cause_ids = {c.id for c in k.causes}
     actions = {mv.id for mv in k.moves if mv.kind == "action"}
     questions = {mv.id for mv in k.moves if mv.kind == "question"}
     threshold_ids = {t.id for t in k.thresholds.all()}
@@ -196,15 +246,19 @@ def validate(k: m.Knowledge) -> None:
         ("safety_notice_question", roles.safety_notice_question, questions),
         ("age_question", roles.age_question, questions),
         ("warranty_question", roles.warranty_question, questions),
-        ("cloud_cause", roles.cloud_cause, set(cause_ids)),
+        ("cloud_cause", roles.cloud_cause, cause_ids),
         ("first_month_threshold", roles.first_month_threshold, threshold_ids),
-    ] + [("safety_stop_causes", c, set(cause_ids)) for c in roles.safety_stop_causes]
+    ] + [("safety_stop_causes", c, cause_ids) for c in roles.safety_stop_causes]
     for role, item, known in named:
         if item not in known:
             _fail("roles.yml", role, f"names {item!r}, which the knowledge does not have in that kind")
     if k.move(roles.safety_notice_question).safety is None:
         _fail("roles.yml", "safety_notice_question", "that question has no safety notice")
 
+
+def _check_fix_scenarios(k: Knowledge) -> None:
+    cause_ids = [c.id for c in k.causes]
+    move_ids = [mv.id for mv in k.moves]
     route_ids = [r.id for r in k.routes]
     for sc in k.fix_scenarios:
         if sc.cause not in cause_ids:
@@ -214,6 +268,11 @@ def validate(k: m.Knowledge) -> None:
         if sc.realised_by.route and sc.realised_by.route not in route_ids:
             _fail("fix_scenarios.yml", f"scenario {sc.id}", f"realised_by unknown route {sc.realised_by.route!r}")
 
+
+def _check_post_fix_checks(k: Knowledge) -> None:
+    cause_ids = [c.id for c in k.causes]
+    symptom_ids = [s.id for s in k.symptoms]
+    move_ids = [mv.id for mv in k.moves]
     for check in k.post_fix_checks:
         if check.failed_means is not None:
             means = check.failed_means
@@ -227,6 +286,9 @@ def validate(k: m.Knowledge) -> None:
                 if c not in cause_ids:
                     _fail("post_fix_checks.yml", check.id, f"unknown cause {c!r}")
 
+
+def _check_thresholds(k: Knowledge) -> None:
+    cause_ids = [c.id for c in k.causes]
     threshold_ids = [t.id for t in k.thresholds.all()]
     if len(set(threshold_ids)) != len(threshold_ids):
         _fail("escalation.yml", "thresholds", "duplicate threshold ids")
@@ -235,6 +297,13 @@ def validate(k: m.Knowledge) -> None:
             if c not in cause_ids:
                 _fail("escalation.yml", f"threshold {t.id}", f"unknown cause {c!r}")
         _check_condition(k, t.when, "escalation.yml", f"threshold {t.id}")
+
+
+def _check_routes(k: Knowledge) -> None:
+    """Each route names known thresholds, causes and closing questions, and says when it applies;
+    a human_support route exists."""
+    cause_ids = [c.id for c in k.causes]
+    threshold_ids = [t.id for t in k.thresholds.all()]
     for r in k.routes:
         for tid in r.thresholds:
             if tid not in threshold_ids:
@@ -249,5 +318,5 @@ def validate(k: m.Knowledge) -> None:
         for q in r.closing_questions:
             if q not in k.closing_move_ids:
                 _fail("escalation.yml", f"route {r.id}", f"closing question {q!r} is not a closing question")
-    if "human_support" not in route_ids:
+    if "human_support" not in [r.id for r in k.routes]:
         _fail("escalation.yml", "routes", "needs a human_support route")

@@ -12,31 +12,32 @@ from bot.engine import DiagnosisEngine
 from bot.engine.evidence import disproved
 from bot.engine.state import OBSERVED, SAID, DiagnosisState, Observation
 from bot.knowledge import load_knowledge
-from bot.knowledge import model as m
+from bot.knowledge.causes import Evidence
+from bot.knowledge.conditions import AnswerAtom, FailedAtom, FixedAtom, RelapsedAtom, SymptomAtom
 
 K = load_knowledge()
 
 
-def _lines(kind: str) -> List[Tuple[str, m.Evidence]]:
+def _lines(kind: str) -> List[Tuple[str, Evidence]]:
     return [(c.id, line) for c in K.causes for line in getattr(c, kind) if line.when is not None]
 
 
 def _state_for(clause, cause: str) -> DiagnosisState:
     """A state where one clause of a line holds, from what the customer said or a step showed, for a
     customer who opened with the cause's commonest symptom when the line names none."""
-    symptoms = [a.symptom for a in clause if isinstance(a, m.SymptomAtom)]
+    symptoms = [a.symptom for a in clause if isinstance(a, SymptomAtom)]
     likeliest = max(K.cause(cause).symptom_likelihood.items(), key=lambda x: x[1])[0]
     state = DiagnosisState(symptoms=symptoms or [likeliest])
     for atom in clause:
-        if isinstance(atom, m.AnswerAtom):
+        if isinstance(atom, AnswerAtom):
             kind = "failed" if K.move(atom.answer).kind == "action" else "answer"
             source = OBSERVED if kind == "failed" else SAID
             state.observations.append(Observation(atom.answer, kind, atom.in_[0], source, asked=True))
-        elif isinstance(atom, m.FailedAtom):
+        elif isinstance(atom, FailedAtom):
             state.observations.append(Observation(atom.failed, "failed", None, OBSERVED))
-        elif isinstance(atom, m.FixedAtom):
+        elif isinstance(atom, FixedAtom):
             state.observations.append(Observation(atom.fixed, "fixed", None, OBSERVED))
-        elif isinstance(atom, m.RelapsedAtom):
+        elif isinstance(atom, RelapsedAtom):
             state.observations.append(Observation(atom.relapsed, "failed", None, OBSERVED, relapsed=True))
     return state
 
@@ -51,11 +52,11 @@ def test_a_confirming_line_makes_its_cause_likelier(engine, cause, line):
     i = engine.t.cause_index(cause)
     for clause in line.when:
         state = _state_for(clause, cause)
-        if any(isinstance(a, m.FixedAtom) for a in clause):
+        if any(isinstance(a, FixedAtom) for a in clause):
             continue  # a repair that worked ends the case: its line names the cause of the fix (below)
         bare = (
             DiagnosisState(symptoms=list(state.symptoms))
-            if not any(isinstance(a, m.SymptomAtom) for a in clause)
+            if not any(isinstance(a, SymptomAtom) for a in clause)
             else DiagnosisState(symptoms=[])
         )
         before = engine.belief(bare)[i] if bare.symptoms else engine.t.prior[i]
