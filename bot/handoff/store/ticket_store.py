@@ -51,8 +51,23 @@ from sqlalchemy.pool import StaticPool
 
 from bot import settings
 from bot.engine.outcome import EscalationOutcome
+from bot.handoff.store.errors import HandoffError, TicketNotFound, TicketStateError
+from bot.handoff.store.statuses import (
+    ACTIVE,
+    AGENT_MESSAGE,
+    CANCELLED,
+    CLAIMED,
+    CLAIMED_NOTICE,
+    HANDED_BACK,
+    HANDED_BACK_NOTICE,
+    OPEN,
+    OUTCOMES,
+    RESOLVED,
+    RESOLVED_NOTICE,
+    STATUSES,
+    UNCLAIMED_NOTICE,
+)
 from bot.handoff.summary import CaseSummary
-from bot.settings import DEFAULT_DB_URL
 
 logger = logging.getLogger(__name__)
 
@@ -63,42 +78,9 @@ REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 REFERENCE_LENGTH = 8
 REFERENCE_ATTEMPTS = 20
 
-OPEN, CLAIMED, RESOLVED, CANCELLED, HANDED_BACK = "open", "claimed", "resolved", "cancelled", "handed_back"
-STATUSES = (OPEN, CLAIMED, RESOLVED, CANCELLED, HANDED_BACK)
-ACTIVE = (OPEN, CLAIMED)
-OUTCOMES = ("resolved", "escalated", "abandoned")
-#: What the outbox tells a customer: the case was claimed, an agent's message, the case handed back to
-#: the bot or resolved, no agent claimed it in time.
-CLAIMED_NOTICE, AGENT_MESSAGE, HANDED_BACK_NOTICE, RESOLVED_NOTICE, UNCLAIMED_NOTICE = (
-    "claimed",
-    "message",
-    "handed_back",
-    "resolved",
-    "unclaimed",
-)
-OUTBOX_KINDS = (CLAIMED_NOTICE, AGENT_MESSAGE, HANDED_BACK_NOTICE, RESOLVED_NOTICE, UNCLAIMED_NOTICE)
 #: Recommendation of a hand-off without an escalation outcome (the customer asked for a person).
 HUMAN = "human_support"
 SQLITE_BUSY_TIMEOUT_S = 30.0
-
-
-class HandoffError(Exception):
-    """Base class of the errors the store raises on purpose."""
-
-
-class TicketNotFound(HandoffError, LookupError):
-    def __init__(self, reference: str):
-        super().__init__(f"no ticket with reference {reference!r}")
-        self.reference = reference
-
-
-class TicketStateError(HandoffError):
-    """The ticket's status does not allow the operation (e.g. resolving a cancelled ticket)."""
-
-    def __init__(self, reference: str, status: str, action: str, detail: str = ""):
-        message = f"ticket {reference} is {status.replace('_', ' ')}: cannot {action}"
-        super().__init__(message + (f" ({detail})" if detail else ""))
-        self.reference, self.status, self.action = reference, status, action
 
 
 # --------------------------------------------------------------------------------------------
@@ -1285,20 +1267,3 @@ class TicketStore:
             support_status=row.support_status,
             unclaimed_notice_at=row.unclaimed_notice_at,
         )
-
-
-__all__ = [
-    "ACTIVE",
-    "DEFAULT_DB_URL",
-    "HandoffError",
-    "OUTCOMES",
-    "STATUSES",
-    "Ticket",
-    "TicketNotFound",
-    "TicketStateError",
-    "TicketStore",
-    "in_use_words",
-    "iso",
-    "normalize_reference",
-    "normalize_transcript",
-]
