@@ -74,7 +74,7 @@ class TicketRow:
     in_use_days = Column(Float, nullable=True)
     recommendation = Column(String(32), nullable=True)
     cause = Column(String(64), nullable=True)
-    details = Column(JSONType, nullable=False)  # the case in the ticket's own shape (see _details)
+    details = Column(JSONType, nullable=False)  # the case in the ticket's own shape (see case_fields.ticket_details)
     case_data = Column("case_data", JSONType, nullable=False)  # the case exactly as the bot built it
     transcript = Column(JSONType, nullable=False)
     created_at = Column(UTCDateTime, nullable=False)

@@ -20,9 +20,6 @@ from __future__ import annotations
 
 import builtins
 import logging
-import math
-import secrets
-from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence
@@ -34,8 +31,10 @@ from sqlalchemy.orm import Session
 from sqlalchemy.pool import StaticPool
 
 from bot import settings
-from bot.engine.outcome import EscalationOutcome
+from bot.handoff.store.case_fields import in_use_words, json_safe, normalize_transcript, optional_text, ticket_details
 from bot.handoff.store.errors import HandoffError, TicketNotFound, TicketStateError
+from bot.handoff.store.records import message_record, ticket_from_row
+from bot.handoff.store.references import REFERENCE_ATTEMPTS, new_reference, normalize_reference
 from bot.handoff.store.rows import (
     LeaseRow,
     MessageRow,
@@ -60,256 +59,14 @@ from bot.handoff.store.statuses import (
     STATUSES,
     UNCLAIMED_NOTICE,
 )
-from bot.handoff.summary import CaseSummary
+from bot.handoff.store.ticket import Ticket
+from bot.handoff.store.times import iso, utcnow
 
 logger = logging.getLogger(__name__)
 
 DB_URL_ENV = "HANDOFF_DB_URL"
 
-#: Reference alphabet: no 0/O, 1/I/L, so a customer can read it out on the phone.
-REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
-REFERENCE_LENGTH = 8
-REFERENCE_ATTEMPTS = 20
-
-#: Recommendation of a hand-off without an escalation outcome (the customer asked for a person).
-HUMAN = "human_support"
 SQLITE_BUSY_TIMEOUT_S = 30.0
-
-
-# --------------------------------------------------------------------------------------------
-# The ticket as callers see it
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Ticket:
-    reference: str
-    conversation_id: str
-    channel: Optional[str]
-    customer_ref: Optional[str]
-    status: str
-    reason: Optional[str]
-    camera_model: Optional[str]
-    in_use_for: Optional[str]  # human words, e.g. "3 weeks"
-    in_use_days: Optional[float]
-    context: Dict[str, Any]
-    symptoms: List[str]  # the guide's words
-    questions: List[Dict[str, Any]]  # {ref, asked, answer, source, note?}
-    steps_tried: List[Dict[str, Any]]  # {ref, asked, answer, source, note?}
-    skipped: List[str]
-    ranking: List[Dict[str, Any]]  # {cause, name, probability}, likeliest first
-    cause: Optional[str]
-    cause_name: Optional[str]
-    probability: Optional[float]
-    ruled_out: List[Dict[str, Any]]  # {cause, name, sentence}: why each plausible other cause is not named
-    thresholds: List[Dict[str, Any]]  # {group, id, text, evidence: [what met it, in words]}
-    recommendation: str  # replace | return | contact_support | wait_for_outage | safety | human_support
-    recommendation_text: Optional[str]
-    route: Optional[str]
-    scenario: Optional[Dict[str, Any]]
-    notes: List[str]
-    safety: List[str]
-    warranty_hint: Optional[str]
-    warranty: Optional[str]
-    case: Dict[str, Any]
-    transcript: List[Dict[str, Any]]  # {who, text, buttons, timestamp, intent?}
-    created_at: datetime
-    updated_at: datetime
-    claimed_at: Optional[datetime] = None
-    claimed_by: Optional[str] = None
-    resolved_at: Optional[datetime] = None
-    resolution_note: Optional[str] = None
-    cancelled_at: Optional[datetime] = None
-    handed_back_at: Optional[datetime] = None
-    messages: List[Dict[str, Any]] = field(default_factory=list)  # {id, who, text, at, agent?, kind?} both ways
-    cause_labels: Dict[str, str] = field(default_factory=dict)  # cause id -> the guide's name
-    customer_name: Optional[str] = None
-    claimed_by_id: Optional[str] = None
-    support_chat_id: Optional[str] = None
-    support_thread_id: Optional[int] = None
-    support_message_id: Optional[int] = None
-    support_status: Optional[str] = None
-    unclaimed_notice_at: Optional[datetime] = None
-
-    def assigned_to(self, agent_id: Optional[str]) -> bool:
-        """Whether ``agent_id`` (or name) is the agent who has the case."""
-        return bool(agent_id) and self.status == CLAIMED and agent_id in (self.claimed_by_id, self.claimed_by)
-
-    @property
-    def is_active(self) -> bool:
-        return self.status in ACTIVE
-
-    def cause_names(self) -> Dict[str, str]:
-        names = dict(self.cause_labels)
-        names.update({r["cause"]: r["name"] for r in self.ranking if r.get("cause") and r.get("name")})
-        if self.cause and self.cause_name:
-            names.setdefault(self.cause, self.cause_name)
-        return names
-
-
-# --------------------------------------------------------------------------------------------
-# From the bot's case to the ticket's fields
-# --------------------------------------------------------------------------------------------
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def iso(moment: Optional[datetime]) -> Optional[str]:
-    if moment is None:
-        return None
-    return moment.astimezone(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-
-
-def new_reference() -> str:
-    return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
-
-
-def normalize_reference(reference: Any) -> str:
-    """What the customer quotes, as stored: case and separators ("k7qm-4xpa ") do not matter."""
-    return "".join(ch for ch in str(reference or "").upper() if ch.isalnum())
-
-
-def in_use_words(days: Any) -> Optional[str]:
-    """How long the camera has been in use, from the `duration` entity (days) or as typed."""
-    if days is None or days == "":
-        return None
-    if isinstance(days, bool) or not isinstance(days, (int, float)):
-        return str(days)
-    if not math.isfinite(days) or days < 0:
-        return str(days)
-
-    def plural(n: float, unit: str) -> str:
-        n = round(n, 1)
-        n = int(n) if float(n).is_integer() else n
-        return f"{n} {unit}" + ("" if n == 1 else "s")
-
-    if days < 1:
-        return "less than a day"
-    if days < 14:
-        return plural(days, "day")
-    if days < 60:
-        return plural(round(days / 7), "week")
-    if days < 730:
-        return plural(round(days / 30.4), "month")
-    return plural(round(days / 365, 1), "year")
-
-
-def _text(value: Any) -> Optional[str]:
-    return None if value is None else str(value)
-
-
-def _stamp(value: Any) -> Optional[str]:
-    """Event timestamps (Rasa: float epoch seconds) as ISO 8601 UTC text."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        return iso(value if value.tzinfo else value.replace(tzinfo=timezone.utc))
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        try:
-            return iso(datetime.fromtimestamp(float(value), tz=timezone.utc))
-        except (OverflowError, OSError, ValueError):
-            return None
-    try:
-        parsed = datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return iso(parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc))
-
-
-def _button_title(button: Any) -> str:
-    if isinstance(button, dict):
-        return str(button.get("title") or button.get("text") or button.get("payload") or "")
-    if isinstance(button, (list, tuple)) and button:
-        return str(button[0])
-    return str(button)
-
-
-WHO = {"user": "customer", "customer": "customer", "bot": "bot", "agent": "agent", "system": "system"}
-
-
-def normalize_transcript(transcript: Optional[Iterable[Dict[str, Any]]]) -> List[Dict[str, Any]]:
-    """Events as {who, text, buttons, timestamp[, intent]}; anything JSON-able, in order."""
-    events = []
-    for raw in transcript or ():
-        if not isinstance(raw, dict):
-            continue
-        who = WHO.get(str(raw.get("who") or raw.get("event") or "").lower(), "system")
-        entry = {
-            "who": who,
-            "text": "" if raw.get("text") is None else str(raw.get("text")),
-            "buttons": [_button_title(b) for b in (raw.get("buttons") or [])],
-            "timestamp": _stamp(raw.get("timestamp")),
-        }
-        if raw.get("intent"):
-            entry["intent"] = str(raw["intent"])
-        events.append(entry)
-    return events
-
-
-def _json_safe(value: Any) -> Any:
-    """A deep copy that JSON columns accept (tuples become lists, odd objects text)."""
-    if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return [_json_safe(v) for v in value]
-    if isinstance(value, float) and not math.isfinite(value):
-        return str(value)
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return value
-    return str(value)
-
-
-def _guide_cause_names() -> Dict[str, str]:
-    """Cause names from the field guide's knowledge base (cached by its loader); {} if unavailable."""
-    try:
-        from bot.knowledge.loader import load_knowledge
-
-        return {c.id: c.name for c in load_knowledge().causes}
-    except Exception:  # the report then shows the cause ids
-        logger.debug("knowledge base unavailable for cause names", exc_info=True)
-        return {}
-
-
-def _details(case: Dict[str, Any]) -> Dict[str, Any]:
-    """The ticket's fields, read from the typed case summary (bot/handoff/summary.py)."""
-    summary = CaseSummary.from_dict(case)
-    outcome = summary.outcome
-    escalation = outcome if isinstance(outcome, EscalationOutcome) else None
-    ranking = [asdict(r) for r in (escalation.ranking[:4] if escalation else summary.ranking)]
-    top = summary.ranking[0] if summary.ranking else None
-    labels = {r["cause"]: r["name"] for r in ranking}
-    if outcome is not None:
-        labels[outcome.cause] = outcome.cause_name
-    return {
-        "reason": summary.reason or None,
-        "context": dict(summary.context),
-        "symptoms": list(summary.symptoms),
-        "questions": [asdict(q) for q in summary.questions],
-        "steps_tried": [asdict(q) for q in summary.steps_tried],
-        "skipped": list(summary.skipped),
-        "ranking": ranking,
-        "outcome_type": outcome.type if outcome is not None else None,
-        "cause": outcome.cause if outcome is not None else (top.cause if top else None),
-        "cause_name": outcome.cause_name if outcome is not None else (top.name if top else None),
-        "probability": outcome.probability if outcome is not None else (top.probability if top else None),
-        # one plain sentence per cause that was plausible and is not named
-        "ruled_out": [asdict(r) for r in escalation.ruled_out] if escalation else [],
-        "cause_names": labels,
-        "thresholds": [
-            {"group": t.group, "id": t.id, "text": t.text, "evidence": [e.words(agent=True) for e in t.evidence]}
-            for t in (escalation.thresholds if escalation else ())
-        ],
-        "recommendation": escalation.recommendation if escalation else HUMAN,
-        "recommendation_text": escalation.text if escalation else None,
-        "route": escalation.route if escalation else None,
-        "scenario": asdict(outcome.scenario) if outcome is not None and outcome.scenario else None,
-        "notes": list(escalation.notes) if escalation else [],
-        "safety": list(summary.safety),
-        "warranty_hint": escalation.warranty_hint if escalation else None,
-        "warranty": escalation.warranty if escalation else None,
-    }
 
 
 # --------------------------------------------------------------------------------------------
@@ -440,8 +197,8 @@ class TicketStore:
         """
         if not conversation_id:
             raise ValueError("conversation_id is required")
-        case = _json_safe(case if isinstance(case, dict) else {})
-        details = _details(case)
+        case = json_safe(case if isinstance(case, dict) else {})
+        details = ticket_details(case)
         events = normalize_transcript(transcript)
         context = details["context"]
         duration = context.get("duration")
@@ -456,11 +213,11 @@ class TicketStore:
                     row = TicketRow(
                         reference=normalize_reference(self._new_reference()),
                         conversation_id=str(conversation_id),
-                        channel=_text(channel),
-                        customer_ref=_text(customer_ref),
+                        channel=optional_text(channel),
+                        customer_ref=optional_text(customer_ref),
                         status=OPEN,
-                        reason=_text(details["reason"]),
-                        camera_model=_text(context.get("camera_model")),
+                        reason=optional_text(details["reason"]),
+                        camera_model=optional_text(context.get("camera_model")),
                         in_use_for=in_use_words(duration),
                         in_use_days=float(duration)
                         if isinstance(duration, (int, float)) and not isinstance(duration, bool)
@@ -470,7 +227,7 @@ class TicketStore:
                         details=details,
                         case_data=case,
                         transcript=events,
-                        customer_name=_text(customer_name) or None,
+                        customer_name=optional_text(customer_name) or None,
                         created_at=now,
                         updated_at=now,
                     )
@@ -605,7 +362,7 @@ class TicketStore:
                     .first()
                 )
                 if known is not None:
-                    return self._message(known)
+                    return message_record(known)
             now = self._now()
             message = MessageRow(
                 ticket_id=row.id,
@@ -619,7 +376,7 @@ class TicketStore:
             session.add(message)
             row.updated_at = now
             session.flush()
-            return self._message(message)
+            return message_record(message)
 
     def add_agent_message(
         self, reference: str, agent: str, text: str, agent_id: Optional[str] = None, relayed: bool = False
@@ -662,7 +419,7 @@ class TicketStore:
             self._notify(session, row, AGENT_MESSAGE, now, agent=row.claimed_by, text=text)
             row.updated_at = now
             session.flush()
-            return self._message(message)
+            return message_record(message)
 
     def _notify(
         self,
@@ -864,7 +621,7 @@ class TicketStore:
             for message, row in rows:
                 if row.id not in tickets:
                     tickets[row.id] = self._ticket(session, row)
-                out.append((tickets[row.id], self._message(message)))
+                out.append((tickets[row.id], message_record(message)))
             return out
 
     def mark_relayed(self, message_ids: Iterable[int]) -> None:
@@ -950,8 +707,8 @@ class TicketStore:
                 OutcomeRow(
                     conversation_id=str(conversation_id or "unknown"),
                     outcome=outcome,
-                    cause=_text(cause),
-                    step=_text(step),
+                    cause=optional_text(cause),
+                    step=optional_text(step),
                     recorded_at=self._now(),
                 )
             )
@@ -1031,14 +788,6 @@ class TicketStore:
         )
         return session.execute(query).scalars().first()
 
-    @staticmethod
-    def _message(row: MessageRow) -> Dict[str, Any]:
-        out: Dict[str, Any] = {"id": row.id, "who": row.who, "text": row.text, "at": iso(row.at)}
-        for key in ("agent", "kind", "file_id"):
-            if getattr(row, key, None):
-                out[key] = getattr(row, key)
-        return out
-
     def _messages_by_ticket(self, session: Session, ids: Sequence[int]) -> Dict[int, builtins.list]:
         out: Dict[int, builtins.list] = {}
         if not ids:
@@ -1049,59 +798,10 @@ class TicketStore:
                 select(MessageRow).where(MessageRow.ticket_id.in_(chunk)).order_by(MessageRow.at, MessageRow.id)
             ).scalars()
             for m in rows:
-                out.setdefault(m.ticket_id, []).append(self._message(m))
+                out.setdefault(m.ticket_id, []).append(message_record(m))
         return out
 
     def _ticket(self, session: Session, row: TicketRow, messages: Optional[builtins.list] = None) -> Ticket:
         if messages is None:
             messages = self._messages_by_ticket(session, [row.id]).get(row.id, [])
-        d = dict(row.details or {})
-        return Ticket(
-            reference=row.reference,
-            conversation_id=row.conversation_id,
-            channel=row.channel,
-            customer_ref=row.customer_ref,
-            status=row.status,
-            reason=row.reason,
-            camera_model=row.camera_model,
-            in_use_for=row.in_use_for,
-            in_use_days=row.in_use_days,
-            context=d.get("context") or {},
-            symptoms=d.get("symptoms") or [],
-            questions=d.get("questions") or [],
-            steps_tried=d.get("steps_tried") or [],
-            skipped=d.get("skipped") or [],
-            ranking=d.get("ranking") or [],
-            cause=d.get("cause"),
-            cause_name=d.get("cause_name"),
-            probability=d.get("probability"),
-            ruled_out=d.get("ruled_out") or [],
-            thresholds=d.get("thresholds") or [],
-            recommendation=d.get("recommendation") or row.recommendation or HUMAN,
-            recommendation_text=d.get("recommendation_text"),
-            route=d.get("route"),
-            scenario=d.get("scenario"),
-            notes=d.get("notes") or [],
-            safety=d.get("safety") or [],
-            warranty_hint=d.get("warranty_hint"),
-            warranty=d.get("warranty"),
-            case=row.case_data or {},
-            transcript=row.transcript or [],
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-            claimed_at=row.claimed_at,
-            claimed_by=row.claimed_by,
-            resolved_at=row.resolved_at,
-            resolution_note=row.resolution_note,
-            cancelled_at=row.cancelled_at,
-            handed_back_at=row.handed_back_at,
-            messages=builtins.list(messages),
-            cause_labels=d.get("cause_names") or {},
-            customer_name=row.customer_name,
-            claimed_by_id=row.claimed_by_id,
-            support_chat_id=row.support_chat_id,
-            support_thread_id=row.support_thread_id,
-            support_message_id=row.support_message_id,
-            support_status=row.support_status,
-            unclaimed_notice_at=row.unclaimed_notice_at,
-        )
+        return ticket_from_row(row, messages)

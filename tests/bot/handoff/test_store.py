@@ -13,7 +13,6 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from bot.handoff.store import (
-    REFERENCE_ALPHABET,
     HandoffError,
     TicketNotFound,
     TicketStateError,
@@ -21,6 +20,7 @@ from bot.handoff.store import (
     in_use_words,
     normalize_transcript,
 )
+from bot.handoff.store.references import REFERENCE_ALPHABET
 from tests.bot.handoff.conftest import (
     load_case,
     pan_tilt_transcript,
