@@ -5,7 +5,7 @@ from bot.handoff.store.errors import HandoffError, TicketNotFound, TicketStateEr
 from bot.handoff.store.references import normalize_reference
 from bot.handoff.store.statuses import ACTIVE, CLAIMED, OUTCOMES, STATUSES
 from bot.handoff.store.ticket import Ticket
-from bot.handoff.store.ticket_store import TicketStore, make_engine, resolve_url
+from bot.handoff.store.ticket_store import TicketStore
 from bot.handoff.store.times import iso
 from bot.settings import DEFAULT_DB_URL
 
@@ -22,8 +22,6 @@ __all__ = [
     "TicketStore",
     "in_use_words",
     "iso",
-    "make_engine",
     "normalize_reference",
     "normalize_transcript",
-    "resolve_url",
 ]

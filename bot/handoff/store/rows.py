@@ -85,7 +85,7 @@ class TicketRow:
     resolution_note = Column(Text, nullable=True)
     cancelled_at = Column(UTCDateTime, nullable=True)
     handed_back_at = Column(UTCDateTime, nullable=True)
-    # live hand-off (columns added to older databases by _add_missing_columns)
+    # live hand-off (columns added to older databases by database.add_missing_columns)
     customer_name = Column(String(255), nullable=True)  # as the channel gives it (Telegram's first/last name)
     claimed_by_id = Column(String(128), nullable=True)  # who may talk for the ticket: "tg:<user id>" or the name
     support_chat_id = Column(String(64), nullable=True)  # the support group the ticket was posted to

@@ -21,17 +21,16 @@ from __future__ import annotations
 import builtins
 import logging
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence
 
-from sqlalchemy import create_engine, event, select
+from sqlalchemy import select
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from sqlalchemy.pool import StaticPool
 
 from bot import settings
 from bot.handoff.store.case_fields import in_use_words, json_safe, normalize_transcript, optional_text, ticket_details
+from bot.handoff.store.database import create_tables, make_engine, resolve_url
 from bot.handoff.store.errors import HandoffError, TicketNotFound, TicketStateError
 from bot.handoff.store.records import message_record, ticket_from_row
 from bot.handoff.store.references import REFERENCE_ATTEMPTS, new_reference, normalize_reference
@@ -42,7 +41,6 @@ from bot.handoff.store.rows import (
     OutcomeRow,
     SupportPostRow,
     TicketRow,
-    metadata,
 )
 from bot.handoff.store.statuses import (
     ACTIVE,
@@ -64,73 +62,6 @@ from bot.handoff.store.times import iso, utcnow
 
 logger = logging.getLogger(__name__)
 
-DB_URL_ENV = "HANDOFF_DB_URL"
-
-SQLITE_BUSY_TIMEOUT_S = 30.0
-
-
-# --------------------------------------------------------------------------------------------
-# The store
-# --------------------------------------------------------------------------------------------
-
-
-def resolve_url(url: Optional[str] = None) -> str:
-    url = url or settings.handoff_db_url()
-    if url.startswith("postgres://"):  # Heroku-style; SQLAlchemy 1.4 wants postgresql://
-        url = "postgresql://" + url[len("postgres://") :]
-    return url
-
-
-def make_engine(url: str) -> Engine:
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, future=True, pool_pre_ping=True)
-    database = parsed.database
-    in_memory = not database or database == ":memory:" or parsed.query.get("mode") == "memory"
-    kwargs: Dict[str, Any] = {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False}}
-    if in_memory:
-        kwargs["poolclass"] = StaticPool  # one shared connection, or every session sees a new database
-    else:
-        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, future=True, **kwargs)
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record):  # pragma: no cover - exercised through every test
-        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves (below)
-        cursor = dbapi_connection.cursor()
-        try:
-            if not in_memory:
-                cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=FULL")
-            cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
-            cursor.execute("PRAGMA foreign_keys=ON")
-        finally:
-            cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(connection):  # pragma: no cover
-        # Take the write lock up front: a transaction that read first and writes later could
-        # otherwise fail with SQLITE_BUSY instead of waiting its turn.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
-
-    return engine
-
-
-def _add_missing_columns(engine: Engine) -> None:
-    """Columns added since a database was created (all nullable): ALTER TABLE ... ADD COLUMN."""
-    from sqlalchemy import inspect
-
-    inspector = inspect(engine)
-    for table in metadata.sorted_tables:
-        present = {c["name"] for c in inspector.get_columns(table.name)}
-        for column in table.columns:
-            if column.name in present or not column.nullable:
-                continue
-            kind = column.type.compile(dialect=engine.dialect)
-            with engine.begin() as conn:
-                conn.exec_driver_sql(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}')
-            logger.info("hand-off store: added column %s.%s", table.name, column.name)
-
 
 class TicketStore:
     """Tickets, customer messages kept for the agent, and conversation outcomes.
@@ -151,18 +82,7 @@ class TicketStore:
         self.engine = engine or make_engine(self.url)
         self._clock = clock
         self._new_reference = reference_factory
-        self._create_tables()
-
-    def _create_tables(self) -> None:
-        for attempt in range(3):
-            try:
-                metadata.create_all(self.engine)
-                _add_missing_columns(self.engine)
-                return
-            except (OperationalError, ProgrammingError, IntegrityError):
-                # Another process created them at the same moment (PostgreSQL); look again.
-                if attempt == 2:
-                    raise
+        create_tables(self.engine)
 
     def close(self) -> None:
         self.engine.dispose()
