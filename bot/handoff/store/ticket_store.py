@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 from bot import settings
 from bot.handoff.store.case_fields import in_use_words, json_safe, normalize_transcript, optional_text, ticket_details
 from bot.handoff.store.database import create_tables, make_engine, resolve_url
-from bot.handoff.store.errors import HandoffError, TicketNotFound, TicketStateError
+from bot.handoff.store.errors import HandoffError, TicketNotFound
 from bot.handoff.store.records import message_record, ticket_from_row
 from bot.handoff.store.references import REFERENCE_ATTEMPTS, new_reference, normalize_reference
 from bot.handoff.store.rows import (
@@ -45,20 +45,15 @@ from bot.handoff.store.rows import (
 from bot.handoff.store.statuses import (
     ACTIVE,
     AGENT_MESSAGE,
-    CANCELLED,
     CLAIMED,
-    CLAIMED_NOTICE,
-    HANDED_BACK,
-    HANDED_BACK_NOTICE,
     OPEN,
     OUTCOMES,
-    RESOLVED,
-    RESOLVED_NOTICE,
     STATUSES,
     UNCLAIMED_NOTICE,
 )
 from bot.handoff.store.ticket import Ticket
 from bot.handoff.store.times import iso, utcnow
+from bot.handoff.store.transitions import TRANSITIONS, already_done, check_agent, refuse_unless
 
 logger = logging.getLogger(__name__)
 
@@ -193,67 +188,19 @@ class TicketStore:
         if not agent:
             raise ValueError("an agent name is required to claim a ticket")
         who = (agent_id or agent).strip()
-
-        def change(session: Session, row: TicketRow, now: datetime) -> bool:
-            if row.status == CLAIMED and (row.claimed_by_id or row.claimed_by) == who:
-                return False  # the same agent again: nothing changes
-            if row.status == CLAIMED:
-                raise TicketStateError(row.reference, row.status, "claim", f"claimed by {row.claimed_by}")
-            if row.status != OPEN:
-                raise TicketStateError(row.reference, row.status, "claim")
-            row.status, row.claimed_at, row.claimed_by, row.claimed_by_id = CLAIMED, now, agent, who
-            self._notify(session, row, CLAIMED_NOTICE, now, agent=agent)
-            return True
-
-        return self._transition(reference, change)
-
-    def _check_agent(self, row: TicketRow, agent_id: Optional[str], action: str) -> None:
-        """Only the agent who claimed a ticket acts for it (when the caller says who it is)."""
-        if agent_id and row.status == CLAIMED and agent_id not in (row.claimed_by_id, row.claimed_by):
-            raise TicketStateError(row.reference, row.status, action, f"claimed by {row.claimed_by}")
+        return self._transition(reference, "claim", agent_id=who, claimed_by=agent, claimed_by_id=who)
 
     def resolve(self, reference: str, note: Optional[str] = None, agent_id: Optional[str] = None) -> Ticket:
-        def change(session: Session, row: TicketRow, now: datetime) -> bool:
-            if row.status == RESOLVED:
-                return False
-            if row.status not in ACTIVE:
-                raise TicketStateError(row.reference, row.status, "resolve")
-            self._check_agent(row, agent_id, "resolve")
-            row.status, row.resolved_at = RESOLVED, now
-            if note:
-                row.resolution_note = note
-            self._notify(session, row, RESOLVED_NOTICE, now, agent=row.claimed_by, text=note or None)
-            return True
-
-        return self._transition(reference, change)
+        columns = {"resolution_note": note} if note else {}
+        return self._transition(reference, "resolve", agent_id=agent_id, text=note or None, **columns)
 
     def hand_back(self, reference: str, agent_id: Optional[str] = None) -> Ticket:
         """The agent hands the conversation back to the bot (it resumes where it stood)."""
-
-        def change(session: Session, row: TicketRow, now: datetime) -> bool:
-            if row.status == HANDED_BACK:
-                return False
-            if row.status not in ACTIVE:
-                raise TicketStateError(row.reference, row.status, "hand back")
-            self._check_agent(row, agent_id, "hand back")
-            row.status, row.handed_back_at = HANDED_BACK, now
-            self._notify(session, row, HANDED_BACK_NOTICE, now, agent=row.claimed_by)
-            return True
-
-        return self._transition(reference, change)
+        return self._transition(reference, "hand back", agent_id=agent_id)
 
     def cancel(self, reference: str) -> Ticket:
         """The customer no longer wants a person."""
-
-        def change(session: Session, row: TicketRow, now: datetime) -> bool:
-            if row.status == CANCELLED:
-                return False
-            if row.status not in ACTIVE:
-                raise TicketStateError(row.reference, row.status, "cancel")
-            row.status, row.cancelled_at = CANCELLED, now
-            return True
-
-        return self._transition(reference, change)
+        return self._transition(reference, "cancel")
 
     # -- messages both ways ----------------------------------------------------------------
     def add_customer_message(
@@ -271,8 +218,7 @@ class TicketStore:
             row = self._row(session, reference, lock=True)
             if row is None:
                 raise TicketNotFound(str(reference))
-            if row.status not in ACTIVE:
-                raise TicketStateError(row.reference, row.status, "keep a message")
+            refuse_unless(row, "keep a message", ACTIVE)
             if event_at is not None:
                 known = (
                     session.execute(
@@ -318,15 +264,10 @@ class TicketStore:
             if row is None:
                 raise TicketNotFound(str(reference))
             now = self._now()
-            if row.status == OPEN:
-                row.status, row.claimed_at, row.claimed_by, row.claimed_by_id = CLAIMED, now, agent, who
-                self._notify(session, row, CLAIMED_NOTICE, now, agent=agent)
-            elif row.status != CLAIMED:
-                raise TicketStateError(row.reference, row.status, "write to the customer")
-            elif who not in (row.claimed_by_id, row.claimed_by):
-                raise TicketStateError(
-                    row.reference, row.status, "write to the customer", f"claimed by {row.claimed_by}"
-                )
+            if row.status == OPEN:  # the agent who writes first claims it
+                self._change_status(session, row, "claim", now, agent_id=who, claimed_by=agent, claimed_by_id=who)
+            refuse_unless(row, "write to the customer", (CLAIMED,))
+            check_agent(row, who, "write to the customer")
             message = MessageRow(
                 ticket_id=row.id,
                 who="agent",
@@ -680,16 +621,43 @@ class TicketStore:
         return events
 
     # -- internals ---------------------------------------------------------------------------
-    def _transition(self, reference: str, change: Callable[[Session, TicketRow, datetime], bool]) -> Ticket:
+    def _transition(
+        self, reference: str, action: str, agent_id: Optional[str] = None, text: Optional[str] = None, **columns: Any
+    ) -> Ticket:
         with Session(self.engine) as session, session.begin():
             row = self._row(session, reference, lock=True)
             if row is None:
                 raise TicketNotFound(str(reference))
             now = self._now()
-            if change(session, row, now):
+            if self._change_status(session, row, action, now, agent_id, text, **columns):
                 row.updated_at = now
                 session.flush()
             return self._ticket(session, row)
+
+    def _change_status(
+        self,
+        session: Session,
+        row: TicketRow,
+        action: str,
+        now: datetime,
+        agent_id: Optional[str] = None,
+        text: Optional[str] = None,
+        **columns: Any,
+    ) -> bool:
+        """Change the row's status as TRANSITIONS[action] says, and set ``columns``; False when it
+        already stood there. The customer's notice, if any, names the agent who has the case."""
+        transition = TRANSITIONS[action]
+        if already_done(row, transition, agent_id):
+            return False
+        refuse_unless(row, action, transition.allowed_from)
+        check_agent(row, agent_id, action)
+        row.status = transition.to
+        setattr(row, transition.stamp, now)
+        for name, value in columns.items():
+            setattr(row, name, value)
+        if transition.notice is not None:
+            self._notify(session, row, transition.notice, now, agent=row.claimed_by, text=text)
+        return True
 
     @staticmethod
     def _row(session: Session, reference: str, lock: bool = False) -> Optional[TicketRow]:
