@@ -38,6 +38,11 @@ def in_use_words(days: Any) -> Optional[str]:
     return plural(round(days / 365, 1), "year")
 
 
+def in_use_days(duration: Any) -> Optional[float]:
+    """The `duration` entity as a number of days, when it is a number."""
+    return float(duration) if isinstance(duration, (int, float)) and not isinstance(duration, bool) else None
+
+
 def optional_text(value: Any) -> Optional[str]:
     return None if value is None else str(value)
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List
+from datetime import datetime
+from typing import Any, Dict, List, Optional
 
-from bot.handoff.store.rows import MessageRow, TicketRow
+from bot.handoff.store.rows import MessageRow, OutboxRow, OutcomeRow, TicketRow
 from bot.handoff.store.ticket import HUMAN, Ticket
 from bot.handoff.store.times import iso
 
@@ -72,6 +73,49 @@ def message_record(row: MessageRow) -> Dict[str, Any]:
         if getattr(row, key, None):
             out[key] = getattr(row, key)
     return out
+
+
+def outbox_delivery(row: OutboxRow, reference: Optional[str]) -> Dict[str, Any]:
+    """An outbox message as the one who delivers it reads it."""
+    return {
+        "id": row.id,
+        "kind": row.kind,
+        "agent": row.agent,
+        "text": row.text,
+        "reference": reference,
+        "at": iso(row.created_at),
+    }
+
+
+def outbox_entry(row: OutboxRow) -> Dict[str, Any]:
+    """An outbox message for tests and audits: what it said, and when it was delivered."""
+    return {"id": row.id, "kind": row.kind, "agent": row.agent, "text": row.text, "delivered_at": iso(row.delivered_at)}
+
+
+def outcome_record(row: OutcomeRow) -> Dict[str, Any]:
+    return {
+        "conversation_id": row.conversation_id,
+        "outcome": row.outcome,
+        "cause": row.cause,
+        "step": row.step,
+        "at": row.recorded_at,
+    }
+
+
+def ticket_event(
+    conversation_id: str, reference: str, status: str, details: Optional[Dict[str, Any]], created_at: datetime
+) -> Dict[str, Any]:
+    """A ticket's creation for the report; its cause only where a diagnosis outcome named one."""
+    details = details or {}
+    named = details.get("outcome_type") in ("escalation", "fix")
+    return {
+        "conversation_id": conversation_id,
+        "reference": reference,
+        "status": status,
+        "cause": details.get("cause") if named else None,
+        "cause_names": {r.get("cause"): r.get("name") for r in details.get("ranking") or [] if r.get("cause")},
+        "at": created_at,
+    }
 
 
 def guide_cause_names() -> Dict[str, str]:
