@@ -18,6 +18,21 @@ from bot.handoff.store.ticket import Ticket
 from bot.handoff.store.transitions import TRANSITIONS, already_done, check_agent, refuse_unless
 
 
+def outbox_notice(
+    row: TicketRow, kind: str, now: datetime, agent: Optional[str] = None, text: Optional[str] = None
+) -> OutboxRow:
+    """What the ticket's customer must be told (``kind``: one of OUTBOX_KINDS), for the outbox."""
+    return OutboxRow(
+        ticket_id=row.id,
+        conversation_id=row.conversation_id,
+        channel=row.channel,
+        kind=kind,
+        agent=agent,
+        text=text,
+        created_at=now,
+    )
+
+
 class StoreBase:
     """One unit of work per method, in its own session and transaction (see ticket_store.py)."""
 
@@ -87,26 +102,5 @@ class StoreBase:
         for name, value in columns.items():
             setattr(row, name, value)
         if transition.notice is not None:
-            self._notify(session, row, transition.notice, now, agent=row.claimed_by, text=text)
+            session.add(outbox_notice(row, transition.notice, now, agent=row.claimed_by, text=text))
         return True
-
-    def _notify(
-        self,
-        session: Session,
-        row: TicketRow,
-        kind: str,
-        now: datetime,
-        agent: Optional[str] = None,
-        text: Optional[str] = None,
-    ) -> None:
-        session.add(
-            OutboxRow(
-                ticket_id=row.id,
-                conversation_id=row.conversation_id,
-                channel=row.channel,
-                kind=kind,
-                agent=agent,
-                text=text,
-                created_at=now,
-            )
-        )

@@ -8,12 +8,22 @@ from typing import Any, Dict, List, Optional, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Select
 
 from bot import settings
-from bot.handoff.store.base import StoreBase
+from bot.handoff.store.base import StoreBase, outbox_notice
 from bot.handoff.store.records import outbox_delivery, outbox_entry
 from bot.handoff.store.rows import OutboxRow, TicketRow
 from bot.handoff.store.statuses import OPEN, UNCLAIMED_NOTICE
+
+
+def _undelivered(conversation_id: str) -> Select:
+    """The conversation's outbox rows not delivered yet, locked: two workers never lease or take the same."""
+    return (
+        select(OutboxRow)
+        .where(OutboxRow.conversation_id == str(conversation_id), OutboxRow.delivered_at.is_(None))
+        .with_for_update()
+    )
 
 
 class CustomerOutbox(StoreBase):
@@ -39,15 +49,7 @@ class CustomerOutbox(StoreBase):
             seconds = settings.outbox_lease_s()
         now = self._now()
         with Session(self.engine) as session, session.begin():
-            rows = (
-                session.execute(
-                    select(OutboxRow)
-                    .where(OutboxRow.conversation_id == str(conversation_id), OutboxRow.delivered_at.is_(None))
-                    .with_for_update()
-                )
-                .scalars()
-                .all()
-            )
+            rows = session.execute(_undelivered(conversation_id)).scalars().all()
             for r in rows:
                 r.lease_until = now + timedelta(seconds=seconds)
             return len(rows)
@@ -57,16 +59,7 @@ class CustomerOutbox(StoreBase):
         transaction: whoever takes them delivers them, and nobody else can."""
         now = self._now()
         with Session(self.engine) as session, session.begin():
-            rows = (
-                session.execute(
-                    select(OutboxRow)
-                    .where(OutboxRow.conversation_id == str(conversation_id), OutboxRow.delivered_at.is_(None))
-                    .order_by(OutboxRow.id)
-                    .with_for_update()
-                )
-                .scalars()
-                .all()
-            )
+            rows = session.execute(_undelivered(conversation_id).order_by(OutboxRow.id)).scalars().all()
             out = []
             for r in rows:
                 r.delivered_at = now
@@ -106,6 +99,6 @@ class CustomerOutbox(StoreBase):
             )
             for row in rows:
                 row.unclaimed_notice_at = now
-                self._notify(session, row, UNCLAIMED_NOTICE, now)
+                session.add(outbox_notice(row, UNCLAIMED_NOTICE, now))
                 flagged.append(row.reference)
         return flagged

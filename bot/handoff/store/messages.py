@@ -7,7 +7,7 @@ from typing import Any, Dict, List, Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.handoff.store.base import StoreBase
+from bot.handoff.store.base import StoreBase, outbox_notice
 from bot.handoff.store.errors import TicketNotFound
 from bot.handoff.store.records import message_record
 from bot.handoff.store.rows import MessageRow
@@ -92,7 +92,7 @@ class TicketMessages(StoreBase):
                 relayed_at=now if relayed else None,
             )
             session.add(message)
-            self._notify(session, row, AGENT_MESSAGE, now, agent=row.claimed_by, text=text)
+            session.add(outbox_notice(row, AGENT_MESSAGE, now, agent=row.claimed_by, text=text))
             row.updated_at = now
             session.flush()
             return message_record(message)

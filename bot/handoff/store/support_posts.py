@@ -18,6 +18,11 @@ from bot.handoff.store.statuses import ACTIVE
 from bot.handoff.store.ticket import Ticket
 
 
+def _newest(session: Session, mapped: Any, *conditions: Any) -> Any:
+    """The newest row of ``mapped`` that meets ``conditions``."""
+    return session.execute(select(mapped).where(*conditions).order_by(mapped.id.desc())).scalars().first()
+
+
 class SupportGroupPosts(StoreBase):
     """What the support group was shown of each ticket, and what it still has to be shown."""
 
@@ -57,24 +62,18 @@ class SupportGroupPosts(StoreBase):
         with Session(self.engine) as session, session.begin():
             row = None
             if thread_id is not None:
-                row = (
-                    session.execute(
-                        select(TicketRow)
-                        .where(TicketRow.support_chat_id == str(chat_id), TicketRow.support_thread_id == int(thread_id))
-                        .order_by(TicketRow.id.desc())
-                    )
-                    .scalars()
-                    .first()
+                row = _newest(
+                    session,
+                    TicketRow,
+                    TicketRow.support_chat_id == str(chat_id),
+                    TicketRow.support_thread_id == int(thread_id),
                 )
             if row is None and reply_to is not None:
-                post = (
-                    session.execute(
-                        select(SupportPostRow)
-                        .where(SupportPostRow.chat_id == str(chat_id), SupportPostRow.message_id == int(reply_to))
-                        .order_by(SupportPostRow.id.desc())
-                    )
-                    .scalars()
-                    .first()
+                post = _newest(
+                    session,
+                    SupportPostRow,
+                    SupportPostRow.chat_id == str(chat_id),
+                    SupportPostRow.message_id == int(reply_to),
                 )
                 row = session.get(TicketRow, post.ticket_id) if post is not None else None
             return self._ticket(session, row) if row is not None else None
