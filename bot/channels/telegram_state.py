@@ -97,7 +97,7 @@ class SQLState(TelegramState):
         keep_updates: timedelta = timedelta(days=2),
         keep_tokens: timedelta = timedelta(days=30),
     ):
-        from bot.handoff.store import make_engine, resolve_url
+        from bot.handoff.store.database import make_engine, resolve_url
 
         self.engine = engine if engine is not None else make_engine(resolve_url(url))
         self.keep_updates = keep_updates

@@ -78,9 +78,9 @@ class OutcomeReport:
 
 def knowledge_cause_names() -> Dict[str, str]:
     """Cause names from the field guide's knowledge base, {} if it cannot be loaded."""
-    from bot.handoff.store import _guide_cause_names
+    from bot.handoff.store.records import guide_cause_names
 
-    return _guide_cause_names()
+    return guide_cause_names()
 
 
 def build_report(store: TicketStore, cause_names: Optional[Dict[str, str]] = None) -> OutcomeReport:

@@ -15,7 +15,8 @@ from typing import Any, Dict, Iterator, List
 
 import pytest
 
-from bot.handoff.store import TicketStore, metadata
+from bot.handoff.store import TicketStore
+from bot.handoff.store.rows import metadata
 from tests.support.services import pg_test_url  # a PostgreSQL of our own unless HANDOFF_TEST_PG_URL
 
 HERE = Path(__file__).resolve().parent
