@@ -1076,3 +1076,40 @@ def test_the_hand_off_costs_kept_stay_bounded(engine, monkeypatch):
             keys.add((recurs, cloud))
             assert len(planner._handover) <= 3
     assert len(keys) > 3 and {"reset_recurs", "cloud_status"} <= set(planner._route_answer_moves)
+
+
+def test_an_app_update_tried_in_passing_is_no_app_bug_for_an_sd_card(engine):
+    """'I updated the app, still the same' beside an SD card that is not seen: when the card steps run
+    out, the case goes to a person, not to 'an app bug that an update did not fix' at 0%."""
+    fact = {
+        "entity": "fact",
+        "value": {"move": "update_app", "option": None},
+        "text": "I updated the app, still the same",
+    }
+    state = engine.start(["sd_card_not_recognized"], [fact])
+    for _ in range(12):
+        step = engine.next_step(state)
+        if isinstance(step, Finished):
+            break
+        if step.move.id == "sd_slot_inspection":
+            engine.answer(state, step.move.id, "no_other_card")
+        else:
+            engine.skip(state)
+    assert isinstance(step, Finished)
+    assert step.outcome.route != "report_app_bug" and step.outcome.cause != "app_bug"
+
+
+def test_an_app_update_that_does_not_stop_the_freezes_is_an_app_bug(engine):
+    state = engine.start(["app_freezes_settings"])
+    for _ in range(12):
+        step = engine.next_step(state)
+        if isinstance(step, Finished):
+            break
+        if step.move.id == "update_app":
+            engine.answer(state, step.move.id, "still_freezes")
+        elif step.move.id == "app_crash_test":
+            engine.answer(state, step.move.id, "freezes")
+        else:
+            engine.skip(state)
+    assert isinstance(step, Finished)
+    assert "app_bugs_persist" in [r.id for r in step.outcome.thresholds]
