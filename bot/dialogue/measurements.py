@@ -28,10 +28,53 @@ class Quantity:
     unit: Optional[str]  # None: written without a unit
 
 
+_ONES = "zero one two three four five six seven eight nine".split()
+_TEENS = "ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split()
+_TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
+_WORD_VALUE = {w: i for i, w in enumerate(_ONES)} | {w: 10 + i for i, w in enumerate(_TEENS)}
+_WORD_VALUE |= {w: 20 + 10 * i for i, w in enumerate(_TENS)}
+_SPELLED = "|".join(sorted(_WORD_VALUE, key=len, reverse=True))
+_DIGIT_WORDS = "|".join(_ONES)
+# "three point three", "seventy two", "5 and a half": a number in words or with a half, read as digits
+_SPELLED_NUMBER = re.compile(
+    rf"\b(?P<whole>(?:{_SPELLED})(?:[\s-]+(?:{_DIGIT_WORDS}))?|\d+)"
+    rf"(?P<point>\s+point(?:\s+(?:{_DIGIT_WORDS}))+)?(?P<half>\s+and\s+a\s+half)?\b"
+)
+
+
+def _number_of(words: str) -> float:
+    parts = re.split(r"[\s-]+", words)
+    if parts[0].isdigit():
+        return float(parts[0])
+    return float(sum(_WORD_VALUE[p] for p in parts))
+
+
+def spelled_out(text: str, unit_words: Sequence[str]) -> str:
+    """Numbers written in words, as digits, where they can only be a reading: before a decimal point, a
+    half or a unit ("three point three", "five and a half volts"); "one of the pins" and "give me one
+    sec" stay words, so they are never a bare reading. A one-letter unit does not count ("one a day")."""
+    named = sorted((w for w in unit_words if len(w) > 1), key=len, reverse=True)
+    unit = re.compile(rf"\s*(?:{'|'.join(map(re.escape, named))})\b")
+
+    def digits(m: "re.Match[str]") -> str:
+        point, half, whole = m.group("point"), m.group("half"), m.group("whole")
+        if not (point or half) and (whole.isdigit() or not unit.match(m.string, m.end())):
+            return m.group(0)
+        value = _number_of(whole)
+        if point:
+            decimals = "".join(str(_WORD_VALUE[w]) for w in point.split()[1:])
+            value = float(f"{int(value)}.{decimals}")
+        if half:
+            value += 0.5
+        return f"{value:g}"
+
+    return _SPELLED_NUMBER.sub(digits, text)
+
+
 def quantities(text: str, units: Dict[str, Unit]) -> List[Quantity]:
     words = {w: (name, factor) for name, unit in units.items() for w, factor in unit.words.items()}
     found = []
-    for m in _NUMBER.finditer((text or "").lower()):
+    for m in _NUMBER.finditer(spelled_out((text or "").lower(), list(words))):
         value = float(m.group("value").replace(",", "."))
         if m.group("sign"):
             value = -value

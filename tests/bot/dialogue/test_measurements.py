@@ -37,6 +37,12 @@ def phrases():
         ("sd_vcc", "3,3", ("ok",)),
         ("adapter_voltage", "4.6 or maybe 5.4", ("low", "high")),  # two readings: asked which
         ("led_check", "5", ()),  # no ranges, no reading
+        ("sd_vcc", "measured three point three", ("ok",)),  # a number in words
+        ("adapter_voltage", "5 and a half volts", ("high",)),  # the half counts: not 5 V
+        ("adapter_voltage", "about four point six", ("low",)),
+        ("wifi_rssi", "minus seventy two dbm", ("weak",)),
+        ("adapter_voltage", "give me one sec", ()),  # a number in words is a reading only where it can be one
+        ("spare_rating", "one a day at most", ()),
     ],
 )
 def test_a_number_lands_in_its_option(phrases, move, text, expected):
