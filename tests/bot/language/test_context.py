@@ -179,6 +179,9 @@ def test_what_motion_detection_catches_is_a_fact(text, option):
         # one device dropping as well
         ("actually wait, my laptop has been dropping too", "other_devices_ok", "no"),
         ("the tv keeps disconnecting as well", "other_devices_ok", "no"),
+        ("my tv is buffering all the time too", "other_devices_ok", "no"),
+        ("and the smart plugs keep going offline as well", "other_devices_ok", "no"),
+        ("honestly the wifi is spotty across the whole house", "other_devices_ok", "no"),
         # a card named by its size or brand is still the other card
         ("i put in a new 128gb card and it still says no sd card", "sd_card_test", "not_recognized"),
         ("tried a different sandisk card, still not recognized", "sd_card_test", "not_recognized"),
@@ -197,6 +200,7 @@ def test_a_statement_after_a_no_or_with_a_card_named_is_read(text, move, option)
         "no other devices drop out too",
         "my phone app shows offline",  # the camera's app on the phone, not the phone's Wi-Fi
         "the camera keeps dropping too",
+        "the wifi is patchy where the camera is",  # at the camera alone says nothing of the other devices
         "the adapter is buzzing",  # an adapter's buzz is no motor
         "i went to the sd card settings",  # going to a menu is no storage
         "i updated the app and it works now",
