@@ -350,3 +350,32 @@ def test_routes_needed_by_the_engine(k):
         "safety_stop",
         "human_support",
     }
+
+
+# Numbers a step may give that the guide does not print: the same value in other units or
+# notation, and examples that explain a reading.
+DERIVED_NUMBERS = {
+    "2000": "2A written in mA, as many labels print it",
+    "2.0": '2A as labels print it ("5V ⎓ 2.0A")',
+    "80": "-80 dBm, an example of a weak signal beside the guide's -67",
+    "4.4": "8.8.4.4, the secondary of the DNS server the guide names (8.8.8.8)",
+}
+
+
+def test_every_number_a_step_gives_is_the_guides(k):
+    """A value the customer is told to set or look for comes from the guide ("100%", "5V/2A"); a
+    menu height or a level the guide never gives does not ("1-1.5 m", "High" for 100%)."""
+    guide_numbers = set(re.findall(r"\d+(?:\.\d+)?", VENDORED.read_text(encoding="utf-8")))
+    stray = [
+        (m.id, n)
+        for m in k.moves
+        for text in (m.prompt, m.how_to)
+        for n in re.findall(r"\d+(?:\.\d+)?", text or "")
+        if n not in guide_numbers and n not in DERIVED_NUMBERS
+    ]
+    assert stray == []
+
+
+def test_motion_sensitivity_is_set_to_the_guides_100_percent(k):
+    move = k.move("motion_sensitivity")
+    assert "100%" in move.prompt and "100%" in move.how_to and "High" not in move.how_to
