@@ -103,7 +103,16 @@ class DiagnosisEngine:
         for s in symptoms:
             self.add_symptom(state, s, said)
         self.observe_entities(state, entities)
+        self._place_steps_done_before(state)
         return state
+
+    def _place_steps_done_before(self, state: DiagnosisState) -> None:
+        """A step the customer did before counts as failed here only while it is a step of this case
+        (its `requires` holds): what the complaint and the answers are may change as the case goes on."""
+        for obs in state.observations:
+            if obs.before and obs.kind == "failed":
+                obs.elsewhere = False
+                obs.elsewhere = not holds(self._moves[obs.move].requires, state)
 
     def add_symptom(self, state: DiagnosisState, symptom: str, said: Optional[str] = None) -> None:
         if symptom not in self._symptoms:
@@ -258,6 +267,7 @@ class DiagnosisEngine:
             outcome = self.outcome(state)
             assert isinstance(outcome, FixOutcome)
             return Verify(outcome, note)
+        self._place_steps_done_before(state)
         p = self.belief(state)
         # safety first, even when the ending is already decided
         if state.safety and not state.tried(self.k.roles.safety_action):

@@ -36,6 +36,9 @@ class Observation:
     from_symptom: bool = False
     # a "failed" action that seemed to fix it until the post-fix checks showed the fault again
     relapsed: bool = False
+    # a step done before for a complaint it is not a step of here ("updated the app, still the same"
+    # beside an SD card that is not seen): still tried, but it meets no threshold and opens no route
+    elsewhere: bool = False
 
     @property
     def is_evidence(self) -> bool:
@@ -117,7 +120,7 @@ class DiagnosisState:
         return any(o.move == action_id and o.kind in ("failed", "fixed") for o in self.observations)
 
     def failed(self, action_id: str) -> bool:
-        return any(o.move == action_id and o.kind == "failed" for o in self.observations)
+        return any(o.move == action_id and o.kind == "failed" and not o.elsewhere for o in self.observations)
 
     def fixed(self, action_id: str) -> bool:
         return any(o.move == action_id and o.kind == "fixed" for o in self.observations)

@@ -1113,3 +1113,35 @@ def test_an_app_update_that_does_not_stop_the_freezes_is_an_app_bug(engine):
             engine.skip(state)
     assert isinstance(step, Finished)
     assert "app_bugs_persist" in [r.id for r in step.outcome.thresholds]
+
+
+def _said_tried_cases():
+    from bot.knowledge import load_knowledge
+
+    k = load_knowledge()
+    for a in (m for m in k.moves if m.kind == "action"):
+        for s in k.symptoms:
+            state = DiagnosisState(symptoms=[s.id])
+            if a.requires is not None and not holds(a.requires, state):
+                yield a.id, s.id
+
+
+@pytest.mark.parametrize("action, symptom", list(_said_tried_cases()))
+def test_a_step_done_before_for_another_complaint_opens_no_ending(engine, action, symptom):
+    """'Already put it on a 2.4GHz network of its own, no luck' beside an SD card that is not seen:
+    the step was tried, but it is no step of this case, so it meets no threshold. Skipping whatever is
+    asked, the case never ends on a cause the evidence has all but ruled out."""
+    fact = {"entity": "fact", "value": {"move": action, "option": None}, "text": "tried that already, no luck"}
+    state = engine.start([symptom], [fact])
+    for _ in range(40):
+        step = engine.next_step(state)
+        if isinstance(step, Finished):
+            break
+        if isinstance(step, Verify):
+            engine.confirm_fix(state, False)
+        else:
+            engine.skip(state)
+    assert isinstance(step, Finished)
+    assert state.tried(action)  # still on record for the hand-off
+    ranking = {r.cause: r.probability for r in step.outcome.ranking}
+    assert ranking.get(step.outcome.cause, 0.0) >= 0.05 or step.outcome.route in ("human_support", "safety_stop")
