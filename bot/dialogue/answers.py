@@ -15,12 +15,13 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
 import numpy as np
 
 from bot.dialogue.measurements import options_in_range
-from bot.dialogue.reply_normaliser import FILLER_START, Normaliser
+from bot.dialogue.phrase_book import NO_PHRASES, Embed, PhraseBook
+from bot.dialogue.reply_normaliser import FILLER_START
 from bot.dialogue.word_matching import (
     NEG_STOP,
     TOKEN,
@@ -33,10 +34,7 @@ from bot.dialogue.word_matching import (
     word_polarity,
 )
 from bot.knowledge.moves import Move
-from bot.knowledge.phrases import FIXED, FIXED_LABEL, AnswerPhrases, OptionPhrases, load_answer_phrases
-
-_NO_PHRASES = OptionPhrases(None, ())
-Embed = Callable[[Sequence[str]], np.ndarray]
+from bot.knowledge.phrases import FIXED, FIXED_LABEL, AnswerPhrases
 
 # A reply reads as an option at this combined score (cosine / word overlap, see word_matching.similarity) ...
 ACCEPT = 0.6
@@ -103,59 +101,16 @@ class Reading:
     waiting: bool = False  # no answer yet, and says so ("one sec", "ok checking now")
 
 
-class AnswerReader:
+class AnswerReader(PhraseBook):
     """Reads typed replies against a move's options. `embed` maps texts to L2-normalised vectors
     (default: the MiniLM encoder of the NLU pipeline)."""
 
     def __init__(self, phrases: Optional[AnswerPhrases] = None, embed: Optional[Embed] = None):
-        self.phrases = phrases or load_answer_phrases()
-        self.norm = Normaliser(self.phrases)
-        self._embed = embed
-        self._cache: Dict[Tuple[str, str, str], Tuple[Optional[str], Tuple[Phrase, ...]]] = {}
+        super().__init__(phrases, embed)
         self._classifiers: Dict[str, Optional[Tuple[Any, Dict[str, int]]]] = {}
         self._reply_vectors: Dict[str, np.ndarray] = {}  # the last few replies' vectors (REPLY_VECTORS)
-        self._memo: Dict[str, np.ndarray] = {}
         self._not_answers: Optional[Tuple[Optional[np.ndarray]]] = None
         self._stems: Dict[Tuple[str, ...], frozenset] = {}  # per step, read once
-
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
-        if self._embed is None:
-            self._embed = _default_embed()
-        return self._embed(list(texts))
-
-    def polarity_of(self, move: Move, option: str, label: str) -> Optional[str]:
-        written = self.phrases.option(move.id, option)
-        if written is not None and written.polarity:
-            return written.polarity
-        first = self.norm.fold(label).split(" ", 1)[0].strip(",")
-        return {"yes": "yes", "no": "no"}.get(first)
-
-    def _option_phrases(self, move: Move, option: str, label: str) -> Tuple[Optional[str], Tuple[Phrase, ...]]:
-        key = (move.id, option, label)
-        if key not in self._cache:
-            written = self.phrases.option(move.id, option)
-            texts = [label] + list(written.phrases if written else ())
-            found: Dict[str, Phrase] = {}
-            for t in texts:
-                pol, _ = self.norm.lead(self.norm.fold(t))
-                rest = self._phrase_key(t)
-                if rest not in found:
-                    found[rest] = Phrase(rest, *self.norm.words(self.norm.fold(t)), negated(rest) or pol == "no", None)
-            vectors = self.vectors(list(found))
-            phrases = tuple(Phrase(p.text, p.asserted, p.denied, p.negated, v) for p, v in zip(found.values(), vectors))
-            self._cache[key] = (self.polarity_of(move, option, label), phrases)
-        return self._cache[key]
-
-    def _phrase_key(self, text: str) -> str:
-        """A phrase as it is compared: folded, without its opening yes/no."""
-        folded = self.norm.fold(text)
-        return self.norm.lead(folded)[1] or folded
-
-    @staticmethod
-    def _answers_of(move: Move) -> List[Tuple[str, str]]:
-        """Every answer a move takes: its options, and "it works now" on a repair step."""
-        options = [(o.id, o.label) for o in move.answer_options]
-        return options + [(FIXED, FIXED_LABEL)] if options and move.kind == "action" else options
 
     def _conflict(self, a: Sequence[str], b: Sequence[str]) -> bool:
         """A word one side asserts that the other denies, synonyms included."""
@@ -248,14 +203,6 @@ class AnswerReader:
         if probabilities.get(best, 0.0) < sure or (best == FIXED and support[best] < ACCEPT):
             return None
         return Reading(option=best, polarity=reading.polarity, score=support[best])
-
-    def vectors(self, texts: Sequence[str]) -> np.ndarray:
-        """The sentence vectors of phrase texts, each computed once (or read from the warm-up's file)."""
-        missing = [t for t in dict.fromkeys(texts) if t not in self._memo]
-        if missing:
-            for text, vector in zip(missing, self.embed(missing)):
-                self._memo[text] = vector
-        return np.array([self._memo[t] for t in texts])
 
     def warm(self, moves: Sequence[Move], cache: Optional[Path] = None, fingerprint: str = "") -> None:
         """Embed every phrase and fit every move's classifier now, so no customer's first typed reply to
@@ -427,31 +374,10 @@ class AnswerReader:
             cached = self._stems[key] = stems - self._success_stems()
         return cached
 
-    def _telling_against(self, move: Move, option: str) -> frozenset:
-        """The stems of words the move's other answers are written with and this option's are not."""
-        key = ("against", move.id, move.prompt, option)
-        cached = self._stems.get(key)
-        if cached is None:
-            own: set = set()
-            others: set = set()
-            for o, label in self._answers_of(move):
-                words = {stem(w) for p in self._option_phrases(move, o, label)[1] for w in p.words}
-                (own if o == option else others).update(words)
-            cached = self._stems[key] = frozenset(others - own)
-        return cached
-
     def _any_polar(self, move: Move, options: Sequence[Tuple[str, str]]) -> bool:
         """Some option is what a plain "yes" or "no" would say ("it works now" counts only on a yes/no
         question)."""
         return any(self.polarity_of(move, o, label) for o, label in options if o != FIXED or self._asks_yes_or_no(move))
-
-    def is_unsure(self, move: Move, option: str) -> bool:
-        return (self.phrases.option(move.id, option) or _NO_PHRASES).unsure
-
-    def bare_option(self, move: Move, options: Sequence[str], polarity: str) -> Optional[str]:
-        """The option a bare "yes"/"no" means when several options share that polarity."""
-        marked = [o for o in options if (self.phrases.option(move.id, o) or _NO_PHRASES).bare]
-        return marked[0] if len(marked) == 1 else None
 
     def read(
         self,
@@ -518,7 +444,7 @@ class AnswerReader:
             against = self._telling_against(move, option)
             telling = [w for w in said if w not in NEG_STOP and stem(w) in against]
             pol, phrases = self._option_phrases(move, option, label)
-            never = (self.phrases.option(move.id, option) or _NO_PHRASES).never_with
+            never = (self.phrases.option(move.id, option) or NO_PHRASES).never_with
             if any(w in said_words for w in never):
                 continue  # "re-added it fine but still offline" never works now
             if polarity and pol and pol != polarity:
@@ -631,18 +557,6 @@ def _score(scored: Sequence[Tuple[float, str]], option: str) -> float:
 
 def _both(top: Tuple[float, Optional[str]], second: Tuple[float, Optional[str]]) -> Tuple[str, ...]:
     return tuple(o for _, o in (top, second) if o is not None)
-
-
-@lru_cache(maxsize=1)
-def _default_embed() -> Embed:
-    from bot.language.sentence_encoder import SentenceEncoder
-
-    encoder = SentenceEncoder.load()
-
-    def embed(texts: Sequence[str]) -> np.ndarray:
-        return encoder.encode(list(texts))
-
-    return embed
 
 
 def _read_vectors(path: Path, fingerprint: str) -> Dict[str, np.ndarray]:
