@@ -21,6 +21,7 @@ from bot.dialogue.answer_classifier import NOT_AN_ANSWER, AnswerClassifier
 from bot.dialogue.measurements import options_in_range
 from bot.dialogue.phrase_book import NO_PHRASES, Embed
 from bot.dialogue.reply_normaliser import FILLER_START
+from bot.dialogue.step_echo import StepEcho, asks_yes_or_no
 from bot.dialogue.word_matching import (
     NEG_STOP,
     TOKEN,
@@ -33,7 +34,7 @@ from bot.dialogue.word_matching import (
     word_polarity,
 )
 from bot.knowledge.moves import Move
-from bot.knowledge.phrases import FIXED, FIXED_LABEL, AnswerPhrases
+from bot.knowledge.phrases import FIXED, AnswerPhrases
 
 # A reply reads as an option at this combined score (cosine / word overlap, see word_matching.similarity) ...
 ACCEPT = 0.6
@@ -78,10 +79,6 @@ _ACKNOWLEDGED = frozenset("okay ok alright allright hmm hm hmmm um umm uh k kk".
 _ONGOING = re.compile(r"^(?!(?:working|nothing|something|anything|everything)\b)[a-z]{3,}ing\b")
 # of those, the ones that are an answer of their own where no option is a plain "no" ("nothing" detected)
 _NONE_AT_ALL = frozenset({"nothing", "zero", "nada", "nobody", "none", "neither"})
-# how often or how long ago a step was done says nothing of how it went
-_COUNTS = frozenset({"like", "about", "already", "once", "twice", "times", "time", "several", "multiple", "couple"})
-# words before a done word that keep it a report of the step ("yes i've just updated it")
-_REPORT_LEAD = frozenset({"i", "i've", "ive", "have", "just", "already", "ok", "okay", "so", "we"})
 # what may follow a bare "yes"/"no" without saying anything more
 _BARE_FILLERS = frozenset("please thanks thank you thx mate sir it is does did i do".split())
 
@@ -103,7 +100,7 @@ class AnswerReader(AnswerClassifier):
 
     def __init__(self, phrases: Optional[AnswerPhrases] = None, embed: Optional[Embed] = None):
         super().__init__(phrases, embed)
-        self._stems: Dict[Tuple[str, ...], frozenset] = {}  # per step, read once
+        self.echo = StepEcho(self.phrases, self.norm)
 
     def _conflict(self, a: Sequence[str], b: Sequence[str]) -> bool:
         """A word one side asserts that the other denies, synonyms included."""
@@ -204,83 +201,10 @@ class AnswerReader(AnswerClassifier):
             return False
         return self._not_answer(self.embed([folded])[0]) >= NOT_ANSWER
 
-    @staticmethod
-    def _asks_yes_or_no(move: Move) -> bool:
-        """The prompt ends in a yes/no question ("Is it working now?"), not an open one ("What
-        happened?"); a prompt without a question counts as yes/no. For repair steps, where a bare
-        "yes" would otherwise be "it works now"."""
-        asked = re.findall(r"[^.?!]*\?", move.prompt)
-        if not asked:
-            return True
-        first = (asked[-1].strip().split(" ", 1)[0] or "").lower()
-        return first not in _OPEN_QUESTION_WORDS
-
-    def _echoes_the_step(self, move: Move, said: Sequence[str]) -> bool:
-        """The reply's words are the step's own ("unplugging it", "phone on 5ghz"; one other word among
-        four or more: "yes i did a full reset, held it 15 sec"): it names the step, not what came of it."""
-        said = [w for w in said if w not in _YES_NO_WORDS]
-        if move.kind != "action" or not said:
-            return False
-        own = self._step_stems(move)
-
-        def of_the_step(word: str) -> bool:
-            stemmed = stem(word)  # "sec" is "seconds" too
-            return stemmed in own or (
-                len(stemmed) >= 3 and any(o.startswith(stemmed) or stemmed.startswith(o) for o in own if len(o) >= 3)
-            )
-
-        words = {w for w in said if w not in _COUNTS and not w.isdigit()}  # "i reset it like 5 times"
-        if not words:
-            return False
-        others = [w for w in words if not of_the_step(w)]
-        if not others or (len(others) == 1 and len(words) >= 4):
-            return True
-        # "swapped the charger", "ok unplugged it": the step said done, every other word the step's own
-        return all(w in self._done_words() for w in others)
-
-    def _success_stems(self) -> frozenset:
-        """The stems of the words "it works now" is said with in general ("that did it", "back online")."""
-        key = ("success stems",)
-        cached = self._stems.get(key)
-        if cached is None:
-            texts = list(self.phrases.fixed.phrases) + [FIXED_LABEL]
-            cached = self._stems[key] = frozenset(stem(w) for t in texts for w in TOKEN.findall(self.norm.fold(t)))
-        return cached
-
-    def _reports_done(self, rest: str) -> bool:
-        """The words after a yes open with the step done ("i updated it", "swapped it")."""
-        words = TOKEN.findall(rest)
-        while words and words[0] in _REPORT_LEAD:
-            words = words[1:]
-        return bool(words) and words[0] in self._done_words()
-
-    def _done_words(self) -> frozenset:
-        """Words that say a step was done ("swapped", "tried"; the words themselves: "swapping the charger
-        did it" is no report of a swap alone), less those that also say it worked ("did": "that did it")."""
-        key = ("done words",)
-        cached = self._stems.get(key)
-        if cached is None:
-            words = {w for phrase in self.phrases.done_words for w in TOKEN.findall(self.norm.fold(phrase))}
-            cached = self._stems[key] = frozenset(w for w in words if stem(w) not in self._success_stems())
-        return cached
-
-    def _step_stems(self, move: Move) -> frozenset:
-        """The stems of a step's instructions, not of the question after them ("Is a clip recorded now?"
-        names the outcome), less the words of "it works now" in general ("a phone charger works" is still
-        an outcome word; a step's own success phrases name its topic too: "turned off 5ghz")."""
-        key = ("step stems", move.id, move.prompt)
-        cached = self._stems.get(key)
-        if cached is None:
-            doing = " ".join(re.findall(r"[^.?!]*[.!]", move.prompt))
-            doing = re.sub(r"(\d) (ghz|v|a|gb)\b", r"\1\2", self.norm.fold(doing))
-            stems = frozenset(stem(w) for w in re.findall(r"[a-z0-9]+", doing))
-            cached = self._stems[key] = stems - self._success_stems()
-        return cached
-
     def _any_polar(self, move: Move, options: Sequence[Tuple[str, str]]) -> bool:
         """Some option is what a plain "yes" or "no" would say ("it works now" counts only on a yes/no
         question)."""
-        return any(self.polarity_of(move, o, label) for o, label in options if o != FIXED or self._asks_yes_or_no(move))
+        return any(self.polarity_of(move, o, label) for o, label in options if o != FIXED or asks_yes_or_no(move))
 
     def read(
         self,
@@ -299,7 +223,7 @@ class AnswerReader(AnswerClassifier):
             return Reading(waiting=True)  # "ok", "hmm", "alright": heard, nothing answered yet
         lead = self.norm.lead(folded)
         polarity, rest = lead
-        if polarity and move.kind == "action" and not self._asks_yes_or_no(move):
+        if polarity and move.kind == "action" and not asks_yes_or_no(move):
             polarity = None  # "What happened?" - "yes i did the reset" says no outcome; the words decide
         offered = [o for o, _ in options]
         measured = [o for o in options_in_range(text, self.phrases.ranges(move.id), self.phrases) if o in offered]
@@ -338,8 +262,10 @@ class AnswerReader(AnswerClassifier):
         if polarity is None and not said_negated and not failure_words and self.norm.is_doing(folded):
             return Reading(waiting=True)  # "ok unplugging now": the outcome is still to come
         # "yes i updated it": the yes says the step was done; "yes the phone charger did it" says it worked
-        echo_allowed = polarity is None or (polarity == "yes" and move.kind == "action" and self._reports_done(rest))
-        if echo_allowed and not said_negated and not failure_words and self._echoes_the_step(move, said):
+        echo_allowed = polarity is None or (
+            polarity == "yes" and move.kind == "action" and self.echo.reports_done(rest)
+        )
+        if echo_allowed and not said_negated and not failure_words and self.echo.echoes_the_step(move, said):
             # "my phone is on 5ghz i think", "ok unplugged it" repeat the step's own words; no outcome yet: a
             # step being done gets time, a question is asked again
             return Reading(waiting=move.kind == "action")
@@ -430,11 +356,6 @@ class AnswerReader(AnswerClassifier):
                 return Reading(score=reading.score)
             return Reading(between=(reading.option, other), score=reading.score)
         return reading
-
-
-# "When you unplug it, does it come back?" asks yes or no: "when" opens a condition there
-_YES_NO_WORDS = frozenset({"yes", "yeah", "yep", "yup", "ya", "no", "nope", "nah"})
-_OPEN_QUESTION_WORDS = frozenset({"what", "which", "how", "where", "who", "why"})
 
 
 def _score(scored: Sequence[Tuple[float, str]], option: str) -> float:
