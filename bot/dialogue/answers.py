@@ -6,6 +6,10 @@ polarity is out of the running, and a phrase only matches a reply of the same ne
 what is left, the reply is compared with each option's label and its written paraphrases
 (data/knowledge/answer_phrases.yml) by the all-MiniLM-L6-v2 sentence embedding and by word
 overlap. When two options stay close the caller asks which one; when none fits, it asks again.
+
+The reader's parts: reply_normaliser (the reply's form), word_matching (negation, stems, overlap),
+phrase_book (the options' phrases and vectors), answer_classifier (the per-move classifier) and
+step_echo (a reply that names the step, not its outcome).
 """
 
 from __future__ import annotations
@@ -77,7 +81,7 @@ NOT_ANSWER = 0.6
 _ACKNOWLEDGED = frozenset("okay ok alright allright hmm hm hmmm um umm uh k kk".split())
 # a reply that opens on what the customer is doing ("checking now"); "working now" says it works
 _ONGOING = re.compile(r"^(?!(?:working|nothing|something|anything|everything)\b)[a-z]{3,}ing\b")
-# of those, the ones that are an answer of their own where no option is a plain "no" ("nothing" detected)
+# no-words that are an answer of their own where no option is a plain "no" ("nothing" detected)
 _NONE_AT_ALL = frozenset({"nothing", "zero", "nada", "nobody", "none", "neither"})
 # what may follow a bare "yes"/"no" without saying anything more
 _BARE_FILLERS = frozenset("please thanks thank you thx mate sir it is does did i do".split())
