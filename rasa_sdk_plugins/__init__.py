@@ -51,7 +51,8 @@ def warm_answer_reader() -> None:
     """Typed replies are read against every question's phrases and classifier: build them once, in the
     background, instead of on a customer's first reply to each question."""
     try:
-        from bot.dialogue.answers import default_reader, encoder_fingerprint
+        from bot.dialogue.answer_classifier import encoder_fingerprint
+        from bot.dialogue.answers import default_reader
         from bot.knowledge import load_knowledge
 
         default_reader().warm(load_knowledge().moves, cache=VECTORS_FILE, fingerprint=encoder_fingerprint())
