@@ -1,7 +1,6 @@
 """One customer message in, replies out: the conversation around the diagnostic engine.
 
-The whole conversation state is one JSON-able dict, stored by the caller (a Rasa slot), so a
-conversation resumes after a restart or days later.
+The conversation's state, stored between messages, is bot.dialogue.conversation's.
 """
 
 from __future__ import annotations
@@ -11,12 +10,12 @@ import json
 import logging
 import re
 import uuid
-from dataclasses import asdict, dataclass, field, replace
-from enum import Enum
+from dataclasses import replace
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from bot.dialogue import render
 from bot.dialogue.answers import AnswerReader, Reading, default_reader
+from bot.dialogue.conversation import Conversation, Phase, state_of
 from bot.dialogue.messages import (
     ASK_ENTITY,
     QUESTION_COMMANDS,
@@ -62,7 +61,6 @@ CANCEL_WORDS = {"cancel", "cancel handoff", "cancel the handoff", "back to the b
 # (an agent's message, a claim, a hand-back, ...); it is no customer message.
 HANDOFF_EVENT = "handoff_event"
 
-CONVERSATION_VERSION = 1
 # Below this the intent is confirmed with "Did you mean ...?" (tuned on our own data split, not the eval set).
 SYMPTOM_CONFIDENCE = 0.55
 # A second symptom this confident, in the same message, is queued as a second problem.
@@ -119,73 +117,9 @@ CLEAR_COMMAND = 0.8
 WORDS_BEAT_ENTITY = 1.05
 
 
-def _state_of(conv: Conversation) -> DiagnosisState:
-    """The diagnosis of a conversation in a phase that has one."""
-    if conv.engine is None:
-        raise ValueError("this conversation has no diagnosis")
-    return DiagnosisState.from_dict(conv.engine)
-
-
 # why a ticket was opened, as the agent reads it
 ASKED_FOR_PERSON = "customer asked for a person"
 ACCEPTED_ESCALATION = "the diagnosis ended in a hand-off and the customer accepted it"
-
-
-class Phase(str, Enum):
-    """Where the conversation is: what the next message is read against."""
-
-    IDLE = "idle"  # no problem yet
-    CLARIFY = "clarify"  # "did you mean...?" or "what is the camera doing?"
-    DIAGNOSING = "diagnosing"  # a question or step of the diagnosis is open
-    FINISHED = "finished"  # an ending was given; an offer may be open
-    RESUME_OFFER = "resume_offer"  # a returning customer: continue or start over?
-    HANDOFF = "handoff"  # with our support team
-
-
-@dataclass
-class Conversation:
-    phase: Phase = Phase.IDLE
-    engine: Optional[Dict[str, Any]] = None
-    queue: List[str] = field(default_factory=list)  # further symptoms to look at afterwards
-    candidates: List[str] = field(default_factory=list)
-    misunderstood: int = 0
-    context: Dict[str, Any] = field(default_factory=dict)
-    handoff: Optional[Dict[str, Any]] = None
-    recorded: bool = False  # the outcome of the current diagnosis went to the report
-    offer: Optional[str] = None  # the yes/no question that ended the last reply: "handoff" | "symptom:<id>"
-    same_ask: List[Any] = field(default_factory=list)  # [move id, times asked in a row without an answer]
-    noted: List[str] = field(default_factory=list)  # symptoms named mid-diagnosis and already acknowledged
-    # the buttons last shown: {"salt": this conversation's token secret, "key": _question_key then,
-    # "options": their option values, "n": the question instance, "diagnosis": _diagnosis_key then}
-    asked: Optional[Dict[str, Any]] = None
-    sender: str = ""  # whose conversation: the tickets and the report are filed under it
-    version: int = CONVERSATION_VERSION
-
-    @classmethod
-    def from_dict(cls, data: Optional[Dict[str, Any]]) -> "Conversation":
-        if not isinstance(data, dict) or data.get("version") != CONVERSATION_VERSION:
-            return cls()
-        known = set(cls.__dataclass_fields__)
-        fields = {k: v for k, v in data.items() if k in known}
-        context = fields.get("context")
-        if isinstance(context, dict) and "_sender" in context:
-            # stored before the sender had a field of its own
-            context = dict(context)
-            old_sender = str(context.pop("_sender") or "")
-            fields["sender"] = fields.get("sender") or old_sender
-            fields["context"] = context
-        try:
-            return cls(**fields)
-        except ValueError:
-            return cls()  # a phase this version does not know: start afresh rather than guess
-
-    def __post_init__(self) -> None:
-        self.phase = Phase(self.phase)  # "diagnosing" as stored in the slot, or given by a caller
-
-    def to_dict(self) -> Dict[str, Any]:
-        data = asdict(self)
-        data["phase"] = self.phase.value  # plain JSON in the tracker slot
-        return data
 
 
 def _the_question(prompt: str, longest: int = 80) -> str:
@@ -361,7 +295,7 @@ class Controller:
                 return answered
         if conv.phase == Phase.FINISHED and conv.engine and msg.choice() is None and not is_payload(msg.text):
             # the case ended on an answer the customer now gives differently: the diagnosis reopens there
-            reopened = self._correction(conv, _state_of(conv), msg, ended=True)
+            reopened = self._correction(conv, state_of(conv), msg, ended=True)
             if reopened is not None:
                 return reopened
             conv.offer = offer
@@ -418,7 +352,7 @@ class Controller:
         return replies
 
     def _resume_offer(self, conv: Conversation, opener: str = "") -> Reply:
-        state = _state_of(conv)
+        state = state_of(conv)
         problem = ", ".join(self.k.symptom(s).says for s in state.symptoms) or "your camera"
         return Reply(
             text=f"{opener}Last time we were working on: {problem}. Shall we continue where we left off?",
@@ -484,7 +418,7 @@ class Controller:
         """A stale or foreign button changes nothing: say so and show what is open now."""
         note = Reply(text="That button belongs to an earlier question. Here is where we are now:")
         if conv.phase == Phase.DIAGNOSING and conv.engine:
-            state = _state_of(conv)
+            state = state_of(conv)
             step = self.engine.current_step(state)  # what is open, not a new plan
             conv.engine = state.to_dict()
             if isinstance(step, Ask):
@@ -506,7 +440,7 @@ class Controller:
                 ),
             ]
         if conv.phase == Phase.FINISHED and conv.engine:
-            state = _state_of(conv)
+            state = state_of(conv)
             problem = ", ".join(self.k.symptom(s).says for s in state.symptoms) or "your camera"
             done = Reply(text=f"We have finished looking at: {problem}.")
             if conv.offer == "handoff":
@@ -747,7 +681,7 @@ class Controller:
         choice = msg.choice()
         if choice == ("meta", "resume") or msg.intent == "affirm":
             conv.phase = Phase.DIAGNOSING
-            return self._next(conv, _state_of(conv))
+            return self._next(conv, state_of(conv))
         if msg.intent == "deny":
             return self._restart(conv)
         if msg.intent in self.symptom_ids and msg.confidence >= SYMPTOM_CONFIDENCE:
@@ -758,13 +692,13 @@ class Controller:
             index = ordinal_from_text(msg.text, 2)
             if index == 0:
                 conv.phase = Phase.DIAGNOSING
-                return self._next(conv, _state_of(conv))
+                return self._next(conv, state_of(conv))
             if index == 1:
                 return self._restart(conv)
         return []  # the welcome-back offer (sent at session start) still stands
 
     def _in_diagnosis(self, conv: Conversation, msg: Incoming) -> List[Reply]:
-        state = _state_of(conv)
+        state = state_of(conv)
         payload = is_payload(msg.text)  # its words are no answer: "no_card_works" says neither no nor works
         replies = [] if payload else self._false_fix_replies(msg, state.symptoms)
         step = self.engine.current_step(state)
@@ -1238,7 +1172,7 @@ class Controller:
             return [Reply.fixed("anything_else")]
         if choice and choice[0] == "meta" and choice[1] == "resume" and conv.engine:
             conv.phase = Phase.DIAGNOSING
-            return self._next(conv, _state_of(conv))
+            return self._next(conv, state_of(conv))
         return [Reply.fixed("ask_problem")]
 
     def _out_of_scope(self, conv: Conversation, subject: Optional[str] = None) -> List[Reply]:
@@ -1256,7 +1190,7 @@ class Controller:
         return [Reply.fixed("restarted")]
 
     def _handoff(self, conv: Conversation, reason: str, msg: Incoming) -> List[Reply]:
-        state = _state_of(conv) if conv.engine else DiagnosisState()
+        state = state_of(conv) if conv.engine else DiagnosisState()
         summary = case_summary(
             self.engine, state, {k: v for k, v in conv.context.items() if not k.startswith("_")}, reason
         )
@@ -1457,7 +1391,7 @@ class Controller:
         resume = (conv.handoff or {}).get("resume_phase", Phase.IDLE)
         conv.handoff = None
         if resume in (Phase.DIAGNOSING, Phase.FINISHED) and conv.engine:
-            state = _state_of(conv)
+            state = state_of(conv)
             problem = ", ".join(self.k.symptom(s).says for s in state.symptoms) or "your camera"
             if resume == Phase.DIAGNOSING and not state.finished:
                 conv.phase = Phase.DIAGNOSING
@@ -1495,7 +1429,7 @@ class Controller:
             or conv.recorded
         ):
             return
-        state = _state_of(conv)
+        state = state_of(conv)
         try:
             self.tickets.record_outcome(conv.sender or "unknown", "abandoned", step=state.pending)
         except Exception:

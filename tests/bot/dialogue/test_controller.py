@@ -5,7 +5,8 @@ import json
 import pytest
 
 from bot.dialogue import render
-from bot.dialogue.controller import Controller, Conversation
+from bot.dialogue.controller import Controller
+from bot.dialogue.conversation import Conversation
 from bot.dialogue.messages import Incoming, choice_payload
 from bot.engine import DiagnosisState
 from bot.handoff.summary import CaseSummary
@@ -1244,7 +1245,7 @@ def test_an_english_message_with_a_foreign_model_word_is_read_as_english(control
 
 
 def test_the_phase_is_plain_text_in_the_slot_and_an_unknown_one_starts_afresh():
-    from bot.dialogue.controller import Phase
+    from bot.dialogue.conversation import Phase
 
     conv = Conversation(phase="diagnosing")
     assert conv.phase is Phase.DIAGNOSING

@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from bot.dialogue.controller import ASKED_FOR_PERSON, Controller, Conversation
+from bot.dialogue.controller import ASKED_FOR_PERSON, Controller
+from bot.dialogue.conversation import Conversation
 from bot.dialogue.messages import Incoming, choice_payload
 from bot.engine import DiagnosisState
 
