@@ -39,8 +39,9 @@ class Conversation:
     offer: Optional[str] = None  # the yes/no question that ended the last reply: "handoff" | "symptom:<id>"
     same_ask: List[Any] = field(default_factory=list)  # [move id, times asked in a row without an answer]
     noted: List[str] = field(default_factory=list)  # symptoms named mid-diagnosis and already acknowledged
-    # the buttons last shown: {"salt": this conversation's token secret, "key": _question_key then,
-    # "options": their option values, "n": the question instance, "diagnosis": _diagnosis_key then}
+    # the buttons last shown (bot.dialogue.question_tokens): {"salt": this conversation's token secret,
+    # "key": _question_key then, "options": their option values, "n": the question instance,
+    # "diagnosis": _diagnosis_key then}
     asked: Optional[Dict[str, Any]] = None
     sender: str = ""  # whose conversation: the tickets and the report are filed under it
     version: int = CONVERSATION_VERSION
