@@ -15,7 +15,6 @@ from bot.dialogue import render
 from bot.dialogue.answers import AnswerReader, Reading, default_reader
 from bot.dialogue.conversation import Conversation, Phase, state_of
 from bot.dialogue.messages import (
-    ASK_ENTITY,
     Incoming,
     Reply,
     choice_payload,
@@ -23,6 +22,10 @@ from bot.dialogue.messages import (
     unique_entities,
 )
 from bot.dialogue.question_tokens import is_stale, stamp
+from bot.dialogue.reply_reading import ReplyReading
+from bot.dialogue.rereading import as_first_message, only_what_was_said, reinterpret, top_intent
+from bot.dialogue.symptom_reading import SymptomReading
+from bot.dialogue.thresholds import CLARIFY_FLOOR, CLEAR_ANSWER, COMMAND_CONFIDENCE, SYMPTOM_CONFIDENCE
 from bot.dialogue.understanding import (
     asks_how,
     asks_to_go_back,
@@ -38,18 +41,14 @@ from bot.dialogue.understanding import (
     normalise,
     ordinal_from_text,
     post_fix_verdict,
-    reports_working,
-    symptoms_in,
     yes_or_no,
 )
 from bot.engine import FIXED, Ask, DiagnosisEngine, DiagnosisState, Finished, InvalidAnswer, Verify
-from bot.engine.conditions import holds
 from bot.engine.outcome import EscalationOutcome, Outcome
-from bot.engine.state import ASSUMED
 from bot.handoff.gateway import TicketDesk
 from bot.handoff.live import handoff_queued_text
 from bot.handoff.summary import case_summary
-from bot.language.context import lacked_steps, lacks_means
+from bot.language.context import lacked_steps
 from bot.language.scope import load_scope
 
 logger = logging.getLogger(__name__)
@@ -58,12 +57,8 @@ CANCEL_WORDS = {"cancel", "cancel handoff", "cancel the handoff", "back to the b
 # (an agent's message, a claim, a hand-back, ...); it is no customer message.
 HANDOFF_EVENT = "handoff_event"
 
-# Below this the intent is confirmed with "Did you mean ...?" (tuned on our own data split, not the eval set).
-SYMPTOM_CONFIDENCE = 0.55
 # A second symptom this confident, in the same message, is queued as a second problem.
 SECOND_SYMPTOM = 0.2
-# Below this a symptom is not even offered as "Did you mean ...?".
-CLARIFY_FLOOR = 0.2
 # While a complaint is being made out, an earlier reading this strong is the context: a later guess of
 # another complaint, in no word of its own, is asked about beside it rather than taken.
 EARLIER_LEAD = 0.4
@@ -76,12 +71,6 @@ MISUNDERSTOOD_LIMIT = 3
 # A typed request for a person below this is offered a person rather than handed over: a ticket
 # costs an agent's time, and a guess of the language model is no request.
 HANDOFF_CONFIDENCE = 0.5
-# Typed "skip" / "go back" change the diagnosis, so they must be clear.
-COMMAND_CONFIDENCE = 0.6
-# A message mistaken for "choose" is re-read from the other intents only when one of them is this clear.
-REINTERPRET_CONFIDENCE = 0.6
-# ... and had at least this much of the model's own confidence before
-LEFTOVER_FLOOR = 0.1
 # Messages about the camera that name no fault: asked "what is it doing?", never "outside what I can diagnose".
 DETAIL_INTENTS = ("vague_problem", "inform")
 COMMON_SHOWN = 5
@@ -94,9 +83,6 @@ OUT_OF_SCOPE_CONFIDENT = 0.6
 # Greetings and goodbyes: read as such only when the model is clear about it while a problem is
 # being made out ("cool to the touch" read as goodbye at 0.6 ended the conversation).
 SMALL_TALK = ("greet", "thank", "goodbye", "bot_challenge")
-# Intents that answer the bot; a first message that reads as one is read again without them.
-ANSWER_INTENTS = ("affirm", "deny", "not_sure", "skip", "go_back", "how_to", "start_over")
-CLEAR_ANSWER = 0.85
 COMMAND_INTENTS = ("skip", "go_back", "how_to", "not_sure", "start_over", "human_handoff")
 CONTEXT_ENTITIES = ("camera_model", "duration", "wifi_band")
 # A typed reply read this surely as an option beats any command the intent guesses
@@ -110,8 +96,6 @@ SAME_ASK_LIMIT = 3
 # A reply that opens with yes/no answers the question unless the command guessed is this clear
 # ("no, my laptop drops too" is an answer; "no, I can't check right now" a skip).
 CLEAR_COMMAND = 0.8
-# A reply that names an option's own words (a full phrase match) beats a number read from it.
-WORDS_BEAT_ENTITY = 1.05
 
 
 # why a ticket was opened, as the agent reads it
@@ -133,24 +117,6 @@ def _capital(text: str) -> str:
 def _short(text: str, width: int = 60) -> str:
     text = " ".join((text or "").split())
     return text if len(text) <= width else text[: width - 1] + "\u2026"
-
-
-# words around a number that add nothing to it ("about 18 months i think", "had it since 2019")
-_HEDGES = frozenset(
-    """about around roughly approx approximately like maybe probably perhaps i think guess its it's it is
-    had have has got bought been now old ago the camera cam for since in so yeah well um uh ok okay just
-    almost nearly""".split()
-)
-
-
-def _all_it_says(text: str, entity: Dict[str, Any]) -> bool:
-    """The reply is the entity and hedges around it: nothing left for the words to weigh against it."""
-    said, lower = str(entity.get("text") or ""), (text or "").lower()
-    at = lower.find(said.lower()) if said else -1
-    if at < 0:
-        return False
-    rest = lower[:at] + " " + lower[at + len(said) :]
-    return all(w in _HEDGES for w in re.findall(r"[a-z0-9']+", rest))
 
 
 def _latest_user_at(events: Iterable[Dict[str, Any]]) -> Optional[float]:
@@ -175,14 +141,9 @@ class Controller:
         self.scope = load_scope()
         self._message: Optional[Incoming] = None
         self.k = self.engine.k
-        self.symptom_ids = [s.id for s in self.k.symptoms]
-
-    def _lacks_means(self, msg: Incoming) -> bool:
-        """The reply says the customer has not got what the step needs, and is no clear command for
-        something else (a person, going back, a how-to)."""
-        if msg.intent in ("human_handoff", "go_back", "start_over", "how_to") and msg.confidence >= COMMAND_CONFIDENCE:
-            return False
-        return lacks_means(msg.text)
+        self.symptoms = SymptomReading(self.engine, self.scope)
+        self.symptom_ids = self.symptoms.ids
+        self.reply_reading = ReplyReading(self.engine, self.reader)
 
     # -- entry points --------------------------------------------------------------------
     def handle(self, conv: Conversation, msg: Incoming) -> List[Reply]:
@@ -212,12 +173,7 @@ class Controller:
         return news + self._turn(conv, msg)
 
     def _turn(self, conv: Conversation, msg: Incoming) -> List[Reply]:
-        if is_payload(msg.text):
-            # a typed payload's entities are no statement of the customer's; a button carries only these
-            msg = replace(msg, entities=tuple(e for e in msg.entities if e.get("entity") in ("option", ASK_ENTITY)))
-        elif looks_like_noise(msg.text):
-            # the language model gives noise an intent too ("aaaa..." reads as asking for a person)
-            msg = replace(msg, intent="nlu_fallback", confidence=0.0, ranking=(), entities=())
+        msg = only_what_was_said(msg)
         self._remember_context(conv, msg)
         if not (msg.text or "").strip():
             return [Reply.fixed("empty")]  # an empty message must not count as an answer
@@ -227,9 +183,9 @@ class Controller:
             # the language model would guess at it ("mi cámara no funciona" read as "not sure"); any
             # open question or offer stays open for the answer in English
             return [Reply.fixed("english_only", [("Talk to a person", "/human_handoff")])]
-        msg = self._reinterpret(msg)
+        msg = reinterpret(msg)
         if conv.phase == Phase.IDLE and not conv.offer:
-            msg = self._as_first_message(msg)
+            msg = as_first_message(msg)
         if conv.phase == Phase.HANDOFF:
             return self._during_handoff(conv, msg)
         offer, conv.offer = conv.offer, None
@@ -371,7 +327,7 @@ class Controller:
         if not is_payload(msg.text) and looks_like_noise(msg.text):
             conv.misunderstood += 1
             return [Reply.fixed("unreadable")]  # "asdfghjkl" is no question outside what we diagnose
-        found = self._symptoms(msg)
+        found = self.symptoms.ranked(msg)
         replies = self._false_fix_replies(msg, [s for s, _ in found[:1]])
         subject = None if is_payload(msg.text) else self.scope.not_a_camera_fault(msg.text)
         earlier = conv.context.pop("_other_brand", None)
@@ -408,10 +364,10 @@ class Controller:
                 kind = self.k.symptom(found[0][0]).kind
                 more += [
                     s
-                    for s in self._named(msg)
+                    for s in self.symptoms.named(msg)
                     if s != found[0][0] and s not in more and (kind is None or self.k.symptom(s).kind != kind)
                 ]
-            more = [s for s in more if not self._contradicted(s, msg)]
+            more = [s for s in more if not self.symptoms.contradicted(s, msg)]
             return replies + self._start(conv, [found[0][0]] + more, msg)
         two = [s for s, c in found[:2] if c >= SPLIT_SYMPTOM]
         if len(two) == 2 and found[0][1] + found[1][1] >= SYMPTOM_CONFIDENCE + 0.15 and joins_clauses(msg.text):
@@ -419,8 +375,8 @@ class Controller:
         if msg.intent == "choose":
             return replies + self._stray_choice(conv, msg)
         static = {"greet": "greet", "thank": "thank", "goodbye": "goodbye", "bot_challenge": "iamabot"}
-        top = self._top_intent(msg)
-        candidates = [s for s, c in found[:2] if c >= CLARIFY_FLOOR and not self._contradicted(s, msg)]
+        top = top_intent(msg)
+        candidates = [s for s, c in found[:2] if c >= CLARIFY_FLOOR and not self.symptoms.contradicted(s, msg)]
         if top in DETAIL_INTENTS:
             # "camera not working", "it's a KC105, had it a year": a camera, no fault yet (the likeliest
             # symptoms come first among the buttons)
@@ -466,7 +422,7 @@ class Controller:
         conv.context["_ranking"] = said
         self._keep_entities(conv, msg)
         likely = [s for s, c in sorted(said.items(), key=lambda x: -x[1]) if c >= CLARIFY_FLOOR][:2]
-        shown = list(dict.fromkeys(likely + self.common_symptoms))[:COMMON_SHOWN]
+        shown = list(dict.fromkeys(likely + self.symptoms.common))[:COMMON_SHOWN]
         conv.phase, conv.candidates = Phase.CLARIFY, shown
         buttons = [(_capital(self.k.symptom(s).says), choice_payload("symptom", s)) for s in shown]
         buttons.append(("Something else", choice_payload("symptom", "none")))
@@ -498,7 +454,7 @@ class Controller:
             return [Reply.fixed("describe_again")]
         if msg.intent == "affirm" and len(conv.candidates) == 1:
             return self._start(conv, conv.candidates, msg)
-        if len(conv.candidates) == 1 and self._describes(conv.candidates[0], msg):
+        if len(conv.candidates) == 1 and self.symptoms.describes(conv.candidates[0], msg):
             return self._start(conv, conv.candidates, msg)
         if choice is None and not is_payload(msg.text):
             # "the first one i guess": the buttons here are problems, so a position is read whatever the intent
@@ -517,13 +473,13 @@ class Controller:
     def _with_what_was_said(self, conv: Conversation, msg: Incoming) -> Optional[List[Reply]]:
         """A typed reply to a clarifying question, read together with the message before it: "it's a
         KC105, had it a year" adds details, and a weak hint now and one before can settle it."""
-        found = dict(self._symptoms(msg))
+        found = dict(self.symptoms.ranked(msg))
         before = conv.context.get("_ranking") or {s: CLARIFY_FLOOR for s in conv.candidates}
         if found and max(found.values()) >= SYMPTOM_CONFIDENCE and msg.intent != "nlu_fallback":
             now = max(found, key=lambda s: found[s])
             lead = str(max(before, key=lambda s: before[s], default=""))
             switched = bool(lead) and before[lead] >= EARLIER_LEAD and before.get(now, 0.0) < CLARIFY_FLOOR
-            if switched and now not in self._named(msg) and not self._contradicted(lead, msg):
+            if switched and now not in self.symptoms.named(msg) and not self.symptoms.contradicted(lead, msg):
                 # "sd card gone after 2 days", then "pins look ok, blew in it, still not seen" read as live view
                 # at 0.89: a guess that leaves the complaint the customer started with, in no word of its own,
                 # is asked about beside it
@@ -532,21 +488,21 @@ class Controller:
             return None  # a clear complaint stands on its own
         together = {s: found.get(s, 0.0) + before.get(s, 0.0) for s in set(found) | set(before)}
         best = max(together.items(), key=lambda x: x[1], default=(None, 0.0))
-        top = self._top_intent(msg)
+        top = top_intent(msg)
         if best[0] is not None and best[1] >= SYMPTOM_CONFIDENCE and found.get(best[0], 0.0) >= CLARIFY_FLOOR:
             return self._start(conv, [best[0]], msg)
-        named = self._named(msg) if not is_payload(msg.text) else []
+        named = self.symptoms.named(msg) if not is_payload(msg.text) else []
         if len(named) == 1 and found.get(named[0], 0.0) < SYMPTOM_CONFIDENCE:
             # "the app says it's offline, but the light is solid green": the words name one complaint that
             # the language model could not settle; ask about that one, with its words
             self._keep_entities(conv, msg)
             return self._clarify(conv, named)
-        shown = self._shown_by(msg)
+        shown = self.symptoms.shown_by(msg)
         if len(shown) == 1 and found.get(shown[0], 0.0) < SYMPTOM_CONFIDENCE:
             # "camera offline", then "its blinking green": the light is what one complaint is defined by
             self._keep_entities(conv, msg)
             return self._clarify(conv, shown)
-        described = [s for s in conv.candidates if s in self.symptom_ids and self._describes(s, msg)]
+        described = [s for s in conv.candidates if s in self.symptom_ids and self.symptoms.describes(s, msg)]
         if len(described) == 1 and len(conv.candidates) > 1 and found.get(described[0], 0.0) < SYMPTOM_CONFIDENCE:
             # "clips arent saving", then "to the sd card": where the clips go is asked of one complaint only
             self._keep_entities(conv, msg)
@@ -560,7 +516,7 @@ class Controller:
             leading = [
                 s
                 for s, c in sorted(read.items(), key=lambda x: -x[1])
-                if c >= CLARIFY_FLOOR and not self._contradicted(s, msg)
+                if c >= CLARIFY_FLOOR and not self.symptoms.contradicted(s, msg)
             ]
             if len(leading) == 1 and list(conv.candidates) != leading:
                 self._keep_entities(conv, msg)
@@ -599,7 +555,7 @@ class Controller:
         if choice and choice[0] == "verify" and isinstance(step, Verify):
             return replies + self._verified(conv, state, choice[1] == "yes")
         verdict = post_fix_verdict(msg.text, msg.intent) if isinstance(step, Verify) and not payload else None
-        if verdict and self._about_another_question(msg) and not checks_said_passed(msg.text):
+        if verdict and self.reply_reading.about_another_question(msg) and not checks_said_passed(msg.text):
             verdict = None  # "yes 3 other cams are fine" answers an earlier question, not the checks
         if isinstance(step, Verify) and verdict != "deny" and not payload and checks_pending(msg.text):
             # "live view works, havent done the hour one yet": no verdict until every check has run
@@ -620,9 +576,9 @@ class Controller:
             msg = replace(msg, intent="nlu_fallback")  # "yep back to normal" takes nothing back
         if msg.intent == "start_over" and not payload and not asks_to_start_over(msg.text):
             msg = replace(msg, intent="nlu_fallback")  # "perfect, like new" drops nothing
-        reading = self._reading(step, msg) if readable and isinstance(step, Ask) else Reading()
+        reading = self.reply_reading.read(step, msg) if readable and isinstance(step, Ask) else Reading()
         opened = reading.polarity is not None or reading.option is not None  # "What happened?" drops the yes/no
-        if opened and isinstance(step, Ask) and self._yes_no_opens_a_fact(step, msg):
+        if opened and isinstance(step, Ask) and self.reply_reading.yes_no_opens_a_fact(step, msg):
             reading = Reading()  # "no, never reset it" while the power cycle is asked: noted, asked again
         opened_with_yes_no = reading.polarity is not None and msg.confidence < CLEAR_COMMAND
         weak = reading.option is not None and reading.score < FACT_BEATS_WEAK
@@ -630,9 +586,9 @@ class Controller:
             isinstance(step, Ask)
             and reading.option is not None
             and reading.score < SURE_ANSWER
-            and self._stated_mostly(msg, step)
+            and self.reply_reading.stated_mostly(msg, step)
         )
-        news = self._news(state, msg) if isinstance(step, Ask) and msg.entities else []
+        news = self.reply_reading.news(state, msg) if isinstance(step, Ask) and msg.entities else []
         if (weak or outweighed or (reading.option is None and reading.between)) and isinstance(step, Ask):
             other = [m for m in news if m != step.move.id]
             if other and reading.polarity is None:
@@ -640,7 +596,12 @@ class Controller:
                 # it last year, fine for a while then broke" tells the reset's history, not "which one?" here
                 reading = Reading()
         unsure_fix = reading.option == FIXED and reading.score < SURE_ANSWER
-        if (weak or unsure_fix) and isinstance(step, Ask) and step.is_action and self._lacks_means(msg):
+        if (
+            (weak or unsure_fix)
+            and isinstance(step, Ask)
+            and step.is_action
+            and self.reply_reading.says_means_lacking(msg)
+        ):
             # "dont have a spare charger", "the needle is too thick" say why the step can't be done, not how it went
             reading = Reading()
         if isinstance(step, Ask) and readable and reading.option is None and not reading.between:
@@ -663,7 +624,11 @@ class Controller:
                 return replies + [Reply.fixed("set_aside_ahead")] + self._again(conv, state, count=False)
         # only a step to do needs means; "no spare charger" to a question about the past answers nothing
         lacks = (
-            isinstance(step, Ask) and step.is_action and readable and reading.option is None and self._lacks_means(msg)
+            isinstance(step, Ask)
+            and step.is_action
+            and readable
+            and reading.option is None
+            and self.reply_reading.says_means_lacking(msg)
         )
         if lacks:
             msg = replace(msg, intent="skip", confidence=1.0)  # "no spare charger sorry": said, not guessed
@@ -721,13 +686,13 @@ class Controller:
             return replies + self._which_one(conv, state, step, reading.between)
         new = [
             s
-            for s, c in self._symptoms(msg)
+            for s, c in self.symptoms.ranked(msg)
             if c >= SYMPTOM_CONFIDENCE and s not in state.symptoms and s not in conv.noted
         ]
         if self.engine.report_hazards(state, msg.entities):
             conv.misunderstood = 0
             return replies + self._next(conv, state, repeat_note=False)
-        if new and msg.intent in self.symptom_ids and self._plausibly_a_complaint(msg, new[0]):
+        if new and msg.intent in self.symptom_ids and self.symptoms.plausibly_a_complaint(msg, new[0]):
             return replies + self._new_symptom(conv, state, new[0])
         if isinstance(step, Ask) and news and not payload:
             earlier = {m.id: state.evidence_answer(m.id) for m, _, _ in self.engine.entity_answers(msg.entities)}
@@ -800,7 +765,7 @@ class Controller:
             if option is None or given is None or option not in dict(previous.options):
                 return None
         else:
-            reading = self._reading(
+            reading = self.reply_reading.read(
                 previous, replace(msg, text=rest or msg.text, intent="inform", confidence=0.0, ranking=())
             )
             if reading.option is None or (reading.polarity is None and reading.score < FACT_BEATS_WEAK):
@@ -815,36 +780,6 @@ class Controller:
         label = self._button_label(previous, option) or option
         changed = Reply(text=f"Got it, I've changed your answer to \u201c{label}\u201d.")
         return [changed] + self._answer(conv, state, previous, option, said=msg.text, entities=msg.entities)
-
-    def _news(self, state: DiagnosisState, msg: Incoming) -> List[str]:
-        """The moves the message's statements answer otherwise than the record, or that have no answer yet.
-        A statement that repeats an answer on record tells nothing new: "the rest are fine" while the
-        other cameras are asked is about those cameras, not a second "yes" to the other devices."""
-        found = []
-        for move, option, _ in self.engine.entity_answers(msg.entities):
-            seen = state.current(move.id)
-            repeated = seen is not None and seen.source != ASSUMED and seen.option == option
-            if move.kind == "question" and option is not None and repeated:
-                continue  # an answer only assumed from the symptom is news when said
-            found.append(move.id)
-        return list(dict.fromkeys(found))
-
-    def _yes_no_opens_a_fact(self, step: Ask, msg: Incoming) -> bool:
-        """The reply's yes or no opens a statement that answers another question ("no, never reset it
-        before", "yeah its blinking green"), not the open one."""
-        folded = self.reader.norm.fold(msg.text)
-        polarity, rest = self.reader.norm.lead(folded)
-        if polarity is None:
-            return False
-        for move, _, ent in self.engine.entity_answers(msg.entities):
-            if not isinstance(ent.get("value"), dict):
-                continue  # a number is detail of the answer ("yep 5V and it's a 3 amp one"), not a statement
-            said = self.reader.norm.fold(str(ent.get("text") or ""))
-            at = rest.find(said) if said else -1
-            # the statement starts the rest, or follows a few words of its own ("its", "the light is")
-            if move.id != step.move.id and at >= 0 and len(rest[:at].split()) <= 3:
-                return True
-        return False
 
     def _note_facts(self, state: DiagnosisState, step: Ask, msg: Incoming) -> Optional[Reply]:
         """A reply that answers another question, not the open one ("solid green" while the power cycle
@@ -946,36 +881,6 @@ class Controller:
     @staticmethod
     def _button_label(step: Ask, option: str) -> Optional[str]:
         return next((label for o, label in step.options if o == option), None)
-
-    def _reading(self, step: Ask, msg: Incoming) -> Reading:
-        """What a typed reply answers: a number or position, a fact the entities carry, or the words."""
-        if msg.intent == "choose" and msg.choice() is None:
-            index = ordinal_from_text(msg.text, len(step.options))
-            if index is not None:
-                return Reading(option=step.options[index][0], score=1.0)
-        for ent in msg.entities:
-            fact = ent.get("value") if ent.get("entity") == "fact" else None
-            if isinstance(fact, dict) and fact.get("move") == step.move.id and fact.get("option"):
-                if fact["option"] in dict(step.options):
-                    return Reading(option=fact["option"], score=1.0)  # "all my other devices are fine"
-        words = self.reader.read(step.move, step.options, msg.text, msg.intent)
-        rule = step.move.from_entity
-        found = None
-        if rule is not None:
-            for ent in msg.entities:
-                option = (
-                    self.engine.option_from_entity(rule, ent, asked=True) if ent.get("entity") == rule.entity else None
-                )
-                if option is not None:
-                    found = (option, ent)
-                    break
-        if found is not None and _all_it_says(msg.text, found[1]):
-            return Reading(option=found[0], score=1.0)  # "year and a half": the number is the answer
-        if words.option is not None and words.score >= WORDS_BEAT_ENTITY:
-            return words  # "over a year" says more than the year it contains
-        if found is not None:
-            return Reading(option=found[0], score=1.0)
-        return words
 
     def _which_one(self, conv: Conversation, state: DiagnosisState, step: Ask, between: Tuple[str, ...]) -> List[Reply]:
         """Two (or more) options stay close: name them and let the customer pick."""
@@ -1326,131 +1231,6 @@ class Controller:
             self.tickets.record_outcome(conv.sender or "unknown", "abandoned", step=state.pending)
         except Exception:
             logger.exception("could not record the abandoned conversation")
-
-    @staticmethod
-    def _reinterpret(msg: Incoming) -> Incoming:
-        """A typed `choose` is only a pick when the text is a short number or ordinal
-        ("2", "the first one"); otherwise read the message by the rest of the ranking."""
-        if msg.intent != "choose" or msg.choice() is not None:
-            return msg
-        words = normalise(msg.text).split()
-        if len(words) <= 3 and ordinal_from_text(msg.text, 9) is not None:
-            return msg
-        rest = [(i, c) for i, c in msg.ranking if i not in ("choose", "nlu_fallback")]
-        total = sum(c for _, c in rest) or 1.0
-        rest = [(i, c / total) for i, c in rest]
-        if not rest or rest[0][1] < REINTERPRET_CONFIDENCE:
-            return replace(msg, intent="nlu_fallback", confidence=0.0, ranking=tuple(rest))
-        return replace(msg, intent=rest[0][0], confidence=rest[0][1], ranking=tuple(rest))
-
-    @staticmethod
-    def _as_first_message(msg: Incoming) -> Incoming:
-        """A first message is a complaint, not an answer: "clips not saving" is no "deny", "wont connect
-        after reset" no "start over". Read it by the rest of the ranking unless it clearly is one."""
-        if msg.intent not in ANSWER_INTENTS or msg.choice() is not None:
-            return msg
-        rest = [(i, c) for i, c in msg.ranking if i not in ANSWER_INTENTS and i != "nlu_fallback"]
-        if msg.confidence >= CLEAR_ANSWER and not any(c >= CLARIFY_FLOOR for _, c in rest):
-            return msg
-        # a leftover the model itself barely considered is no reading ("dont have a spare charger": skip
-        # 0.85, goodbye 0.07 would become "Bye!")
-        considered = bool(rest) and rest[0][1] >= LEFTOVER_FLOOR
-        total = sum(c for _, c in rest) or 1.0
-        rest = [(i, c / total) for i, c in rest]
-        if not rest or rest[0][1] < REINTERPRET_CONFIDENCE or not considered:
-            return replace(msg, intent="nlu_fallback", confidence=0.0, ranking=tuple(rest))
-        return replace(msg, intent=rest[0][0], confidence=rest[0][1], ranking=tuple(rest))
-
-    @staticmethod
-    def _top_intent(msg: Incoming) -> Optional[str]:
-        """The intent, or under a low-confidence fallback the best guess behind it."""
-        if msg.intent != "nlu_fallback":
-            return msg.intent
-        return next((i for i, _ in msg.ranking if i != "nlu_fallback"), None)
-
-    def _symptoms(self, msg: Incoming) -> List[Tuple[str, float]]:
-        ranking = list(msg.ranking) or ([(msg.intent, msg.confidence)] if msg.intent else [])
-        found = symptoms_in(ranking, self.symptom_ids, floor=0.05)
-        if is_payload(msg.text) or any(c >= SYMPTOM_CONFIDENCE and not self._contradicted(s, msg) for s, c in found):
-            return found
-        # the language model is unsure (or its guess contradicts what the message says of the LED): a
-        # complaint the message names in so many words ("it says it's offline") is a candidate to ask about
-        scores = dict(found)
-        for s in self._named(msg):
-            scores[s] = max(scores.get(s, 0.0), CLARIFY_FLOOR)
-        return sorted(scores.items(), key=lambda x: -x[1])
-
-    def _shown_by(self, msg: Incoming) -> List[str]:
-        """The symptoms defined by what the message states (the LED blinking green), all of it."""
-        stated = {(m.id, option) for m, option, _ in self.engine.entity_answers(msg.entities) if option}
-        return [
-            s.id
-            for s in self.k.symptoms
-            if s.states and all((i.move, i.option) in stated for i in s.states) and not self._contradicted(s.id, msg)
-        ]
-
-    def _named(self, msg: Incoming) -> List[str]:
-        """The symptoms whose keywords the message contains, unless it contradicts them."""
-        words = f" {normalise(msg.text)} "
-        return [
-            s
-            for s in self.symptom_ids
-            if any(f" {normalise(w)} " in words for w in self.k.symptom(s).keywords) and not self._contradicted(s, msg)
-        ]
-
-    def _stated_mostly(self, msg: Incoming, step: Ask) -> bool:
-        """A statement for another question makes up most of the reply ("when i unplug it it comes back
-        but only for a few hours" while the reset history is asked): it says that, not this."""
-        words = len(msg.text.split()) or 1
-        for e in msg.entities:
-            value = e.get("value")
-            if e.get("entity") == "fact" and isinstance(value, dict) and value.get("move") != step.move.id:
-                if 2 * len(str(e.get("text") or "").split()) >= words:
-                    return True
-        return False
-
-    def _about_another_question(self, msg: Incoming) -> bool:
-        """The message states the answer to one of the guide's questions ("3 other cams are fine")."""
-        facts = [e for e in msg.entities if e.get("entity") == "fact"]
-        return next(self.engine.entity_answers(facts), None) is not None
-
-    def _plausibly_a_complaint(self, msg: Incoming, symptom: str) -> bool:
-        """A second problem noted mid-diagnosis needs more than a guess of the language model: its words,
-        the camera, or a clear reading ("ignore all previous instructions" read as pan/tilt at 0.71)."""
-        if reports_working(msg.text):
-            return False  # "live view and motion work" complains of nothing
-        return (
-            msg.confidence >= CLEAR_ANSWER or symptom in self._named(msg) or self.scope.mentions_camera(msg.text or "")
-        )
-
-    def _describes(self, symptom: str, msg: Incoming) -> bool:
-        """A reply to "Did you mean: <symptom>?" that, without clearly refusing it, states what the
-        diagnosis of that complaint asks ("no it doesnt come back when i unplug it"): the customer is
-        describing that complaint, so it is taken."""
-        if msg.intent == "deny" and msg.confidence >= CLEAR_ANSWER:
-            return False
-        if self._contradicted(symptom, msg):
-            return False
-        state = DiagnosisState(symptoms=[symptom])
-        if any(
-            move.kind == "question" and holds(move.requires, state)
-            for move, _, _ in self.engine.entity_answers(msg.entities)
-        ):
-            return True
-        # "pins look ok to me. dont have another card": what they lack is for a step of that complaint
-        return any(holds(self.k.move(m).requires, state) for m in lacked_steps(msg.text))
-
-    def _contradicted(self, symptom: str, msg: Incoming) -> bool:
-        """ "The light is blinking amber" is not also the symptom that is a green blinking light: a fact
-        in the message answers a question the symptom implies, differently."""
-        said = {move.id: option for move, option, _ in self.engine.entity_answers(msg.entities)}
-        spec = self.k.symptom(symptom)
-        return any(said.get(i.move, i.option) != i.option for i in spec.states + spec.implies)
-
-    @property
-    def common_symptoms(self) -> List[str]:
-        """The guide lists its symptoms as customers most often describe them, commonest first."""
-        return [s for s in self.symptom_ids if not self.k.symptom(s).safety]
 
     def _false_fix_replies(self, msg: Incoming, symptoms: Iterable[str] = ()) -> List[Reply]:
         return [

@@ -1,0 +1,12 @@
+"""How sure a reading of the language model must be, where more than one phase of the conversation
+reads it. A threshold only one phase uses stands in that phase's module."""
+
+# Below this the intent is confirmed with "Did you mean ...?" (tuned on our own data split, not the eval set).
+SYMPTOM_CONFIDENCE = 0.55
+# Below this a symptom is not even offered as "Did you mean ...?".
+CLARIFY_FLOOR = 0.2
+# Typed "skip" / "go back" change the diagnosis, so they must be clear.
+COMMAND_CONFIDENCE = 0.6
+# A reading this sure is taken as it reads, even where the context suggests otherwise: an answer as a
+# first message, small talk while a problem is made out, a "no" to "Did you mean ...?", a second complaint.
+CLEAR_ANSWER = 0.85
