@@ -9,11 +9,12 @@ import logging
 import re
 import uuid
 from dataclasses import replace
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 from bot.dialogue import render
 from bot.dialogue.answers import AnswerReader, Reading, default_reader
 from bot.dialogue.conversation import Conversation, Phase, state_of
+from bot.dialogue.diagnosis_steps import DiagnosisSteps, button_label, is_stuck, next_symptom_offer
 from bot.dialogue.messages import (
     Incoming,
     Reply,
@@ -32,8 +33,6 @@ from bot.dialogue.understanding import (
     asks_to_start_over,
     checks_pending,
     checks_said_passed,
-    failed_checks_named,
-    false_fixes_mentioned,
     is_payload,
     joins_clauses,
     looks_like_noise,
@@ -43,8 +42,7 @@ from bot.dialogue.understanding import (
     post_fix_verdict,
     yes_or_no,
 )
-from bot.engine import FIXED, Ask, DiagnosisEngine, DiagnosisState, Finished, InvalidAnswer, Verify
-from bot.engine.outcome import EscalationOutcome, Outcome
+from bot.engine import FIXED, Ask, DiagnosisEngine, DiagnosisState, Finished, Verify
 from bot.handoff.gateway import TicketDesk
 from bot.handoff.live import handoff_queued_text
 from bot.handoff.summary import case_summary
@@ -90,9 +88,6 @@ CONTEXT_ENTITIES = ("camera_model", "duration", "wifi_band")
 SURE_ANSWER = 0.8
 # a weaker reading than this gives way to a fact the reply states for another question
 FACT_BEATS_WEAK = 0.6
-# The same question is asked at most twice the same way; the third time it comes as buttons with a
-# short explanation and the offer of a person (the offer stands; only the customer's request opens a ticket).
-SAME_ASK_LIMIT = 3
 # A reply that opens with yes/no answers the question unless the command guessed is this clear
 # ("no, my laptop drops too" is an answer; "no, I can't check right now" a skip).
 CLEAR_COMMAND = 0.8
@@ -144,6 +139,7 @@ class Controller:
         self.symptoms = SymptomReading(self.engine, self.scope)
         self.symptom_ids = self.symptoms.ids
         self.reply_reading = ReplyReading(self.engine, self.reader)
+        self.steps = DiagnosisSteps(self.engine, tickets)
 
     # -- entry points --------------------------------------------------------------------
     def handle(self, conv: Conversation, msg: Incoming) -> List[Reply]:
@@ -237,7 +233,7 @@ class Controller:
             symptom = offer.split(":", 1)[1]
             if symptom in conv.queue:
                 conv.queue.remove(symptom)
-            return self._start(conv, [symptom], msg)
+            return self.steps.start(conv, [symptom], msg)
         if verdict == "deny":
             return [Reply.fixed("anything_else")]
         return None
@@ -273,7 +269,7 @@ class Controller:
                 return [note] + render.ask(step, repeat_note=False, again=True)
             if isinstance(step, Verify):
                 return [note] + render.verify(self.k, step)
-            return [note] + self._next(conv, state)
+            return [note] + self.steps.go_on(conv, state)
         if conv.phase == Phase.CLARIFY and conv.candidates:
             return [note] + self._clarify(conv, list(conv.candidates))
         if conv.phase == Phase.RESUME_OFFER and conv.engine:
@@ -300,17 +296,7 @@ class Controller:
             if conv.offer and conv.offer.startswith("symptom:"):
                 nxt = conv.offer.split(":", 1)[1]
                 if nxt in self.symptom_ids:
-                    return [
-                        note,
-                        done,
-                        Reply(
-                            text=f"You also mentioned: {self.k.symptom(nxt).says}. Shall we look at it now?",
-                            buttons=[
-                                ("Yes, let's do it", choice_payload("symptom", nxt)),
-                                ("No, thanks", choice_payload("meta", "no_next")),
-                            ],
-                        ),
-                    ]
+                    return [note, done, next_symptom_offer(self.k, nxt)]
             return [note, done, Reply(text="If your camera still acts up, tell me what it's doing.")]
         return [note, Reply.fixed("ask_problem")]
 
@@ -328,7 +314,7 @@ class Controller:
             conv.misunderstood += 1
             return [Reply.fixed("unreadable")]  # "asdfghjkl" is no question outside what we diagnose
         found = self.symptoms.ranked(msg)
-        replies = self._false_fix_replies(msg, [s for s, _ in found[:1]])
+        replies = self.steps.false_fix_replies(msg, [s for s, _ in found[:1]])
         subject = None if is_payload(msg.text) else self.scope.not_a_camera_fault(msg.text)
         earlier = conv.context.pop("_other_brand", None)
         if subject == "brands":
@@ -341,7 +327,7 @@ class Controller:
             said = [(str(s), float(c)) for s, c in earlier if isinstance(s, str) and s in self.symptom_ids]
             if said and said[0][1] >= SYMPTOM_CONFIDENCE:
                 # what they said of it before stands: "wont record to the sd card"
-                return replies + [Reply.fixed("kasa_after_all")] + self._start(conv, [said[0][0]], msg)
+                return replies + [Reply.fixed("kasa_after_all")] + self.steps.start(conv, [said[0][0]], msg)
             # "my tapo c200 keeps going offline" (read as another brand, so no complaint was sure), then "oh
             # sorry its actually a kasa kc100": never "outside what I can diagnose"; what they said is asked about
             self._keep_entities(conv, msg)
@@ -368,10 +354,10 @@ class Controller:
                     if s != found[0][0] and s not in more and (kind is None or self.k.symptom(s).kind != kind)
                 ]
             more = [s for s in more if not self.symptoms.contradicted(s, msg)]
-            return replies + self._start(conv, [found[0][0]] + more, msg)
+            return replies + self.steps.start(conv, [found[0][0]] + more, msg)
         two = [s for s, c in found[:2] if c >= SPLIT_SYMPTOM]
         if len(two) == 2 and found[0][1] + found[1][1] >= SYMPTOM_CONFIDENCE + 0.15 and joins_clauses(msg.text):
-            return replies + self._start(conv, two, msg)
+            return replies + self.steps.start(conv, two, msg)
         if msg.intent == "choose":
             return replies + self._stray_choice(conv, msg)
         static = {"greet": "greet", "thank": "thank", "goodbye": "goodbye", "bot_challenge": "iamabot"}
@@ -449,18 +435,18 @@ class Controller:
         choice = msg.choice()
         if choice and choice[0] == "symptom":
             if choice[1] in self.symptom_ids:
-                return self._start(conv, [choice[1]], msg)
+                return self.steps.start(conv, [choice[1]], msg)
             conv.phase, conv.candidates = Phase.IDLE, []
             return [Reply.fixed("describe_again")]
         if msg.intent == "affirm" and len(conv.candidates) == 1:
-            return self._start(conv, conv.candidates, msg)
+            return self.steps.start(conv, conv.candidates, msg)
         if len(conv.candidates) == 1 and self.symptoms.describes(conv.candidates[0], msg):
-            return self._start(conv, conv.candidates, msg)
+            return self.steps.start(conv, conv.candidates, msg)
         if choice is None and not is_payload(msg.text):
             # "the first one i guess": the buttons here are problems, so a position is read whatever the intent
             index = ordinal_from_text(msg.text, len(conv.candidates) + 1)
             if index is not None and index < len(conv.candidates):
-                return self._start(conv, [conv.candidates[index]], msg)
+                return self.steps.start(conv, [conv.candidates[index]], msg)
             if index is not None:
                 conv.phase, conv.candidates = Phase.IDLE, []
                 return [Reply.fixed("describe_again")]
@@ -490,7 +476,7 @@ class Controller:
         best = max(together.items(), key=lambda x: x[1], default=(None, 0.0))
         top = top_intent(msg)
         if best[0] is not None and best[1] >= SYMPTOM_CONFIDENCE and found.get(best[0], 0.0) >= CLARIFY_FLOOR:
-            return self._start(conv, [best[0]], msg)
+            return self.steps.start(conv, [best[0]], msg)
         named = self.symptoms.named(msg) if not is_payload(msg.text) else []
         if len(named) == 1 and found.get(named[0], 0.0) < SYMPTOM_CONFIDENCE:
             # "the app says it's offline, but the light is solid green": the words name one complaint that
@@ -529,18 +515,18 @@ class Controller:
         choice = msg.choice()
         if choice == ("meta", "resume") or msg.intent == "affirm":
             conv.phase = Phase.DIAGNOSING
-            return self._next(conv, state_of(conv))
+            return self.steps.go_on(conv, state_of(conv))
         if msg.intent == "deny":
             return self._restart(conv)
         if msg.intent in self.symptom_ids and msg.confidence >= SYMPTOM_CONFIDENCE:
-            self._record_abandoned(conv)
+            self.steps.record_abandoned(conv)
             conv.phase, conv.engine = Phase.IDLE, None
             return self._opening(conv, msg)
         if msg.intent == "choose" and choice is None:
             index = ordinal_from_text(msg.text, 2)
             if index == 0:
                 conv.phase = Phase.DIAGNOSING
-                return self._next(conv, state_of(conv))
+                return self.steps.go_on(conv, state_of(conv))
             if index == 1:
                 return self._restart(conv)
         return []  # the welcome-back offer (sent at session start) still stands
@@ -548,12 +534,12 @@ class Controller:
     def _in_diagnosis(self, conv: Conversation, msg: Incoming) -> List[Reply]:
         state = state_of(conv)
         payload = is_payload(msg.text)  # its words are no answer: "no_card_works" says neither no nor works
-        replies = [] if payload else self._false_fix_replies(msg, state.symptoms)
+        replies = [] if payload else self.steps.false_fix_replies(msg, state.symptoms)
         step = self.engine.current_step(state)
         choice = msg.choice()
 
         if choice and choice[0] == "verify" and isinstance(step, Verify):
-            return replies + self._verified(conv, state, choice[1] == "yes")
+            return replies + self.steps.verified(conv, state, choice[1] == "yes")
         verdict = post_fix_verdict(msg.text, msg.intent) if isinstance(step, Verify) and not payload else None
         if verdict and self.reply_reading.about_another_question(msg) and not checks_said_passed(msg.text):
             verdict = None  # "yes 3 other cams are fine" answers an earlier question, not the checks
@@ -562,15 +548,15 @@ class Controller:
             conv.engine = state.to_dict()
             return replies + [Reply.fixed("checks_later")] + render.verify_again(step)
         if isinstance(step, Verify) and verdict:
-            return replies + self._verified(conv, state, verdict == "affirm", step, msg.text)
+            return replies + self.steps.verified(conv, state, verdict == "affirm", step, msg.text)
         if isinstance(step, Verify) and msg.intent == "choose" and choice is None:
             index = ordinal_from_text(msg.text, 2)
             if index is not None:
-                return replies + self._verified(conv, state, index == 0)
+                return replies + self.steps.verified(conv, state, index == 0)
         if choice == ("meta", "resume"):
-            return replies + self._next(conv, state, repeat_note=False)
+            return replies + self.steps.go_on(conv, state, repeat_note=False)
         if choice and isinstance(step, Ask) and choice[0] == step.move.id:
-            return replies + self._answer(conv, state, step, choice[1], said=self._button_label(step, choice[1]))
+            return replies + self.steps.answer(conv, state, step, choice[1], said=button_label(step, choice[1]))
         readable = choice is None and not payload and not looks_like_noise(msg.text)
         if msg.intent == "go_back" and not payload and not asks_to_go_back(msg.text):
             msg = replace(msg, intent="nlu_fallback")  # "yep back to normal" takes nothing back
@@ -613,7 +599,7 @@ class Controller:
             and reading.option is not None
             and (reading.score >= SURE_ANSWER or msg.intent not in COMMAND_INTENTS or opened_with_yes_no)
         ):
-            return replies + self._answer(conv, state, step, reading.option, said=msg.text, entities=msg.entities)
+            return replies + self.steps.answer(conv, state, step, reading.option, said=msg.text, entities=msg.entities)
         if isinstance(step, Ask) and readable and reading.option is None and not reading.between:
             lacked = lacked_steps(msg.text)
             ahead = self.engine.set_aside(state, [m for m in lacked if m != step.move.id])
@@ -621,7 +607,7 @@ class Controller:
                 # "no spare charger here" while the reset history is asked: remembered for the adapter swap,
                 # and no skip of this question (the language model read it as one)
                 conv.engine = state.to_dict()
-                return replies + [Reply.fixed("set_aside_ahead")] + self._again(conv, state, count=False)
+                return replies + [Reply.fixed("set_aside_ahead")] + self.steps.ask_again(conv, state, count=False)
         # only a step to do needs means; "no spare charger" to a question about the past answers nothing
         lacks = (
             isinstance(step, Ask)
@@ -653,37 +639,39 @@ class Controller:
         if unsure_without_option and not reading.between and isinstance(step, Ask):
             unsure = next((o for o, _ in step.options if self.reader.is_unsure(step.move, o)), None)
             if unsure is not None:
-                return replies + self._answer(conv, state, step, unsure, said=msg.text)
+                return replies + self.steps.answer(conv, state, step, unsure, said=msg.text)
         if (msg.intent == "skip" or unsure_without_option) and isinstance(step, Ask):
             skipped = self.engine.skip(state, for_good=lacks)
             after = self.engine.next_step(state)
             if lacks:
-                return replies + [Reply.fixed("set_aside")] + self._next(conv, state)
+                return replies + [Reply.fixed("set_aside")] + self.steps.go_on(conv, state)
             if isinstance(after, Ask) and after.move.id == skipped:
                 note = (
                     "I need this one before I can wrap up. Can you do it now? "
                     "If not, skip it again and I'll go with what we have so far."
                 )
-                return replies + [Reply(text=note)] + self._next(conv, state, repeat_note=False)
+                return replies + [Reply(text=note)] + self.steps.go_on(conv, state, repeat_note=False)
             return (
                 replies
                 + [Reply(text="No problem, we'll come back to that one if we need it.")]
-                + self._next(conv, state)
+                + self.steps.go_on(conv, state)
             )
         if msg.intent == "go_back":
             if self.engine.undo(state):
                 # the question whose answer was taken back, as it was asked: not a new plan
                 return (
-                    replies + [Reply(text="OK, I took back your last answer.")] + self._again(conv, state, count=False)
+                    replies
+                    + [Reply(text="OK, I took back your last answer.")]
+                    + self.steps.ask_again(conv, state, count=False)
                 )
-            return replies + [Reply(text="There is nothing to take back yet.")] + self._next(conv, state)
+            return replies + [Reply(text="There is nothing to take back yet.")] + self.steps.go_on(conv, state)
         if isinstance(step, Ask) and (msg.intent == "how_to" or (reading.option is None and asks_how(msg.text))):
             conv.engine = state.to_dict()
             return replies + render.how_to(step)
         if reading.option is not None and isinstance(step, Ask):
-            return replies + self._answer(conv, state, step, reading.option, said=msg.text, entities=msg.entities)
+            return replies + self.steps.answer(conv, state, step, reading.option, said=msg.text, entities=msg.entities)
         if reading.between and isinstance(step, Ask):
-            return replies + self._which_one(conv, state, step, reading.between)
+            return replies + self.steps.which_one(conv, state, step, reading.between)
         new = [
             s
             for s, c in self.symptoms.ranked(msg)
@@ -691,33 +679,33 @@ class Controller:
         ]
         if self.engine.report_hazards(state, msg.entities):
             conv.misunderstood = 0
-            return replies + self._next(conv, state, repeat_note=False)
+            return replies + self.steps.go_on(conv, state, repeat_note=False)
         if new and msg.intent in self.symptom_ids and self.symptoms.plausibly_a_complaint(msg, new[0]):
-            return replies + self._new_symptom(conv, state, new[0])
+            return replies + self.steps.new_symptom(conv, state, new[0])
         if isinstance(step, Ask) and news and not payload:
             earlier = {m.id: state.evidence_answer(m.id) for m, _, _ in self.engine.entity_answers(msg.entities)}
             noted = self._note_facts(state, step, msg)
             if noted is not None:
                 if any(before is not None and state.evidence_answer(m) != before for m, before in earlier.items()):
                     # "actually the other card works": a changed answer changes the plan, not only the notes
-                    return replies + [noted] + self._next(conv, state, repeat_note=False)
-                return replies + [noted] + self._again(conv, state, count=False)
+                    return replies + [noted] + self.steps.go_on(conv, state, repeat_note=False)
+                return replies + [noted] + self.steps.ask_again(conv, state, count=False)
         known = msg.intent in state.symptoms or msg.intent in conv.noted
         if known and msg.confidence >= SYMPTOM_CONFIDENCE and isinstance(step, Ask):
             # the problem we are already on, or one already noted: no answer, and no news (another one the
             # words do not plausibly complain of was noted nowhere: saying so would not be true)
             conv.misunderstood += 1
             reminder = Reply(text="I have that noted. To go on, I need an answer to this question:")
-            return replies + [reminder] + self._again(conv, state)
+            return replies + [reminder] + self.steps.ask_again(conv, state)
         if choice:
             return (
                 replies
                 + [Reply(text="That button belongs to an earlier question. Here is where we are now:")]
-                + self._next(conv, state)
+                + self.steps.go_on(conv, state)
             )
         if reading.waiting and isinstance(step, Ask):
             # "one sec", "ok checking": the customer is doing the step; no misunderstanding to count
-            return replies + [Reply.fixed("take_your_time")] + self._again(conv, state, count=False)
+            return replies + [Reply.fixed("take_your_time")] + self.steps.ask_again(conv, state, count=False)
         conv.misunderstood += 1
         if conv.misunderstood >= MISUNDERSTOOD_LIMIT:
             sorry = Reply(
@@ -725,10 +713,10 @@ class Controller:
                 "person from our support team.",
                 buttons=[("Talk to a person", "/human_handoff")],
             )
-            again = self._again(conv, state)
-            return replies + (again if self._is_stuck(again) else [sorry] + again)
-        again = self._again(conv, state)
-        if self._is_stuck(again):
+            again = self.steps.ask_again(conv, state)
+            return replies + (again if is_stuck(again) else [sorry] + again)
+        again = self.steps.ask_again(conv, state)
+        if is_stuck(again):
             return replies + again  # its own words say it was not understood
         return (
             replies
@@ -777,9 +765,9 @@ class Controller:
             return None
         self.engine.undo(state)
         conv.phase = Phase.DIAGNOSING
-        label = self._button_label(previous, option) or option
+        label = button_label(previous, option) or option
         changed = Reply(text=f"Got it, I've changed your answer to \u201c{label}\u201d.")
-        return [changed] + self._answer(conv, state, previous, option, said=msg.text, entities=msg.entities)
+        return [changed] + self.steps.answer(conv, state, previous, option, said=msg.text, entities=msg.entities)
 
     def _note_facts(self, state: DiagnosisState, step: Ask, msg: Incoming) -> Optional[Reply]:
         """A reply that answers another question, not the open one ("solid green" while the power cycle
@@ -802,174 +790,17 @@ class Controller:
         )
         return Reply(text="Thanks, I've noted " + " and ".join(parts or ["that"]) + ".")
 
-    # -- helpers -------------------------------------------------------------------------
-    def _verified(
-        self, conv: Conversation, state: DiagnosisState, passed: bool, step: Optional[Verify] = None, said: str = ""
-    ) -> List[Reply]:
-        """The post-fix checks answered: a failed one says so before the diagnosis goes on, so the
-        customer does not read the next question as if nothing had been heard; a failed check they
-        name answers its own question ("it didn't reconnect after unplugging": the power cycle's no)."""
-        self.engine.confirm_fix(state, passed)
-        if passed:
-            return self._next(conv, state)
-        if step is not None and said:
-            shown = {c.id for c in step.outcome.post_fix_checks}
-            checks = [c for c in self.k.post_fix_checks if c.id in shown and c.failed_means is not None]
-            facts = [
-                {
-                    "entity": "fact",
-                    "value": {"move": c.failed_means.move, "option": c.failed_means.option},
-                    "text": said,
-                }
-                for c in failed_checks_named(checks, said)
-                if c.failed_means is not None
-            ]
-            if facts:
-                self.engine.observe_entities(state, facts)
-        note = Reply(text="Thanks for checking. So it isn't fixed yet; let's go on.")
-        return [note] + self._next(conv, state)
-
-    def _start(self, conv: Conversation, symptoms: List[str], msg: Incoming) -> List[Reply]:
-        ordered = sorted(dict.fromkeys(symptoms), key=lambda s: -self.k.symptom(s).urgency)
-        first, rest = ordered[0], ordered[1:]
-        earlier = conv.context.pop("_entities", None) or []
-        conv.context.pop("_ranking", None)
-        state = self.engine.start([first], unique_entities(list(earlier) + list(msg.entities)), said=msg.text)
-        conv.queue = [s for s in rest if s not in conv.queue] + conv.queue
-        conv.phase, conv.candidates, conv.misunderstood, conv.recorded = Phase.DIAGNOSING, [], 0, False
-        intro = f"Understood: {self.k.symptom(first).says}."
-        if rest:
-            intro += (
-                " You also mentioned: "
-                + "; ".join(self.k.symptom(s).says for s in rest)
-                + ". We'll start with the first one and come back to the other."
-            )
-        return [Reply(text=intro)] + self._next(conv, state)
-
-    def _new_symptom(self, conv: Conversation, state: DiagnosisState, symptom: str) -> List[Reply]:
-        if self.k.symptom(symptom).safety:
-            self.engine.add_symptom(state, symptom)  # safety goes first: the engine stops for it
-            return self._next(conv, state)
-        if symptom not in conv.queue:
-            conv.queue.append(symptom)
-        conv.noted.append(symptom)
-        return [
-            Reply(text=f"Noted: {self.k.symptom(symptom).says}. We'll look at that right after this.")
-        ] + self._next(conv, state, repeat_note=False)
-
-    def _answer(
-        self,
-        conv: Conversation,
-        state: DiagnosisState,
-        step: Ask,
-        option: str,
-        said: Optional[str] = None,
-        entities: Sequence[Dict[str, Any]] = (),
-    ) -> List[Reply]:
-        try:
-            self.engine.answer(state, step.move.id, option, said=said)
-        except InvalidAnswer:
-            return [Reply(text="That isn't one of the answers to this question.")] + self._next(conv, state)
-        if entities and not state.finished and state.status != "verifying":
-            # what else the reply says ("set-up went fine but it's still blinking green") is evidence
-            # for its own question, read after the answer so a step that makes it stale cannot
-            self.engine.observe_entities(state, [e for e in entities if isinstance(e, dict)])
-        conv.misunderstood = 0
-        conv.same_ask = []
-        return self._next(conv, state)
-
-    @staticmethod
-    def _button_label(step: Ask, option: str) -> Optional[str]:
-        return next((label for o, label in step.options if o == option), None)
-
-    def _which_one(self, conv: Conversation, state: DiagnosisState, step: Ask, between: Tuple[str, ...]) -> List[Reply]:
-        """Two (or more) options stay close: name them and let the customer pick."""
-        labels = dict(step.options)
-        named = [o for o in between if o in labels]
-        if self._count_ask(conv, step) >= SAME_ASK_LIMIT:
-            return self._stuck(conv, state, step)
-        quoted = [f"\u201c{labels[o]}\u201d" for o in named]
-        text = "Just to be sure, which one is it: " + (", ".join(quoted[:-1]) + " or " + quoted[-1]) + "?"
-        buttons = [(labels[o], choice_payload(step.move.id, o)) for o in named]
-        buttons.append(("Something else", choice_payload("meta", "resume")))
-        conv.engine = state.to_dict()
-        return [Reply(text=text, buttons=buttons)]
-
-    def _count_ask(self, conv: Conversation, step: Ask) -> int:
-        move = step.move.id
-        count = conv.same_ask[1] + 1 if len(conv.same_ask) == 2 and conv.same_ask[0] == move else 1
-        conv.same_ask = [move, count]
-        return count
-
-    def _stuck(self, conv: Conversation, state: DiagnosisState, step: Ask) -> List[Reply]:
-        """The third time in a row, and after: not the same question again, but its answers as buttons, a
-        way to skip it, and a person."""
-        conv.engine = state.to_dict()
-        buttons = [(label, choice_payload(step.move.id, option)) for option, label in step.options]
-        buttons += [render.SKIP, ("Talk to a person", "/human_handoff")]
-        name = "stuck"
-        if conv.same_ask and conv.same_ask[1] > SAME_ASK_LIMIT and conv.same_ask[1] % 2 == 0:
-            name = "stuck_again"  # alternated, so the customer never reads the same words three times running
-        return [Reply.fixed(name, buttons)]
-
-    def _again(self, conv: Conversation, state: DiagnosisState, count: bool = True) -> List[Reply]:
-        """The open step once more, as it was asked: a reply that answered nothing changes no plan.
-        `count`: the customer is not stuck on it ("one sec", a fact for another question)."""
-        step = self.engine.current_step(state)
-        if isinstance(step, Ask):
-            conv.engine = state.to_dict()
-            if count and self._count_ask(conv, step) >= SAME_ASK_LIMIT:
-                return self._stuck(conv, state, step)
-            return render.ask(step, repeat_note=False, again=True)
-        if isinstance(step, Verify):
-            conv.engine = state.to_dict()
-            return render.verify_again(step)  # the list of checks is just above
-        return self._next(conv, state, repeat_note=False)
-
-    @staticmethod
-    def _is_stuck(replies: List[Reply]) -> bool:
-        return any(r.name in ("stuck", "stuck_again") for r in replies)
-
-    def _next(self, conv: Conversation, state: DiagnosisState, repeat_note: bool = True) -> List[Reply]:
-        step = self.engine.next_step(state)
-        conv.engine = state.to_dict()
-        if isinstance(step, Ask):
-            if self._count_ask(conv, step) >= SAME_ASK_LIMIT:
-                return self._stuck(conv, state, step)
-            return render.ask(step, repeat_note)
-        conv.same_ask = []
-        if isinstance(step, Verify):
-            return render.verify(self.k, step)
-        conv.phase = Phase.FINISHED
-        self._record(conv, msg_sender=conv.sender, outcome=step.outcome)
-        replies = render.finished(self.k, step)
-        # only an escalation offers a person
-        conv.offer = "handoff" if isinstance(step.outcome, EscalationOutcome) else None
-        if conv.queue:
-            nxt = conv.queue[0]
-            conv.offer = f"symptom:{nxt}"
-            replies.append(
-                Reply(
-                    text=f"You also mentioned: {self.k.symptom(nxt).says}. Shall we look at it now?",
-                    buttons=[
-                        ("Yes, let's do it", choice_payload("symptom", nxt)),
-                        ("No, thanks", choice_payload("meta", "no_next")),
-                    ],
-                )
-            )
-        return replies
-
     def _stray_choice(self, conv: Conversation, msg: Incoming) -> List[Reply]:
         choice = msg.choice()
         if choice and choice[0] == "symptom" and choice[1] in self.symptom_ids:
             if choice[1] in conv.queue:
                 conv.queue.remove(choice[1])
-            return self._start(conv, [choice[1]], msg)
+            return self.steps.start(conv, [choice[1]], msg)
         if choice and choice[0] == "meta" and choice[1] in ("no_handoff", "no_next"):
             return [Reply.fixed("anything_else")]
         if choice and choice[0] == "meta" and choice[1] == "resume" and conv.engine:
             conv.phase = Phase.DIAGNOSING
-            return self._next(conv, state_of(conv))
+            return self.steps.go_on(conv, state_of(conv))
         return [Reply.fixed("ask_problem")]
 
     def _out_of_scope(self, conv: Conversation, subject: Optional[str] = None) -> List[Reply]:
@@ -980,7 +811,7 @@ class Controller:
         return [Reply.fixed(name, [("Talk to a person", "/human_handoff")])]
 
     def _restart(self, conv: Conversation) -> List[Reply]:
-        self._record_abandoned(conv)
+        self.steps.record_abandoned(conv)
         context = {k: v for k, v in conv.context.items() if k not in ("_ranking", "_entities")}
         conv.__dict__.update(Conversation(sender=conv.sender).__dict__)
         conv.context = context
@@ -1193,7 +1024,7 @@ class Controller:
             if resume == Phase.DIAGNOSING and not state.finished:
                 conv.phase = Phase.DIAGNOSING
                 where = Reply(text=f"We were working on: {problem}. Here is where we were:")
-                return [where] + self._next(conv, state, repeat_note=False)
+                return [where] + self.steps.go_on(conv, state, repeat_note=False)
             step = self.engine.next_step(state)
             if isinstance(step, Finished):
                 conv.phase = Phase.FINISHED
@@ -1202,41 +1033,6 @@ class Controller:
                 return [where] + ended
         conv.phase = Phase.IDLE
         return [Reply.fixed("ask_problem")]
-
-    def _record(self, conv: Conversation, msg_sender: str, outcome: Optional[Outcome]) -> None:
-        if conv.recorded or self.tickets is None or outcome is None:
-            return
-        conv.recorded = True
-        escalated = isinstance(outcome, EscalationOutcome)
-        try:
-            self.tickets.record_outcome(
-                msg_sender or "unknown",
-                "escalated" if escalated else "resolved",
-                cause=outcome.cause,
-                step=outcome.route if isinstance(outcome, EscalationOutcome) else outcome.action,
-            )
-        except Exception:
-            logger.exception("could not record the outcome")
-
-    def _record_abandoned(self, conv: Conversation) -> None:
-        if (
-            conv.phase not in (Phase.DIAGNOSING, Phase.RESUME_OFFER)
-            or not conv.engine
-            or self.tickets is None
-            or conv.recorded
-        ):
-            return
-        state = state_of(conv)
-        try:
-            self.tickets.record_outcome(conv.sender or "unknown", "abandoned", step=state.pending)
-        except Exception:
-            logger.exception("could not record the abandoned conversation")
-
-    def _false_fix_replies(self, msg: Incoming, symptoms: Iterable[str] = ()) -> List[Reply]:
-        return [
-            Reply(text=f'About "{ff.fix.lower()}": that won\'t help here. {ff.reason}')
-            for ff in false_fixes_mentioned(self.k, msg.text, symptoms)
-        ]
 
     def _remember_context(self, conv: Conversation, msg: Incoming) -> None:
         if msg.sender:
