@@ -18,14 +18,17 @@ from bot.dialogue.messages import (
     Incoming,
     Reply,
     choice_payload,
-    fixed_replies,
-    unique_entities,
 )
+from bot.dialogue.opening import Opening
 from bot.dialogue.question_tokens import is_stale, stamp
 from bot.dialogue.reply_reading import ReplyReading
-from bot.dialogue.rereading import as_first_message, only_what_was_said, reinterpret, top_intent
+from bot.dialogue.rereading import as_first_message, only_what_was_said, reinterpret
 from bot.dialogue.symptom_reading import SymptomReading
-from bot.dialogue.thresholds import CLARIFY_FLOOR, CLEAR_ANSWER, COMMAND_CONFIDENCE, SYMPTOM_CONFIDENCE
+from bot.dialogue.thresholds import (
+    COMMAND_CONFIDENCE,
+    MISUNDERSTOOD_LIMIT,
+    SYMPTOM_CONFIDENCE,
+)
 from bot.dialogue.understanding import (
     asks_how,
     asks_to_go_back,
@@ -33,10 +36,8 @@ from bot.dialogue.understanding import (
     checks_pending,
     checks_said_passed,
     is_payload,
-    joins_clauses,
     looks_like_noise,
     names_person,
-    normalise,
     ordinal_from_text,
     post_fix_verdict,
     yes_or_no,
@@ -46,32 +47,9 @@ from bot.handoff.gateway import TicketDesk
 from bot.language.context import lacked_steps
 from bot.language.scope import load_scope
 
-# A second symptom this confident, in the same message, is queued as a second problem.
-SECOND_SYMPTOM = 0.2
-# While a complaint is being made out, an earlier reading this strong is the context: a later guess of
-# another complaint, in no word of its own, is asked about beside it rather than taken.
-EARLIER_LEAD = 0.4
-# Two symptoms in one message split the confidence: each this high, together above
-# SYMPTOM_CONFIDENCE, means two complaints rather than an unclear one.
-SPLIT_SYMPTOM = 0.3
-# After this many messages in a row that are not understood, a person is offered (a button); a ticket
-# needs the customer's own request: noise repeated must not reach the support team.
-MISUNDERSTOOD_LIMIT = 3
 # A typed request for a person below this is offered a person rather than handed over: a ticket
 # costs an agent's time, and a guess of the language model is no request.
 HANDOFF_CONFIDENCE = 0.5
-# Messages about the camera that name no fault: asked "what is it doing?", never "outside what I can diagnose".
-DETAIL_INTENTS = ("vague_problem", "inform")
-COMMON_SHOWN = 5
-# An opening of at most this many words starts a diagnosis only when its symptom is this sure.
-SHORT_WORDS = 4
-SHORT_SURE = 0.85
-# An out-of-scope reading this sure is answered as such, even with a weak symptom behind it
-# ("my HS100 plug keeps dropping offline" is a plug, not a camera going offline).
-OUT_OF_SCOPE_CONFIDENT = 0.6
-# Greetings and goodbyes: read as such only when the model is clear about it while a problem is
-# being made out ("cool to the touch" read as goodbye at 0.6 ended the conversation).
-SMALL_TALK = ("greet", "thank", "goodbye", "bot_challenge")
 COMMAND_INTENTS = ("skip", "go_back", "how_to", "not_sure", "start_over", "human_handoff")
 CONTEXT_ENTITIES = ("camera_model", "duration", "wifi_band")
 # A typed reply read this surely as an option beats any command the intent guesses
@@ -89,10 +67,6 @@ def _the_question(prompt: str, longest: int = 80) -> str:
     plugged in."), when it is short enough to quote; "" otherwise."""
     asking = [s.strip() for s in re.findall(r"[^.?!]*\?", prompt)]
     return asking[0] if asking and len(asking[0]) <= longest else ""
-
-
-def _capital(text: str) -> str:
-    return text[:1].upper() + text[1:]
 
 
 def _short(text: str, width: int = 60) -> str:
@@ -120,6 +94,7 @@ class Controller:
         self.reply_reading = ReplyReading(self.engine, self.reader)
         self.steps = DiagnosisSteps(self.engine, tickets)
         self.handoff_phase = HandoffPhase(self.engine, tickets, self.steps)
+        self.opening = Opening(self.steps, self.symptoms, self.scope)
 
     # -- entry points --------------------------------------------------------------------
     def handle(self, conv: Conversation, msg: Incoming) -> List[Reply]:
@@ -197,8 +172,8 @@ class Controller:
         if conv.phase == Phase.DIAGNOSING:
             return self._in_diagnosis(conv, msg)
         if conv.phase == Phase.CLARIFY:
-            return self._clarify_answer(conv, msg)
-        return self._opening(conv, msg)
+            return self.opening.clarify_answer(conv, msg)
+        return self.opening.reply(conv, msg)
 
     def _offer_answer(self, conv: Conversation, offer: str, msg: Incoming) -> Optional[List[Reply]]:
         """A typed reply to "pass this to our support team?" or "shall we look at it now?"."""
@@ -250,7 +225,7 @@ class Controller:
                 return [note] + render.verify(self.k, step)
             return [note] + self.steps.go_on(conv, state)
         if conv.phase == Phase.CLARIFY and conv.candidates:
-            return [note] + self._clarify(conv, list(conv.candidates))
+            return [note] + self.opening.clarify(conv, list(conv.candidates))
         if conv.phase == Phase.RESUME_OFFER and conv.engine:
             return [note, self._resume_offer(conv)]
         if conv.phase == Phase.HANDOFF:
@@ -285,211 +260,6 @@ class Controller:
     ) -> Reply:
         return Reply(text=text, buttons=[("Yes, connect me", "/human_handoff"), no])
 
-    # -- phases --------------------------------------------------------------------------
-    def _opening(self, conv: Conversation, msg: Incoming) -> List[Reply]:
-        if msg.intent == "choose" and is_payload(msg.text):
-            return self._stray_choice(conv, msg)  # a button, not words about a camera
-        if not is_payload(msg.text) and looks_like_noise(msg.text):
-            conv.misunderstood += 1
-            return [Reply.fixed("unreadable")]  # "asdfghjkl" is no question outside what we diagnose
-        found = self.symptoms.ranked(msg)
-        replies = self.steps.false_fix_replies(msg, [s for s, _ in found[:1]])
-        subject = None if is_payload(msg.text) else self.scope.not_a_camera_fault(msg.text)
-        earlier = conv.context.pop("_other_brand", None)
-        if subject == "brands":
-            # kept in case the customer says it is a Kasa after all ("sorry, it's a kasa kc100 not tapo")
-            conv.context["_other_brand"] = [[s, c] for s, c in found[:2]]  # not its model: that was the other brand
-        if subject:
-            return replies + self._out_of_scope(conv, subject)  # a plug, another brand, an integration's own error
-        sure_now = found and found[0][1] >= SYMPTOM_CONFIDENCE and msg.intent != "nlu_fallback"
-        if earlier and not sure_now and self.scope.names_kasa(msg.text):
-            said = [(str(s), float(c)) for s, c in earlier if isinstance(s, str) and s in self.symptom_ids]
-            if said and said[0][1] >= SYMPTOM_CONFIDENCE:
-                # what they said of it before stands: "wont record to the sd card"
-                return replies + [Reply.fixed("kasa_after_all")] + self.steps.start(conv, [said[0][0]], msg)
-            # "my tapo c200 keeps going offline" (read as another brand, so no complaint was sure), then "oh
-            # sorry its actually a kasa kc100": never "outside what I can diagnose"; what they said is asked about
-            self._keep_entities(conv, msg)
-            candidates = [s for s, c in said if c >= CLARIFY_FLOOR][:1]
-            if candidates:
-                return replies + self._clarify(conv, candidates)
-            return replies + self._what_doing(conv, replace(msg, intent="inform"), said)
-        short = len(normalise(msg.text).split()) <= SHORT_WORDS
-        if short and found and SYMPTOM_CONFIDENCE <= found[0][1] < SHORT_SURE and msg.intent != "nlu_fallback":
-            # "camera offline" fits several symptoms that each assume more than was said: ask, with the
-            # likeliest first among the buttons
-            return replies + self._what_doing(conv, msg, found)
-        if found and found[0][1] >= SYMPTOM_CONFIDENCE and msg.intent != "nlu_fallback":
-            # a second problem needs its own clause: "blinking amber" is not also "blinking green"
-            more: List[str] = []
-            if joins_clauses(msg.text):
-                more = [s for s, c in found[1:] if c >= SECOND_SYMPTOM]
-                # "keeps dropping offline and the sd card isnt detected either": the model reads one complaint
-                # (0.98); the other is named in so many words, and is of another kind
-                kind = self.k.symptom(found[0][0]).kind
-                more += [
-                    s
-                    for s in self.symptoms.named(msg)
-                    if s != found[0][0] and s not in more and (kind is None or self.k.symptom(s).kind != kind)
-                ]
-            more = [s for s in more if not self.symptoms.contradicted(s, msg)]
-            return replies + self.steps.start(conv, [found[0][0]] + more, msg)
-        two = [s for s, c in found[:2] if c >= SPLIT_SYMPTOM]
-        if len(two) == 2 and found[0][1] + found[1][1] >= SYMPTOM_CONFIDENCE + 0.15 and joins_clauses(msg.text):
-            return replies + self.steps.start(conv, two, msg)
-        if msg.intent == "choose":
-            return replies + self._stray_choice(conv, msg)
-        static = {"greet": "greet", "thank": "thank", "goodbye": "goodbye", "bot_challenge": "iamabot"}
-        top = top_intent(msg)
-        candidates = [s for s, c in found[:2] if c >= CLARIFY_FLOOR and not self.symptoms.contradicted(s, msg)]
-        if top in DETAIL_INTENTS:
-            # "camera not working", "it's a KC105, had it a year": a camera, no fault yet (the likeliest
-            # symptoms come first among the buttons)
-            return replies + self._what_doing(conv, msg, found)
-        about_camera = not is_payload(msg.text) and self.scope.mentions_camera(msg.text)
-        if top in static and not candidates and msg.intent != "nlu_fallback" and not about_camera:
-            return replies + [Reply.fixed(static[top])]  # "night mode too late" is no "good night"
-        if top == "out_of_scope":
-            # sure, or not about the camera at all: out of scope; else what we can read of the camera
-            sure = dict(msg.ranking).get("out_of_scope", msg.confidence) >= OUT_OF_SCOPE_CONFIDENT
-            if not about_camera or (sure and not short):  # a few words about the camera are too few to be sure
-                return replies + self._out_of_scope(conv)
-            if not candidates:
-                return replies + self._what_doing(conv, msg, found)
-        if candidates and not about_camera and top in ("out_of_scope", None):
-            return replies + self._out_of_scope(conv)  # "who won the game last night" is no night vision
-        if candidates and short:
-            return replies + self._what_doing(conv, msg, found)  # too few words for "did you mean"
-        if candidates:
-            conv.context["_ranking"] = dict(found[:2])
-            self._keep_entities(conv, msg)
-            return replies + self._clarify(conv, candidates)
-        if about_camera:
-            return replies + self._what_doing(conv, msg, found)
-        if msg.intent == "out_of_scope" or msg.intent == "nlu_fallback":
-            return replies + self._out_of_scope(conv)
-        return replies + [Reply.fixed("ask_problem")]
-
-    @staticmethod
-    def _keep_entities(conv: Conversation, msg: Incoming) -> None:
-        """Details given before the problem is clear (model, age, LED) still count once it is."""
-        kept = list(conv.context.get("_entities") or [])
-        conv.context["_entities"] = unique_entities(kept + [dict(e) for e in msg.entities])
-
-    def _what_doing(self, conv: Conversation, msg: Incoming, found: List[Tuple[str, float]]) -> List[Reply]:
-        """A camera problem without what the camera does: ask, with the likeliest and the most common
-        symptoms as buttons, and keep what was said to read the answer with it."""
-        if msg.intent != "inform":  # details are progress; only a repeated "it's broken" is not
-            conv.misunderstood += 1
-        said = dict(conv.context.get("_ranking") or {})
-        for s, c in found:
-            said[s] = max(said.get(s, 0.0), c)
-        conv.context["_ranking"] = said
-        self._keep_entities(conv, msg)
-        likely = [s for s, c in sorted(said.items(), key=lambda x: -x[1]) if c >= CLARIFY_FLOOR][:2]
-        shown = list(dict.fromkeys(likely + self.symptoms.common))[:COMMON_SHOWN]
-        conv.phase, conv.candidates = Phase.CLARIFY, shown
-        buttons = [(_capital(self.k.symptom(s).says), choice_payload("symptom", s)) for s in shown]
-        buttons.append(("Something else", choice_payload("symptom", "none")))
-        if conv.misunderstood >= MISUNDERSTOOD_LIMIT:
-            buttons.append(("Talk to a person", "/human_handoff"))
-            text = (
-                "Sorry, I'm still not sure what the camera is doing. Pick the closest one below, describe it "
-                "in other words, or talk to a person from our support team."
-            )
-            return [Reply(text=text, buttons=buttons)]
-        name = "what_doing_again" if msg.intent == "inform" or conv.misunderstood > 1 else "what_doing"
-        return [Reply.fixed(name, buttons)]
-
-    def _clarify(self, conv: Conversation, candidates: List[str]) -> List[Reply]:
-        conv.phase, conv.candidates = Phase.CLARIFY, candidates
-        buttons = [(_capital(self.k.symptom(s).says), choice_payload("symptom", s)) for s in candidates]
-        buttons.append(("Something else", choice_payload("symptom", "none")))
-        if len(candidates) == 1:
-            # one guess is named in the question: "one of these" over a single button reads as a slip
-            return [Reply(text=f"Did you mean: {self.k.symptom(candidates[0]).says}?", buttons=buttons)]
-        return [Reply(text="Did you mean one of these?", buttons=buttons)]
-
-    def _clarify_answer(self, conv: Conversation, msg: Incoming) -> List[Reply]:
-        choice = msg.choice()
-        if choice and choice[0] == "symptom":
-            if choice[1] in self.symptom_ids:
-                return self.steps.start(conv, [choice[1]], msg)
-            conv.phase, conv.candidates = Phase.IDLE, []
-            return [Reply.fixed("describe_again")]
-        if msg.intent == "affirm" and len(conv.candidates) == 1:
-            return self.steps.start(conv, conv.candidates, msg)
-        if len(conv.candidates) == 1 and self.symptoms.describes(conv.candidates[0], msg):
-            return self.steps.start(conv, conv.candidates, msg)
-        if choice is None and not is_payload(msg.text):
-            # "the first one i guess": the buttons here are problems, so a position is read whatever the intent
-            index = ordinal_from_text(msg.text, len(conv.candidates) + 1)
-            if index is not None and index < len(conv.candidates):
-                return self.steps.start(conv, [conv.candidates[index]], msg)
-            if index is not None:
-                conv.phase, conv.candidates = Phase.IDLE, []
-                return [Reply.fixed("describe_again")]
-        combined = self._with_what_was_said(conv, msg)
-        if combined is not None:
-            return combined
-        conv.phase, conv.candidates = Phase.IDLE, []
-        return self._opening(conv, msg)
-
-    def _with_what_was_said(self, conv: Conversation, msg: Incoming) -> Optional[List[Reply]]:
-        """A typed reply to a clarifying question, read together with the message before it: "it's a
-        KC105, had it a year" adds details, and a weak hint now and one before can settle it."""
-        found = dict(self.symptoms.ranked(msg))
-        before = conv.context.get("_ranking") or {s: CLARIFY_FLOOR for s in conv.candidates}
-        if found and max(found.values()) >= SYMPTOM_CONFIDENCE and msg.intent != "nlu_fallback":
-            now = max(found, key=lambda s: found[s])
-            lead = str(max(before, key=lambda s: before[s], default=""))
-            switched = bool(lead) and before[lead] >= EARLIER_LEAD and before.get(now, 0.0) < CLARIFY_FLOOR
-            if switched and now not in self.symptoms.named(msg) and not self.symptoms.contradicted(lead, msg):
-                # "sd card gone after 2 days", then "pins look ok, blew in it, still not seen" read as live view
-                # at 0.89: a guess that leaves the complaint the customer started with, in no word of its own,
-                # is asked about beside it
-                self._keep_entities(conv, msg)
-                return self._clarify(conv, [now, lead])
-            return None  # a clear complaint stands on its own
-        together = {s: found.get(s, 0.0) + before.get(s, 0.0) for s in set(found) | set(before)}
-        best = max(together.items(), key=lambda x: x[1], default=(None, 0.0))
-        top = top_intent(msg)
-        if best[0] is not None and best[1] >= SYMPTOM_CONFIDENCE and found.get(best[0], 0.0) >= CLARIFY_FLOOR:
-            return self.steps.start(conv, [best[0]], msg)
-        named = self.symptoms.named(msg) if not is_payload(msg.text) else []
-        if len(named) == 1 and found.get(named[0], 0.0) < SYMPTOM_CONFIDENCE:
-            # "the app says it's offline, but the light is solid green": the words name one complaint that
-            # the language model could not settle; ask about that one, with its words
-            self._keep_entities(conv, msg)
-            return self._clarify(conv, named)
-        shown = self.symptoms.shown_by(msg)
-        if len(shown) == 1 and found.get(shown[0], 0.0) < SYMPTOM_CONFIDENCE:
-            # "camera offline", then "its blinking green": the light is what one complaint is defined by
-            self._keep_entities(conv, msg)
-            return self._clarify(conv, shown)
-        described = [s for s in conv.candidates if s in self.symptom_ids and self.symptoms.describes(s, msg)]
-        if len(described) == 1 and len(conv.candidates) > 1 and found.get(described[0], 0.0) < SYMPTOM_CONFIDENCE:
-            # "clips arent saving", then "to the sd card": where the clips go is asked of one complaint only
-            self._keep_entities(conv, msg)
-            return self._clarify(conv, described)
-        vague = top in DETAIL_INTENTS or top == "nlu_fallback" or (top == "out_of_scope" and msg.confidence < 0.8)
-        weak_small_talk = top in SMALL_TALK and msg.confidence < CLEAR_ANSWER  # "cool to the touch" is no goodbye
-        if (vague or weak_small_talk) and msg.entities:
-            # "camera offline", then "blinking amber since yesterday": details, no complaint; the complaint
-            # the first words leaned to, if nothing said now contradicts it, is asked about by name
-            read = conv.context.get("_ranking") or {}  # what the model read before, not the buttons shown
-            leading = [
-                s
-                for s, c in sorted(read.items(), key=lambda x: -x[1])
-                if c >= CLARIFY_FLOOR and not self.symptoms.contradicted(s, msg)
-            ]
-            if len(leading) == 1 and list(conv.candidates) != leading:
-                self._keep_entities(conv, msg)
-                return self._clarify(conv, leading[:1])
-        if vague or weak_small_talk:
-            return self._what_doing(conv, msg, list(found.items()))
-        return None
-
     def _resume_answer(self, conv: Conversation, msg: Incoming) -> List[Reply]:
         choice = msg.choice()
         if choice == ("meta", "resume") or msg.intent == "affirm":
@@ -500,7 +270,7 @@ class Controller:
         if msg.intent in self.symptom_ids and msg.confidence >= SYMPTOM_CONFIDENCE:
             self.steps.record_abandoned(conv)
             conv.phase, conv.engine = Phase.IDLE, None
-            return self._opening(conv, msg)
+            return self.opening.reply(conv, msg)
         if msg.intent == "choose" and choice is None:
             index = ordinal_from_text(msg.text, 2)
             if index == 0:
@@ -768,26 +538,6 @@ class Controller:
             ["what you already tried"] if tried else []
         )
         return Reply(text="Thanks, I've noted " + " and ".join(parts or ["that"]) + ".")
-
-    def _stray_choice(self, conv: Conversation, msg: Incoming) -> List[Reply]:
-        choice = msg.choice()
-        if choice and choice[0] == "symptom" and choice[1] in self.symptom_ids:
-            if choice[1] in conv.queue:
-                conv.queue.remove(choice[1])
-            return self.steps.start(conv, [choice[1]], msg)
-        if choice and choice[0] == "meta" and choice[1] in ("no_handoff", "no_next"):
-            return [Reply.fixed("anything_else")]
-        if choice and choice[0] == "meta" and choice[1] == "resume" and conv.engine:
-            conv.phase = Phase.DIAGNOSING
-            return self.steps.go_on(conv, state_of(conv))
-        return [Reply.fixed("ask_problem")]
-
-    def _out_of_scope(self, conv: Conversation, subject: Optional[str] = None) -> List[Reply]:
-        """ "Outside what I can diagnose", in the words for what the message was about when we know it
-        (another brand, a plug, the bill, an integration, a wish)."""
-        conv.misunderstood += 1
-        name = f"out_of_scope_{subject}" if subject and f"out_of_scope_{subject}" in fixed_replies() else "out_of_scope"
-        return [Reply.fixed(name, [("Talk to a person", "/human_handoff")])]
 
     def _restart(self, conv: Conversation) -> List[Reply]:
         self.steps.record_abandoned(conv)
