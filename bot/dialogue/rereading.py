@@ -1,6 +1,6 @@
 """The language model's parse read again, in the light of what the conversation knows: a payload
 says only what its button carries, noise says nothing, a typed "choose" or a first message read as an
-answer is read by the rest of the ranking."""
+answer is read by the rest of the ranking, and a command it guesses counts only when it is clear."""
 
 from __future__ import annotations
 
@@ -8,8 +8,15 @@ from dataclasses import replace
 from typing import Optional
 
 from bot.dialogue.messages import ASK_ENTITY, Incoming
-from bot.dialogue.thresholds import CLARIFY_FLOOR, CLEAR_ANSWER
-from bot.dialogue.understanding import is_payload, looks_like_noise, normalise, ordinal_from_text
+from bot.dialogue.thresholds import CLARIFY_FLOOR, CLEAR_ANSWER, CLEAR_COMMAND, COMMAND_CONFIDENCE
+from bot.dialogue.understanding import (
+    asks_to_go_back,
+    asks_to_start_over,
+    is_payload,
+    looks_like_noise,
+    normalise,
+    ordinal_from_text,
+)
 
 # A message mistaken for "choose" is re-read from the other intents only when one of them is this clear.
 REINTERPRET_CONFIDENCE = 0.6
@@ -70,3 +77,24 @@ def top_intent(msg: Incoming) -> Optional[str]:
     if msg.intent != "nlu_fallback":
         return msg.intent
     return next((i for i, _ in msg.ranking if i != "nlu_fallback"), None)
+
+
+def without_unasked_commands(msg: Incoming) -> Incoming:
+    """A "go back" or "start over" guessed from words that ask for neither is no command."""
+    payload = is_payload(msg.text)
+    if msg.intent == "go_back" and not payload and not asks_to_go_back(msg.text):
+        msg = replace(msg, intent="nlu_fallback")  # "yep back to normal" takes nothing back
+    if msg.intent == "start_over" and not payload and not asks_to_start_over(msg.text):
+        msg = replace(msg, intent="nlu_fallback")  # "perfect, like new" drops nothing
+    return msg
+
+
+def clear_commands_only(msg: Incoming) -> Incoming:
+    """A command that changes the diagnosis counts only when the model is clear about it, and clearer
+    still beside a statement of fact."""
+    if msg.intent in ("skip", "go_back", "start_over", "not_sure") and msg.confidence < COMMAND_CONFIDENCE:
+        msg = replace(msg, intent="nlu_fallback")
+    states_a_fact = any(e.get("entity") == "fact" for e in msg.entities)
+    if msg.intent in ("go_back", "start_over") and states_a_fact and msg.confidence < CLEAR_COMMAND:
+        msg = replace(msg, intent="nlu_fallback")  # "no, never reset it before" reports; it is no command
+    return msg

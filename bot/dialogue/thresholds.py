@@ -14,3 +14,6 @@ CLEAR_ANSWER = 0.85
 # After this many messages in a row that are not understood, a person is offered (a button); a ticket
 # needs the customer's own request: noise repeated must not reach the support team.
 MISUNDERSTOOD_LIMIT = 3
+# A reply that opens with yes/no answers the question unless the command guessed is this clear
+# ("no, my laptop drops too" is an answer; "no, I can't check right now" a skip).
+CLEAR_COMMAND = 0.8
