@@ -1,6 +1,9 @@
 """One customer message in, replies out: the conversation around the diagnostic engine.
 
-The conversation's state, stored between messages, is bot.dialogue.conversation's.
+The controller reads a message for what holds in every phase (a stale button, another language, an
+offer answered, a request for a person, starting over) and hands it to the phase it belongs to: making
+out the complaint (opening.py), the open step of a diagnosis (diagnosis_turn.py) or a case with our
+support team (handoff_phase.py). The conversation's state, stored between messages, is conversation.py's.
 """
 
 from __future__ import annotations
