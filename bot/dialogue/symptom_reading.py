@@ -22,7 +22,8 @@ class SymptomReading:
         self.ids = [s.id for s in self.k.symptoms]
 
     def ranked(self, msg: Incoming) -> List[Tuple[str, float]]:
-        """The symptoms the message reads as, likeliest first, with how sure each is."""
+        """The symptoms the message reads as and how sure of each: the language model's ranking and, when it
+        is unsure, the complaints the message names in so many words."""
         ranking = list(msg.ranking) or ([(msg.intent, msg.confidence)] if msg.intent else [])
         found = symptoms_in(ranking, self.ids, floor=0.05)
         if is_payload(msg.text) or any(c >= SYMPTOM_CONFIDENCE and not self.contradicted(s, msg) for s, c in found):
