@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.tracker_io import dispatch
 from actions.turn import SLOT, controller
-from bot.dialogue.controller import Conversation
+from bot.dialogue.conversation import Conversation
 
 
 class ActionSessionStart(Action):

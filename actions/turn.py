@@ -17,7 +17,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.tracker_io import dispatch, incoming
 from actions.turn_ledger import ledger
 from bot import settings
-from bot.dialogue.controller import Controller, Conversation
+from bot.dialogue.controller import Controller
+from bot.dialogue.conversation import Conversation
 from bot.dialogue.messages import Incoming, Reply
 
 logger = logging.getLogger(__name__)

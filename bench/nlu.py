@@ -167,7 +167,7 @@ class Outcome:
 
 
 def opening_outcome(controller, msg) -> Outcome:
-    from bot.dialogue.controller import Conversation
+    from bot.dialogue.conversation import Conversation
     from bot.engine import DiagnosisState
 
     conv = Conversation()
@@ -238,7 +238,7 @@ def score_complaints(items: Sequence[Tuple[str, str]], outcomes: Sequence[Outcom
 def answer_outcome(controller, move_id: str, msg) -> Tuple[str, Optional[str]]:
     """(what the engine recorded for `move_id` after the reply, or "none" when it asked again;
     the polarity of the recorded option)."""
-    from bot.dialogue.controller import Conversation
+    from bot.dialogue.conversation import Conversation
     from bot.engine import DiagnosisState
 
     engine = controller.engine

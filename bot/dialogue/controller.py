@@ -1,284 +1,43 @@
 """One customer message in, replies out: the conversation around the diagnostic engine.
 
-The whole conversation state is one JSON-able dict, stored by the caller (a Rasa slot), so a
-conversation resumes after a restart or days later.
+The controller reads a message for what holds in every phase (a stale button, another language, an
+offer answered, a request for a person, starting over) and hands it to the phase it belongs to: making
+out the complaint (opening.py), the open step of a diagnosis (diagnosis_turn.py) or a case with our
+support team (handoff_phase.py). The conversation's state, stored between messages, is conversation.py's.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import logging
-import re
-import uuid
-from dataclasses import asdict, dataclass, field, replace
-from enum import Enum
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+from dataclasses import replace
+from typing import List, Optional, Tuple
 
 from bot.dialogue import render
-from bot.dialogue.answers import AnswerReader, Reading, default_reader
-from bot.dialogue.messages import (
-    ASK_ENTITY,
-    QUESTION_COMMANDS,
-    Incoming,
-    Reply,
-    choice_payload,
-    fixed_replies,
-    stamped,
-    unique_entities,
-)
-from bot.dialogue.understanding import (
-    asks_how,
-    asks_to_go_back,
-    asks_to_start_over,
-    checks_pending,
-    checks_said_passed,
-    failed_checks_named,
-    false_fixes_mentioned,
-    is_payload,
-    joins_clauses,
-    looks_like_noise,
-    names_person,
-    normalise,
-    ordinal_from_text,
-    post_fix_verdict,
-    reports_working,
-    symptoms_in,
-    yes_or_no,
-)
-from bot.engine import FIXED, Ask, DiagnosisEngine, DiagnosisState, Finished, InvalidAnswer, Verify
-from bot.engine.conditions import holds
-from bot.engine.outcome import EscalationOutcome, Outcome
-from bot.engine.state import ASSUMED
+from bot.dialogue.answers import AnswerReader, default_reader
+from bot.dialogue.conversation import Conversation, Phase, state_of
+from bot.dialogue.diagnosis_steps import DiagnosisSteps, next_symptom_offer
+from bot.dialogue.diagnosis_turn import DiagnosisTurn
+from bot.dialogue.handoff_phase import ACCEPTED_ESCALATION, ASKED_FOR_PERSON, HANDOFF_EVENT, HandoffPhase
+from bot.dialogue.messages import Incoming, Reply, choice_payload
+from bot.dialogue.opening import Opening
+from bot.dialogue.question_tokens import is_stale, stamp
+from bot.dialogue.reply_reading import ReplyReading
+from bot.dialogue.rereading import as_first_message, only_what_was_said, reinterpret
+from bot.dialogue.symptom_reading import SymptomReading
+from bot.dialogue.thresholds import SYMPTOM_CONFIDENCE
+from bot.dialogue.understanding import is_payload, names_person, ordinal_from_text, yes_or_no
+from bot.engine import Ask, DiagnosisEngine, Verify
 from bot.handoff.gateway import TicketDesk
-from bot.handoff.live import handoff_queued_text
-from bot.handoff.summary import case_summary
-from bot.language.context import lacked_steps, lacks_means
 from bot.language.scope import load_scope
 
-logger = logging.getLogger(__name__)
-CANCEL_WORDS = {"cancel", "cancel handoff", "cancel the handoff", "back to the bot", "back to bot", "never mind"}
-# "/handoff_event": a channel's outbox worker saying "the outbox has news for this conversation"
-# (an agent's message, a claim, a hand-back, ...); it is no customer message.
-HANDOFF_EVENT = "handoff_event"
-
-CONVERSATION_VERSION = 1
-# Below this the intent is confirmed with "Did you mean ...?" (tuned on our own data split, not the eval set).
-SYMPTOM_CONFIDENCE = 0.55
-# A second symptom this confident, in the same message, is queued as a second problem.
-SECOND_SYMPTOM = 0.2
-# Below this a symptom is not even offered as "Did you mean ...?".
-CLARIFY_FLOOR = 0.2
-# While a complaint is being made out, an earlier reading this strong is the context: a later guess of
-# another complaint, in no word of its own, is asked about beside it rather than taken.
-EARLIER_LEAD = 0.4
-# Two symptoms in one message split the confidence: each this high, together above
-# SYMPTOM_CONFIDENCE, means two complaints rather than an unclear one.
-SPLIT_SYMPTOM = 0.3
-# After this many messages in a row that are not understood, a person is offered (a button); a ticket
-# needs the customer's own request: noise repeated must not reach the support team.
-MISUNDERSTOOD_LIMIT = 3
 # A typed request for a person below this is offered a person rather than handed over: a ticket
 # costs an agent's time, and a guess of the language model is no request.
 HANDOFF_CONFIDENCE = 0.5
-# Typed "skip" / "go back" change the diagnosis, so they must be clear.
-COMMAND_CONFIDENCE = 0.6
-# A message mistaken for "choose" is re-read from the other intents only when one of them is this clear.
-REINTERPRET_CONFIDENCE = 0.6
-# ... and had at least this much of the model's own confidence before
-LEFTOVER_FLOOR = 0.1
-# Messages about the camera that name no fault: asked "what is it doing?", never "outside what I can diagnose".
-DETAIL_INTENTS = ("vague_problem", "inform")
-COMMON_SHOWN = 5
-# An opening of at most this many words starts a diagnosis only when its symptom is this sure.
-SHORT_WORDS = 4
-SHORT_SURE = 0.85
-# An out-of-scope reading this sure is answered as such, even with a weak symptom behind it
-# ("my HS100 plug keeps dropping offline" is a plug, not a camera going offline).
-OUT_OF_SCOPE_CONFIDENT = 0.6
-# Greetings and goodbyes: read as such only when the model is clear about it while a problem is
-# being made out ("cool to the touch" read as goodbye at 0.6 ended the conversation).
-SMALL_TALK = ("greet", "thank", "goodbye", "bot_challenge")
-# Intents that answer the bot; a first message that reads as one is read again without them.
-ANSWER_INTENTS = ("affirm", "deny", "not_sure", "skip", "go_back", "how_to", "start_over")
-CLEAR_ANSWER = 0.85
-COMMAND_INTENTS = ("skip", "go_back", "how_to", "not_sure", "start_over", "human_handoff")
 CONTEXT_ENTITIES = ("camera_model", "duration", "wifi_band")
-# A typed reply read this surely as an option beats any command the intent guesses
-# ("ok that worked, it's back online" is no "go back").
-SURE_ANSWER = 0.8
-# a weaker reading than this gives way to a fact the reply states for another question
-FACT_BEATS_WEAK = 0.6
-# The same question is asked at most twice the same way; the third time it comes as buttons with a
-# short explanation and the offer of a person (the offer stands; only the customer's request opens a ticket).
-SAME_ASK_LIMIT = 3
-# A reply that opens with yes/no answers the question unless the command guessed is this clear
-# ("no, my laptop drops too" is an answer; "no, I can't check right now" a skip).
-CLEAR_COMMAND = 0.8
-# A reply that names an option's own words (a full phrase match) beats a number read from it.
-WORDS_BEAT_ENTITY = 1.05
-
-
-def _state_of(conv: Conversation) -> DiagnosisState:
-    """The diagnosis of a conversation in a phase that has one."""
-    if conv.engine is None:
-        raise ValueError("this conversation has no diagnosis")
-    return DiagnosisState.from_dict(conv.engine)
-
-
-# why a ticket was opened, as the agent reads it
-ASKED_FOR_PERSON = "customer asked for a person"
-ACCEPTED_ESCALATION = "the diagnosis ended in a hand-off and the customer accepted it"
-
-
-class Phase(str, Enum):
-    """Where the conversation is: what the next message is read against."""
-
-    IDLE = "idle"  # no problem yet
-    CLARIFY = "clarify"  # "did you mean...?" or "what is the camera doing?"
-    DIAGNOSING = "diagnosing"  # a question or step of the diagnosis is open
-    FINISHED = "finished"  # an ending was given; an offer may be open
-    RESUME_OFFER = "resume_offer"  # a returning customer: continue or start over?
-    HANDOFF = "handoff"  # with our support team
-
-
-@dataclass
-class Conversation:
-    phase: Phase = Phase.IDLE
-    engine: Optional[Dict[str, Any]] = None
-    queue: List[str] = field(default_factory=list)  # further symptoms to look at afterwards
-    candidates: List[str] = field(default_factory=list)
-    misunderstood: int = 0
-    context: Dict[str, Any] = field(default_factory=dict)
-    handoff: Optional[Dict[str, Any]] = None
-    recorded: bool = False  # the outcome of the current diagnosis went to the report
-    offer: Optional[str] = None  # the yes/no question that ended the last reply: "handoff" | "symptom:<id>"
-    same_ask: List[Any] = field(default_factory=list)  # [move id, times asked in a row without an answer]
-    noted: List[str] = field(default_factory=list)  # symptoms named mid-diagnosis and already acknowledged
-    # the buttons last shown: {"salt": this conversation's token secret, "key": _question_key then,
-    # "options": their option values, "n": the question instance, "diagnosis": _diagnosis_key then}
-    asked: Optional[Dict[str, Any]] = None
-    sender: str = ""  # whose conversation: the tickets and the report are filed under it
-    version: int = CONVERSATION_VERSION
-
-    @classmethod
-    def from_dict(cls, data: Optional[Dict[str, Any]]) -> "Conversation":
-        if not isinstance(data, dict) or data.get("version") != CONVERSATION_VERSION:
-            return cls()
-        known = set(cls.__dataclass_fields__)
-        fields = {k: v for k, v in data.items() if k in known}
-        context = fields.get("context")
-        if isinstance(context, dict) and "_sender" in context:
-            # stored before the sender had a field of its own
-            context = dict(context)
-            old_sender = str(context.pop("_sender") or "")
-            fields["sender"] = fields.get("sender") or old_sender
-            fields["context"] = context
-        try:
-            return cls(**fields)
-        except ValueError:
-            return cls()  # a phase this version does not know: start afresh rather than guess
-
-    def __post_init__(self) -> None:
-        self.phase = Phase(self.phase)  # "diagnosing" as stored in the slot, or given by a caller
-
-    def to_dict(self) -> Dict[str, Any]:
-        data = asdict(self)
-        data["phase"] = self.phase.value  # plain JSON in the tracker slot
-        return data
-
-
-def _the_question(prompt: str, longest: int = 80) -> str:
-    """The sentence of a prompt that asks ("What is the status light doing?" after "Make sure it is
-    plugged in."), when it is short enough to quote; "" otherwise."""
-    asking = [s.strip() for s in re.findall(r"[^.?!]*\?", prompt)]
-    return asking[0] if asking and len(asking[0]) <= longest else ""
-
-
-def _capital(text: str) -> str:
-    return text[:1].upper() + text[1:]
 
 
 def _short(text: str, width: int = 60) -> str:
     text = " ".join((text or "").split())
     return text if len(text) <= width else text[: width - 1] + "\u2026"
-
-
-def _option_of(payload: str) -> Optional[str]:
-    """The option value ("move|option") of a /choose payload, None for other payloads."""
-    if not payload.startswith("/choose{"):
-        return None
-    try:
-        value = json.loads(payload[len("/choose") :]).get("option")
-    except (ValueError, AttributeError):
-        return None
-    return value if isinstance(value, str) else None
-
-
-def _diagnosis_key(conv: Conversation) -> str:
-    """Where the diagnosis stands: an answer, a skip or an undo changes it; a fact the customer
-    volunteers for another question does not (the buttons of the open one still work)."""
-    engine = conv.engine or {}
-    observations = [o for o in engine.get("observations") or [] if isinstance(o, dict)]
-    volunteered = [o for o in observations if o.get("before") or (o.get("kind") == "answer" and not o.get("asked"))]
-    return json.dumps(
-        [
-            engine.get("symptoms"),
-            len(observations) - len(volunteered),
-            len(engine.get("history") or []),
-            engine.get("pending"),
-            engine.get("status"),
-            sorted(engine.get("skipped") or {}),
-        ],
-        default=str,
-    )
-
-
-def _question_key(conv: Conversation) -> str:
-    """What is open now: buttons shown at one key are stale once it changes, even when the same
-    question is asked again later (the instance number counts the diagnosis' changes, so an undo
-    back to an earlier state is a new instance all the same)."""
-    asked = conv.asked if isinstance(conv.asked, dict) else {}
-    n = asked.get("n")
-    instance = n if isinstance(n, int) else 0
-    if asked.get("diagnosis") != _diagnosis_key(conv):
-        instance += 1
-    handoff = conv.handoff or {}
-    return json.dumps(
-        [instance, conv.phase, _diagnosis_key(conv), conv.candidates, conv.offer, conv.queue, handoff.get("reference")],
-        default=str,
-    )
-
-
-def _ask_token(salt: str, key: str) -> str:
-    """The token of a question instance: the same instance always gets the same one (its buttons work
-    again after a hand-back), another conversation cannot make it. Short: Telegram's callback data
-    holds 64 bytes."""
-    return hashlib.sha256(f"{salt}\x1f{key}".encode()).hexdigest()[:6]
-
-
-# words around a number that add nothing to it ("about 18 months i think", "had it since 2019")
-_HEDGES = frozenset(
-    """about around roughly approx approximately like maybe probably perhaps i think guess its it's it is
-    had have has got bought been now old ago the camera cam for since in so yeah well um uh ok okay just
-    almost nearly""".split()
-)
-
-
-def _all_it_says(text: str, entity: Dict[str, Any]) -> bool:
-    """The reply is the entity and hedges around it: nothing left for the words to weigh against it."""
-    said, lower = str(entity.get("text") or ""), (text or "").lower()
-    at = lower.find(said.lower()) if said else -1
-    if at < 0:
-        return False
-    rest = lower[:at] + " " + lower[at + len(said) :]
-    return all(w in _HEDGES for w in re.findall(r"[a-z0-9']+", rest))
-
-
-def _latest_user_at(events: Iterable[Dict[str, Any]]) -> Optional[float]:
-    stamps = [e.get("timestamp") for e in events if e.get("event") == "user"]
-    stamps = [float(t) for t in stamps if isinstance(t, (int, float))]
-    return max(stamps) if stamps else None
 
 
 class Controller:
@@ -295,34 +54,29 @@ class Controller:
         self.tickets = tickets
         self.reader = reader or default_reader()
         self.scope = load_scope()
-        self._message: Optional[Incoming] = None
         self.k = self.engine.k
-        self.symptom_ids = [s.id for s in self.k.symptoms]
-
-    def _lacks_means(self, msg: Incoming) -> bool:
-        """The reply says the customer has not got what the step needs, and is no clear command for
-        something else (a person, going back, a how-to)."""
-        if msg.intent in ("human_handoff", "go_back", "start_over", "how_to") and msg.confidence >= COMMAND_CONFIDENCE:
-            return False
-        return lacks_means(msg.text)
+        self.symptoms = SymptomReading(self.engine, self.scope)
+        self.symptom_ids = self.symptoms.ids
+        self.reply_reading = ReplyReading(self.engine, self.reader)
+        self.steps = DiagnosisSteps(self.engine, tickets)
+        self.handoff_phase = HandoffPhase(self.engine, tickets, self.steps)
+        self.opening = Opening(self.steps, self.symptoms, self.scope)
+        self.diagnosis = DiagnosisTurn(self.steps, self.symptoms, self.reply_reading)
 
     # -- entry points --------------------------------------------------------------------
     def handle(self, conv: Conversation, msg: Incoming) -> List[Reply]:
         replies = self._handle(conv, msg)
-        self._stamp(conv, replies)
+        stamp(conv, replies)
         return replies
 
     def _handle(self, conv: Conversation, msg: Incoming) -> List[Reply]:
-        # handle() runs to the end without awaiting, so one controller serves turns one at a time; the
-        # message is kept for a hand-off decided deep inside (sender, channel, transcript)
-        self._message = msg
         if msg.intent == HANDOFF_EVENT:
             handoff = conv.handoff or {}
             if conv.phase == Phase.HANDOFF and handoff.get("stored") and self.tickets is not None:
-                self._keep_for_agent(conv, msg, handoff["reference"], kind=None, current=False)
-            return self._handoff_news(conv)
+                self.handoff_phase.keep_for_agent(conv, msg, handoff["reference"], kind=None, current=False)
+            return self.handoff_phase.news(conv, msg.sender)
         # only a conversation with a person has news (one look at the outbox per turn, not for everyone)
-        news = self._handoff_news(conv) if conv.phase == Phase.HANDOFF else []
+        news = self.handoff_phase.news(conv, msg.sender) if conv.phase == Phase.HANDOFF else []
         if news and conv.phase != Phase.HANDOFF:
             # the case came back while this message was on its way: it was written for the agent
             return news + [
@@ -334,26 +88,21 @@ class Controller:
         return news + self._turn(conv, msg)
 
     def _turn(self, conv: Conversation, msg: Incoming) -> List[Reply]:
-        if is_payload(msg.text):
-            # a typed payload's entities are no statement of the customer's; a button carries only these
-            msg = replace(msg, entities=tuple(e for e in msg.entities if e.get("entity") in ("option", ASK_ENTITY)))
-        elif looks_like_noise(msg.text):
-            # the language model gives noise an intent too ("aaaa..." reads as asking for a person)
-            msg = replace(msg, intent="nlu_fallback", confidence=0.0, ranking=(), entities=())
+        msg = only_what_was_said(msg)
         self._remember_context(conv, msg)
         if not (msg.text or "").strip():
             return [Reply.fixed("empty")]  # an empty message must not count as an answer
-        if self._stale(conv, msg):
+        if is_stale(conv, msg):
             return self._where_we_are(conv)
         if conv.phase != Phase.HANDOFF and not is_payload(msg.text) and self.scope.in_another_language(msg.text):
             # the language model would guess at it ("mi cámara no funciona" read as "not sure"); any
             # open question or offer stays open for the answer in English
             return [Reply.fixed("english_only", [("Talk to a person", "/human_handoff")])]
-        msg = self._reinterpret(msg)
+        msg = reinterpret(msg)
         if conv.phase == Phase.IDLE and not conv.offer:
-            msg = self._as_first_message(msg)
+            msg = as_first_message(msg)
         if conv.phase == Phase.HANDOFF:
-            return self._during_handoff(conv, msg)
+            return self.handoff_phase.during(conv, msg)
         offer, conv.offer = conv.offer, None
         if offer and conv.phase == Phase.FINISHED:
             answered = self._offer_answer(conv, offer, msg)
@@ -361,7 +110,7 @@ class Controller:
                 return answered
         if conv.phase == Phase.FINISHED and conv.engine and msg.choice() is None and not is_payload(msg.text):
             # the case ended on an answer the customer now gives differently: the diagnosis reopens there
-            reopened = self._correction(conv, _state_of(conv), msg, ended=True)
+            reopened = self.diagnosis.correction(conv, state_of(conv), msg, ended=True)
             if reopened is not None:
                 return reopened
             conv.offer = offer
@@ -382,14 +131,16 @@ class Controller:
                 conv.offer = offer  # still open: "yes" to it keeps working
             return [self._person_offer("Would you like to talk to a person from our support team?")]
         if msg.intent == "human_handoff":
-            return self._handoff(conv, ACCEPTED_ESCALATION if offer == "handoff" else ASKED_FOR_PERSON, msg)
+            return self.handoff_phase.hand_over(
+                conv, ACCEPTED_ESCALATION if offer == "handoff" else ASKED_FOR_PERSON, msg
+            )
         if conv.phase == Phase.RESUME_OFFER:
             return self._resume_answer(conv, msg)
         if conv.phase == Phase.DIAGNOSING:
-            return self._in_diagnosis(conv, msg)
+            return self.diagnosis.reply(conv, msg)
         if conv.phase == Phase.CLARIFY:
-            return self._clarify_answer(conv, msg)
-        return self._opening(conv, msg)
+            return self.opening.clarify_answer(conv, msg)
+        return self.opening.reply(conv, msg)
 
     def _offer_answer(self, conv: Conversation, offer: str, msg: Incoming) -> Optional[List[Reply]]:
         """A typed reply to "pass this to our support team?" or "shall we look at it now?"."""
@@ -398,12 +149,12 @@ class Controller:
         verdict = yes_or_no(msg.text, msg.intent)
         asks_person = any(i == "human_handoff" and c >= 0.3 for i, c in list(msg.ranking)[:2])
         if offer == "handoff" and (verdict == "affirm" or asks_person):
-            return self._handoff(conv, ACCEPTED_ESCALATION, msg)
+            return self.handoff_phase.hand_over(conv, ACCEPTED_ESCALATION, msg)
         if offer.startswith("symptom:") and verdict == "affirm" and not asks_person:
             symptom = offer.split(":", 1)[1]
             if symptom in conv.queue:
                 conv.queue.remove(symptom)
-            return self._start(conv, [symptom], msg)
+            return self.steps.start(conv, [symptom], msg)
         if verdict == "deny":
             return [Reply.fixed("anything_else")]
         return None
@@ -414,11 +165,11 @@ class Controller:
             return []
         conv.phase = Phase.RESUME_OFFER
         replies = [self._resume_offer(conv, "Welcome back. ")]
-        self._stamp(conv, replies)
+        stamp(conv, replies)
         return replies
 
     def _resume_offer(self, conv: Conversation, opener: str = "") -> Reply:
-        state = _state_of(conv)
+        state = state_of(conv)
         problem = ", ".join(self.k.symptom(s).says for s in state.symptoms) or "your camera"
         return Reply(
             text=f"{opener}Last time we were working on: {problem}. Shall we continue where we left off?",
@@ -428,72 +179,20 @@ class Controller:
             ],
         )
 
-    # -- which question a button answers -----------------------------------------------
-    def _stamp(self, conv: Conversation, replies: List[Reply]) -> None:
-        """Give the buttons of this turn the token of the open question instance (kept while the
-        question stays the same, so a button shown twice for it works either time)."""
-        options = []
-        for reply in replies:
-            for _, payload in reply.buttons:
-                value = _option_of(payload)
-                if value is not None:
-                    options.append(value)
-        if not options:
-            return
-        key = _question_key(conv)
-        asked = conv.asked if isinstance(conv.asked, dict) else {}
-        given = asked.get("salt")
-        salt = given if isinstance(given, str) else uuid.uuid4().hex
-        token = _ask_token(salt, str(key))
-        shown = [o for o in asked.get("options") or [] if isinstance(o, str)] if asked.get("key") == key else []
-        conv.asked = {
-            "salt": salt,
-            "key": key,
-            "options": list(dict.fromkeys(shown + options)),
-            "n": json.loads(key)[0],
-            "diagnosis": _diagnosis_key(conv),
-        }
-        for reply in replies:
-            reply.buttons = [(title, stamped(payload, token)) for title, payload in reply.buttons]
-
-    @staticmethod
-    def _stale(conv: Conversation, msg: Incoming) -> bool:
-        """A button that does not belong to the question now open. A button names its question
-        instance; a button without one (typed, or from before tokens) is judged by whether it is one
-        of the buttons now open, and where nothing is known, by the phase as before."""
-        choice = msg.choice()
-        asked = conv.asked if isinstance(conv.asked, dict) else {}
-        key = _question_key(conv)
-        salt = asked.get("salt")
-        token = msg.ask() if choice is not None or msg.intent in QUESTION_COMMANDS else None
-        if token is not None:
-            # "Skip for now" of an earlier question must not skip this one; typed "/skip" still does
-            return not (isinstance(salt, str) and token == _ask_token(salt, key))
-        if choice is None:
-            return False
-        shown = asked.get("options") or []
-        option = f"{choice[0]}|{choice[1]}"
-        if asked.get("key") != key:
-            return False
-        if choice[0] == "meta":
-            return option not in shown  # "meta" holds unrelated commands: "resume" is no "restart"
-        # the open question's own kind: an option it does not have is refused by the question itself
-        return choice[0] not in {o.partition("|")[0] for o in shown}
-
     def _where_we_are(self, conv: Conversation) -> List[Reply]:
         """A stale or foreign button changes nothing: say so and show what is open now."""
         note = Reply(text="That button belongs to an earlier question. Here is where we are now:")
         if conv.phase == Phase.DIAGNOSING and conv.engine:
-            state = _state_of(conv)
+            state = state_of(conv)
             step = self.engine.current_step(state)  # what is open, not a new plan
             conv.engine = state.to_dict()
             if isinstance(step, Ask):
                 return [note] + render.ask(step, repeat_note=False, again=True)
             if isinstance(step, Verify):
                 return [note] + render.verify(self.k, step)
-            return [note] + self._next(conv, state)
+            return [note] + self.steps.go_on(conv, state)
         if conv.phase == Phase.CLARIFY and conv.candidates:
-            return [note] + self._clarify(conv, list(conv.candidates))
+            return [note] + self.opening.clarify(conv, list(conv.candidates))
         if conv.phase == Phase.RESUME_OFFER and conv.engine:
             return [note, self._resume_offer(conv)]
         if conv.phase == Phase.HANDOFF:
@@ -506,7 +205,7 @@ class Controller:
                 ),
             ]
         if conv.phase == Phase.FINISHED and conv.engine:
-            state = _state_of(conv)
+            state = state_of(conv)
             problem = ", ".join(self.k.symptom(s).says for s in state.symptoms) or "your camera"
             done = Reply(text=f"We have finished looking at: {problem}.")
             if conv.offer == "handoff":
@@ -518,17 +217,7 @@ class Controller:
             if conv.offer and conv.offer.startswith("symptom:"):
                 nxt = conv.offer.split(":", 1)[1]
                 if nxt in self.symptom_ids:
-                    return [
-                        note,
-                        done,
-                        Reply(
-                            text=f"You also mentioned: {self.k.symptom(nxt).says}. Shall we look at it now?",
-                            buttons=[
-                                ("Yes, let's do it", choice_payload("symptom", nxt)),
-                                ("No, thanks", choice_payload("meta", "no_next")),
-                            ],
-                        ),
-                    ]
+                    return [note, done, next_symptom_offer(self.k, nxt)]
             return [note, done, Reply(text="If your camera still acts up, tell me what it's doing.")]
         return [note, Reply.fixed("ask_problem")]
 
@@ -538,1099 +227,32 @@ class Controller:
     ) -> Reply:
         return Reply(text=text, buttons=[("Yes, connect me", "/human_handoff"), no])
 
-    # -- phases --------------------------------------------------------------------------
-    def _opening(self, conv: Conversation, msg: Incoming) -> List[Reply]:
-        if msg.intent == "choose" and is_payload(msg.text):
-            return self._stray_choice(conv, msg)  # a button, not words about a camera
-        if not is_payload(msg.text) and looks_like_noise(msg.text):
-            conv.misunderstood += 1
-            return [Reply.fixed("unreadable")]  # "asdfghjkl" is no question outside what we diagnose
-        found = self._symptoms(msg)
-        replies = self._false_fix_replies(msg, [s for s, _ in found[:1]])
-        subject = None if is_payload(msg.text) else self.scope.not_a_camera_fault(msg.text)
-        earlier = conv.context.pop("_other_brand", None)
-        if subject == "brands":
-            # kept in case the customer says it is a Kasa after all ("sorry, it's a kasa kc100 not tapo")
-            conv.context["_other_brand"] = [[s, c] for s, c in found[:2]]  # not its model: that was the other brand
-        if subject:
-            return replies + self._out_of_scope(conv, subject)  # a plug, another brand, an integration's own error
-        sure_now = found and found[0][1] >= SYMPTOM_CONFIDENCE and msg.intent != "nlu_fallback"
-        if earlier and not sure_now and self.scope.names_kasa(msg.text):
-            said = [(str(s), float(c)) for s, c in earlier if isinstance(s, str) and s in self.symptom_ids]
-            if said and said[0][1] >= SYMPTOM_CONFIDENCE:
-                # what they said of it before stands: "wont record to the sd card"
-                return replies + [Reply.fixed("kasa_after_all")] + self._start(conv, [said[0][0]], msg)
-            # "my tapo c200 keeps going offline" (read as another brand, so no complaint was sure), then "oh
-            # sorry its actually a kasa kc100": never "outside what I can diagnose"; what they said is asked about
-            self._keep_entities(conv, msg)
-            candidates = [s for s, c in said if c >= CLARIFY_FLOOR][:1]
-            if candidates:
-                return replies + self._clarify(conv, candidates)
-            return replies + self._what_doing(conv, replace(msg, intent="inform"), said)
-        short = len(normalise(msg.text).split()) <= SHORT_WORDS
-        if short and found and SYMPTOM_CONFIDENCE <= found[0][1] < SHORT_SURE and msg.intent != "nlu_fallback":
-            # "camera offline" fits several symptoms that each assume more than was said: ask, with the
-            # likeliest first among the buttons
-            return replies + self._what_doing(conv, msg, found)
-        if found and found[0][1] >= SYMPTOM_CONFIDENCE and msg.intent != "nlu_fallback":
-            # a second problem needs its own clause: "blinking amber" is not also "blinking green"
-            more: List[str] = []
-            if joins_clauses(msg.text):
-                more = [s for s, c in found[1:] if c >= SECOND_SYMPTOM]
-                # "keeps dropping offline and the sd card isnt detected either": the model reads one complaint
-                # (0.98); the other is named in so many words, and is of another kind
-                kind = self.k.symptom(found[0][0]).kind
-                more += [
-                    s
-                    for s in self._named(msg)
-                    if s != found[0][0] and s not in more and (kind is None or self.k.symptom(s).kind != kind)
-                ]
-            more = [s for s in more if not self._contradicted(s, msg)]
-            return replies + self._start(conv, [found[0][0]] + more, msg)
-        two = [s for s, c in found[:2] if c >= SPLIT_SYMPTOM]
-        if len(two) == 2 and found[0][1] + found[1][1] >= SYMPTOM_CONFIDENCE + 0.15 and joins_clauses(msg.text):
-            return replies + self._start(conv, two, msg)
-        if msg.intent == "choose":
-            return replies + self._stray_choice(conv, msg)
-        static = {"greet": "greet", "thank": "thank", "goodbye": "goodbye", "bot_challenge": "iamabot"}
-        top = self._top_intent(msg)
-        candidates = [s for s, c in found[:2] if c >= CLARIFY_FLOOR and not self._contradicted(s, msg)]
-        if top in DETAIL_INTENTS:
-            # "camera not working", "it's a KC105, had it a year": a camera, no fault yet (the likeliest
-            # symptoms come first among the buttons)
-            return replies + self._what_doing(conv, msg, found)
-        about_camera = not is_payload(msg.text) and self.scope.mentions_camera(msg.text)
-        if top in static and not candidates and msg.intent != "nlu_fallback" and not about_camera:
-            return replies + [Reply.fixed(static[top])]  # "night mode too late" is no "good night"
-        if top == "out_of_scope":
-            # sure, or not about the camera at all: out of scope; else what we can read of the camera
-            sure = dict(msg.ranking).get("out_of_scope", msg.confidence) >= OUT_OF_SCOPE_CONFIDENT
-            if not about_camera or (sure and not short):  # a few words about the camera are too few to be sure
-                return replies + self._out_of_scope(conv)
-            if not candidates:
-                return replies + self._what_doing(conv, msg, found)
-        if candidates and not about_camera and top in ("out_of_scope", None):
-            return replies + self._out_of_scope(conv)  # "who won the game last night" is no night vision
-        if candidates and short:
-            return replies + self._what_doing(conv, msg, found)  # too few words for "did you mean"
-        if candidates:
-            conv.context["_ranking"] = dict(found[:2])
-            self._keep_entities(conv, msg)
-            return replies + self._clarify(conv, candidates)
-        if about_camera:
-            return replies + self._what_doing(conv, msg, found)
-        if msg.intent == "out_of_scope" or msg.intent == "nlu_fallback":
-            return replies + self._out_of_scope(conv)
-        return replies + [Reply.fixed("ask_problem")]
-
-    @staticmethod
-    def _keep_entities(conv: Conversation, msg: Incoming) -> None:
-        """Details given before the problem is clear (model, age, LED) still count once it is."""
-        kept = list(conv.context.get("_entities") or [])
-        conv.context["_entities"] = unique_entities(kept + [dict(e) for e in msg.entities])
-
-    def _what_doing(self, conv: Conversation, msg: Incoming, found: List[Tuple[str, float]]) -> List[Reply]:
-        """A camera problem without what the camera does: ask, with the likeliest and the most common
-        symptoms as buttons, and keep what was said to read the answer with it."""
-        if msg.intent != "inform":  # details are progress; only a repeated "it's broken" is not
-            conv.misunderstood += 1
-        said = dict(conv.context.get("_ranking") or {})
-        for s, c in found:
-            said[s] = max(said.get(s, 0.0), c)
-        conv.context["_ranking"] = said
-        self._keep_entities(conv, msg)
-        likely = [s for s, c in sorted(said.items(), key=lambda x: -x[1]) if c >= CLARIFY_FLOOR][:2]
-        shown = list(dict.fromkeys(likely + self.common_symptoms))[:COMMON_SHOWN]
-        conv.phase, conv.candidates = Phase.CLARIFY, shown
-        buttons = [(_capital(self.k.symptom(s).says), choice_payload("symptom", s)) for s in shown]
-        buttons.append(("Something else", choice_payload("symptom", "none")))
-        if conv.misunderstood >= MISUNDERSTOOD_LIMIT:
-            buttons.append(("Talk to a person", "/human_handoff"))
-            text = (
-                "Sorry, I'm still not sure what the camera is doing. Pick the closest one below, describe it "
-                "in other words, or talk to a person from our support team."
-            )
-            return [Reply(text=text, buttons=buttons)]
-        name = "what_doing_again" if msg.intent == "inform" or conv.misunderstood > 1 else "what_doing"
-        return [Reply.fixed(name, buttons)]
-
-    def _clarify(self, conv: Conversation, candidates: List[str]) -> List[Reply]:
-        conv.phase, conv.candidates = Phase.CLARIFY, candidates
-        buttons = [(_capital(self.k.symptom(s).says), choice_payload("symptom", s)) for s in candidates]
-        buttons.append(("Something else", choice_payload("symptom", "none")))
-        if len(candidates) == 1:
-            # one guess is named in the question: "one of these" over a single button reads as a slip
-            return [Reply(text=f"Did you mean: {self.k.symptom(candidates[0]).says}?", buttons=buttons)]
-        return [Reply(text="Did you mean one of these?", buttons=buttons)]
-
-    def _clarify_answer(self, conv: Conversation, msg: Incoming) -> List[Reply]:
-        choice = msg.choice()
-        if choice and choice[0] == "symptom":
-            if choice[1] in self.symptom_ids:
-                return self._start(conv, [choice[1]], msg)
-            conv.phase, conv.candidates = Phase.IDLE, []
-            return [Reply.fixed("describe_again")]
-        if msg.intent == "affirm" and len(conv.candidates) == 1:
-            return self._start(conv, conv.candidates, msg)
-        if len(conv.candidates) == 1 and self._describes(conv.candidates[0], msg):
-            return self._start(conv, conv.candidates, msg)
-        if choice is None and not is_payload(msg.text):
-            # "the first one i guess": the buttons here are problems, so a position is read whatever the intent
-            index = ordinal_from_text(msg.text, len(conv.candidates) + 1)
-            if index is not None and index < len(conv.candidates):
-                return self._start(conv, [conv.candidates[index]], msg)
-            if index is not None:
-                conv.phase, conv.candidates = Phase.IDLE, []
-                return [Reply.fixed("describe_again")]
-        combined = self._with_what_was_said(conv, msg)
-        if combined is not None:
-            return combined
-        conv.phase, conv.candidates = Phase.IDLE, []
-        return self._opening(conv, msg)
-
-    def _with_what_was_said(self, conv: Conversation, msg: Incoming) -> Optional[List[Reply]]:
-        """A typed reply to a clarifying question, read together with the message before it: "it's a
-        KC105, had it a year" adds details, and a weak hint now and one before can settle it."""
-        found = dict(self._symptoms(msg))
-        before = conv.context.get("_ranking") or {s: CLARIFY_FLOOR for s in conv.candidates}
-        if found and max(found.values()) >= SYMPTOM_CONFIDENCE and msg.intent != "nlu_fallback":
-            now = max(found, key=lambda s: found[s])
-            lead = str(max(before, key=lambda s: before[s], default=""))
-            switched = bool(lead) and before[lead] >= EARLIER_LEAD and before.get(now, 0.0) < CLARIFY_FLOOR
-            if switched and now not in self._named(msg) and not self._contradicted(lead, msg):
-                # "sd card gone after 2 days", then "pins look ok, blew in it, still not seen" read as live view
-                # at 0.89: a guess that leaves the complaint the customer started with, in no word of its own,
-                # is asked about beside it
-                self._keep_entities(conv, msg)
-                return self._clarify(conv, [now, lead])
-            return None  # a clear complaint stands on its own
-        together = {s: found.get(s, 0.0) + before.get(s, 0.0) for s in set(found) | set(before)}
-        best = max(together.items(), key=lambda x: x[1], default=(None, 0.0))
-        top = self._top_intent(msg)
-        if best[0] is not None and best[1] >= SYMPTOM_CONFIDENCE and found.get(best[0], 0.0) >= CLARIFY_FLOOR:
-            return self._start(conv, [best[0]], msg)
-        named = self._named(msg) if not is_payload(msg.text) else []
-        if len(named) == 1 and found.get(named[0], 0.0) < SYMPTOM_CONFIDENCE:
-            # "the app says it's offline, but the light is solid green": the words name one complaint that
-            # the language model could not settle; ask about that one, with its words
-            self._keep_entities(conv, msg)
-            return self._clarify(conv, named)
-        shown = self._shown_by(msg)
-        if len(shown) == 1 and found.get(shown[0], 0.0) < SYMPTOM_CONFIDENCE:
-            # "camera offline", then "its blinking green": the light is what one complaint is defined by
-            self._keep_entities(conv, msg)
-            return self._clarify(conv, shown)
-        described = [s for s in conv.candidates if s in self.symptom_ids and self._describes(s, msg)]
-        if len(described) == 1 and len(conv.candidates) > 1 and found.get(described[0], 0.0) < SYMPTOM_CONFIDENCE:
-            # "clips arent saving", then "to the sd card": where the clips go is asked of one complaint only
-            self._keep_entities(conv, msg)
-            return self._clarify(conv, described)
-        vague = top in DETAIL_INTENTS or top == "nlu_fallback" or (top == "out_of_scope" and msg.confidence < 0.8)
-        weak_small_talk = top in SMALL_TALK and msg.confidence < CLEAR_ANSWER  # "cool to the touch" is no goodbye
-        if (vague or weak_small_talk) and msg.entities:
-            # "camera offline", then "blinking amber since yesterday": details, no complaint; the complaint
-            # the first words leaned to, if nothing said now contradicts it, is asked about by name
-            read = conv.context.get("_ranking") or {}  # what the model read before, not the buttons shown
-            leading = [
-                s
-                for s, c in sorted(read.items(), key=lambda x: -x[1])
-                if c >= CLARIFY_FLOOR and not self._contradicted(s, msg)
-            ]
-            if len(leading) == 1 and list(conv.candidates) != leading:
-                self._keep_entities(conv, msg)
-                return self._clarify(conv, leading[:1])
-        if vague or weak_small_talk:
-            return self._what_doing(conv, msg, list(found.items()))
-        return None
-
     def _resume_answer(self, conv: Conversation, msg: Incoming) -> List[Reply]:
         choice = msg.choice()
         if choice == ("meta", "resume") or msg.intent == "affirm":
             conv.phase = Phase.DIAGNOSING
-            return self._next(conv, _state_of(conv))
+            return self.steps.go_on(conv, state_of(conv))
         if msg.intent == "deny":
             return self._restart(conv)
         if msg.intent in self.symptom_ids and msg.confidence >= SYMPTOM_CONFIDENCE:
-            self._record_abandoned(conv)
+            self.steps.record_abandoned(conv)
             conv.phase, conv.engine = Phase.IDLE, None
-            return self._opening(conv, msg)
+            return self.opening.reply(conv, msg)
         if msg.intent == "choose" and choice is None:
             index = ordinal_from_text(msg.text, 2)
             if index == 0:
                 conv.phase = Phase.DIAGNOSING
-                return self._next(conv, _state_of(conv))
+                return self.steps.go_on(conv, state_of(conv))
             if index == 1:
                 return self._restart(conv)
         return []  # the welcome-back offer (sent at session start) still stands
 
-    def _in_diagnosis(self, conv: Conversation, msg: Incoming) -> List[Reply]:
-        state = _state_of(conv)
-        payload = is_payload(msg.text)  # its words are no answer: "no_card_works" says neither no nor works
-        replies = [] if payload else self._false_fix_replies(msg, state.symptoms)
-        step = self.engine.current_step(state)
-        choice = msg.choice()
-
-        if choice and choice[0] == "verify" and isinstance(step, Verify):
-            return replies + self._verified(conv, state, choice[1] == "yes")
-        verdict = post_fix_verdict(msg.text, msg.intent) if isinstance(step, Verify) and not payload else None
-        if verdict and self._about_another_question(msg) and not checks_said_passed(msg.text):
-            verdict = None  # "yes 3 other cams are fine" answers an earlier question, not the checks
-        if isinstance(step, Verify) and verdict != "deny" and not payload and checks_pending(msg.text):
-            # "live view works, havent done the hour one yet": no verdict until every check has run
-            conv.engine = state.to_dict()
-            return replies + [Reply.fixed("checks_later")] + render.verify_again(step)
-        if isinstance(step, Verify) and verdict:
-            return replies + self._verified(conv, state, verdict == "affirm", step, msg.text)
-        if isinstance(step, Verify) and msg.intent == "choose" and choice is None:
-            index = ordinal_from_text(msg.text, 2)
-            if index is not None:
-                return replies + self._verified(conv, state, index == 0)
-        if choice == ("meta", "resume"):
-            return replies + self._next(conv, state, repeat_note=False)
-        if choice and isinstance(step, Ask) and choice[0] == step.move.id:
-            return replies + self._answer(conv, state, step, choice[1], said=self._button_label(step, choice[1]))
-        readable = choice is None and not payload and not looks_like_noise(msg.text)
-        if msg.intent == "go_back" and not payload and not asks_to_go_back(msg.text):
-            msg = replace(msg, intent="nlu_fallback")  # "yep back to normal" takes nothing back
-        if msg.intent == "start_over" and not payload and not asks_to_start_over(msg.text):
-            msg = replace(msg, intent="nlu_fallback")  # "perfect, like new" drops nothing
-        reading = self._reading(step, msg) if readable and isinstance(step, Ask) else Reading()
-        opened = reading.polarity is not None or reading.option is not None  # "What happened?" drops the yes/no
-        if opened and isinstance(step, Ask) and self._yes_no_opens_a_fact(step, msg):
-            reading = Reading()  # "no, never reset it" while the power cycle is asked: noted, asked again
-        opened_with_yes_no = reading.polarity is not None and msg.confidence < CLEAR_COMMAND
-        weak = reading.option is not None and reading.score < FACT_BEATS_WEAK
-        outweighed = (
-            isinstance(step, Ask)
-            and reading.option is not None
-            and reading.score < SURE_ANSWER
-            and self._stated_mostly(msg, step)
-        )
-        news = self._news(state, msg) if isinstance(step, Ask) and msg.entities else []
-        if (weak or outweighed or (reading.option is None and reading.between)) and isinstance(step, Ask):
-            other = [m for m in news if m != step.move.id]
-            if other and reading.polarity is None:
-                # "the light is solid green" answers the LED question, not a weak guess at this one; "i reset
-                # it last year, fine for a while then broke" tells the reset's history, not "which one?" here
-                reading = Reading()
-        unsure_fix = reading.option == FIXED and reading.score < SURE_ANSWER
-        if (weak or unsure_fix) and isinstance(step, Ask) and step.is_action and self._lacks_means(msg):
-            # "dont have a spare charger", "the needle is too thick" say why the step can't be done, not how it went
-            reading = Reading()
-        if isinstance(step, Ask) and readable and reading.option is None and not reading.between:
-            corrected = self._correction(conv, state, msg)
-            if corrected is not None:
-                return replies + corrected
-        if (
-            isinstance(step, Ask)
-            and reading.option is not None
-            and (reading.score >= SURE_ANSWER or msg.intent not in COMMAND_INTENTS or opened_with_yes_no)
-        ):
-            return replies + self._answer(conv, state, step, reading.option, said=msg.text, entities=msg.entities)
-        if isinstance(step, Ask) and readable and reading.option is None and not reading.between:
-            lacked = lacked_steps(msg.text)
-            ahead = self.engine.set_aside(state, [m for m in lacked if m != step.move.id])
-            if ahead and step.move.id not in lacked:
-                # "no spare charger here" while the reset history is asked: remembered for the adapter swap,
-                # and no skip of this question (the language model read it as one)
-                conv.engine = state.to_dict()
-                return replies + [Reply.fixed("set_aside_ahead")] + self._again(conv, state, count=False)
-        # only a step to do needs means; "no spare charger" to a question about the past answers nothing
-        lacks = (
-            isinstance(step, Ask) and step.is_action and readable and reading.option is None and self._lacks_means(msg)
-        )
-        if lacks:
-            msg = replace(msg, intent="skip", confidence=1.0)  # "no spare charger sorry": said, not guessed
-        if msg.intent in ("skip", "go_back", "start_over", "not_sure") and msg.confidence < COMMAND_CONFIDENCE:
-            msg = replace(msg, intent="nlu_fallback")
-        states_a_fact = any(e.get("entity") == "fact" for e in msg.entities)
-        if msg.intent in ("go_back", "start_over") and states_a_fact and msg.confidence < CLEAR_COMMAND:
-            msg = replace(msg, intent="nlu_fallback")  # "no, never reset it before" reports; it is no command
-        if msg.intent == "start_over":
-            conv.engine = state.to_dict()
-            problem = ", ".join(self.k.symptom(s).says for s in state.symptoms) or "your camera"
-            return replies + [
-                Reply(
-                    text=f"Start over? This discards what we found so far about: {problem}.",
-                    buttons=[
-                        ("Yes, start over", choice_payload("meta", "restart")),
-                        ("No, let's continue", choice_payload("meta", "resume")),
-                    ],
-                )
-            ]
-        unsure_without_option = msg.intent == "not_sure" and isinstance(step, Ask) and reading.option is None
-        if unsure_without_option and not reading.between and isinstance(step, Ask):
-            unsure = next((o for o, _ in step.options if self.reader.is_unsure(step.move, o)), None)
-            if unsure is not None:
-                return replies + self._answer(conv, state, step, unsure, said=msg.text)
-        if (msg.intent == "skip" or unsure_without_option) and isinstance(step, Ask):
-            skipped = self.engine.skip(state, for_good=lacks)
-            after = self.engine.next_step(state)
-            if lacks:
-                return replies + [Reply.fixed("set_aside")] + self._next(conv, state)
-            if isinstance(after, Ask) and after.move.id == skipped:
-                note = (
-                    "I need this one before I can wrap up. Can you do it now? "
-                    "If not, skip it again and I'll go with what we have so far."
-                )
-                return replies + [Reply(text=note)] + self._next(conv, state, repeat_note=False)
-            return (
-                replies
-                + [Reply(text="No problem, we'll come back to that one if we need it.")]
-                + self._next(conv, state)
-            )
-        if msg.intent == "go_back":
-            if self.engine.undo(state):
-                # the question whose answer was taken back, as it was asked: not a new plan
-                return (
-                    replies + [Reply(text="OK, I took back your last answer.")] + self._again(conv, state, count=False)
-                )
-            return replies + [Reply(text="There is nothing to take back yet.")] + self._next(conv, state)
-        if isinstance(step, Ask) and (msg.intent == "how_to" or (reading.option is None and asks_how(msg.text))):
-            conv.engine = state.to_dict()
-            return replies + render.how_to(step)
-        if reading.option is not None and isinstance(step, Ask):
-            return replies + self._answer(conv, state, step, reading.option, said=msg.text, entities=msg.entities)
-        if reading.between and isinstance(step, Ask):
-            return replies + self._which_one(conv, state, step, reading.between)
-        new = [
-            s
-            for s, c in self._symptoms(msg)
-            if c >= SYMPTOM_CONFIDENCE and s not in state.symptoms and s not in conv.noted
-        ]
-        if self.engine.report_hazards(state, msg.entities):
-            conv.misunderstood = 0
-            return replies + self._next(conv, state, repeat_note=False)
-        if new and msg.intent in self.symptom_ids and self._plausibly_a_complaint(msg, new[0]):
-            return replies + self._new_symptom(conv, state, new[0])
-        if isinstance(step, Ask) and news and not payload:
-            earlier = {m.id: state.evidence_answer(m.id) for m, _, _ in self.engine.entity_answers(msg.entities)}
-            noted = self._note_facts(state, step, msg)
-            if noted is not None:
-                if any(before is not None and state.evidence_answer(m) != before for m, before in earlier.items()):
-                    # "actually the other card works": a changed answer changes the plan, not only the notes
-                    return replies + [noted] + self._next(conv, state, repeat_note=False)
-                return replies + [noted] + self._again(conv, state, count=False)
-        known = msg.intent in state.symptoms or msg.intent in conv.noted
-        if known and msg.confidence >= SYMPTOM_CONFIDENCE and isinstance(step, Ask):
-            # the problem we are already on, or one already noted: no answer, and no news (another one the
-            # words do not plausibly complain of was noted nowhere: saying so would not be true)
-            conv.misunderstood += 1
-            reminder = Reply(text="I have that noted. To go on, I need an answer to this question:")
-            return replies + [reminder] + self._again(conv, state)
-        if choice:
-            return (
-                replies
-                + [Reply(text="That button belongs to an earlier question. Here is where we are now:")]
-                + self._next(conv, state)
-            )
-        if reading.waiting and isinstance(step, Ask):
-            # "one sec", "ok checking": the customer is doing the step; no misunderstanding to count
-            return replies + [Reply.fixed("take_your_time")] + self._again(conv, state, count=False)
-        conv.misunderstood += 1
-        if conv.misunderstood >= MISUNDERSTOOD_LIMIT:
-            sorry = Reply(
-                text="Sorry, I still didn't catch that. Please pick one of the options below, or talk to a "
-                "person from our support team.",
-                buttons=[("Talk to a person", "/human_handoff")],
-            )
-            again = self._again(conv, state)
-            return replies + (again if self._is_stuck(again) else [sorry] + again)
-        again = self._again(conv, state)
-        if self._is_stuck(again):
-            return replies + again  # its own words say it was not understood
-        return (
-            replies
-            + [Reply(text="Sorry, I didn't catch that. Please pick one of the options, or ask me how to do it.")]
-            + again
-        )
-
-    def _correction(
-        self, conv: Conversation, state: DiagnosisState, msg: Incoming, ended: bool = False
-    ) -> Optional[List[Reply]]:
-        """ "Actually wait, it did come back for an hour": a reply that takes back the answer just given
-        and answers that question differently changes it, and the diagnosis goes on from there. After
-        the case `ended` on that answer, a clear reply needs no word of correction ("downdetector is
-        clean" after "yes, an outage")."""
-        folded = self.reader.norm.fold(msg.text)
-        rest = self.reader.norm.correction(folded)
-        stated = [e for e in msg.entities if e.get("entity") == "fact" and isinstance(e.get("value"), dict)]
-        if rest is None and not ended and not stated:
-            return None
-        before = DiagnosisState.from_dict(state.to_dict())
-        if not self.engine.undo(before):
-            return None
-        previous = self.engine.current_step(before)
-        if not isinstance(previous, Ask) or previous.move.kind != "question":
-            return None
-        given = state.current(previous.move.id)
-        option: Optional[str]
-        if rest is None and not ended:
-            # no word of correction, but a statement that answers the question just answered otherwise ("no"
-            # to "ever reset it?", then "i reset it last year, fine for a while, then it broke")
-            option = next(
-                (e["value"].get("option") for e in stated if e["value"].get("move") == previous.move.id), None
-            )
-            if option is None or given is None or option not in dict(previous.options):
-                return None
-        else:
-            reading = self._reading(
-                previous, replace(msg, text=rest or msg.text, intent="inform", confidence=0.0, ranking=())
-            )
-            if reading.option is None or (reading.polarity is None and reading.score < FACT_BEATS_WEAK):
-                return None
-            if rest is None and reading.score < SURE_ANSWER:
-                return None
-            option = reading.option
-        if given is not None and given.option == option:
-            return None
-        self.engine.undo(state)
-        conv.phase = Phase.DIAGNOSING
-        label = self._button_label(previous, option) or option
-        changed = Reply(text=f"Got it, I've changed your answer to \u201c{label}\u201d.")
-        return [changed] + self._answer(conv, state, previous, option, said=msg.text, entities=msg.entities)
-
-    def _news(self, state: DiagnosisState, msg: Incoming) -> List[str]:
-        """The moves the message's statements answer otherwise than the record, or that have no answer yet.
-        A statement that repeats an answer on record tells nothing new: "the rest are fine" while the
-        other cameras are asked is about those cameras, not a second "yes" to the other devices."""
-        found = []
-        for move, option, _ in self.engine.entity_answers(msg.entities):
-            seen = state.current(move.id)
-            repeated = seen is not None and seen.source != ASSUMED and seen.option == option
-            if move.kind == "question" and option is not None and repeated:
-                continue  # an answer only assumed from the symptom is news when said
-            found.append(move.id)
-        return list(dict.fromkeys(found))
-
-    def _yes_no_opens_a_fact(self, step: Ask, msg: Incoming) -> bool:
-        """The reply's yes or no opens a statement that answers another question ("no, never reset it
-        before", "yeah its blinking green"), not the open one."""
-        folded = self.reader.norm.fold(msg.text)
-        polarity, rest = self.reader.norm.lead(folded)
-        if polarity is None:
-            return False
-        for move, _, ent in self.engine.entity_answers(msg.entities):
-            if not isinstance(ent.get("value"), dict):
-                continue  # a number is detail of the answer ("yep 5V and it's a 3 amp one"), not a statement
-            said = self.reader.norm.fold(str(ent.get("text") or ""))
-            at = rest.find(said) if said else -1
-            # the statement starts the rest, or follows a few words of its own ("its", "the light is")
-            if move.id != step.move.id and at >= 0 and len(rest[:at].split()) <= 3:
-                return True
-        return False
-
-    def _note_facts(self, state: DiagnosisState, step: Ask, msg: Incoming) -> Optional[Reply]:
-        """A reply that answers another question, not the open one ("solid green" while the power cycle
-        is asked): kept as that question's answer, so it is never asked, and said back."""
-        noted = [m for m in self.engine.observe_entities(state, msg.entities) if m != step.move.id]
-        if not noted:
-            return None
-        answers, tried = [], False
-        for move_id in dict.fromkeys(noted):
-            move, seen = self.k.move(move_id), state.current(move_id)
-            option = move.option(seen.option) if seen is not None and seen.option else None
-            if move.kind == "action":
-                tried = True  # "already swapped the adapter": its outcome label alone ("No change") reads oddly
-            elif option is not None:
-                asked = _the_question(move.prompt)
-                about = f" to \u201c{asked}\u201d" if asked else (f" ({move.title})" if move.title else "")
-                answers.append(f"\u201c{option.label}\u201d" + about)
-        parts = (["your answer " + " and ".join(answers)] if answers else []) + (
-            ["what you already tried"] if tried else []
-        )
-        return Reply(text="Thanks, I've noted " + " and ".join(parts or ["that"]) + ".")
-
-    # -- helpers -------------------------------------------------------------------------
-    def _verified(
-        self, conv: Conversation, state: DiagnosisState, passed: bool, step: Optional[Verify] = None, said: str = ""
-    ) -> List[Reply]:
-        """The post-fix checks answered: a failed one says so before the diagnosis goes on, so the
-        customer does not read the next question as if nothing had been heard; a failed check they
-        name answers its own question ("it didn't reconnect after unplugging": the power cycle's no)."""
-        self.engine.confirm_fix(state, passed)
-        if passed:
-            return self._next(conv, state)
-        if step is not None and said:
-            shown = {c.id for c in step.outcome.post_fix_checks}
-            checks = [c for c in self.k.post_fix_checks if c.id in shown and c.failed_means is not None]
-            facts = [
-                {
-                    "entity": "fact",
-                    "value": {"move": c.failed_means.move, "option": c.failed_means.option},
-                    "text": said,
-                }
-                for c in failed_checks_named(checks, said)
-                if c.failed_means is not None
-            ]
-            if facts:
-                self.engine.observe_entities(state, facts)
-        note = Reply(text="Thanks for checking. So it isn't fixed yet; let's go on.")
-        return [note] + self._next(conv, state)
-
-    def _start(self, conv: Conversation, symptoms: List[str], msg: Incoming) -> List[Reply]:
-        ordered = sorted(dict.fromkeys(symptoms), key=lambda s: -self.k.symptom(s).urgency)
-        first, rest = ordered[0], ordered[1:]
-        earlier = conv.context.pop("_entities", None) or []
-        conv.context.pop("_ranking", None)
-        state = self.engine.start([first], unique_entities(list(earlier) + list(msg.entities)), said=msg.text)
-        conv.queue = [s for s in rest if s not in conv.queue] + conv.queue
-        conv.phase, conv.candidates, conv.misunderstood, conv.recorded = Phase.DIAGNOSING, [], 0, False
-        intro = f"Understood: {self.k.symptom(first).says}."
-        if rest:
-            intro += (
-                " You also mentioned: "
-                + "; ".join(self.k.symptom(s).says for s in rest)
-                + ". We'll start with the first one and come back to the other."
-            )
-        return [Reply(text=intro)] + self._next(conv, state)
-
-    def _new_symptom(self, conv: Conversation, state: DiagnosisState, symptom: str) -> List[Reply]:
-        if self.k.symptom(symptom).safety:
-            self.engine.add_symptom(state, symptom)  # safety goes first: the engine stops for it
-            return self._next(conv, state)
-        if symptom not in conv.queue:
-            conv.queue.append(symptom)
-        conv.noted.append(symptom)
-        return [
-            Reply(text=f"Noted: {self.k.symptom(symptom).says}. We'll look at that right after this.")
-        ] + self._next(conv, state, repeat_note=False)
-
-    def _answer(
-        self,
-        conv: Conversation,
-        state: DiagnosisState,
-        step: Ask,
-        option: str,
-        said: Optional[str] = None,
-        entities: Sequence[Dict[str, Any]] = (),
-    ) -> List[Reply]:
-        try:
-            self.engine.answer(state, step.move.id, option, said=said)
-        except InvalidAnswer:
-            return [Reply(text="That isn't one of the answers to this question.")] + self._next(conv, state)
-        if entities and not state.finished and state.status != "verifying":
-            # what else the reply says ("set-up went fine but it's still blinking green") is evidence
-            # for its own question, read after the answer so a step that makes it stale cannot
-            self.engine.observe_entities(state, [e for e in entities if isinstance(e, dict)])
-        conv.misunderstood = 0
-        conv.same_ask = []
-        return self._next(conv, state)
-
-    @staticmethod
-    def _button_label(step: Ask, option: str) -> Optional[str]:
-        return next((label for o, label in step.options if o == option), None)
-
-    def _reading(self, step: Ask, msg: Incoming) -> Reading:
-        """What a typed reply answers: a number or position, a fact the entities carry, or the words."""
-        if msg.intent == "choose" and msg.choice() is None:
-            index = ordinal_from_text(msg.text, len(step.options))
-            if index is not None:
-                return Reading(option=step.options[index][0], score=1.0)
-        for ent in msg.entities:
-            fact = ent.get("value") if ent.get("entity") == "fact" else None
-            if isinstance(fact, dict) and fact.get("move") == step.move.id and fact.get("option"):
-                if fact["option"] in dict(step.options):
-                    return Reading(option=fact["option"], score=1.0)  # "all my other devices are fine"
-        words = self.reader.read(step.move, step.options, msg.text, msg.intent)
-        rule = step.move.from_entity
-        found = None
-        if rule is not None:
-            for ent in msg.entities:
-                option = (
-                    self.engine.option_from_entity(rule, ent, asked=True) if ent.get("entity") == rule.entity else None
-                )
-                if option is not None:
-                    found = (option, ent)
-                    break
-        if found is not None and _all_it_says(msg.text, found[1]):
-            return Reading(option=found[0], score=1.0)  # "year and a half": the number is the answer
-        if words.option is not None and words.score >= WORDS_BEAT_ENTITY:
-            return words  # "over a year" says more than the year it contains
-        if found is not None:
-            return Reading(option=found[0], score=1.0)
-        return words
-
-    def _which_one(self, conv: Conversation, state: DiagnosisState, step: Ask, between: Tuple[str, ...]) -> List[Reply]:
-        """Two (or more) options stay close: name them and let the customer pick."""
-        labels = dict(step.options)
-        named = [o for o in between if o in labels]
-        if self._count_ask(conv, step) >= SAME_ASK_LIMIT:
-            return self._stuck(conv, state, step)
-        quoted = [f"\u201c{labels[o]}\u201d" for o in named]
-        text = "Just to be sure, which one is it: " + (", ".join(quoted[:-1]) + " or " + quoted[-1]) + "?"
-        buttons = [(labels[o], choice_payload(step.move.id, o)) for o in named]
-        buttons.append(("Something else", choice_payload("meta", "resume")))
-        conv.engine = state.to_dict()
-        return [Reply(text=text, buttons=buttons)]
-
-    def _count_ask(self, conv: Conversation, step: Ask) -> int:
-        move = step.move.id
-        count = conv.same_ask[1] + 1 if len(conv.same_ask) == 2 and conv.same_ask[0] == move else 1
-        conv.same_ask = [move, count]
-        return count
-
-    def _stuck(self, conv: Conversation, state: DiagnosisState, step: Ask) -> List[Reply]:
-        """The third time in a row, and after: not the same question again, but its answers as buttons, a
-        way to skip it, and a person."""
-        conv.engine = state.to_dict()
-        buttons = [(label, choice_payload(step.move.id, option)) for option, label in step.options]
-        buttons += [render.SKIP, ("Talk to a person", "/human_handoff")]
-        name = "stuck"
-        if conv.same_ask and conv.same_ask[1] > SAME_ASK_LIMIT and conv.same_ask[1] % 2 == 0:
-            name = "stuck_again"  # alternated, so the customer never reads the same words three times running
-        return [Reply.fixed(name, buttons)]
-
-    def _again(self, conv: Conversation, state: DiagnosisState, count: bool = True) -> List[Reply]:
-        """The open step once more, as it was asked: a reply that answered nothing changes no plan.
-        `count`: the customer is not stuck on it ("one sec", a fact for another question)."""
-        step = self.engine.current_step(state)
-        if isinstance(step, Ask):
-            conv.engine = state.to_dict()
-            if count and self._count_ask(conv, step) >= SAME_ASK_LIMIT:
-                return self._stuck(conv, state, step)
-            return render.ask(step, repeat_note=False, again=True)
-        if isinstance(step, Verify):
-            conv.engine = state.to_dict()
-            return render.verify_again(step)  # the list of checks is just above
-        return self._next(conv, state, repeat_note=False)
-
-    @staticmethod
-    def _is_stuck(replies: List[Reply]) -> bool:
-        return any(r.name in ("stuck", "stuck_again") for r in replies)
-
-    def _next(self, conv: Conversation, state: DiagnosisState, repeat_note: bool = True) -> List[Reply]:
-        step = self.engine.next_step(state)
-        conv.engine = state.to_dict()
-        if isinstance(step, Ask):
-            if self._count_ask(conv, step) >= SAME_ASK_LIMIT:
-                return self._stuck(conv, state, step)
-            return render.ask(step, repeat_note)
-        conv.same_ask = []
-        if isinstance(step, Verify):
-            return render.verify(self.k, step)
-        conv.phase = Phase.FINISHED
-        self._record(conv, msg_sender=conv.sender, outcome=step.outcome)
-        replies = render.finished(self.k, step)
-        # only an escalation offers a person
-        conv.offer = "handoff" if isinstance(step.outcome, EscalationOutcome) else None
-        if conv.queue:
-            nxt = conv.queue[0]
-            conv.offer = f"symptom:{nxt}"
-            replies.append(
-                Reply(
-                    text=f"You also mentioned: {self.k.symptom(nxt).says}. Shall we look at it now?",
-                    buttons=[
-                        ("Yes, let's do it", choice_payload("symptom", nxt)),
-                        ("No, thanks", choice_payload("meta", "no_next")),
-                    ],
-                )
-            )
-        return replies
-
-    def _stray_choice(self, conv: Conversation, msg: Incoming) -> List[Reply]:
-        choice = msg.choice()
-        if choice and choice[0] == "symptom" and choice[1] in self.symptom_ids:
-            if choice[1] in conv.queue:
-                conv.queue.remove(choice[1])
-            return self._start(conv, [choice[1]], msg)
-        if choice and choice[0] == "meta" and choice[1] in ("no_handoff", "no_next"):
-            return [Reply.fixed("anything_else")]
-        if choice and choice[0] == "meta" and choice[1] == "resume" and conv.engine:
-            conv.phase = Phase.DIAGNOSING
-            return self._next(conv, _state_of(conv))
-        return [Reply.fixed("ask_problem")]
-
-    def _out_of_scope(self, conv: Conversation, subject: Optional[str] = None) -> List[Reply]:
-        """ "Outside what I can diagnose", in the words for what the message was about when we know it
-        (another brand, a plug, the bill, an integration, a wish)."""
-        conv.misunderstood += 1
-        name = f"out_of_scope_{subject}" if subject and f"out_of_scope_{subject}" in fixed_replies() else "out_of_scope"
-        return [Reply.fixed(name, [("Talk to a person", "/human_handoff")])]
-
     def _restart(self, conv: Conversation) -> List[Reply]:
-        self._record_abandoned(conv)
+        self.steps.record_abandoned(conv)
         context = {k: v for k, v in conv.context.items() if k not in ("_ranking", "_entities")}
         conv.__dict__.update(Conversation(sender=conv.sender).__dict__)
         conv.context = context
         return [Reply.fixed("restarted")]
-
-    def _handoff(self, conv: Conversation, reason: str, msg: Incoming) -> List[Reply]:
-        state = _state_of(conv) if conv.engine else DiagnosisState()
-        summary = case_summary(
-            self.engine, state, {k: v for k, v in conv.context.items() if not k.startswith("_")}, reason
-        )
-        reference, stored = None, False
-        if self.tickets is not None:
-            try:
-                reference = self.tickets.open_ticket(
-                    msg.sender or "unknown",
-                    msg.channel or "unknown",
-                    summary,
-                    msg.events,
-                    customer_name=msg.customer_name or None,
-                )
-                stored = True
-            except Exception:  # the customer is told; the agent finds the case in the logs
-                logger.exception("could not store the hand-off ticket for %s", msg.sender)
-        reference = reference or uuid.uuid4().hex[:8].upper()
-        if not conv.engine:
-            resume = Phase.IDLE.value
-        else:
-            resume = (Phase.FINISHED if state.finished else Phase.DIAGNOSING).value
-        conv.handoff = {
-            "reference": reference,
-            "summary": summary.to_dict(),
-            "resume_phase": resume,
-            "stored": stored,
-            "at": _latest_user_at(msg.events),
-        }
-        conv.phase = Phase.HANDOFF
-        cancel = [("Cancel, back to the bot", choice_payload("meta", "cancel_handoff"))]
-        if self.tickets is not None and not stored:
-            return [
-                Reply(
-                    text="I'm sorry: our support team's system did not answer just now, so your case "
-                    f"(reference {reference}) may not have reached them. Please contact Kasa support quoting that "
-                    "reference, or tap below to carry on with me.",
-                    buttons=cancel,
-                ),
-                Reply(text=render.summary_text(summary)),
-            ]
-        return [
-            Reply(text=handoff_queued_text(reference), buttons=cancel),
-            Reply(text=render.summary_text(summary)),
-        ]
-
-    def _handoff_news(self, conv: Conversation) -> List[Reply]:
-        """What the agent side did since the last turn (bot.handoff.store outbox), in words; the conversation
-        follows it (a hand-back resumes the diagnosis, a resolve closes the case)."""
-        sender = conv.sender or (self._message.sender if self._message else "")
-        if self.tickets is None or not sender or not hasattr(self.tickets, "take_outbox"):
-            return []
-        try:
-            items = self.tickets.take_outbox(sender)
-        except Exception:
-            logger.exception("could not read the outbox of %s", sender)
-            return []
-        replies: List[Reply] = []
-        for item in items:
-            replies += self._news_item(conv, item)
-        return replies
-
-    def _news_item(self, conv: Conversation, item: Dict[str, Any]) -> List[Reply]:
-        kind, ref = item.get("kind"), item.get("reference")
-        agent = item.get("agent") or "Our support team"
-        current = conv.phase == Phase.HANDOFF and (conv.handoff or {}).get("reference") == ref
-        if kind == "message":
-            return [Reply(text=f"{agent} (support): {item.get('text') or ''}", agent=agent)]
-        if not current:
-            return []  # a notice about a case this conversation has left (cancelled, started over)
-        if kind == "claimed":
-            return [
-                Reply(
-                    text=f"{agent} from our support team has your case (reference {ref}) and can see everything "
-                    "we did. They will write to you here.",
-                )
-            ]
-        if kind == "unclaimed":
-            return [
-                Reply(
-                    text=f"Nobody from our support team has been free to take your case yet (reference {ref}), "
-                    "sorry. You can keep waiting here, or leave an e-mail address or phone number and we'll get "
-                    "back to you.",
-                    buttons=[
-                        ("Leave a contact", choice_payload("meta", "leave_contact")),
-                        ("Keep waiting", choice_payload("meta", "keep_waiting")),
-                        ("Back to the assistant", choice_payload("meta", "cancel_handoff")),
-                    ],
-                )
-            ]
-        if kind == "resolved":
-            note = (item.get("text") or "").strip()
-            conv.phase, conv.handoff, conv.engine = Phase.IDLE, None, None
-            text = f"{agent} from our support team has closed case {ref}."
-            if note:
-                text += f" Their note: \u201c{note}\u201d"
-            return [Reply(text=text + "\nIf your camera acts up again, just tell me what it's doing.")]
-        if kind == "handed_back":
-            return [Reply(text=f"{agent} from our support team handed you back to me, the assistant.")] + self._resume(
-                conv
-            )
-        return []
-
-    def _during_handoff(self, conv: Conversation, msg: Incoming) -> List[Reply]:
-        """While a person has the case the bot is quiet; it comes back when handed back or cancelled."""
-        handoff = conv.handoff or {}
-        reference = handoff.get("reference")
-        stored = self.tickets is not None and reference and handoff.get("stored")
-        status = None
-        if stored and self.tickets is not None and isinstance(reference, str):
-            try:
-                status = self.tickets.status(reference)
-            except Exception:
-                logger.exception("could not read ticket %s", reference)
-                status = "open"
-        choice = msg.choice()
-        wants_cancel = choice == ("meta", "cancel_handoff") or normalise(msg.text) in CANCEL_WORDS
-        if status == "resolved":  # told by the outbox when it works; this is the fallback
-            conv.phase, conv.handoff, conv.engine = Phase.IDLE, None, None
-            return [Reply(text=f"Our support team has closed case {reference}. How else can I help with your camera?")]
-        if status in ("handed_back", "cancelled") or wants_cancel:
-            if wants_cancel and status not in ("handed_back", "cancelled") and self.tickets is not None and reference:
-                try:
-                    self.tickets.cancel(reference)
-                except Exception:
-                    logger.exception("could not cancel ticket %s", reference)
-            note = (
-                "OK, you're back with me, the assistant." if wants_cancel else "Our support team handed you back to me."
-            )
-            return [Reply(text=note)] + self._resume(conv)
-        if choice == ("meta", "keep_waiting"):
-            return [Reply(text=f"OK. I'll tell you here as soon as someone takes case {reference}.")]
-        if choice == ("meta", "leave_contact"):
-            handoff["contact"] = "asked"
-            return [
-                Reply(
-                    text="Please type the e-mail address or phone number we should use, and when it suits you "
-                    "to be contacted. Only our support team sees it."
-                )
-            ]
-        if choice is not None:
-            return []  # a button of an earlier question: the diagnosis waits until the case comes back
-        if msg.intent in ("start_over", "go_back") and is_payload(msg.text):
-            # a typed /restart or /back is for the bot, not the agent, and must not go unanswered
-            return [
-                Reply(
-                    text=f"Your case (reference {reference}) is with our support team. To go back to the "
-                    "assistant first, tap below.",
-                    buttons=[("Cancel, back to the bot", choice_payload("meta", "cancel_handoff"))],
-                )
-            ]
-        kind = "contact" if handoff.get("contact") == "asked" else None
-        if stored and reference:
-            self._keep_for_agent(conv, msg, reference, kind)
-        if kind == "contact":
-            handoff["contact"] = "given"
-            return [
-                Reply(
-                    text=f"Thank you. Our support team will get back to you about case {reference}. "
-                    "You can keep writing here in the meantime."
-                )
-            ]
-        return []
-
-    def _keep_for_agent(
-        self, conv: Conversation, msg: Incoming, reference: str, kind: Optional[str], current: bool = True
-    ) -> None:
-        """Keep the customer's messages of the hand-off for the agent: this one (``current``), and any
-        earlier one whose turn failed (the action server was down), each once, by its event's time."""
-        since = (conv.handoff or {}).get("at") or 0.0
-        users = [
-            e
-            for e in msg.events
-            if e.get("event") == "user" and isinstance(e.get("timestamp"), (int, float)) and e["timestamp"] > since
-        ]
-        latest = users[-1] if current and users else None
-        missed = [e for e in users if e is not latest and not str(e.get("text") or "").startswith("/")]
-        if self.tickets is None:
-            return
-        try:
-            known = (
-                self.tickets.kept_event_times(reference)
-                if missed and hasattr(self.tickets, "kept_event_times")
-                else set()
-            )
-            for e in missed:
-                if float(e["timestamp"]) not in known:
-                    self.tickets.keep_message(reference, e.get("text") or "", event_at=e["timestamp"])
-            if current:
-                self.tickets.keep_message(
-                    reference, msg.text, kind=kind, event_at=latest["timestamp"] if latest else None
-                )
-        except Exception:
-            logger.exception("could not keep a message for ticket %s", reference)
-
-    def _resume(self, conv: Conversation) -> List[Reply]:
-        """Back from a person: the diagnosis exactly where it stood (the question it was at, or the
-        recommendation it ended with)."""
-        resume = (conv.handoff or {}).get("resume_phase", Phase.IDLE)
-        conv.handoff = None
-        if resume in (Phase.DIAGNOSING, Phase.FINISHED) and conv.engine:
-            state = _state_of(conv)
-            problem = ", ".join(self.k.symptom(s).says for s in state.symptoms) or "your camera"
-            if resume == Phase.DIAGNOSING and not state.finished:
-                conv.phase = Phase.DIAGNOSING
-                where = Reply(text=f"We were working on: {problem}. Here is where we were:")
-                return [where] + self._next(conv, state, repeat_note=False)
-            step = self.engine.next_step(state)
-            if isinstance(step, Finished):
-                conv.phase = Phase.FINISHED
-                where = Reply(text=f"We were at the end of the diagnosis of: {problem}. This is what I found:")
-                ended = [r for r in render.finished(self.k, step) if "/human_handoff" not in dict(r.buttons).values()]
-                return [where] + ended
-        conv.phase = Phase.IDLE
-        return [Reply.fixed("ask_problem")]
-
-    def _record(self, conv: Conversation, msg_sender: str, outcome: Optional[Outcome]) -> None:
-        if conv.recorded or self.tickets is None or outcome is None:
-            return
-        conv.recorded = True
-        escalated = isinstance(outcome, EscalationOutcome)
-        try:
-            self.tickets.record_outcome(
-                msg_sender or "unknown",
-                "escalated" if escalated else "resolved",
-                cause=outcome.cause,
-                step=outcome.route if isinstance(outcome, EscalationOutcome) else outcome.action,
-            )
-        except Exception:
-            logger.exception("could not record the outcome")
-
-    def _record_abandoned(self, conv: Conversation) -> None:
-        if (
-            conv.phase not in (Phase.DIAGNOSING, Phase.RESUME_OFFER)
-            or not conv.engine
-            or self.tickets is None
-            or conv.recorded
-        ):
-            return
-        state = _state_of(conv)
-        try:
-            self.tickets.record_outcome(conv.sender or "unknown", "abandoned", step=state.pending)
-        except Exception:
-            logger.exception("could not record the abandoned conversation")
-
-    @staticmethod
-    def _reinterpret(msg: Incoming) -> Incoming:
-        """A typed `choose` is only a pick when the text is a short number or ordinal
-        ("2", "the first one"); otherwise read the message by the rest of the ranking."""
-        if msg.intent != "choose" or msg.choice() is not None:
-            return msg
-        words = normalise(msg.text).split()
-        if len(words) <= 3 and ordinal_from_text(msg.text, 9) is not None:
-            return msg
-        rest = [(i, c) for i, c in msg.ranking if i not in ("choose", "nlu_fallback")]
-        total = sum(c for _, c in rest) or 1.0
-        rest = [(i, c / total) for i, c in rest]
-        if not rest or rest[0][1] < REINTERPRET_CONFIDENCE:
-            return replace(msg, intent="nlu_fallback", confidence=0.0, ranking=tuple(rest))
-        return replace(msg, intent=rest[0][0], confidence=rest[0][1], ranking=tuple(rest))
-
-    @staticmethod
-    def _as_first_message(msg: Incoming) -> Incoming:
-        """A first message is a complaint, not an answer: "clips not saving" is no "deny", "wont connect
-        after reset" no "start over". Read it by the rest of the ranking unless it clearly is one."""
-        if msg.intent not in ANSWER_INTENTS or msg.choice() is not None:
-            return msg
-        rest = [(i, c) for i, c in msg.ranking if i not in ANSWER_INTENTS and i != "nlu_fallback"]
-        if msg.confidence >= CLEAR_ANSWER and not any(c >= CLARIFY_FLOOR for _, c in rest):
-            return msg
-        # a leftover the model itself barely considered is no reading ("dont have a spare charger": skip
-        # 0.85, goodbye 0.07 would become "Bye!")
-        considered = bool(rest) and rest[0][1] >= LEFTOVER_FLOOR
-        total = sum(c for _, c in rest) or 1.0
-        rest = [(i, c / total) for i, c in rest]
-        if not rest or rest[0][1] < REINTERPRET_CONFIDENCE or not considered:
-            return replace(msg, intent="nlu_fallback", confidence=0.0, ranking=tuple(rest))
-        return replace(msg, intent=rest[0][0], confidence=rest[0][1], ranking=tuple(rest))
-
-    @staticmethod
-    def _top_intent(msg: Incoming) -> Optional[str]:
-        """The intent, or under a low-confidence fallback the best guess behind it."""
-        if msg.intent != "nlu_fallback":
-            return msg.intent
-        return next((i for i, _ in msg.ranking if i != "nlu_fallback"), None)
-
-    def _symptoms(self, msg: Incoming) -> List[Tuple[str, float]]:
-        ranking = list(msg.ranking) or ([(msg.intent, msg.confidence)] if msg.intent else [])
-        found = symptoms_in(ranking, self.symptom_ids, floor=0.05)
-        if is_payload(msg.text) or any(c >= SYMPTOM_CONFIDENCE and not self._contradicted(s, msg) for s, c in found):
-            return found
-        # the language model is unsure (or its guess contradicts what the message says of the LED): a
-        # complaint the message names in so many words ("it says it's offline") is a candidate to ask about
-        scores = dict(found)
-        for s in self._named(msg):
-            scores[s] = max(scores.get(s, 0.0), CLARIFY_FLOOR)
-        return sorted(scores.items(), key=lambda x: -x[1])
-
-    def _shown_by(self, msg: Incoming) -> List[str]:
-        """The symptoms defined by what the message states (the LED blinking green), all of it."""
-        stated = {(m.id, option) for m, option, _ in self.engine.entity_answers(msg.entities) if option}
-        return [
-            s.id
-            for s in self.k.symptoms
-            if s.states and all((i.move, i.option) in stated for i in s.states) and not self._contradicted(s.id, msg)
-        ]
-
-    def _named(self, msg: Incoming) -> List[str]:
-        """The symptoms whose keywords the message contains, unless it contradicts them."""
-        words = f" {normalise(msg.text)} "
-        return [
-            s
-            for s in self.symptom_ids
-            if any(f" {normalise(w)} " in words for w in self.k.symptom(s).keywords) and not self._contradicted(s, msg)
-        ]
-
-    def _stated_mostly(self, msg: Incoming, step: Ask) -> bool:
-        """A statement for another question makes up most of the reply ("when i unplug it it comes back
-        but only for a few hours" while the reset history is asked): it says that, not this."""
-        words = len(msg.text.split()) or 1
-        for e in msg.entities:
-            value = e.get("value")
-            if e.get("entity") == "fact" and isinstance(value, dict) and value.get("move") != step.move.id:
-                if 2 * len(str(e.get("text") or "").split()) >= words:
-                    return True
-        return False
-
-    def _about_another_question(self, msg: Incoming) -> bool:
-        """The message states the answer to one of the guide's questions ("3 other cams are fine")."""
-        facts = [e for e in msg.entities if e.get("entity") == "fact"]
-        return next(self.engine.entity_answers(facts), None) is not None
-
-    def _plausibly_a_complaint(self, msg: Incoming, symptom: str) -> bool:
-        """A second problem noted mid-diagnosis needs more than a guess of the language model: its words,
-        the camera, or a clear reading ("ignore all previous instructions" read as pan/tilt at 0.71)."""
-        if reports_working(msg.text):
-            return False  # "live view and motion work" complains of nothing
-        return (
-            msg.confidence >= CLEAR_ANSWER or symptom in self._named(msg) or self.scope.mentions_camera(msg.text or "")
-        )
-
-    def _describes(self, symptom: str, msg: Incoming) -> bool:
-        """A reply to "Did you mean: <symptom>?" that, without clearly refusing it, states what the
-        diagnosis of that complaint asks ("no it doesnt come back when i unplug it"): the customer is
-        describing that complaint, so it is taken."""
-        if msg.intent == "deny" and msg.confidence >= CLEAR_ANSWER:
-            return False
-        if self._contradicted(symptom, msg):
-            return False
-        state = DiagnosisState(symptoms=[symptom])
-        if any(
-            move.kind == "question" and holds(move.requires, state)
-            for move, _, _ in self.engine.entity_answers(msg.entities)
-        ):
-            return True
-        # "pins look ok to me. dont have another card": what they lack is for a step of that complaint
-        return any(holds(self.k.move(m).requires, state) for m in lacked_steps(msg.text))
-
-    def _contradicted(self, symptom: str, msg: Incoming) -> bool:
-        """ "The light is blinking amber" is not also the symptom that is a green blinking light: a fact
-        in the message answers a question the symptom implies, differently."""
-        said = {move.id: option for move, option, _ in self.engine.entity_answers(msg.entities)}
-        spec = self.k.symptom(symptom)
-        return any(said.get(i.move, i.option) != i.option for i in spec.states + spec.implies)
-
-    @property
-    def common_symptoms(self) -> List[str]:
-        """The guide lists its symptoms as customers most often describe them, commonest first."""
-        return [s for s in self.symptom_ids if not self.k.symptom(s).safety]
-
-    def _false_fix_replies(self, msg: Incoming, symptoms: Iterable[str] = ()) -> List[Reply]:
-        return [
-            Reply(text=f'About "{ff.fix.lower()}": that won\'t help here. {ff.reason}')
-            for ff in false_fixes_mentioned(self.k, msg.text, symptoms)
-        ]
 
     def _remember_context(self, conv: Conversation, msg: Incoming) -> None:
         if msg.sender:

@@ -186,7 +186,7 @@ def rendered_lines(bubble) -> List[str]:
 
 def pressed(option: str) -> str:
     """The text Rasa stores for a pressed button of ``option``: the payload as the bot sent it, which
-    also names the question it belongs to (a token the bot made: bot/dialogue/controller.py)."""
+    also names the question it belongs to (a token the bot made: bot/dialogue/question_tokens.py)."""
     return "/choose" + json.dumps({"option": option, "ask": "<token>"}, separators=(",", ":"))
 
 

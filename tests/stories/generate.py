@@ -13,7 +13,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from bot.dialogue.controller import Controller, Conversation
+from bot.dialogue.controller import Controller
+from bot.dialogue.conversation import Conversation
 from bot.dialogue.messages import Incoming
 
 OUT = Path(__file__).with_name("test_symptoms.yml")

@@ -5,7 +5,8 @@ import json
 import pytest
 
 from bot.dialogue import render
-from bot.dialogue.controller import Controller, Conversation
+from bot.dialogue.controller import Controller
+from bot.dialogue.conversation import Conversation
 from bot.dialogue.messages import Incoming, choice_payload
 from bot.engine import DiagnosisState
 from bot.handoff.summary import CaseSummary
@@ -507,11 +508,6 @@ def test_bad_input_gets_an_answer_never_a_crash(controller, text):
     chat.say("offline after 2 months", "offline_after_months")
     replies = chat.say(text, "nlu_fallback", 0.2)
     assert replies and all(r.text for r in replies)
-
-
-def test_conversation_from_garbage_starts_fresh():
-    assert Conversation.from_dict("nonsense").phase == "idle"
-    assert Conversation.from_dict({"version": 99}).phase == "idle"
 
 
 def test_reply_starting_with_yes_answers_a_yes_no_question(controller):
@@ -1241,17 +1237,6 @@ def test_an_english_message_with_a_foreign_model_word_is_read_as_english(control
     chat = Chat(controller)
     chat.say("my kamera is offline since monday", "offline_after_months", 0.9)
     assert "english_only" not in [r.name for r in chat.last]
-
-
-def test_the_phase_is_plain_text_in_the_slot_and_an_unknown_one_starts_afresh():
-    from bot.dialogue.controller import Phase
-
-    conv = Conversation(phase="diagnosing")
-    assert conv.phase is Phase.DIAGNOSING
-    data = json.loads(json.dumps(conv.to_dict()))
-    assert data["phase"] == "diagnosing" and type(conv.to_dict()["phase"]) is str
-    assert Conversation.from_dict(data).phase is Phase.DIAGNOSING
-    assert Conversation.from_dict({**data, "phase": "dancing", "queue": ["x"]}) == Conversation()
 
 
 def test_the_sender_is_a_field_and_an_old_slot_keeps_it(controller):

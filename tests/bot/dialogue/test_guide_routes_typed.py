@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.dialogue.controller import Controller, Conversation
+from bot.dialogue.controller import Controller
+from bot.dialogue.conversation import Conversation
 from bot.dialogue.messages import Incoming
 from bot.engine import DiagnosisState
 from bot.engine.outcome import outcome_from_dict

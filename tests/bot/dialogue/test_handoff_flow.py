@@ -2,7 +2,8 @@
 
 import pytest
 
-from bot.dialogue.controller import Controller, Conversation
+from bot.dialogue.controller import Controller
+from bot.dialogue.conversation import Conversation
 from bot.dialogue.messages import Incoming
 from bot.engine import DiagnosisState
 from tests.bot.dialogue.test_controller import Chat

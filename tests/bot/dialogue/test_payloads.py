@@ -6,7 +6,9 @@ import json
 
 import pytest
 
-from bot.dialogue.controller import ASKED_FOR_PERSON, Controller, Conversation
+from bot.dialogue.controller import Controller
+from bot.dialogue.conversation import Conversation
+from bot.dialogue.handoff_phase import ASKED_FOR_PERSON
 from bot.dialogue.messages import Incoming, choice_payload
 from bot.engine import DiagnosisState
 

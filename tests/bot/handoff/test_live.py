@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.dialogue.controller import Controller, Conversation
+from bot.dialogue.controller import Controller
+from bot.dialogue.conversation import Conversation
 from bot.dialogue.messages import Incoming
 from bot.handoff.gateway import Tickets
 from bot.handoff.live import HANDOFF_EVENT_TEXT
