@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import List
 
-from bot.dialogue.messages import Reply, choice_payload
+from bot.dialogue.messages import Reply, choice_payload, fixed_replies
 from bot.engine import Ask, Finished, Verify
 from bot.engine.outcome import FixOutcome, Reason
 from bot.engine.state import ASSUMED
@@ -14,11 +14,9 @@ from bot.knowledge.guide import Knowledge
 
 HOW_TO = ("How do I do that?", "/how_to")
 SKIP = ("Skip for now", "/skip")
-WARRANTY_NEXT = {
-    "in_return_period": "As you are within the return period, you can return it to the seller.",
-    "in_warranty": "As it is under warranty, our support team can arrange a warranty replacement.",
-    "out_of_warranty": "As it is out of warranty, a repair is not economical: a new camera is the way forward.",
-}
+# what a replacement or return means for the customer, by their answer to the warranty question:
+# replies.yml's `warranty_next_<option>`
+WARRANTY_NEXT = "warranty_next_"
 RECOMMENDATION_OPENERS = {
     "replace": "",
     "return": "The guide recommends returning the camera.",
@@ -124,8 +122,9 @@ def finished(k: Knowledge, step: Finished) -> List[Reply]:
         lines.append("Why: " + " ".join(reasons))
     if out.warranty_hint:
         lines.append(out.warranty_hint)
-    if out.recommendation in ("replace", "return") and out.warranty in WARRANTY_NEXT:
-        lines.append(WARRANTY_NEXT[out.warranty])
+    warranty_next = fixed_replies().get(f"{WARRANTY_NEXT}{out.warranty}")
+    if out.recommendation in ("replace", "return") and warranty_next:
+        lines.append(warranty_next)
     if out.notes:
         lines.append("Good to know: " + "; ".join(out.notes) + ".")
     hazards = [str(k.move(m).safety) for m in out.safety if k.move(m).safety]

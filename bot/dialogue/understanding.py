@@ -6,15 +6,16 @@ import re
 from difflib import SequenceMatcher
 from typing import Iterable, List, Optional, Sequence, Tuple
 
+from bot.dialogue.phrase_book import NO_PHRASES
 from bot.engine import FIXED
 from bot.knowledge.fixes import FalseFix, PostFixCheck
 from bot.knowledge.guide import Knowledge
 from bot.knowledge.moves import Move
+from bot.knowledge.phrases import load_answer_phrases
 
 YES_INTENTS = {"affirm"}
 NO_INTENTS = {"deny"}
 UNSURE_INTENTS = {"not_sure"}
-UNSURE_OPTIONS = ("not_sure", "not_available")
 _WORD = re.compile(r"[a-z0-9.]+")
 _STOP = {
     "the",
@@ -311,7 +312,9 @@ def option_from_text(move: Move, options: Sequence[Tuple[str, str]], text: str, 
             if len(no) == 1:
                 return no[0]
     if intent in UNSURE_INTENTS:
-        return next((o for o in UNSURE_OPTIONS if o in ids), None)
+        # the options answer_phrases.yml marks `unsure` ("Not sure", "I can't do this test")
+        phrases = load_answer_phrases()
+        return next((o for o in ids if (phrases.option(move.id, o) or NO_PHRASES).unsure), None)
     if scored and scored[0][0] >= 0.5 and (len(scored) == 1 or scored[0][0] - scored[1][0] >= 0.2):
         return scored[0][1]
     return None

@@ -11,13 +11,13 @@ threshold or appear as a reason.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple, Union
 
 import numpy as np
 
 from bot.engine.conditions import SET_ASIDE, holds
+from bot.engine.entity_rules import option_from_entity
 from bot.engine.evidence import disproved
 from bot.engine.outcome import (
     FIXED,
@@ -34,7 +34,7 @@ from bot.engine.state import ASSUMED, OBSERVED, QUOTE_LIMIT, SAID, DiagnosisStat
 from bot.engine.tables import tables_for
 from bot.knowledge import load_knowledge
 from bot.knowledge.guide import Knowledge
-from bot.knowledge.moves import EntityRule, Move
+from bot.knowledge.moves import Move
 from bot.knowledge.phrases import FIXED_LABEL
 
 
@@ -204,35 +204,7 @@ class DiagnosisEngine:
             found.append(move.id)
         return found
 
-    @staticmethod
-    def option_from_entity(rule: EntityRule, ent: Dict[str, Any], asked: bool = False) -> Optional[str]:
-        """The option an entity answers. `asked`: it answers the question put to the customer, so words
-        that leave open what the number is ("about five months") take their meaning from the question;
-        words that say otherwise ("offline for two days" to "how long have you had it?") still do not."""
-        for key, wanted in rule.when.items():
-            if ent.get(key) != wanted and not (asked and ent.get(key) is None):
-                return None
-        value = ent.get("value")
-        if rule.ranges:
-            try:
-                number = float(value)  # type: ignore[arg-type]
-            except (TypeError, ValueError):
-                return None
-            if not math.isfinite(number):
-                return None
-            for band in rule.ranges:
-                if band.below is None or number < band.below:
-                    return band.option
-            return None
-        if isinstance(value, dict):
-            for led in rule.map:
-                if (led.colour is None or led.colour == value.get("colour")) and (
-                    led.mode is None or led.mode == value.get("mode")
-                ):
-                    if led.colour is None and led.mode is None:
-                        continue
-                    return led.option
-        return None
+    option_from_entity = staticmethod(option_from_entity)
 
     # -- belief ----------------------------------------------------------------------------
     def belief(self, state: DiagnosisState) -> np.ndarray:
@@ -272,7 +244,7 @@ class DiagnosisEngine:
         # safety first, even when the ending is already decided
         if state.safety and not state.tried(self.k.roles.safety_action):
             if state.skipped.get(self.k.roles.safety_action, 0) >= 1:
-                return self._finish(state, "safety_stop", tuple(self.k.roles.safety_stop_causes), p)
+                return self._finish(state, self.k.roles.safety_stop_route, tuple(self.k.roles.safety_stop_causes), p)
             return self._ask(state, self.k.roles.safety_action, safety=self._safety_notice(state), safety_stop=True)
         if state.closing_route:
             return self._closing(state, state.closing_route, p)
@@ -327,9 +299,9 @@ class DiagnosisEngine:
         for move in self.k.adapter_checks:
             if self.planner.move_is_open(move, state):
                 return self._ask(state, move, closing=True, safety=self._safety_notice(state))
-        routes = [c for c in self.planner.endings(state, p) if c.id != "human_support"]
+        routes = [c for c in self.planner.endings(state, p) if c.id != self.k.roles.person_route]
         if not routes:
-            return self._finish(state, "safety_stop", tuple(self.k.roles.safety_stop_causes), p)
+            return self._finish(state, self.k.roles.safety_stop_route, tuple(self.k.roles.safety_stop_causes), p)
         best = min(routes, key=lambda c: c.value)
         state.closing_route = best.id
         state.outcome = {"covers": list(best.covers)}

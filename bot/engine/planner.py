@@ -39,7 +39,6 @@ class Choice:
     covers: Tuple[str, ...] = ()
 
 
-HUMAN = "human_support"
 HANDOVER_CACHE = 4096  # hand-off costs kept, per set of symptoms and answers
 CLOSED = 1e9  # the cost of an ending that is not open (inf would make 0 * inf)
 #: per route: which causes it names (a 0/1 row per route), its cost (inf when closed), the causes it names
@@ -132,7 +131,8 @@ class Planner:
         self.t = tables
         self.routes = [r for r in knowledge.routes if not r.safety_only]
         self.route_costs = np.array([r.value for r in self.routes])
-        self.human = next(i for i, r in enumerate(self.routes) if r.id == HUMAN)
+        self.person = knowledge.roles.person_route
+        self.human = next(i for i, r in enumerate(self.routes) if r.id == self.person)
         self._handover: Dict[tuple, np.ndarray] = {}
         self.rule = knowledge.avoidable
         self.rule_causes = np.array([c not in self.rule.not_for for c in tables.causes])
@@ -220,7 +220,7 @@ class Planner:
         for j, cause in enumerate(tables.causes):
             options = []
             for r in self.routes:
-                if r.id == HUMAN or r.safety_only:
+                if r.id == self.person or r.safety_only:
                     continue
                 if r.covers != "all" and cause in r.covers and allowed(r.when):
                     options.append(r.value)
@@ -228,7 +228,7 @@ class Planner:
                     th = knowledge.threshold(tid)
                     if cause in th.causes and allowed(th.when):
                         options.append(r.value)
-            cost[j] = min(options) if options and cause != "other" else 0.0
+            cost[j] = min(options) if options and cause != knowledge.roles.unknown_cause else 0.0
         return cost
 
     # -- availability ----------------------------------------------------------------------
@@ -288,8 +288,8 @@ class Planner:
             covers.append(tuple(names) or None)
         # a person takes over only when no route of the guide's is open: the agent would take that
         # route anyway, after the customer waited
-        if any(cov for r, cov in zip(self.routes, covers) if r.id != HUMAN):
-            covers = [None if r.id == HUMAN else cov for r, cov in zip(self.routes, covers)]
+        if any(cov for r, cov in zip(self.routes, covers) if r.id != self.person):
+            covers = [None if r.id == self.person else cov for r, cov in zip(self.routes, covers)]
         mask = np.zeros((len(self.routes), len(self.t.causes)))
         cost = np.full(len(self.routes), np.inf)
         for i, cov in enumerate(covers):

@@ -25,6 +25,9 @@ class Roles(Frozen):
     cloud_cause: StrictStr
     first_month_threshold: StrictStr
     warranty_question: StrictStr
+    safety_stop_route: StrictStr
+    person_route: StrictStr
+    unknown_cause: StrictStr
 
 
 class Knowledge(Frozen):

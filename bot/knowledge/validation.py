@@ -248,6 +248,7 @@ def _check_roles(k: Knowledge) -> None:
         ("warranty_question", roles.warranty_question, questions),
         ("cloud_cause", roles.cloud_cause, cause_ids),
         ("first_month_threshold", roles.first_month_threshold, threshold_ids),
+        ("unknown_cause", roles.unknown_cause, cause_ids),
     ] + [("safety_stop_causes", c, cause_ids) for c in roles.safety_stop_causes]
     for role, item, known in named:
         if item not in known:
@@ -301,7 +302,7 @@ def _check_thresholds(k: Knowledge) -> None:
 
 def _check_routes(k: Knowledge) -> None:
     """Each route names known thresholds, causes and closing questions, and says when it applies;
-    a human_support route exists."""
+    the routes roles.yml names exist."""
     cause_ids = [c.id for c in k.causes]
     threshold_ids = [t.id for t in k.thresholds.all()]
     for r in k.routes:
@@ -318,5 +319,7 @@ def _check_routes(k: Knowledge) -> None:
         for q in r.closing_questions:
             if q not in k.closing_move_ids:
                 _fail("escalation.yml", f"route {r.id}", f"closing question {q!r} is not a closing question")
-    if "human_support" not in [r.id for r in k.routes]:
-        _fail("escalation.yml", "routes", "needs a human_support route")
+    # the routes roles.yml names (the hand-off to a person, the safety stop)
+    for route in (k.roles.person_route, k.roles.safety_stop_route):
+        if route not in [r.id for r in k.routes]:
+            _fail("escalation.yml", "routes", f"needs a {route} route")

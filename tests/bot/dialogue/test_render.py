@@ -108,3 +108,15 @@ def test_a_question_asked_again_after_a_step_says_why(engine):
     again = replace(step, again=True)
     assert render.ask(again)[-1].text == "That step may have changed things, so once more: " + first
     assert render.ask(again, repeat_note=False)[-1].text == first
+
+
+def test_every_answer_to_the_warranty_question_has_its_next_step():
+    """A replacement's last line says what the warranty answer means (replies.yml, by option)."""
+    from bot.dialogue.messages import fixed_replies
+    from bot.dialogue.render import WARRANTY_NEXT
+    from bot.knowledge import load_knowledge
+
+    k = load_knowledge()
+    options = [o.id for o in k.move(k.roles.warranty_question).answer_options]
+    missing = [o for o in options if o != "not_sure" and not fixed_replies().get(f"{WARRANTY_NEXT}{o}")]
+    assert missing == []
