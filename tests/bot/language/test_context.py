@@ -167,6 +167,7 @@ def test_what_motion_detection_catches_is_a_fact(text, option):
         ("set the dns to google and the app still cant reach it", "dns_change", "still_unreachable"),
         # an app update tried for another complaint
         ("yes i updated the app, still nothing", "update_app", "still_freezes"),
+        ("i updated the app already, still the same", "update_app", "still_freezes"),
         # where the clips go
         ("clips arent saving to the sd card", "clips_storage", "sd_card"),
         ("to the sd card", "clips_storage", "sd_card"),
