@@ -14,6 +14,7 @@ from bot.engine import Ask, DiagnosisEngine, DiagnosisState, InvalidAnswer, Veri
 from bot.engine.outcome import EscalationOutcome, Outcome
 from bot.handoff.gateway import TicketDesk
 from bot.knowledge.guide import Knowledge
+from bot.language.context import lacked_steps
 
 logger = logging.getLogger(__name__)
 
@@ -94,6 +95,10 @@ class DiagnosisSteps:
             # what else the reply says ("set-up went fine but it's still blinking green") is evidence
             # for its own question, read after the answer so a step that makes it stale cannot
             self.engine.observe_entities(state, [e for e in entities if isinstance(e, dict)])
+        if said and not state.finished:
+            # "still not detected and i only have the one card": the step that needs another card is
+            # not asked for next
+            self.engine.set_aside(state, [m for m in lacked_steps(said) if m != step.move.id])
         conv.misunderstood = 0
         conv.same_ask = []
         return self.go_on(conv, state)
