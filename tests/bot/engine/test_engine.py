@@ -213,8 +213,8 @@ def test_pan_tilt_post_fix_check_when_applicable(engine):
     assert "pan_tilt" in checks and len(checks) == 8
 
 
-def finish_without_fix(engine: DiagnosisEngine, state: DiagnosisState, limit: int = 80) -> Finished:
-    """Answer every step with its last option (for a repair: a failure) until the case ends."""
+def run_to_the_end(engine: DiagnosisEngine, state: DiagnosisState, respond, limit: int = 80) -> Finished:
+    """Run a case to its ending: `respond(step)` for every step, a failed check after a fix."""
     for _ in range(limit):
         step = engine.next_step(state)
         if isinstance(step, Finished):
@@ -222,8 +222,13 @@ def finish_without_fix(engine: DiagnosisEngine, state: DiagnosisState, limit: in
         if isinstance(step, Verify):
             engine.confirm_fix(state, False)
         else:
-            engine.answer(state, step.move.id, step.options[-1][0])
+            respond(step)
     pytest.fail(f"no ending: {state.asked}")
+
+
+def finish_without_fix(engine: DiagnosisEngine, state: DiagnosisState, limit: int = 80) -> Finished:
+    """Answer every step with its last option (for a repair: a failure) until the case ends."""
+    return run_to_the_end(engine, state, lambda step: engine.answer(state, step.move.id, step.options[-1][0]), limit)
 
 
 def test_a_safety_answer_is_recorded_and_reported(engine, k):
@@ -1078,6 +1083,18 @@ def test_the_hand_off_costs_kept_stay_bounded(engine, monkeypatch):
     assert len(keys) > 3 and {"reset_recurs", "cloud_status"} <= set(planner._route_answer_moves)
 
 
+def _to_the_end(engine, state, answers):
+    """The given answers where their step is asked, a skip for every other step."""
+
+    def respond(step):
+        if step.move.id in answers:
+            engine.answer(state, step.move.id, answers[step.move.id])
+        else:
+            engine.skip(state)
+
+    return run_to_the_end(engine, state, respond, limit=40)
+
+
 def test_an_app_update_tried_in_passing_is_no_app_bug_for_an_sd_card(engine):
     """'I updated the app, still the same' beside an SD card that is not seen: when the card steps run
     out, the case goes to a person, not to 'an app bug that an update did not fix' at 0%."""
@@ -1087,31 +1104,13 @@ def test_an_app_update_tried_in_passing_is_no_app_bug_for_an_sd_card(engine):
         "text": "I updated the app, still the same",
     }
     state = engine.start(["sd_card_not_recognized"], [fact])
-    for _ in range(12):
-        step = engine.next_step(state)
-        if isinstance(step, Finished):
-            break
-        if step.move.id == "sd_slot_inspection":
-            engine.answer(state, step.move.id, "no_other_card")
-        else:
-            engine.skip(state)
-    assert isinstance(step, Finished)
+    step = _to_the_end(engine, state, {"sd_slot_inspection": "no_other_card"})
     assert step.outcome.route != "report_app_bug" and step.outcome.cause != "app_bug"
 
 
 def test_an_app_update_that_does_not_stop_the_freezes_is_an_app_bug(engine):
     state = engine.start(["app_freezes_settings"])
-    for _ in range(12):
-        step = engine.next_step(state)
-        if isinstance(step, Finished):
-            break
-        if step.move.id == "update_app":
-            engine.answer(state, step.move.id, "still_freezes")
-        elif step.move.id == "app_crash_test":
-            engine.answer(state, step.move.id, "freezes")
-        else:
-            engine.skip(state)
-    assert isinstance(step, Finished)
+    step = _to_the_end(engine, state, {"update_app": "still_freezes", "app_crash_test": "freezes"})
     assert "app_bugs_persist" in [r.id for r in step.outcome.thresholds]
 
 
@@ -1133,15 +1132,7 @@ def test_a_step_done_before_for_another_complaint_opens_no_ending(engine, action
     asked, the case never ends on a cause the evidence has all but ruled out."""
     fact = {"entity": "fact", "value": {"move": action, "option": None}, "text": "tried that already, no luck"}
     state = engine.start([symptom], [fact])
-    for _ in range(40):
-        step = engine.next_step(state)
-        if isinstance(step, Finished):
-            break
-        if isinstance(step, Verify):
-            engine.confirm_fix(state, False)
-        else:
-            engine.skip(state)
-    assert isinstance(step, Finished)
+    step = _to_the_end(engine, state, {})
     assert state.tried(action)  # still on record for the hand-off
     ranking = {r.cause: r.probability for r in step.outcome.ranking}
     assert ranking.get(step.outcome.cause, 0.0) >= 0.05 or step.outcome.route in ("human_support", "safety_stop")
