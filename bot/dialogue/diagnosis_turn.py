@@ -306,9 +306,12 @@ class DiagnosisTurn:
         if not (isinstance(turn.step, Ask) and (turn.msg.intent == "skip" or turn.unsure_without_option)):
             return None
         skipped = self.engine.skip(state, for_good=turn.lacks)
-        after = self.engine.next_step(state)
         if turn.lacks:
+            # "pins look ok, still not detected and i only have the one card": the step that needs the
+            # other card is not the next one asked either
+            self.engine.set_aside(state, [m for m in lacked_steps(turn.msg.text) if m != skipped])
             return [Reply.fixed("set_aside")] + self.steps.go_on(conv, state)
+        after = self.engine.next_step(state)
         if isinstance(after, Ask) and after.move.id == skipped:
             note = (
                 "I need this one before I can wrap up. Can you do it now? "

@@ -1725,3 +1725,16 @@ def test_an_answer_that_also_says_what_is_lacked_sets_the_later_step_aside(contr
         if chat.pending is None:
             break
         chat.press_not_fixed()
+
+
+def test_lacking_the_means_of_a_later_step_too_sets_it_aside_with_this_one(controller):
+    # "took it out and looked, pins look ok, still not detected and i only have the one card" set the
+    # slot inspection aside for good, and the next step asked for a different card
+    chat = _at(controller, "sd_slot_inspection", symptom="sd_card_not_recognized")
+    text = "took it out and looked, pins look ok, still not detected and i only have the one card"
+    chat.say(text, "sd_card_not_recognized", 0.82)
+    for _ in range(8):
+        assert chat.pending != "sd_card_test", chat.texts
+        if chat.pending is None:
+            break
+        chat.press_not_fixed()
