@@ -130,6 +130,8 @@ class DiagnosisTurn:
         if not isinstance(step, Ask):
             return
         reading = self.reply_reading.read(step, msg) if turn.readable else Reading()
+        if reading.option is None and reading.between and self.reply_reading.says_means_lacking(msg):
+            reading = self._the_answer_that_lacks_it_too(step, msg, reading)
         opened = reading.polarity is not None or reading.option is not None  # "What happened?" drops the yes/no
         if opened and self.reply_reading.yes_no_opens_a_fact(step, msg):
             reading = Reading()  # "no, never reset it" while the power cycle is asked: noted, asked again
@@ -150,6 +152,15 @@ class DiagnosisTurn:
             # "dont have a spare charger", "the needle is too thick" say why the step can't be done, not how it went
             reading = Reading()
         turn.reading = reading
+
+    @staticmethod
+    def _the_answer_that_lacks_it_too(step: Ask, msg: Incoming, reading: Reading) -> Reading:
+        """ "still not detected and i only have the one card", between "no card works, not even another
+        one" and "still not detected, and I have no other card to try": the answer that says the same lack."""
+        lacked = set(lacked_steps(msg.text))
+        labels = dict(step.options)
+        saying = [o for o in reading.between if lacked & set(lacked_steps(labels.get(o, "")))]
+        return Reading(option=saying[0], score=reading.score) if len(saying) == 1 else reading
 
     def _read_command(self, turn: _OpenStep) -> None:
         """The command the message gives, when it is clear; lacking the means for the step is a skip."""
@@ -306,12 +317,9 @@ class DiagnosisTurn:
         if not (isinstance(turn.step, Ask) and (turn.msg.intent == "skip" or turn.unsure_without_option)):
             return None
         skipped = self.engine.skip(state, for_good=turn.lacks)
-        if turn.lacks:
-            # "pins look ok, still not detected and i only have the one card": the step that needs the
-            # other card is not the next one asked either
-            self.engine.set_aside(state, [m for m in lacked_steps(turn.msg.text) if m != skipped])
-            return [Reply.fixed("set_aside")] + self.steps.go_on(conv, state)
         after = self.engine.next_step(state)
+        if turn.lacks:
+            return [Reply.fixed("set_aside")] + self.steps.go_on(conv, state)
         if isinstance(after, Ask) and after.move.id == skipped:
             note = (
                 "I need this one before I can wrap up. Can you do it now? "

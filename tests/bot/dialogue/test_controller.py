@@ -1727,14 +1727,24 @@ def test_an_answer_that_also_says_what_is_lacked_sets_the_later_step_aside(contr
         chat.press_not_fixed()
 
 
-def test_lacking_the_means_of_a_later_step_too_sets_it_aside_with_this_one(controller):
-    # "took it out and looked, pins look ok, still not detected and i only have the one card" set the
-    # slot inspection aside for good, and the next step asked for a different card
-    chat = _at(controller, "sd_slot_inspection", symptom="sd_card_not_recognized")
-    text = "took it out and looked, pins look ok, still not detected and i only have the one card"
-    chat.say(text, "sd_card_not_recognized", 0.82)
-    for _ in range(8):
-        assert chat.pending != "sd_card_test", chat.texts
+def test_lacking_a_rated_charger_sets_aside_both_steps_that_need_one(controller):
+    # "i dont have a 2a charger" at the adapter swap: the 5V/2A adapter step needs one too
+    chat = _at(controller, "swap_adapter", symptom="adapter_overheating")
+    replies = chat.say("i dont have a 2a charger", "inform", 0.6)
+    assert replies[0].name == "set_aside", chat.texts
+    for _ in range(10):
+        assert chat.pending != "proper_adapter", chat.texts
         if chat.pending is None:
             break
         chat.press_not_fixed()
+
+
+def test_between_two_answers_the_one_that_says_the_same_lack_is_taken(controller):
+    # "took it out and looked, pins look ok, still not detected and i only have the one card" stood
+    # between "no card works, not even another one" and "no other card to try", and the step was set
+    # aside: the inspection's outcome was lost
+    chat = _at(controller, "sd_slot_inspection", symptom="sd_card_not_recognized")
+    text = "took it out and looked, pins look ok, still not detected and i only have the one card"
+    chat.say(text, "sd_card_not_recognized", 0.82)
+    state = DiagnosisState.from_dict(chat.conv.engine)
+    assert state.answer("sd_slot_inspection") == "no_other_card", chat.texts
