@@ -1713,6 +1713,15 @@ def test_words_to_the_bot_answer_nothing(controller, move, symptom):
     assert state.status == "active" and not state.observations and chat.pending == move, chat.texts
 
 
+def _never_asked(chat, move_id, steps=10):
+    """Every step failing from here to the ending, `move_id` is never the open question."""
+    for _ in range(steps):
+        assert chat.pending != move_id, chat.texts
+        if chat.pending is None:
+            return
+        chat.press_not_fixed()
+
+
 def test_an_answer_that_also_says_what_is_lacked_sets_the_later_step_aside(controller):
     # "still not detected and i only have the one card" answered the slot inspection, and the next
     # step asked the customer to put in a different card they had just said they did not have
@@ -1720,11 +1729,7 @@ def test_an_answer_that_also_says_what_is_lacked_sets_the_later_step_aside(contr
     chat.say("still not detected and i only have the one card", "inform", 0.8)
     state = DiagnosisState.from_dict(chat.conv.engine)
     assert state.answer("sd_slot_inspection") == "no_other_card", chat.texts
-    for _ in range(8):
-        assert chat.pending != "sd_card_test", chat.texts
-        if chat.pending is None:
-            break
-        chat.press_not_fixed()
+    _never_asked(chat, "sd_card_test")
 
 
 def test_lacking_a_rated_charger_sets_aside_both_steps_that_need_one(controller):
@@ -1732,11 +1737,7 @@ def test_lacking_a_rated_charger_sets_aside_both_steps_that_need_one(controller)
     chat = _at(controller, "swap_adapter", symptom="adapter_overheating")
     replies = chat.say("i dont have a 2a charger", "inform", 0.6)
     assert replies[0].name == "set_aside", chat.texts
-    for _ in range(10):
-        assert chat.pending != "proper_adapter", chat.texts
-        if chat.pending is None:
-            break
-        chat.press_not_fixed()
+    _never_asked(chat, "proper_adapter")
 
 
 def test_between_two_answers_the_one_that_says_the_same_lack_is_taken(controller):
