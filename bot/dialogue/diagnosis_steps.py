@@ -98,7 +98,7 @@ class DiagnosisSteps:
         if said and not state.finished:
             # "still not detected and i only have the one card": the step that needs another card is
             # not asked for next
-            self.engine.set_aside(state, [m for m in lacked_steps(said) if m != step.move.id])
+            self.engine.set_aside(state, [m for m in lacked_steps(said) if m != step.move.id], undoable=False)
         conv.misunderstood = 0
         conv.same_ask = []
         return self.go_on(conv, state)

@@ -426,16 +426,18 @@ class DiagnosisEngine:
         state.skipped[skipped] = max(state.skipped.get(skipped, 0) + 1, SET_ASIDE if for_good else 0)
         return skipped
 
-    def set_aside(self, state: DiagnosisState, move_ids: Iterable[str]) -> List[str]:
+    def set_aside(self, state: DiagnosisState, move_ids: Iterable[str], undoable: bool = True) -> List[str]:
         """Steps the customer says they cannot do, whatever is asked now ("no spare charger"): set aside
-        as if skipped twice. Returns those newly set aside (not done, not already set aside)."""
+        as if skipped twice. Returns those newly set aside (not done, not already set aside). Not
+        `undoable` on its own when it is part of an answer: taking the answer back takes it back too."""
         fresh = [
             m
             for m in move_ids
             if m != state.pending and state.evidence(m) is None and state.skipped.get(m, 0) < SET_ASIDE
         ]
         if fresh:
-            state.snapshot()
+            if undoable:
+                state.snapshot()
             for m in fresh:
                 state.skipped[m] = SET_ASIDE
         return fresh

@@ -1749,3 +1749,15 @@ def test_between_two_answers_the_one_that_says_the_same_lack_is_taken(controller
     chat.say(text, "sd_card_not_recognized", 0.82)
     state = DiagnosisState.from_dict(chat.conv.engine)
     assert state.answer("sd_slot_inspection") == "no_other_card", chat.texts
+
+
+def test_a_correction_after_an_answer_that_set_a_step_aside_changes_no_answer_never_given(controller):
+    # "wait actually i found an old 32gb one in a drawer" after "still not detected and i only have the
+    # one card" got "Got it, I've changed your answer to 'Yes, the other card is recognized'" and "That
+    # isn't one of the answers to this question": taking the answer back stopped at the step set aside
+    chat = _at(controller, "sd_slot_inspection", symptom="sd_card_not_recognized")
+    chat.say("still not detected and i only have the one card", "inform", 0.8)
+    chat.say("wait actually i found an old 32gb one in a drawer", "out_of_scope", 0.4)
+    assert not any("changed your answer" in t or "isn't one of the answers" in t for t in chat.texts), chat.texts
+    state = DiagnosisState.from_dict(chat.conv.engine)
+    assert state.evidence_answer("sd_card_test") is None
