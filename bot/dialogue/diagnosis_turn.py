@@ -29,7 +29,7 @@ from bot.dialogue.understanding import (
 )
 from bot.engine import FIXED, Ask, DiagnosisState, Verify
 from bot.engine.engine import Step
-from bot.language.context import lacked_steps
+from bot.language.context import found_steps, lacked_steps
 
 COMMAND_INTENTS = ("skip", "go_back", "how_to", "not_sure", "start_over", "human_handoff")
 # A typed reply read this surely as an option beats any command the intent guesses
@@ -111,7 +111,12 @@ class DiagnosisTurn:
         buttons = (self._post_fix_checks, self._pressed_button)
         answers = (self._correction_of_last_answer, self._typed_answer, self._lacked_for_later)
         commands = (self._start_over, self._unsure, self._skipped, self._go_back, self._how_to, self._option_after_all)
-        news = (self._hazard_or_new_problem, self._facts_for_other_questions, self._known_problem)
+        news = (
+            self._hazard_or_new_problem,
+            self._found_after_all,
+            self._facts_for_other_questions,
+            self._known_problem,
+        )
         taken = _first_taken(turn, buttons)
         if taken is None:
             turn.msg = without_unasked_commands(turn.msg)
@@ -373,6 +378,14 @@ class DiagnosisTurn:
         if new and msg.intent in self.symptoms.ids and self.symptoms.plausibly_a_complaint(msg, new[0]):
             return self.steps.new_symptom(conv, state, new[0])
         return None
+
+    def _found_after_all(self, turn: _OpenStep) -> Optional[List[Reply]]:
+        """ "wait actually i found an old 32gb one in a drawer" after the card test was set aside for want of
+        a card: the test comes back, and the open question stays open."""
+        if not isinstance(turn.step, Ask) or not self.engine.bring_back(turn.state, found_steps(turn.msg.text)):
+            return None
+        turn.conv.engine = turn.state.to_dict()
+        return [Reply.fixed("brought_back")] + self.steps.ask_again(turn.conv, turn.state, count=False)
 
     def _facts_for_other_questions(self, turn: _OpenStep) -> Optional[List[Reply]]:
         """Statements that answer other questions than the open one: noted, and the open one asked again

@@ -442,6 +442,17 @@ class DiagnosisEngine:
                 state.skipped[m] = SET_ASIDE
         return fresh
 
+    def bring_back(self, state: DiagnosisState, move_ids: Iterable[str]) -> List[str]:
+        """Steps set aside for what the customer lacked, which turned up after all ("found an old card in
+        a drawer"): offered again. Returns those brought back."""
+        back = [m for m in move_ids if state.skipped.get(m, 0) >= SET_ASIDE and not state.tried(m)]
+        back = [m for m in back if state.evidence(m) is None]
+        if back:
+            state.snapshot()
+            for m in back:
+                del state.skipped[m]
+        return back
+
     def undo(self, state: DiagnosisState) -> bool:
         """Take back the last answer; False when there is nothing to take back."""
         return state.restore_previous()

@@ -319,6 +319,7 @@ class Statements:
 class Lack:
     moves: Tuple[str, ...]  # the steps that need what is lacked
     patterns: Tuple[str, ...]
+    found: Tuple[str, ...] = ()  # it turned up after all ("found an old card in a drawer"): the steps come back
 
 
 def parse_statements(data: Any, knowledge: Optional[Knowledge], file: str = STATEMENTS_FILE) -> Statements:
@@ -354,8 +355,8 @@ def parse_statements(data: Any, knowledge: Optional[Knowledge], file: str = STAT
     lacks = []
     for index, item in enumerate(data.get("lacks") or []):
         where = f"{file}: lacks[{index}]"
-        if not isinstance(item, dict) or set(item) != {"moves", "patterns"}:
-            raise KnowledgeError(f"{where}: expected moves and patterns")
+        if not isinstance(item, dict) or not {"moves", "patterns"} <= set(item) <= {"moves", "patterns", "found"}:
+            raise KnowledgeError(f"{where}: expected moves, patterns and maybe found")
         moves = _strings(item["moves"], f"{where}.moves")
         if knowledge is not None:
             for move_id in moves:
@@ -363,7 +364,10 @@ def parse_statements(data: Any, knowledge: Optional[Knowledge], file: str = STAT
                     knowledge.move(move_id)
                 except KeyError:
                     raise KnowledgeError(f"{where}: no such move {move_id!r} in the guide") from None
-        lacks.append(Lack(moves, tuple(_patterns(item["patterns"], macros, where, f"{where}.patterns"))))
+        found_again = _patterns(item["found"], macros, where, f"{where}.found") if "found" in item else []
+        lacks.append(
+            Lack(moves, tuple(_patterns(item["patterns"], macros, where, f"{where}.patterns")), tuple(found_again))
+        )
     return Statements(
         hedges=_strings(data.get("hedges"), f"{file}: hedges"),
         negations=_strings(data.get("negations"), f"{file}: negations"),

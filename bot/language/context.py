@@ -252,6 +252,16 @@ def lacked_steps(text: str, statements: Optional[Statements] = None) -> List[str
     return found
 
 
+def found_steps(text: str, statements: Optional[Statements] = None) -> List[str]:
+    """The steps needing what the message says turned up after all ("found an old card in a drawer")."""
+    folded = _fold(text)
+    found: List[str] = []
+    for lack in (statements or load_statements()).lacks:
+        if any(re.search(p, folded) for p in lack.found):
+            found.extend(m for m in lack.moves if m not in found)
+    return found
+
+
 # after these "no" is an answer word ("no the other devices drop too"), not a quantifier ("no other devices")
 _DETERMINERS = frozenset({"the", "my", "our", "all", "i", "it", "they"})
 

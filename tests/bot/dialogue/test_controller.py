@@ -1761,3 +1761,15 @@ def test_a_correction_after_an_answer_that_set_a_step_aside_changes_no_answer_ne
     assert not any("changed your answer" in t or "isn't one of the answers" in t for t in chat.texts), chat.texts
     state = DiagnosisState.from_dict(chat.conv.engine)
     assert state.evidence_answer("sd_card_test") is None
+
+
+def test_what_was_lacked_turning_up_after_all_brings_its_step_back(controller):
+    # "wait actually i found an old 32gb one in a drawer" after the card test was set aside for want of a
+    # card got "Sorry, I didn't catch that", and the card test was never offered again
+    chat = _at(controller, "sd_slot_inspection", symptom="sd_card_not_recognized")
+    chat.say("still not detected and i only have the one card", "inform", 0.8)
+    open_question = chat.pending
+    assert DiagnosisState.from_dict(chat.conv.engine).skipped.get("sd_card_test") == 2
+    chat.say("wait actually i found an old 32gb one in a drawer", "out_of_scope", 0.4)
+    assert chat.last[0].name == "brought_back" and chat.pending == open_question, chat.texts
+    assert "sd_card_test" not in DiagnosisState.from_dict(chat.conv.engine).skipped

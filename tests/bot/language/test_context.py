@@ -229,3 +229,19 @@ def test_what_is_lacked_names_the_steps_that_need_it(text, steps):
     from bot.language.context import lacked_steps
 
     assert lacked_steps(text) == steps
+
+
+@pytest.mark.parametrize(
+    "text, steps",
+    [
+        ("wait actually i found an old 32gb one in a drawer", ["sd_card_test"]),
+        ("bought a new sandisk card", ["sd_card_test"]),
+        ("i borrowed a 2a charger from my neighbour", ["swap_adapter", "proper_adapter"]),
+        ("found it", []),
+        ("i found the problem", []),
+    ],
+)
+def test_what_turned_up_after_all_names_the_steps_that_need_it(text, steps):
+    from bot.language.context import found_steps
+
+    assert found_steps(text) == steps
