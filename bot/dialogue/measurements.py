@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from bot.knowledge.phrases import AnswerPhrases, Range, Unit
@@ -49,12 +50,17 @@ def _number_of(words: str) -> float:
     return float(sum(_WORD_VALUE[p] for p in parts))
 
 
+@lru_cache(maxsize=8)
+def _unit_after(unit_words: Tuple[str, ...]) -> "re.Pattern[str]":
+    named = sorted((w for w in unit_words if len(w) > 1), key=len, reverse=True)
+    return re.compile(rf"\s*(?:{'|'.join(map(re.escape, named))})\b")
+
+
 def spelled_out(text: str, unit_words: Sequence[str]) -> str:
     """Numbers written in words, as digits, where they can only be a reading: before a decimal point, a
     half or a unit ("three point three", "five and a half volts"); "one of the pins" and "give me one
     sec" stay words, so they are never a bare reading. A one-letter unit does not count ("one a day")."""
-    named = sorted((w for w in unit_words if len(w) > 1), key=len, reverse=True)
-    unit = re.compile(rf"\s*(?:{'|'.join(map(re.escape, named))})\b")
+    unit = _unit_after(tuple(unit_words))
 
     def digits(m: "re.Match[str]") -> str:
         point, half, whole = m.group("point"), m.group("half"), m.group("whole")

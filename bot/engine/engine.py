@@ -103,7 +103,6 @@ class DiagnosisEngine:
         for s in symptoms:
             self.add_symptom(state, s, said)
         self.observe_entities(state, entities)
-        self._place_steps_done_before(state)
         return state
 
     def _place_steps_done_before(self, state: DiagnosisState) -> None:
@@ -111,7 +110,6 @@ class DiagnosisEngine:
         (its `requires` holds): what the complaint and the answers are may change as the case goes on."""
         for obs in state.observations:
             if obs.before and obs.kind == "failed":
-                obs.elsewhere = False
                 obs.elsewhere = not holds(self._moves[obs.move].requires, state)
 
     def add_symptom(self, state: DiagnosisState, symptom: str, said: Optional[str] = None) -> None:

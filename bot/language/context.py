@@ -236,30 +236,36 @@ def lacks_means(text: str, statements: Optional[Statements] = None) -> bool:
     return any(p.search(folded) for p in _lacking(statements or load_statements()))
 
 
+_Patterns = Tuple["re.Pattern[str]", ...]
+
+
 @lru_cache(maxsize=4)
-def _lacks(statements: Statements) -> Tuple[Tuple[Tuple[str, ...], Tuple["re.Pattern[str]", ...]], ...]:
-    return tuple((lack.moves, tuple(re.compile(p) for p in lack.patterns)) for lack in statements.lacks)
+def _lacks(statements: Statements) -> Tuple[Tuple[Tuple[str, ...], _Patterns, _Patterns], ...]:
+    """Per lack: the steps that need it, what says it is lacking, what says it turned up after all."""
+    return tuple(
+        (lack.moves, tuple(re.compile(p) for p in lack.patterns), tuple(re.compile(p) for p in lack.found))
+        for lack in statements.lacks
+    )
+
+
+def _steps_named(text: str, statements: Optional[Statements], turned_up: bool) -> List[str]:
+    folded = _fold(text)
+    found: List[str] = []
+    for moves, lacking, after_all in _lacks(statements or load_statements()):
+        if any(p.search(folded) for p in (after_all if turned_up else lacking)):
+            found.extend(m for m in moves if m not in found)
+    return found
 
 
 def lacked_steps(text: str, statements: Optional[Statements] = None) -> List[str]:
     """The steps needing what the message says the customer has not got ("no spare charger": the
     adapter swap), in the order the statements name them."""
-    folded = _fold(text)
-    found: List[str] = []
-    for moves, patterns in _lacks(statements or load_statements()):
-        if any(p.search(folded) for p in patterns):
-            found.extend(m for m in moves if m not in found)
-    return found
+    return _steps_named(text, statements, turned_up=False)
 
 
 def found_steps(text: str, statements: Optional[Statements] = None) -> List[str]:
     """The steps needing what the message says turned up after all ("found an old card in a drawer")."""
-    folded = _fold(text)
-    found: List[str] = []
-    for lack in (statements or load_statements()).lacks:
-        if any(re.search(p, folded) for p in lack.found):
-            found.extend(m for m in lack.moves if m not in found)
-    return found
+    return _steps_named(text, statements, turned_up=True)
 
 
 # after these "no" is an answer word ("no the other devices drop too"), not a quantifier ("no other devices")
