@@ -177,8 +177,8 @@ class Cluster:
             encoding="utf-8",
         )
         (self.directory / "credentials.yml").write_text(
-            "channels.rest_channel.RestInput:\n"
-            "channels.socketio_channel.SocketIOInput:\n"
+            "rasa_channels.rest_channel.RestInput:\n"
+            "rasa_channels.socketio_channel.SocketIOInput:\n"
             "  user_message_evt: user_uttered\n"
             "  bot_message_evt: bot_uttered\n"
             "  session_persistence: true\n",

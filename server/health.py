@@ -6,7 +6,7 @@ remounted read-only, a PostgreSQL replica or ``default_transaction_read_only``),
 is down or a full disk all fail it, within ``timeout_s``. Nothing is left behind.
 
 Used by the Rasa server's ``GET /health`` (tracker store, lock store; registered by
-channels/rest_channel.py) and by the action server's ``GET /health`` (ticket store;
+rasa_channels/rest_channel.py) and by the action server's ``GET /health`` (ticket store;
 rasa_sdk_plugins/). Both answer 200 ``{"status": "ok", ...}`` or 503 ``{"status": "fail", ...}``
 with one entry per store.
 """

@@ -17,7 +17,7 @@ What differs from Rasa 3.6's ``SQLTrackerStore``:
   looks normal, nothing is stored, and the customer's next answer is applied to the question
   before); when a read fails it returns ``None`` and the conversation starts over. Importing this
   module makes the agent use :class:`StrictTrackerStore` instead, which lets the error through, so
-  the channel can tell the customer that the turn did not count (channels/rest_channel.py). A
+  the channel can tell the customer that the turn did not count (rasa_channels/rest_channel.py). A
   custom store that cannot be constructed would also make Rasa fall back to memory (it catches
   ``ImportError``/``AttributeError``); those are turned into ``RuntimeError`` here so the server
   does not start.

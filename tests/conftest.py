@@ -36,7 +36,7 @@ SERVER_FIXTURES = {"trained_model", "bot_servers", "start_rasa_servers"}
 # Tests that start servers, install packages or train run one after another in one xdist worker
 # (scripts/test runs `-n 2 --dist loadgroup`): they share the trained model and Debian's package
 # manager, and two Rasa start-ups at once on CI's two cores gain nothing. The rest spread.
-SERVER_PATHS = ("tests/e2e/", "tests/channels/", "tests/scripts/", "tests/server/", "tests/support/")
+SERVER_PATHS = ("tests/e2e/", "tests/rasa_channels/", "tests/scripts/", "tests/server/", "tests/support/")
 SERVER_FILES = ("tests/test_deploy.py", "tests/test_gates.py")
 
 

@@ -96,7 +96,7 @@ def test_endpoints_name_the_strict_store_postgres_and_redis():
     for name in re.findall(r"\$\{(\w+)\}", "\n".join(lines)):
         assert re.search(rf"^{name}=", env, re.M), f"{name} is not in kasa.env.example"
     credentials = yaml.safe_load((DEPLOY / "credentials.yml").read_text())
-    assert "channels.rest_channel.RestInput" in credentials and "rest" not in credentials
+    assert "rasa_channels.rest_channel.RestInput" in credentials and "rest" not in credentials
 
 
 def test_the_default_configuration_is_still_sqlite_in_one_process():

@@ -50,7 +50,7 @@ def test_mypy():
 
 # -- the house's size and guide-id rules (issue 13) -------------------------------------------------
 
-PRODUCT = ("bot", "actions", "channels", "components", "server", "rasa_sdk_plugins")
+PRODUCT = ("bot", "actions", "rasa_channels", "components", "server", "rasa_sdk_plugins")
 MAX_FILE_LINES = 500
 MAX_FUNCTION_LINES = 60
 

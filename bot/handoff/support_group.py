@@ -17,7 +17,7 @@ customer typed are shown (passwords never are).
 
 It runs where the bot that is in the group runs:
 
-* inside the Telegram channel (webhook: the Rasa server; polling: ``bot.channels.telegram_polling``)
+* inside the Telegram channel (webhook: the Rasa server; polling: ``bot.clients.telegram_polling``)
   when ``TELEGRAM_SUPPORT_CHAT_ID`` is set: the customers' bot is also the group's bot, so customers'
   photos can be sent on by file id;
 * on its own, ``python -m bot.handoff.support_group``, for a shop whose customers use only the web
@@ -408,8 +408,8 @@ def _refusal(error: Exception) -> str:
 
 
 async def _serve(token: str, chat_id: str, base_url: Optional[str], stopping: asyncio.Event) -> None:
-    from bot.channels.telegram.bot_api import make_bot
-    from bot.channels.telegram.updates import parse_update
+    from bot.clients.telegram.bot_api import make_bot
+    from bot.clients.telegram.updates import parse_update
 
     bot = make_bot(token, base_url)
     await bot.initialize()

@@ -14,7 +14,7 @@ from bot.settings import BY_NAME, VARIABLES, SettingError
 
 REPO = Path(__file__).resolve().parents[2]
 #: The Python packages whose environment reads must go through bot/settings/.
-CHECKED = ("bot", "actions", "channels", "server", "components", "rasa_sdk_plugins")
+CHECKED = ("bot", "actions", "rasa_channels", "server", "components", "rasa_sdk_plugins")
 #: Files allowed to touch os.environ / getenv, and why.
 ALLOWED = {
     "bot/settings/reading.py": "the one module that reads the environment",
@@ -282,7 +282,7 @@ def test_a_port_below_one_stops(clean_env):
 
 
 def test_cli_entry_points_report_a_bad_value_instead_of_a_traceback(clean_env, capsys):
-    from bot.channels import telegram_polling, terminal_chat
+    from bot.clients import telegram_polling, terminal_chat
 
     clean_env.setenv("RASA_PORT", "fifty")
     assert terminal_chat.main([]) == 2

@@ -53,7 +53,7 @@ def fake_tg():
 @pytest.fixture(scope="module")
 def live(trained_model, tmp_path_factory, fake_tg, pytestconfig):
     extra = (
-        "channels.telegram_channel.TelegramInput:\n"
+        "rasa_channels.telegram_channel.TelegramInput:\n"
         f"  access_token: {json.dumps(fake_tg.token)}\n"
         f"  secret_token: {json.dumps(SECRET)}\n"
         f"  base_url: {json.dumps(fake_tg.url)}\n"

@@ -12,7 +12,7 @@ asks Google Fonts for "Inter"), so nothing but npm needs the network.
   button, a reload that keeps the session and the conversation, the post-fix checklist and
   the outage explanation with their lines apart; nothing error-like before typing; the
   opening is not in the tracker;
-* the echo server (tests/channels/socketio_echo_server.py): bot texts full of Markdown
+* the echo server (tests/rasa_channels/socketio_echo_server.py): bot texts full of Markdown
   characters read the same in rasa-webchat, in our own chat and on Telegram, and what a
   customer types cannot become a link, an image or HTML;
 * a refused origin (rasa-webchat shows nothing), and the pre-1.0 ``WebChat.default.init``.

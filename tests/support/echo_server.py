@@ -1,4 +1,4 @@
-"""Start tests/channels/socketio_echo_server.py (the socket.io channel with an echoing agent).
+"""Start tests/rasa_channels/socketio_echo_server.py (the socket.io channel with an echoing agent).
 
     server = EchoServer("fixed", ["--channel", "fixed"], tmp_dir)
     server.process.start(); server.wait()     # then server.url; server.process.stop()
@@ -15,7 +15,7 @@ import urllib.request
 from pathlib import Path
 from typing import Dict, List, Optional
 
-from channels.socketio_origins import ORIGINS_ENV
+from rasa_channels.socketio_origins import ORIGINS_ENV
 from tests.support.servers import HOST, REPO_ROOT, HarnessError, ManagedProcess, free_port, server_env
 
 
@@ -24,7 +24,7 @@ class EchoServer:
         self.port = free_port()
         self.process = ManagedProcess(
             name=name,
-            args=[sys.executable, "-m", "tests.channels.socketio_echo_server", "--port", str(self.port), *args],
+            args=[sys.executable, "-m", "tests.rasa_channels.socketio_echo_server", "--port", str(self.port), *args],
             cwd=REPO_ROOT,
             env=server_env(REPO_ROOT, {ORIGINS_ENV: "", **(env or {})}),
             log_path=workdir / f"{name}.log",

@@ -18,7 +18,7 @@ no server outlives the test run.
 Servers bind to 127.0.0.1 on free ports, use a generated endpoints file
 (action server on its port, SQL tracker store on ``<workdir>/tracker.db``) and a
 generated credentials file with the REST channel, the web chat's socket.io
-channel when the project has one (``channels/socketio_channel.py``; page at
+channel when the project has one (``rasa_channels/socketio_channel.py``; page at
 ``/chat``), plus any ``extra_credentials``, e.g. the Telegram channel pointed
 at a fake Bot API server.
 """
@@ -207,8 +207,8 @@ def has_strict_store(project_dir: Path) -> bool:
 
 
 def has_rest_channel(project_dir: Path) -> bool:
-    """Whether the project has our validated REST channel (channels/rest_channel.py)."""
-    return (Path(project_dir) / "channels" / "rest_channel.py").is_file()
+    """Whether the project has our validated REST channel (rasa_channels/rest_channel.py)."""
+    return (Path(project_dir) / "rasa_channels" / "rest_channel.py").is_file()
 
 
 def write_endpoints(
@@ -253,9 +253,9 @@ def write_endpoints(
     return path
 
 
-#: The web chat's channel (channels/socketio_channel.py, serves /chat), as in credentials.yml.
+#: The web chat's channel (rasa_channels/socketio_channel.py, serves /chat), as in credentials.yml.
 SOCKETIO_CREDENTIALS = """\
-channels.socketio_channel.SocketIOInput:
+rasa_channels.socketio_channel.SocketIOInput:
   user_message_evt: user_uttered
   bot_message_evt: bot_uttered
   session_persistence: true
@@ -264,14 +264,14 @@ channels.socketio_channel.SocketIOInput:
 
 def socketio_credentials(project_dir: Path, extra: str = "") -> str:
     """SOCKETIO_CREDENTIALS if ``project_dir`` has the channel (and ``extra`` does not set it)."""
-    if "channels.socketio_channel." in extra:
+    if "rasa_channels.socketio_channel." in extra:
         return ""
-    has_channel = (Path(project_dir) / "channels" / "socketio_channel.py").is_file()
+    has_channel = (Path(project_dir) / "rasa_channels" / "socketio_channel.py").is_file()
     return SOCKETIO_CREDENTIALS if has_channel else ""
 
 
-#: Our validated REST channel (channels/rest_channel.py), as in credentials.yml.
-REST_CREDENTIALS = "channels.rest_channel.RestInput:\n"
+#: Our validated REST channel (rasa_channels/rest_channel.py), as in credentials.yml.
+REST_CREDENTIALS = "rasa_channels.rest_channel.RestInput:\n"
 
 
 def write_credentials(path: Path, extra: str = "", rest: str = "rest:\n") -> Path:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.channels.telegram.bot_api import make_bot
-from bot.channels.telegram.updates import parse_update
+from bot.clients.telegram.bot_api import make_bot
+from bot.clients.telegram.updates import parse_update
 from bot.handoff.store import TicketStore
 from bot.handoff.support_group import SupportGroup
 from tests.bot.handoff.conftest import load_case

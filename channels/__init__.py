@@ -1,1 +1,0 @@
-"""Rasa input channels of the assistant (the Rasa side; the channel logic lives in bot/channels)."""
