@@ -1,6 +1,2 @@
-"""Custom Rasa NLU components. Importing this package (Rasa does, to load the model) also
-applies components.rasa_speedups to the Rasa server."""
-
-from components.rasa_speedups import install as _install_speedups
-
-_install_speedups()
+"""Custom Rasa NLU components. Importing this package patches nothing: the Rasa server's patches
+(components.rasa_speedups) are installed by its launcher, server/rasa_main.py."""

@@ -2,7 +2,8 @@
 schema itself against its meta-schema on each call: about 50 ms per turn, half of a whole turn of
 this bot (every turn runs a custom action). Same check, same error message, validator built once.
 
-Imported by `components/__init__.py`, so the Rasa server patches itself when it loads the model.
+Installed by the Rasa server's launcher (`python -m server.rasa_main run ...`, server/rasa_main.py) before
+Rasa's CLI runs; importing this module or `components` patches nothing.
 """
 
 from __future__ import annotations

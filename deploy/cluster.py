@@ -187,7 +187,9 @@ class Cluster:
 
     def _rasa_args(self, port: int) -> List[str]:
         return [
-            venv_bin("rasa"), "run", "--interface", HOST, "--port", str(port), "--model", str(self.model),
+            # `rasa run` with the project's patches to Rasa installed first (server/rasa_main.py)
+            venv_bin("python"), "-m", "server.rasa_main", "run",
+            "--interface", HOST, "--port", str(port), "--model", str(self.model),
             "--endpoints", str(self.directory / "endpoints.yml"),
             "--credentials", str(self.directory / "credentials.yml"),
             # Internal only (nginx does not forward it): the tests and the benchmark read trackers.

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from deploy.cluster import Cluster
 from deploy.services import ensure_nginx, render_nginx
 
 DEPLOY = Path(__file__).resolve().parents[1] / "deploy"
@@ -28,8 +29,15 @@ def test_units_restart_on_failure_and_serve_on_loopback(unit):
     assert "--port %i" in text
     if unit.startswith("kasa-rasa"):
         assert "--interface 127.0.0.1" in text and "--enable-api" not in text
+        # `rasa run` through the launcher that installs the project's patches to Rasa (server/rasa_main.py)
+        assert "ExecStart=/opt/kasa/.venv/bin/python -m server.rasa_main run " in text
     else:
         assert "SANIC_HOST=127.0.0.1" in text
+
+
+def test_the_cluster_starts_its_rasa_servers_through_the_projects_launcher(tmp_path):
+    args = Cluster(tmp_path)._rasa_args(5005)
+    assert Path(args[0]).name.startswith("python") and args[1:4] == ["-m", "server.rasa_main", "run"]
 
 
 def test_the_public_server_forwards_only_the_channel_paths():

@@ -40,6 +40,8 @@ def test_the_http_api_is_off_by_default(tmp_path):
     line = rasa_line(output)
     assert "--enable-api" not in line and "--cors" not in line
     assert "HTTP API" not in output or "off" in output
+    # `rasa run` through the launcher that installs the project's patches to Rasa (server/rasa_main.py)
+    assert line.startswith("Rasa server: .venv/bin/python -m server.rasa_main run ")
 
 
 def test_the_http_api_is_on_only_with_a_token_generated_once_and_kept_untracked(tmp_path):
@@ -166,6 +168,12 @@ def running_bot(trained_model, tmp_path_factory) -> Iterator[dict]:
 
 def child_pid(var: Path, name: str) -> int:
     return int((var / "run" / f"{name}.pid").read_text())
+
+
+def test_the_rasa_server_runs_through_the_projects_launcher(running_bot):
+    """The Rasa server process scripts/run started is server/rasa_main.py's (the patches to Rasa installed)."""
+    cmdline = Path(f"/proc/{child_pid(running_bot['var'], 'rasa')}/cmdline").read_bytes().split(b"\0")
+    assert cmdline[1:4] == [b"-m", b"server.rasa_main", b"run"]
 
 
 def test_no_http_api_without_asking_for_it(running_bot):

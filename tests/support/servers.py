@@ -206,6 +206,14 @@ def has_strict_store(project_dir: Path) -> bool:
     return (Path(project_dir) / "server" / "tracker_store.py").is_file()
 
 
+def rasa_server_command(project_dir: Path) -> List[str]:
+    """How the project starts its Rasa server: its launcher (server/rasa_main.py: `rasa run` with the
+    project's patches to Rasa installed first) when it has one, else Rasa's own ``rasa``."""
+    if (Path(project_dir) / "server" / "rasa_main.py").is_file():
+        return [str(venv_executable("python")), "-m", "server.rasa_main"]
+    return [str(venv_executable("rasa"))]
+
+
 def has_rest_channel(project_dir: Path) -> bool:
     """Whether the project has our validated REST channel (rasa_channels/rest_channel.py)."""
     return (Path(project_dir) / "rasa_channels" / "rest_channel.py").is_file()
@@ -448,7 +456,7 @@ class RasaServers:
         self.rasa = ManagedProcess(
             name="rasa server",
             args=[
-                rasa_bin,
+                *rasa_server_command(self.project_dir),
                 "run",
                 "--enable-api",
                 # one argument: a token starting with "-" would be read as an option

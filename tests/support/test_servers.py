@@ -18,7 +18,7 @@ from typing import Iterator
 import pytest
 
 from tests.support import servers as harness
-from tests.support.servers import HarnessError, RasaServers, start_servers, train_model
+from tests.support.servers import REPO_ROOT, HarnessError, RasaServers, rasa_server_command, start_servers, train_model
 
 
 def e2e(test):
@@ -126,6 +126,14 @@ def tiny_servers(
 # --------------------------------------------------------------------------- #
 # Pieces that need no server
 # --------------------------------------------------------------------------- #
+
+
+def test_the_project_starts_its_rasa_server_through_its_launcher(tmp_path: Path) -> None:
+    servers = RasaServers(project_dir=REPO_ROOT, model_path=tmp_path / "kasa.tar.gz", workdir=tmp_path)
+    assert servers.rasa is not None and not servers.rasa.running
+    assert servers.rasa.args[1:4] == ["-m", "server.rasa_main", "run"]
+    # a project without one (the tiny one, the benchmark's stock bot) runs Rasa's own `rasa`
+    assert [Path(arg).name for arg in rasa_server_command(tmp_path)] == ["rasa"]
 
 
 def test_free_port_is_bindable_and_honours_exclude() -> None:
