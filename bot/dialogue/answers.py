@@ -9,19 +9,19 @@ overlap. When two options stay close the caller asks which one; when none fits, 
 
 The reader's parts: reply_normaliser (the reply's form), word_matching (negation, stems, overlap),
 phrase_book (the options' phrases and vectors), answer_classifier (the per-move classifier) and
-step_echo (a reply that names the step, not its outcome).
+step_echo (a reply that names the step, not its outcome); answer_reading holds what a reading is made of.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 import numpy as np
 
 from bot.dialogue.answer_classifier import NOT_AN_ANSWER, AnswerClassifier
+from bot.dialogue.answer_reading import OptionScores, Reading, ReplyParts
 from bot.dialogue.measurements import options_in_range
 from bot.dialogue.phrase_book import NO_PHRASES, Embed
 from bot.dialogue.reply_normaliser import FILLER_START
@@ -64,6 +64,12 @@ FILLER_YES = 0.8
 SETTLE = 0.6
 SETTLE_FIXED = 0.8
 SETTLE_FLOOR = 0.45
+# Left open by the phrases and by settling, a reply is still read as the option the classifier gives at
+# least SURE (SURE_BETWEEN among two close options), when a phrase of it fits at least SETTLE_FLOOR
+# whatever its negation ("its clean, no damage": the "no" is the classifier's to weigh) and the reply does
+# not deny it in so many words.
+SURE = 0.85
+SURE_BETWEEN = 0.75
 # A weak reading (below ACCEPT) is dropped when the classifier gives the non-answers at least this, and
 # more than the option.
 NOT_ANSWER_CLASS = 0.5
@@ -85,43 +91,6 @@ _ONGOING = re.compile(r"^(?!(?:working|nothing|something|anything|everything)\b)
 _NONE_AT_ALL = frozenset({"nothing", "zero", "nada", "nobody", "none", "neither"})
 # what may follow a bare "yes"/"no" without saying anything more
 _BARE_FILLERS = frozenset("please thanks thank you thx mate sir it is does did i do".split())
-
-
-@dataclass(frozen=True)
-class Reading:
-    """What a typed reply says about the open question."""
-
-    option: Optional[str] = None  # the option meant, when clear
-    between: Tuple[str, ...] = ()  # options it stays close to: ask which one
-    polarity: Optional[str] = None  # "yes" / "no" the reply opened with
-    score: float = 0.0
-    waiting: bool = False  # no answer yet, and says so ("one sec", "ok checking now")
-
-
-@dataclass(frozen=True)
-class _Reply:
-    """A typed reply taken apart for scoring against the options."""
-
-    folded: str
-    tokens: List[str]
-    polarity: Optional[str]  # the yes/no it is read with
-    rest: str  # what follows that yes/no
-    bare: bool  # the yes/no and nothing more
-    said_negated: bool
-    asserted: Tuple[str, ...]
-    denied: Tuple[str, ...]
-    said: List[str]  # asserted, then denied
-    vector: Optional[np.ndarray]  # of `rest`; None for a bare yes/no
-
-
-@dataclass
-class _Scores:
-    """How the options' phrases fit a reply."""
-
-    scored: List[Tuple[float, str]] = field(default_factory=list)  # (best phrase's score, option)
-    polar: List[str] = field(default_factory=list)  # options of the polarity the reply opened with
-    contrary: Set[str] = field(default_factory=set)  # options a phrase of which the reply denies word for word
-    support: Dict[str, float] = field(default_factory=dict)  # options a phrase of the reply's negation fits: how well
 
 
 class AnswerReader(AnswerClassifier):
@@ -314,7 +283,7 @@ class AnswerReader(AnswerClassifier):
         lead: Tuple[Optional[str], str],
         polarity: Optional[str],
         rest: str,
-    ) -> _Reply:
+    ) -> ReplyParts:
         """The reply as it is scored: its yes/no, its negation, its words and the vector of what follows the
         yes/no. `lead` is the normaliser's, `polarity` and `rest` as the reading has settled them."""
         bare = not [w for w in TOKEN.findall(rest) if w not in _BARE_FILLERS]
@@ -326,9 +295,9 @@ class AnswerReader(AnswerClassifier):
         asserted, denied = self.norm.words(folded, lead) if polarity else word_polarity(folded)
         said = list(asserted) + list(denied)
         vector = None if bare else self.embed([rest])[0]
-        return _Reply(folded, tokens, polarity, rest, bare, said_negated, asserted, denied, said, vector)
+        return ReplyParts(folded, tokens, polarity, rest, bare, said_negated, asserted, denied, said, vector)
 
-    def _step_under_way(self, move: Move, reply: _Reply) -> Optional[Reading]:
+    def _step_under_way(self, move: Move, reply: ReplyParts) -> Optional[Reading]:
         """A reply that is the step being done or repeats its words: no outcome yet."""
         failure_words = set(self.phrases.fixed.never_with) & set(reply.tokens)
         nothing_failed = not reply.said_negated and not failure_words
@@ -344,10 +313,10 @@ class AnswerReader(AnswerClassifier):
             return Reading(waiting=move.kind == "action")
         return None
 
-    def _score_options(self, move: Move, options: Sequence[Tuple[str, str]], reply: _Reply) -> _Scores:
+    def _score_options(self, move: Move, options: Sequence[Tuple[str, str]], reply: ReplyParts) -> OptionScores:
         """Each option's best phrase for the reply, never an option of the other polarity or one the reply
         rules out in so many words."""
-        scores = _Scores()
+        scores = OptionScores()
         said_words = set(reply.tokens)
         for option, label in options:
             against = self._telling_against(move, option)
@@ -371,7 +340,7 @@ class AnswerReader(AnswerClassifier):
         return scores
 
     def _best_phrase(
-        self, option: str, phrases: Sequence[Phrase], reply: _Reply, telling: Sequence[str]
+        self, option: str, phrases: Sequence[Phrase], reply: ReplyParts, telling: Sequence[str]
     ) -> Tuple[float, bool, bool]:
         """The best score of an option's phrases for the reply, whether that phrase has the reply's
         negation, and whether the reply says the opposite of one of them word for word."""
@@ -393,7 +362,7 @@ class AnswerReader(AnswerClassifier):
         return best, same_negation, reversed_
 
     def _review(
-        self, move: Move, options: Sequence[Tuple[str, str]], reply: _Reply, scores: _Scores, reading: Reading
+        self, move: Move, options: Sequence[Tuple[str, str]], reply: ReplyParts, scores: OptionScores, reading: Reading
     ) -> Reading:
         """The phrases' reading, corrected by what the reply says besides: another device, the opposite of
         one of two answers, a yes that only acknowledges; then weighed by the classifier."""
@@ -424,7 +393,7 @@ class AnswerReader(AnswerClassifier):
                 return plain
         return self._weigh(move, reply, scores, reading)
 
-    def _weigh(self, move: Move, reply: _Reply, scores: _Scores, reading: Reading) -> Reading:
+    def _weigh(self, move: Move, reply: ReplyParts, scores: OptionScores, reading: Reading) -> Reading:
         """The move's classifier on the phrases' reading: it may settle one left open, and it gives a
         second opinion on one that is not sure."""
         support = scores.support
@@ -435,11 +404,29 @@ class AnswerReader(AnswerClassifier):
             # the phrases left it open: the classifier, which weighs every phrase, may settle it; not on
             # one word that fits nothing well ("its a sandisk": a brand named in some phrases)
             reading = self._settle(move, reply.folded, reading, support) or reading
+        if reading.option is None and reply.vector is not None and not one_word:
+            reading = self._sure(move, reply, scores, reading) or reading
         weighed = reading.score < DISAGREE_CEILING and reading.polarity is None and reply.vector is not None
         if reading.option is not None and weighed:
             possible = {o for score, o in scores.scored if score > 0}  # not ruled out by its words or the yes/no
             return self._second_opinion(move, reply.folded, reading, reply.said_negated, possible)
         return reading
+
+    def _sure(self, move: Move, reply: ReplyParts, scores: OptionScores, reading: Reading) -> Optional[Reading]:
+        """The option the classifier is sure of where the nearest phrases and settling left the reply
+        open: the phrases' negation gate cannot tell "no damage" (clear) from "no picture" (a failure);
+        the classifier, trained on the phrases' negation-marked words, can."""
+        fit = {o: s for s, o in scores.scored if s > 0 and o not in scores.contrary}
+        if reading.between:
+            fit = {o: s for o, s in fit.items() if o in reading.between}
+        probabilities = self._opinion(move, reply.folded, reply.said_negated) if fit else {}
+        if not probabilities:
+            return None
+        best = max(probabilities, key=lambda o: probabilities[o])
+        sure = SURE_BETWEEN if reading.between else SURE
+        if best not in fit or probabilities[best] < sure or fit[best] < SETTLE_FLOOR:
+            return None
+        return Reading(option=best, polarity=reply.polarity, score=fit[best])
 
     def _second_opinion(
         self, move: Move, folded: str, reading: Reading, said_negated: bool, possible: Set[str]

@@ -19,6 +19,7 @@ _OUTCOME_WORDS = frozenset(
     stays stayed still again nothing""".split()
 )
 # "im using a toothpick instead, is that ok" asks, though it has no question mark
+_ASKS = re.compile(r"(?<![?!])\?\s*$")
 _TAG_QUESTION = re.compile(
     r"[\s,;-]+(?:is|does|will|would|can|could|should) (?:that|this|it) (?:be )?(?:ok|okay|fine|alright|all right|"
     r"normal|bad|right|enough|a problem|work|matter|safe|too)\b[^,.;]{0,20}[.!]*$"
@@ -107,7 +108,10 @@ class Normaliser:
 
     def is_question(self, folded: str) -> bool:
         text = FILLER_START.sub("", folded)
-        return folded.rstrip().endswith("?") or bool(self._question.match(text) or _TAG_QUESTION.search(text))
+        if self._question.match(text) or _TAG_QUESTION.search(text):
+            return True
+        # "keeps saying its already configured??": a statement said with feeling; one "?" asks
+        return bool(_ASKS.search(folded))
 
     def _starts(self, words: Sequence[str]) -> "re.Pattern[str]":
         folded = sorted({self.fold(w) for w in words}, key=len, reverse=True)

@@ -263,6 +263,7 @@ def test_the_classifier_settles_what_the_nearest_phrases_leave_open(
 
     step = _step(engine, move_id)
     monkeypatch.setattr(answers, "SETTLE", 1.01)  # the nearest phrases alone: two close options
+    monkeypatch.setattr(answers, "SURE_BETWEEN", 1.01)
     open_ = default_reader().read(step.move, step.options, text, None)
     assert open_.option is None and set(open_.between) == {expected} | between, open_
     monkeypatch.undo()
@@ -438,3 +439,34 @@ def test_every_written_way_to_start_over_says_so():
 @pytest.mark.parametrize("text", ["perfect, like new", "it started last week", "new card, same problem", "brand new"])
 def test_new_and_started_in_a_reply_ask_for_no_fresh_start(text):
     assert not asks_to_start_over(text)
+
+
+@pytest.mark.parametrize(
+    "move_id, text, expected",
+    [
+        ("lens_clear", "clean, no damage that i can see", "clear"),  # "no damage" negates no failure
+    ],
+)
+def test_the_classifier_reads_what_the_phrases_negation_leaves_open(engine, move_id, text, expected, monkeypatch):
+    import bot.dialogue.answers as answers
+
+    step = _step(engine, move_id)
+    monkeypatch.setattr(answers, "SURE", 1.01)
+    monkeypatch.setattr(answers, "SURE_BETWEEN", 1.01)
+    assert default_reader().read(step.move, step.options, text, None).option is None
+    monkeypatch.undo()
+    assert default_reader().read(step.move, step.options, text, None).option == expected
+
+
+@pytest.mark.parametrize(
+    "text, question",
+    [
+        ("app says its already configured??", False),  # said with feeling, not asked
+        ("it works now?!", False),
+        ("already configured?", True),  # one question mark asks
+        ("what does already configured mean??", True),
+    ],
+)
+def test_more_than_one_question_mark_without_a_question_is_a_statement(text, question):
+    norm = default_reader().norm
+    assert norm.is_question(norm.fold(text)) is question
