@@ -23,7 +23,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, List, Optional
+from typing import Dict, Iterator, List, Optional
 
 HOST = "127.0.0.1"
 
@@ -36,6 +36,26 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind((HOST, 0))
         return sock.getsockname()[1]
+
+
+def server_env(pythonpath: str, extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
+    """The environment of a Rasa or action server started from here (deploy/cluster.py, the test
+    harness): this process's own, quiet and offline (no telemetry, TensorFlow errors only, no
+    SQLAlchemy 2.0 warning), unbuffered, importing ``pythonpath`` and binding the action server
+    (rasa_sdk reads SANIC_HOST) to :data:`HOST`; then ``extra``."""
+    env = dict(os.environ)
+    env.update(
+        {
+            "RASA_TELEMETRY_ENABLED": "false",
+            "TF_CPP_MIN_LOG_LEVEL": "2",
+            "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+            "PYTHONUNBUFFERED": "1",
+            "PYTHONPATH": pythonpath,
+            "SANIC_HOST": HOST,
+        }
+    )
+    env.update(extra or {})
+    return env
 
 
 def port_open(port: int) -> bool:
