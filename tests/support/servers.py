@@ -349,25 +349,11 @@ class ManagedProcess:
     def log_tail(self, lines: int = LOG_TAIL_LINES) -> str:
         return tail(self.log_path, lines)
 
-    def _signal_group(self, sig: int) -> None:
-        assert self.popen is not None
-        try:
-            os.killpg(self.popen.pid, sig)
-        except ProcessLookupError:
-            pass
-
     def stop(self, timeout: float = STOP_TIMEOUT) -> None:
-        """SIGTERM the process group, SIGKILL it if it is still there after ``timeout``."""
+        """SIGTERM the process group, SIGKILL it if it is still there after ``timeout``, then
+        whatever is left in it (deploy.services.stop_group)."""
         if self.popen is not None:
-            if self.popen.poll() is None:
-                self._signal_group(signal.SIGTERM)
-                try:
-                    self.popen.wait(timeout=timeout)
-                except subprocess.TimeoutExpired:
-                    self._signal_group(signal.SIGKILL)
-                    self.popen.wait(timeout=timeout)
-            # Anything left in the group (children of the server) goes too.
-            self._signal_group(signal.SIGKILL)
+            services.stop_group(self.popen, timeout)
         if self._log is not None:
             self._log.close()
             self._log = None
