@@ -492,32 +492,32 @@ async def phase_damage(url: str, label: str, broken, repaired, references, conve
     stats = DamageStats(conversations=conversations)
     timeout = aiohttp.ClientTimeout(total=TIMEOUT_S)
     async with aiohttp.ClientSession(timeout=timeout) as session:
-        controls = await asyncio.gather(
-            *(run_script(url, f"{label}-control-{i}", SCRIPTS[i % len(SCRIPTS)], session) for i in range(conversations))
-        )
-        starts = await asyncio.gather(
-            *(
-                send(
-                    session,
-                    url,
-                    {"sender": f"{label}-{i}", "message": SCRIPTS[i % len(SCRIPTS)][0], "message_id": "s0"},
-                )
-                for i in range(conversations)
-            )
-        )
-        assert all(r.status == 200 for r in starts)
-        await broken()
-        try:
-            during = await asyncio.gather(
+
+        async def everyone_sends(step: int, message_id: str) -> List[Reply]:
+            """Each conversation sends message ``step`` of its script, all at once."""
+            return await asyncio.gather(
                 *(
                     send(
                         session,
                         url,
-                        {"sender": f"{label}-{i}", "message": SCRIPTS[i % len(SCRIPTS)][1], "message_id": "b1"},
+                        {
+                            "sender": f"{label}-{i}",
+                            "message": SCRIPTS[i % len(SCRIPTS)][step],
+                            "message_id": message_id,
+                        },
                     )
                     for i in range(conversations)
                 )
             )
+
+        controls = await asyncio.gather(
+            *(run_script(url, f"{label}-control-{i}", SCRIPTS[i % len(SCRIPTS)], session) for i in range(conversations))
+        )
+        starts = await everyone_sends(0, "s0")
+        assert all(r.status == 200 for r in starts)
+        await broken()
+        try:
+            during = await everyone_sends(1, "b1")
         finally:
             await repaired()
         shown: List[str] = []

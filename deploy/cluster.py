@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import secrets
 import signal
 import sys
@@ -29,7 +28,16 @@ from typing import Dict, List, Optional
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from deploy.services import HOST, Nginx, Postgres, Process, Redis, ServiceError, free_port  # noqa: E402
+from deploy.services import (  # noqa: E402
+    HOST,
+    Nginx,
+    Postgres,
+    Process,
+    Redis,
+    ServiceError,
+    free_port,
+    server_env,
+)
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -97,15 +105,9 @@ class Cluster:
         return self.nginx.url
 
     def env(self, extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
-        env = dict(os.environ)
-        env.update(
+        return server_env(
+            str(REPO_ROOT),
             {
-                "RASA_TELEMETRY_ENABLED": "false",
-                "TF_CPP_MIN_LOG_LEVEL": "2",
-                "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
-                "PYTHONUNBUFFERED": "1",
-                "PYTHONPATH": str(REPO_ROOT),
-                "SANIC_HOST": HOST,
                 "HANDOFF_DB_URL": self.db_url,
                 "KASA_REDIS_URL": self.redis.url if self.redis else "",
                 "SANIC_REQUEST_MAX_SIZE": "1048576",
@@ -115,11 +117,10 @@ class Cluster:
                 "SANIC_BACKLOG": "1024",
                 "SANIC_KEEP_ALIVE_TIMEOUT": "75",
                 "WEBCHAT_ALLOWED_ORIGINS": "",
-            }
+                **self.extra_env,
+                **(extra or {}),
+            },
         )
-        env.update(self.extra_env)
-        env.update(extra or {})
-        return env
 
     def start(self) -> "Cluster":
         self.directory = Path(self.directory).resolve()

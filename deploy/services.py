@@ -23,7 +23,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, List, Optional
+from typing import Dict, Iterator, List, Optional
 
 HOST = "127.0.0.1"
 
@@ -36,6 +36,26 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind((HOST, 0))
         return sock.getsockname()[1]
+
+
+def server_env(pythonpath: str, extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
+    """The environment of a Rasa or action server started from here (deploy/cluster.py, the test
+    harness): this process's own, quiet and offline (no telemetry, TensorFlow errors only, no
+    SQLAlchemy 2.0 warning), unbuffered, importing ``pythonpath`` and binding the action server
+    (rasa_sdk reads SANIC_HOST) to :data:`HOST`; then ``extra``."""
+    env = dict(os.environ)
+    env.update(
+        {
+            "RASA_TELEMETRY_ENABLED": "false",
+            "TF_CPP_MIN_LOG_LEVEL": "2",
+            "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+            "PYTHONUNBUFFERED": "1",
+            "PYTHONPATH": pythonpath,
+            "SANIC_HOST": HOST,
+        }
+    )
+    env.update(extra or {})
+    return env
 
 
 def port_open(port: int) -> bool:
@@ -260,25 +280,36 @@ class Process:
 
     def kill(self, sig: int = signal.SIGKILL) -> None:
         if self.running:
-            try:
-                os.killpg(self.popen.pid, sig)
-            except ProcessLookupError:
-                pass
+            signal_group(self.popen.pid, sig)
 
     def stop(self, timeout: float = 15) -> None:
-        if self.popen is None:
-            return
-        if self.popen.poll() is None:
-            self.kill(signal.SIGTERM)
-            try:
-                self.popen.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                self.kill(signal.SIGKILL)
-                self.popen.wait(timeout=timeout)
+        if self.popen is not None:
+            stop_group(self.popen, timeout)
+
+
+def signal_group(pid: int, sig: int) -> None:
+    """Send ``sig`` to the process group ``pid`` leads; a group that is gone is no error."""
+    try:
+        os.killpg(pid, sig)
+    except ProcessLookupError:
+        pass
+
+
+def stop_group(popen: subprocess.Popen, timeout: float) -> None:
+    """SIGTERM the process group ``popen`` leads (started with ``start_new_session``), SIGKILL it if
+    the leader is still there after ``timeout``; then SIGKILL whatever is left in the group (the
+    children of a server)."""
+    if popen.poll() is None:
+        signal_group(popen.pid, signal.SIGTERM)
         try:
-            os.killpg(self.popen.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
+            popen.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            signal_group(popen.pid, signal.SIGKILL)
+            popen.wait(timeout=timeout)
+    try:
+        os.killpg(popen.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
 
 
 @dataclass

@@ -19,7 +19,8 @@ number of events; actions/turn_ledger.py) and returns the result it gave the fir
 running the conversation again, so an answer is never applied twice.
 
 Rejections (HTTP 400, ``ActionExecutionRejection``) are the action's own answer and pass through.
-``install()`` runs when this module is imported, i.e. with server.tracker_store.
+Importing this module patches nothing: :func:`install` is called by the Rasa server's launcher
+(server/rasa_main.py) before Rasa's CLI runs.
 """
 
 from __future__ import annotations
@@ -87,7 +88,5 @@ async def run(self: RemoteAction, output_channel: Any, nlg: Any, tracker: Any, d
 
 
 def install() -> None:
+    """Make Rasa's ``RemoteAction.run`` retry once, then apologise (see the module's docstring)."""
     RemoteAction.run = run
-
-
-install()

@@ -129,7 +129,7 @@ async def rasa_health(app: Any, timeout_s: float = 3.0) -> Dict[str, Any]:
         checks["tracker_store"] = {
             "ok": False,
             "error": "tracker store errors would be hidden by Rasa's in-memory fallback "
-            "(endpoints.yml must name server.tracker_store.KasaTrackerStore)",
+            "(the Rasa server must be started with its launcher: python -m server.rasa_main run ...)",
         }
     elif isinstance(primary, InMemoryTrackerStore):
         checks["tracker_store"] = {"ok": False, "error": "conversations are kept in memory only"}

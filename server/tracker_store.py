@@ -15,9 +15,12 @@ What differs from Rasa 3.6's ``SQLTrackerStore``:
 * **No silent in-memory fallback.** Rasa's ``Agent`` wraps every tracker store in
   ``FailSafeTrackerStore``: when a save fails it logs and keeps the tracker in memory (the reply
   looks normal, nothing is stored, and the customer's next answer is applied to the question
-  before); when a read fails it returns ``None`` and the conversation starts over. Importing this
-  module makes the agent use :class:`StrictTrackerStore` instead, which lets the error through, so
-  the channel can tell the customer that the turn did not count (rasa_channels/rest_channel.py). A
+  before); when a read fails it returns ``None`` and the conversation starts over. The Rasa
+  server's launcher (server/rasa_main.py) calls :func:`install`, which makes the agent use
+  :class:`StrictTrackerStore` instead; it lets the error through, so the channel can tell the
+  customer that the turn did not count (rasa_channels/rest_channel.py). Importing this module
+  patches nothing; a server started without the launcher keeps Rasa's fallback, says so in its log
+  and fails its health check (server/health.py). A
   custom store that cannot be constructed would also make Rasa fall back to memory (it catches
   ``ImportError``/``AttributeError``); those are turned into ``RuntimeError`` here so the server
   does not start.
@@ -88,10 +91,9 @@ def install() -> None:
     rasa.core.agent.FailSafeTrackerStore = StrictTrackerStore
 
 
-install()
-# The action call's retry and apology come with the tracker store: both are what the Rasa server
-# of this project needs, and endpoints.yml naming this module is what loads them.
-import server.action_call  # noqa: E402,F401
+def installed() -> bool:
+    """Whether the agents built from now on wrap their tracker store in StrictTrackerStore."""
+    return rasa.core.agent.FailSafeTrackerStore is StrictTrackerStore
 
 
 def _positive_int(value: Any, default: int) -> int:
@@ -144,6 +146,12 @@ class KasaTrackerStore(SQLTrackerStore):
             max_workers=_positive_int(threads, DEFAULT_THREADS) if threads else settings.store_threads(),
             thread_name_prefix="tracker-store",
         )
+        if not installed():
+            logger.warning(
+                "the Rasa server was not started with its launcher (python -m server.rasa_main run ...): "
+                "a conversation that cannot be read or written falls back to memory, and a failed action "
+                "call is not retried"
+            )
 
     # -- off the event loop ---------------------------------------------------------------------
 

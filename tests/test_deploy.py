@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
 import yaml
 
 from deploy.cluster import Cluster
-from deploy.services import ensure_nginx, render_nginx
+from deploy.services import ensure_nginx, render_nginx, stop_group
 
 DEPLOY = Path(__file__).resolve().parents[1] / "deploy"
 CHANNEL_PATHS = {"= /webhooks/rest/webhook", "= /webhooks/telegram/webhook", "/socket.io/", "/chat", "/"}
@@ -118,3 +119,36 @@ def test_the_default_configuration_is_still_sqlite_in_one_process():
     assert "lock_store" not in endpoints
     readme = (root / "README.md").read_text()
     assert readme.index("scripts/run") < readme.index("deploy/")
+
+
+def _gone(pid: int, timeout: float = 10) -> bool:
+    """Whether process ``pid`` has ended (a zombie nobody reaped yet counts as ended)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (FileNotFoundError, ProcessLookupError):
+            return True
+        if state in ("Z", "X"):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def _group(script: str) -> "tuple[subprocess.Popen, int]":
+    """A shell in its own process group, as the servers are started; its child's pid."""
+    popen = subprocess.Popen(["sh", "-c", script], stdout=subprocess.PIPE, text=True, start_new_session=True)
+    assert popen.stdout is not None
+    return popen, int(popen.stdout.readline())
+
+
+def test_stopping_a_server_ends_it_though_it_ignores_sigterm_and_its_children_too():
+    # stop_group stops the cluster's processes (deploy.services.Process) and the test harness's
+    popen, child = _group('trap "" TERM; sleep 300 & echo $!; wait')
+    stop_group(popen, timeout=0.5)
+    assert popen.returncode == -9 and _gone(child)
+    # a server that has exited already: what it left in its group goes
+    popen, child = _group("sleep 300 & echo $!")
+    assert popen.wait(timeout=10) == 0 and not _gone(child, timeout=0.2)
+    stop_group(popen, timeout=5)
+    assert _gone(child)

@@ -75,9 +75,10 @@ async def test_a_rejection_passes_through(monkeypatch, no_delay):
         await action_call.run(RemoteAction("action_turn", None), None, None, FakeTracker(), None)
 
 
-def test_installed_on_rasa():
-    import server.tracker_store  # noqa: F401  (endpoints.yml imports this; it installs the patch)
-
+def test_install_puts_the_retry_in_place_of_rasas_call(monkeypatch):
+    # importing patches nothing (tests/server/test_rasa_main.py); the launcher calls install()
+    monkeypatch.setattr(RemoteAction, "run", RemoteAction.run)
+    action_call.install()
     assert RemoteAction.run is action_call.run
 
 

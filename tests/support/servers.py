@@ -41,6 +41,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Dict, List, Optional, Sequence
 
+from deploy import services
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 MODEL_NAME = "kasa"
 HOST = "127.0.0.1"
@@ -101,21 +103,10 @@ def tail(path: Path, lines: int = LOG_TAIL_LINES) -> str:
 
 
 def server_env(project_dir: Path, extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
-    """Environment for Rasa subprocesses: quiet, offline, importable project."""
-    env = dict(os.environ)
-    env.update(
-        {
-            "RASA_TELEMETRY_ENABLED": "false",
-            "TF_CPP_MIN_LOG_LEVEL": "2",
-            "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
-            "PYTHONUNBUFFERED": "1",
-            # rasa_sdk's action server reads its bind address from SANIC_HOST.
-            "SANIC_HOST": HOST,
-            "PYTHONPATH": os.pathsep.join(p for p in (str(project_dir), env.get("PYTHONPATH", "")) if p),
-        }
-    )
-    env.update(extra or {})
-    return env
+    """Environment for Rasa subprocesses: quiet, offline, the project importable before whatever
+    this process imports from (deploy.services.server_env)."""
+    pythonpath = os.pathsep.join(p for p in (str(project_dir), os.environ.get("PYTHONPATH", "")) if p)
+    return services.server_env(pythonpath, extra)
 
 
 def http_json(method: str, url: str, payload: Any = None, timeout: float = REQUEST_TIMEOUT) -> Any:
@@ -358,25 +349,11 @@ class ManagedProcess:
     def log_tail(self, lines: int = LOG_TAIL_LINES) -> str:
         return tail(self.log_path, lines)
 
-    def _signal_group(self, sig: int) -> None:
-        assert self.popen is not None
-        try:
-            os.killpg(self.popen.pid, sig)
-        except ProcessLookupError:
-            pass
-
     def stop(self, timeout: float = STOP_TIMEOUT) -> None:
-        """SIGTERM the process group, SIGKILL it if it is still there after ``timeout``."""
+        """SIGTERM the process group, SIGKILL it if it is still there after ``timeout``, then
+        whatever is left in it (deploy.services.stop_group)."""
         if self.popen is not None:
-            if self.popen.poll() is None:
-                self._signal_group(signal.SIGTERM)
-                try:
-                    self.popen.wait(timeout=timeout)
-                except subprocess.TimeoutExpired:
-                    self._signal_group(signal.SIGKILL)
-                    self.popen.wait(timeout=timeout)
-            # Anything left in the group (children of the server) goes too.
-            self._signal_group(signal.SIGKILL)
+            services.stop_group(self.popen, timeout)
         if self._log is not None:
             self._log.close()
             self._log = None
