@@ -232,8 +232,14 @@ def _fold(text: Optional[str]) -> str:
 
 def lacks_means(text: str, statements: Optional[Statements] = None) -> bool:
     """The message says the customer has not got what a step needs ("no spare charger sorry")."""
+    statements = statements or load_statements()
     folded = _fold(text)
-    return any(p.search(folded) for p in _lacking(statements or load_statements()))
+    lacking = [m.span() for p in _lacking(statements) for m in p.finditer(folded)]
+    if not lacking:
+        return False
+    # words that answer another question are no lack: "i only have the one camera" (no other cameras)
+    said = [(f["start"], f["end"]) for f in facts(text, statements)]
+    return any(not any(a < e and s < b for s, e in said) for a, b in lacking)
 
 
 _Patterns = Tuple["re.Pattern[str]", ...]
@@ -294,8 +300,9 @@ def facts(text: str, statements: Optional[Statements] = None) -> List[Dict[str, 
         if any(start < b and a < end for a, b in taken):
             continue  # the longest statement at a place wins
         left, right = _sentence(lower, start, end)
-        sentence = lower[left:right]
-        if any(h in sentence for h in statements.hedges):
+        # the statement's own words are no hedge: "it comes back if i unplug it" says what happens
+        around = lower[left:start] + " " + lower[end:right]
+        if any(h in around for h in statements.hedges):
             continue  # "should I reset it?", "if I reset it"
         words_before = re.findall(r"[\w']+", lower[max(left, start - 25) : start])[-2:]
         first_word = re.match(r"[\w']+", m.group(0)).group(0)  # type: ignore[union-attr]

@@ -105,7 +105,11 @@ def test_voltage_measured_or_printed(text, measured):
         ("nah, still offline once i plug it back in", "power_cycle_restores", "no_stays_offline"),
         ("no, it remains disconnected after a power cycle", "power_cycle_restores", "no_stays_offline"),
         ("when i unplug it it comes back but only for a few hours", "power_cycle_restores", "yes_for_a_while"),
+        # the "if" is the statement's own condition, no hedge
+        ("yep it comes back if i unplug it, then drops again a day later", "power_cycle_restores", "yes_for_a_while"),
         ("no cracks that i can see", "housing_cracks", "intact"),
+        ("i only have the one camera", "other_cameras_affected", "only_camera"),
+        ("i don't own any other kasa cams", "other_cameras_affected", "only_camera"),
         ("theres a small crack near the joint", "housing_cracks", "cracked"),
     ],
 )
@@ -120,6 +124,7 @@ def test_statements_become_facts(text, move, option):
     [
         "should I reset it?",
         "if I reset it will it work",
+        "will it come back if i unplug it?",
         "i haven't tried another charger",
         "do i need another sd card",
         "it stays offline after i reboot the router",  # the router's restart, not the camera's
@@ -245,3 +250,19 @@ def test_what_turned_up_after_all_names_the_steps_that_need_it(text, steps):
     from bot.language.context import found_steps
 
     assert found_steps(text) == steps
+
+
+@pytest.mark.parametrize(
+    "text, lacking",
+    [
+        ("sorry i only have the one charger", True),
+        ("i don't have a spare adapter", True),
+        # the other cameras question answered, nothing the step needs is missing
+        ("i only have the one camera", False),
+        ("i don't have any other kasa cams", False),
+    ],
+)
+def test_answering_another_question_is_no_lack_of_means(text, lacking):
+    from bot.language.context import lacks_means
+
+    assert lacks_means(text) is lacking
