@@ -135,7 +135,7 @@ class DiagnosisTurn:
         if not isinstance(step, Ask):
             return
         reading = self.reply_reading.read(step, msg) if turn.readable else Reading()
-        if reading.option is None and reading.between and self.reply_reading.says_means_lacking(msg):
+        if reading.option is None and self.reply_reading.says_means_lacking(msg):
             reading = self._the_answer_that_lacks_it_too(step, msg, reading)
         opened = reading.polarity is not None or reading.option is not None  # "What happened?" drops the yes/no
         if opened and self.reply_reading.yes_no_opens_a_fact(step, msg):
@@ -154,17 +154,18 @@ class DiagnosisTurn:
                 reading = Reading()
         unsure_fix = reading.option == FIXED and reading.score < SURE_ANSWER
         if (weak or unsure_fix) and step.is_action and self.reply_reading.says_means_lacking(msg):
-            # "dont have a spare charger", "the needle is too thick" say why the step can't be done, not how it went
-            reading = Reading()
+            # "dont have a spare charger", "the needle is too thick" say why the step can't be done, not how it
+            # went; unless one answer says that very lack ("still not detected, and I have no other card")
+            reading = self._the_answer_that_lacks_it_too(step, msg, Reading())
         turn.reading = reading
 
     @staticmethod
     def _the_answer_that_lacks_it_too(step: Ask, msg: Incoming, reading: Reading) -> Reading:
         """ "still not detected and i only have the one card", between "no card works, not even another
-        one" and "still not detected, and I have no other card to try": the answer that says the same lack."""
-        lacked = set(lacked_steps(msg.text))
-        labels = dict(step.options)
-        saying = [o for o in reading.between if lacked & set(lacked_steps(labels.get(o, "")))]
+        one" and "still not detected, and I have no other card to try": the answer that says the same lack.
+        Read alone ("dont have any other card"), the one answer that names it."""
+        among = reading.between or tuple(dict(step.options))
+        saying = [o for o in among if _says_the_lack(step, msg, o)]
         return Reading(option=saying[0], score=reading.score) if len(saying) == 1 else reading
 
     def _read_command(self, turn: _OpenStep) -> None:
@@ -270,7 +271,10 @@ class DiagnosisTurn:
         step, reading, msg = turn.step, turn.reading, turn.msg
         if not isinstance(step, Ask) or reading.option is None:
             return None
-        if reading.score >= SURE_ANSWER or msg.intent not in COMMAND_INTENTS or turn.opened_with_yes_no:
+        # "dont have any other card" reads as a skip to the language model; the answer that says the same
+        # lack ("I have no other card to try") is what it means
+        same_lack = msg.intent == "skip" and _says_the_lack(step, msg, reading.option)
+        if reading.score >= SURE_ANSWER or msg.intent not in COMMAND_INTENTS or turn.opened_with_yes_no or same_lack:
             return self.steps.answer(turn.conv, turn.state, step, reading.option, said=msg.text, entities=msg.entities)
         return None
 
@@ -464,3 +468,9 @@ class DiagnosisTurn:
             return again  # its own words say it was not understood
         sorry = Reply(text="Sorry, I didn't catch that. Please pick one of the options, or ask me how to do it.")
         return [sorry] + again
+
+
+def _says_the_lack(step: Ask, msg: Incoming, option: str) -> bool:
+    """The option's own words lack what the message says the customer has not got."""
+    lacked = set(lacked_steps(msg.text))
+    return bool(lacked) and bool(lacked & set(lacked_steps(dict(step.options).get(option, ""))))

@@ -932,6 +932,31 @@ def test_lacking_a_spare_said_ahead_of_the_step_is_remembered_for_it(controller)
     assert "swap_adapter" not in DiagnosisState.from_dict(chat.conv.engine).asked
 
 
+def test_answering_another_question_during_a_step_sets_the_step_aside_for_nothing(controller):
+    # "i only have the one camera" while the adapter swap was open got "OK, I've noted that you can't do
+    # that one now; I won't ask for it again": the swap was set aside for a charger nobody said was missing
+    chat = _at(controller, "swap_adapter")
+    fact = _fact("other_cameras_affected", "only_camera", "i only have the one camera")
+    chat.say("i only have the one camera", "inform", 0.72, entities=[fact])
+    state = DiagnosisState.from_dict(chat.conv.engine)
+    assert chat.pending == "swap_adapter" and "swap_adapter" not in state.skipped, chat.texts
+    assert state.current("other_cameras_affected").option == "only_camera"
+
+
+def test_lacking_a_second_card_at_the_slot_inspection_is_its_answer_that_says_so(controller):
+    # "dont have any other card" (skip, 0.73) got "No problem, we'll come back to that one" and then the
+    # card test: "Please put a different microSD card that you know works into the camera"
+    chat = _at(controller, "sd_slot_inspection")
+    chat.say("dont have any other card", "skip", 0.73)
+    state = DiagnosisState.from_dict(chat.conv.engine)
+    assert state.current("sd_slot_inspection").option == "no_other_card", chat.texts
+    for _ in range(8):
+        assert chat.pending != "sd_card_test", chat.texts
+        if chat.pending is None:
+            break
+        chat.press_not_fixed()
+
+
 def test_back_in_an_outcome_takes_no_answer_back(controller):
     # "yep back to normal" (read as go back, 0.82) after an answer took that answer back
     chat = _at(controller, "power_cycle_restores")
