@@ -380,6 +380,8 @@ class DiagnosisTurn:
             conv.misunderstood = 0
             return self.steps.go_on(conv, state, repeat_note=False)
         if new and msg.intent in self.symptoms.ids and self.symptoms.plausibly_a_complaint(msg, new[0]):
+            if _all_said_in_facts(msg):
+                return None  # "changed dns to 8.8.8.8, nope still offline" tells a step's outcome, no new problem
             return self.steps.new_symptom(conv, state, new[0])
         return None
 
@@ -474,3 +476,15 @@ def _says_the_lack(step: Ask, msg: Incoming, option: str) -> bool:
     """The option's own words lack what the message says the customer has not got."""
     lacked = set(lacked_steps(msg.text))
     return bool(lacked) and bool(lacked & set(lacked_steps(dict(step.options).get(option, ""))))
+
+
+def _all_said_in_facts(msg: Incoming) -> bool:
+    """The message is statements that answer questions, with at most a word or two besides."""
+    said = [e.get("text") for e in msg.entities if e.get("entity") == "fact"]
+    said = [t for t in said if isinstance(t, str) and t]
+    if not said:
+        return False
+    rest = msg.text.lower()
+    for words in said:
+        rest = rest.replace(words.lower(), " ")
+    return len(re.findall(r"[a-z]{2,}", rest)) <= 2

@@ -957,6 +957,20 @@ def test_lacking_a_second_card_at_the_slot_inspection_is_its_answer_that_says_so
         chat.press_not_fixed()
 
 
+def test_a_step_tried_before_told_with_its_outcome_is_no_new_problem(controller):
+    # "i changed dns to 8.8.8.8 on the router, nope still offline" while the other cameras were asked got
+    # "Noted: your camera worked for a while, then went offline. We'll look at that right after this."
+    # and the DNS change went unrecorded, so it was asked for next
+    chat = _at(controller, "other_cameras_affected", symptom="green_blinking_no_cloud")
+    text = "i changed dns to 8.8.8.8 on the router, nope still offline"
+    fact = _fact("dns_change", "still_unreachable", text[2:])
+    chat.say(text, "offline_after_months", 0.97, entities=[fact])
+    state = DiagnosisState.from_dict(chat.conv.engine)
+    assert state.symptoms == ["green_blinking_no_cloud"] and not chat.conv.noted, chat.texts
+    assert state.evidence_answer("dns_change") == "still_unreachable"
+    assert chat.pending == "other_cameras_affected"
+
+
 def test_back_in_an_outcome_takes_no_answer_back(controller):
     # "yep back to normal" (read as go back, 0.82) after an answer took that answer back
     chat = _at(controller, "power_cycle_restores")
