@@ -1136,3 +1136,21 @@ def test_a_step_done_before_for_another_complaint_opens_no_ending(engine, action
     assert state.tried(action)  # still on record for the hand-off
     ranking = {r.cause: r.probability for r in step.outcome.ranking}
     assert ranking.get(step.outcome.cause, 0.0) >= 0.05 or step.outcome.route in ("human_support", "safety_stop")
+
+
+def test_clips_kept_in_the_cloud_never_send_the_customer_to_the_sd_slot(engine):
+    # "i record to the cloud, kasa care" was followed by "With the card out and a torch, look into the
+    # microSD slot": the slot inspection required only the symptom, not that clips go to a card
+    state = DiagnosisState(symptoms=["clips_not_saving"])
+    assert engine.next_step(state).move.id == "clips_storage"
+    engine.answer(state, "clips_storage", "cloud")
+    card_steps = {m.id for m in engine.k.moves if "sd_" in m.id or m.id in ("use_working_card",)}
+    seen = []
+    for _ in range(12):
+        step = engine.next_step(state)
+        if not isinstance(step, Ask):
+            break
+        assert step.move.id not in card_steps, seen + [step.move.id]
+        seen.append(step.move.id)
+        failing = [o.id for o in step.move.answer_options if o.id not in (FIXED,)]
+        engine.answer(state, step.move.id, failing[-1] if step.move.kind == "action" else failing[0])
