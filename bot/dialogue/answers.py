@@ -89,6 +89,11 @@ _ACKNOWLEDGED = frozenset("okay ok alright allright hmm hm hmmm um umm uh k kk".
 _ONGOING = re.compile(r"^(?!(?:working|nothing|something|anything|everything)\b)[a-z]{3,}ing\b")
 # no-words that are an answer of their own where no option is a plain "no" ("nothing" detected)
 _NONE_AT_ALL = frozenset({"nothing", "zero", "nada", "nobody", "none", "neither"})
+# what follows a yes that only says the customer has something ("yes i have another one")
+_OWNS = re.compile(
+    r"^(?:i|we)(?: have|'ve got| ve got|ve got| got| do have| own) (?:a|an|another|one|the|some|two|spare)\b"
+)
+_WORKS = re.compile(r"\b(?:works?|working|worked|fixed|back|online|sorted|solved|fine|good|did it|does it)\b")
 # what may follow a bare "yes"/"no" without saying anything more
 _BARE_FILLERS = frozenset("please thanks thank you thx mate sir it is does did i do".split())
 
@@ -391,6 +396,10 @@ class AnswerReader(AnswerClassifier):
             plain = self.read(move, options, rest, None)
             if plain.option is not None and plain.score >= FILLER_YES and plain.option != FIXED:
                 return plain
+        if reading.option == FIXED and filler and _OWNS.match(rest) and not _WORKS.search(rest):
+            # "yes i have another one" to "power it from a different adapter... is it working now?" says the
+            # customer has the means, not how it went
+            return Reading(score=reading.score)
         return self._weigh(move, reply, scores, reading)
 
     def _weigh(self, move: Move, reply: ReplyParts, scores: OptionScores, reading: Reading) -> Reading:

@@ -470,3 +470,20 @@ def test_the_classifier_reads_what_the_phrases_negation_leaves_open(engine, move
 def test_more_than_one_question_mark_without_a_question_is_a_statement(text, question):
     norm = default_reader().norm
     assert norm.is_question(norm.fold(text)) is question
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # "Good news. That points to: Power supply undersized" followed each of these
+        ("yes i have another one", None),  # the means, not the outcome
+        ("yep we've got a spare somewhere", None),
+        ("yes it comes on eventually", None),  # still slow is no fix
+        ("yeah it works sometimes", None),
+        ("yes i have another one and it works", FIXED),
+        ("yes its back", FIXED),
+    ],
+)
+def test_a_yes_before_words_that_say_nothing_of_it_working_is_no_fix(engine, text, expected):
+    step = _step(engine, "swap_adapter")
+    assert option_from_text(step.move, step.options, text, "affirm") == expected
