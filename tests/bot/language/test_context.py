@@ -109,6 +109,8 @@ def test_voltage_measured_or_printed(text, measured):
         ("yep it comes back if i unplug it, then drops again a day later", "power_cycle_restores", "yes_for_a_while"),
         ("no cracks that i can see", "housing_cracks", "intact"),
         ("i only have the one camera", "other_cameras_affected", "only_camera"),
+        ("it has a clear view, nothing in front", "lens_clear", "clear"),
+        ("theres a cobweb over the lens", "lens_clear", "dirty_or_blocked"),
         ("i changed dns to 8.8.8.8 on the router, nope still offline", "dns_change", "still_unreachable"),
         ("i don't own any other kasa cams", "other_cameras_affected", "only_camera"),
         ("theres a small crack near the joint", "housing_cracks", "cracked"),
