@@ -153,10 +153,14 @@ class DiagnosisTurn:
                 # it last year, fine for a while then broke" tells the reset's history, not "which one?" here
                 reading = Reading()
         unsure_fix = reading.option == FIXED and reading.score < SURE_ANSWER
-        if (weak or unsure_fix) and step.is_action and self.reply_reading.says_means_lacking(msg):
+        needs_means = step.is_action or step.move.id in lacked_steps(msg.text)  # "dont have any other card"
+        if (weak or unsure_fix or not step.is_action) and needs_means and self.reply_reading.says_means_lacking(msg):
             # "dont have a spare charger", "the needle is too thick" say why the step can't be done, not how it
             # went; unless one answer says that very lack ("still not detected, and I have no other card")
             reading = self._the_answer_that_lacks_it_too(step, msg, Reading())
+        if step.move.id in found_steps(msg.text):
+            # "found an old 32gb one in the drawer" while the card test is open: the means, no outcome yet
+            reading = Reading(waiting=True)
         turn.reading = reading
 
     @staticmethod
@@ -174,7 +178,7 @@ class DiagnosisTurn:
         # only a step to do needs means; "no spare charger" to a question about the past answers nothing
         turn.lacks = (
             isinstance(step, Ask)
-            and step.is_action
+            and (step.is_action or step.move.id in lacked_steps(turn.msg.text))
             and turn.readable
             and turn.reading.option is None
             and self.reply_reading.says_means_lacking(turn.msg)
@@ -239,6 +243,8 @@ class DiagnosisTurn:
         previous = self.engine.current_step(before)
         if not isinstance(previous, Ask) or previous.move.kind != "question":
             return None
+        if previous.move.id in found_steps(msg.text):
+            return None  # "actually wait, found an old card" brings the card test back; it answers nothing
         given = state.current(previous.move.id)
         option: Optional[str]
         if rest is None and not ended:

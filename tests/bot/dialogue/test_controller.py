@@ -971,6 +971,28 @@ def test_a_step_tried_before_told_with_its_outcome_is_no_new_problem(controller)
     assert chat.pending == "other_cameras_affected"
 
 
+def test_no_second_card_at_the_card_test_sets_it_aside_for_good_and_a_card_found_brings_it_back(controller):
+    # "dont have any other card" to the card test got "we'll come back to that one" and the test came back
+    # two questions later; "actually wait, found an old 32gb one in the drawer" was then read as "Yes, the
+    # other card is recognized" (a correction of the skipped test) and the diagnosis went on from a card
+    # test nobody did
+    chat = _at(controller, "sd_card_test", symptom="sd_card_not_recognized")
+    chat.say("dont have any other card", "skip", 0.73)
+    assert chat.last[0].name == "set_aside" and chat.pending != "sd_card_test", chat.texts
+    open_now = chat.pending
+    chat.say("actually wait, found an old 32gb one in the drawer", "nlu_fallback", 0.4)
+    state = DiagnosisState.from_dict(chat.conv.engine)
+    assert state.evidence_answer("sd_card_test") is None, chat.texts
+    assert chat.last[0].name == "brought_back" and chat.pending == open_now, chat.texts
+
+
+def test_a_card_found_while_the_card_test_is_open_is_no_outcome(controller):
+    chat = _at(controller, "sd_card_test", symptom="sd_card_not_recognized")
+    chat.say("oh found a spare 64gb one in my drawer", "nlu_fallback", 0.4)
+    state = DiagnosisState.from_dict(chat.conv.engine)
+    assert state.evidence_answer("sd_card_test") is None and chat.pending == "sd_card_test", chat.texts
+
+
 def test_back_in_an_outcome_takes_no_answer_back(controller):
     # "yep back to normal" (read as go back, 0.82) after an answer took that answer back
     chat = _at(controller, "power_cycle_restores")
