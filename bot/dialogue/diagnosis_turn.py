@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from typing import Callable, List, Optional, Sequence, Tuple
+from typing import Callable, List, Optional, Sequence, Set, Tuple
 
 from bot.dialogue import render
 from bot.dialogue.answers import Reading
@@ -168,8 +168,9 @@ class DiagnosisTurn:
         """ "still not detected and i only have the one card", between "no card works, not even another
         one" and "still not detected, and I have no other card to try": the answer that says the same lack.
         Read alone ("dont have any other card"), the one answer that names it."""
+        lacked = set(lacked_steps(msg.text))
         among = reading.between or tuple(dict(step.options))
-        saying = [o for o in among if _says_the_lack(step, msg, o)]
+        saying = [o for o in among if _says_the_lack(step, lacked, o)]
         return Reading(option=saying[0], score=reading.score) if len(saying) == 1 else reading
 
     def _read_command(self, turn: _OpenStep) -> None:
@@ -279,7 +280,7 @@ class DiagnosisTurn:
             return None
         # "dont have any other card" reads as a skip to the language model; the answer that says the same
         # lack ("I have no other card to try") is what it means
-        same_lack = msg.intent == "skip" and _says_the_lack(step, msg, reading.option)
+        same_lack = msg.intent == "skip" and _says_the_lack(step, set(lacked_steps(msg.text)), reading.option)
         if reading.score >= SURE_ANSWER or msg.intent not in COMMAND_INTENTS or turn.opened_with_yes_no or same_lack:
             return self.steps.answer(turn.conv, turn.state, step, reading.option, said=msg.text, entities=msg.entities)
         return None
@@ -478,9 +479,8 @@ class DiagnosisTurn:
         return [sorry] + again
 
 
-def _says_the_lack(step: Ask, msg: Incoming, option: str) -> bool:
-    """The option's own words lack what the message says the customer has not got."""
-    lacked = set(lacked_steps(msg.text))
+def _says_the_lack(step: Ask, lacked: Set[str], option: str) -> bool:
+    """The option's own words lack what the message says the customer has not got (`lacked`: its steps)."""
     return bool(lacked) and bool(lacked & set(lacked_steps(dict(step.options).get(option, ""))))
 
 

@@ -18,8 +18,9 @@ _OUTCOME_WORDS = frozenset(
     good better same came comes shows showed appears appeared is was are were has had got gets went goes
     stays stayed still again nothing""".split()
 )
-# "im using a toothpick instead, is that ok" asks, though it has no question mark
+# one closing question mark asks; "already configured??" is said with feeling
 _ASKS = re.compile(r"(?<![?!])\?\s*$")
+# "im using a toothpick instead, is that ok" asks, though it has no question mark
 _TAG_QUESTION = re.compile(
     r"[\s,;-]+(?:is|does|will|would|can|could|should) (?:that|this|it) (?:be )?(?:ok|okay|fine|alright|all right|"
     r"normal|bad|right|enough|a problem|work|matter|safe|too)\b[^,.;]{0,20}[.!]*$"
